@@ -1,0 +1,145 @@
+/**
+ * Driver code is full of SAL annotations (`_In_`, `_Inout_updates_bytes_(n)`, `__drv_maxIRQL(2)`) and
+ * calling-convention macros (`NTAPI`) that tree-sitter's C grammar does not know. Parsing them as written
+ * produces ERROR nodes around every function signature. We replace each such token (with its argument list)
+ * by spaces of the same length, keeping line breaks, so every byte offset and position stays the same.
+ */
+
+/** First word of SAL 2 annotation names: `_In_`, `_Out_writes_bytes_`, `_IRQL_requires_max_`, … */
+const SAL_FIRST_WORDS = new Set([
+  'In', 'Out', 'Inout', 'Outptr', 'Outref', 'Ret', 'Deref', 'Pre', 'Post', 'IRQL', 'Must', 'Check',
+  'Success', 'Use', 'When', 'At', 'Function', 'Dispatch', 'Requires', 'Acquires', 'Releases', 'Guarded',
+  'Field', 'Struct', 'Kernel', 'Interlocked', 'Frees', 'Printf', 'Scanf', 'Null', 'NullNull', 'Reserved',
+  'Notnull', 'Maybenull', 'Readable', 'Writable', 'Strict', 'Points', 'Literal', 'Notliteral', 'Const',
+  'Always', 'Return', 'Has', 'Satisfies', 'Unchanged', 'Inexpressible', 'On', 'Result', 'Called', 'Enum',
+  'Benign', 'No', 'Analysis', 'Allocator', 'Maybe', 'Post', 'Format', 'Create', 'Lock', 'Write', 'Raises',
+]);
+
+/** SAL 2 annotations that never take arguments: a `(` after them belongs to the code. */
+const SAL_WITHOUT_ARGUMENTS = /^_(In|Out|Inout|In_opt|Out_opt|Inout_opt|Use_decl_annotations|Must_inspect_result|Check_return|Ret_maybenull|Ret_notnull|Outptr|Outptr_opt|Reserved|Null_terminated|Notnull|Maybenull|Kernel_float_saved|Kernel_float_restored)_$/;
+
+/** Words that are blanked as a whole, optionally with an argument list (listed in FUNCTION_LIKE). */
+const BLANKED_WORDS = new Set([
+  'NTAPI', 'WINAPI', 'APIENTRY', 'CALLBACK', 'STDCALL', 'FASTCALL', 'STDMETHODCALLTYPE', '_stdcall', '_cdecl',
+  'NTSYSAPI', 'NTSYSCALLAPI', 'NTKERNELAPI', 'NTHALAPI', 'NTSTRSAFEAPI', 'NTSTRSAFEDDI', 'NTSTRSAFEVAPI',
+  'DECLSPEC_NOINLINE', 'DECLSPEC_NORETURN', 'DECLSPEC_IMPORT', 'DECLSPEC_EXPORT', 'DECLSPEC_ALIGN',
+  'DECLSPEC_CACHEALIGN', 'DECLSPEC_SELECTANY', 'DECLSPEC_NOTHROW', 'DECLSPEC_GUARDNOCF', 'EXTERN_C', 'EXTERN_C_START',
+  'EXTERN_C_END', 'FORCEINLINE', 'NOINLINE', 'CODE_SEG', 'INIT_CODE', 'PAGED_CODE_SEG', 'NONPAGED_CODE_SEG',
+  'UNALIGNED', '__unaligned', '__ptr32', '__ptr64', '__sptr', '__uptr', 'POINTER_32', 'POINTER_64', '__RPC_FAR',
+]);
+
+const FUNCTION_LIKE_WORDS = new Set(['DECLSPEC_ALIGN', 'CODE_SEG']);
+
+const SAL1 = /^__(in|out|inout|deref|checkReturn|success|reserved|nullterminated|nullnullterminated|field|range|bcount|ecount|typefix|callback|format_string|allocator|notnull|maybenull|readonly|override|post|pre|drv)(_[A-Za-z0-9_]*)?$/;
+
+function isIdentifierStart(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+
+function isIdentifierPart(code: number): boolean {
+  return isIdentifierStart(code) || (code >= 48 && code <= 57);
+}
+
+/** Whether an identifier is an annotation or decoration to blank, and whether it may carry an argument list. */
+function classify(word: string): 'no' | 'word' | 'maybe-call' {
+  if (word.length > 2 && word.charCodeAt(0) === 95 && word.charCodeAt(word.length - 1) === 95 && word.charCodeAt(1) !== 95) {
+    const first = word.slice(1, word.indexOf('_', 1) === -1 ? undefined : word.indexOf('_', 1));
+    if (SAL_FIRST_WORDS.has(first)) return SAL_WITHOUT_ARGUMENTS.test(word) ? 'word' : 'maybe-call';
+    return 'no';
+  }
+  if (BLANKED_WORDS.has(word)) return FUNCTION_LIKE_WORDS.has(word) ? 'maybe-call' : 'word';
+  if (word.startsWith('__drv_') || SAL1.test(word)) return 'maybe-call';
+  return 'no';
+}
+
+/** Index just past the argument list that starts at `open` (a `(`), or -1 when it is unbalanced. */
+function skipArguments(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 40) depth++;
+    else if (code === 41) {
+      depth--;
+      if (depth === 0) return i + 1;
+    } else if (code === 34 || code === 39) {
+      i = skipQuoted(text, i);
+    } else if (code === 59 || code === 123) {
+      return -1; // `;` or `{` inside an annotation's arguments means we misread it
+    }
+  }
+  return -1;
+}
+
+function skipQuoted(text: string, start: number): number {
+  const quote = text.charCodeAt(start);
+  for (let i = start + 1; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 92) i++;
+    else if (code === quote || code === 10) return i;
+  }
+  return text.length;
+}
+
+export interface NeutralizeResult {
+  text: string;
+  /** How many annotations or decorations were blanked. */
+  count: number;
+}
+
+/** Returns the text with annotations replaced by equal-length blanks (line breaks kept). */
+export function neutralizeAnnotations(source: string): NeutralizeResult {
+  let out: string[] | undefined;
+  let last = 0;
+  let count = 0;
+  const length = source.length;
+  let i = 0;
+  while (i < length) {
+    const code = source.charCodeAt(i);
+    if (code === 47 && source.charCodeAt(i + 1) === 47) {
+      const end = source.indexOf('\n', i);
+      i = end === -1 ? length : end;
+      continue;
+    }
+    if (code === 47 && source.charCodeAt(i + 1) === 42) {
+      const end = source.indexOf('*/', i + 2);
+      i = end === -1 ? length : end + 2;
+      continue;
+    }
+    if (code === 34 || code === 39) {
+      i = skipQuoted(source, i) + 1;
+      continue;
+    }
+    if (!isIdentifierStart(code)) {
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    while (end < length && isIdentifierPart(source.charCodeAt(end))) end++;
+    const kind = code === 95 || (code >= 65 && code <= 90) ? classify(source.slice(i, end)) : 'no';
+    if (kind !== 'no') {
+      let blankEnd = end;
+      if (kind === 'maybe-call') {
+        let next = end;
+        while (next < length && (source.charCodeAt(next) === 32 || source.charCodeAt(next) === 9)) next++;
+        if (source.charCodeAt(next) === 40) {
+          const close = skipArguments(source, next);
+          if (close !== -1) blankEnd = close;
+        }
+      }
+      out ??= [];
+      out.push(source.slice(last, i), blank(source, i, blankEnd));
+      last = blankEnd;
+      count++;
+      end = blankEnd;
+    }
+    i = end;
+  }
+  if (!out) return { text: source, count: 0 };
+  out.push(source.slice(last));
+  return { text: out.join(''), count };
+}
+
+function blank(source: string, start: number, end: number): string {
+  const slice = source.slice(start, end);
+  return /[\r\n]/.test(slice) ? slice.replace(/[^\r\n]/g, ' ') : ' '.repeat(end - start);
+}

@@ -1,0 +1,223 @@
+/** Small helpers over tree-sitter nodes shared by the engine, the driver model and the rules. */
+import type { Node } from 'web-tree-sitter';
+
+export type { Node };
+
+/** Visits every node below `root` in document order without recursion (deeply nested code must not overflow the stack). */
+export function walk(root: Node, visit: (node: Node) => boolean | void): void {
+  const cursor = root.walk();
+  try {
+    let descend = true;
+    for (;;) {
+      if (descend) {
+        const goDeeper = visit(cursor.currentNode) !== false;
+        if (goDeeper && cursor.gotoFirstChild()) continue;
+      }
+      if (cursor.gotoNextSibling()) {
+        descend = true;
+        continue;
+      }
+      if (!cursor.gotoParent()) return;
+      descend = false;
+      if (cursor.currentNode.id === root.id) return;
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+/** All descendants (and `root` itself) of the given types, in document order. */
+export function descendantsOfType(root: Node, types: string | readonly string[]): Node[] {
+  const wanted = typeof types === 'string' ? [types] : types;
+  return root.descendantsOfType(wanted as string[]).filter((node): node is Node => node !== null);
+}
+
+/** Drops parentheses, casts and `&`/`*`-free wrappers that do not change which object an expression names. */
+export function unwrap(node: Node | null | undefined): Node | null {
+  let current = node ?? null;
+  while (current) {
+    if (current.type === 'parenthesized_expression' || current.type === 'cast_expression') {
+      current = current.type === 'cast_expression' ? current.childForFieldName('value') : current.namedChild(0);
+    } else {
+      return current;
+    }
+  }
+  return null;
+}
+
+/** The called function's name: `foo(…)` → foo, `obj->fn(…)` → fn; undefined for computed callees. */
+export function calleeName(call: Node): string | undefined {
+  const fn = unwrap(call.childForFieldName('function'));
+  if (!fn) return undefined;
+  if (fn.type === 'identifier') return fn.text;
+  if (fn.type === 'field_expression') return fn.childForFieldName('field')?.text;
+  if (fn.type === 'qualified_identifier') return fn.childForFieldName('name')?.text;
+  return undefined;
+}
+
+/** The argument expressions of a call (comments left out). */
+export function callArguments(call: Node): Node[] {
+  const list = call.childForFieldName('arguments');
+  if (!list) return [];
+  return list.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment');
+}
+
+/** The nearest ancestor (or the node itself) of one of the given types. */
+export function ancestorOfType(node: Node, types: string | readonly string[]): Node | null {
+  const wanted = typeof types === 'string' ? [types] : types;
+  let current: Node | null = node;
+  while (current) {
+    if (wanted.includes(current.type)) return current;
+    current = current.parent;
+  }
+  return null;
+}
+
+export function isAncestor(ancestor: Node, node: Node): boolean {
+  return ancestor.startIndex <= node.startIndex && node.endIndex <= ancestor.endIndex && ancestor.id !== node.id
+    ? hasAncestor(node, ancestor)
+    : false;
+}
+
+function hasAncestor(node: Node, ancestor: Node): boolean {
+  let current = node.parent;
+  while (current) {
+    if (current.id === ancestor.id) return true;
+    if (current.startIndex < ancestor.startIndex) return false;
+    current = current.parent;
+  }
+  return false;
+}
+
+/** True when `inner` lies inside `outer` by offsets (cheap; no parent walk). */
+export function contains(outer: Node, inner: Node): boolean {
+  return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** The statement that holds a node: the child of the nearest compound statement (or case) on the way up. */
+export function enclosingStatement(node: Node): Node {
+  let current: Node = node;
+  while (current.parent) {
+    const parentType = current.parent.type;
+    if (parentType === 'compound_statement' || parentType === 'case_statement' || parentType === 'translation_unit'
+      || parentType === 'seh_try_statement' || parentType === 'preproc_if' || parentType === 'preproc_ifdef'
+      || parentType === 'preproc_else' || parentType === 'preproc_elif') {
+      if (current.type !== 'comment' && current.type !== 'compound_statement') return current;
+    }
+    current = current.parent;
+  }
+  return current;
+}
+
+/** Identifiers (not field names) used inside an expression. */
+export function identifiersIn(node: Node): string[] {
+  if (node.type === 'identifier') return [node.text];
+  return descendantsOfType(node, 'identifier').map((id) => id.text);
+}
+
+/**
+ * A readable path for an lvalue-ish expression: `Irp->AssociatedIrp.SystemBuffer`, `s->Size`, `buf[i]`.
+ * Casts and parentheses are dropped so `((PFOO)p)->x` and `p->x` compare equal.
+ */
+export function accessPath(node: Node | null | undefined): string | undefined {
+  const current = unwrap(node);
+  if (!current) return undefined;
+  switch (current.type) {
+    case 'identifier':
+    case 'field_identifier':
+      return current.text;
+    case 'field_expression': {
+      const base = accessPath(current.childForFieldName('argument'));
+      const field = current.childForFieldName('field')?.text;
+      const operator = current.childForFieldName('operator')?.text ?? current.child(1)?.text ?? '.';
+      return base && field ? `${base}${operator}${field}` : undefined;
+    }
+    case 'pointer_expression': {
+      const inner = accessPath(current.childForFieldName('argument'));
+      const operator = current.childForFieldName('operator')?.text ?? current.child(0)?.text;
+      return inner ? `${operator}${inner}` : undefined;
+    }
+    case 'subscript_expression': {
+      const base = accessPath(current.childForFieldName('argument'));
+      const index = current.childForFieldName('index') ?? current.childForFieldName('indices');
+      return base && index ? `${base}[${index.text}]` : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The base variable name of an access path: `s->a.b[3]` → s. */
+export function baseIdentifier(node: Node | null | undefined): string | undefined {
+  let current = unwrap(node);
+  while (current) {
+    switch (current.type) {
+      case 'identifier':
+        return current.text;
+      case 'field_expression':
+      case 'subscript_expression':
+      case 'pointer_expression':
+        current = unwrap(current.childForFieldName('argument'));
+        break;
+      case 'binary_expression':
+        current = unwrap(current.childForFieldName('left'));
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The last field name of a field expression chain (`a->b.c` → c). */
+export function fieldName(node: Node | null | undefined): string | undefined {
+  const current = unwrap(node);
+  if (current?.type === 'field_expression') return current.childForFieldName('field')?.text;
+  return undefined;
+}
+
+/** Name declared by a declarator (`*p`, `buf[10]`, `x = 3`, `(*fn)(int)`). */
+export function declaratorName(declarator: Node | null | undefined): string | undefined {
+  let current = declarator ?? null;
+  while (current) {
+    if (current.type === 'identifier' || current.type === 'field_identifier') return current.text;
+    const next = current.childForFieldName('declarator');
+    if (!next) return undefined;
+    current = next;
+  }
+  return undefined;
+}
+
+export const RELATIONAL_OPERATORS = new Set(['<', '<=', '>', '>=', '==', '!=']);
+
+export function binaryOperator(node: Node): string | undefined {
+  return node.childForFieldName('operator')?.text;
+}
+
+/** Whether a statement ends control flow for the rest of its block (`return`, `goto`, `break`, `continue`, `__leave`, ExRaise…). */
+export function exitsBlock(statement: Node | null): boolean {
+  if (!statement) return false;
+  switch (statement.type) {
+    case 'return_statement':
+    case 'goto_statement':
+    case 'break_statement':
+    case 'continue_statement':
+    case 'seh_leave_statement':
+    case 'throw_statement':
+      return true;
+    case 'compound_statement': {
+      const children = statement.namedChildren.filter((child) => child && child.type !== 'comment');
+      return children.some((child) => exitsBlock(child));
+    }
+    case 'expression_statement': {
+      const call = statement.namedChild(0);
+      if (call?.type === 'call_expression') {
+        const name = calleeName(call);
+        return name === 'ExRaiseStatus' || name === 'ExRaiseAccessViolation' || name === 'KeBugCheckEx' || name === 'KeBugCheck';
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * One parsed file as the rules see it: the tree, the text, nodes gathered by type in the engine's single walk,
+ * and analyses computed lazily once and shared by every rule (functions, macros, driver model, taint).
+ */
+import type { Tree } from 'web-tree-sitter';
+import { DriverModel } from './driver-model';
+import { LineIndex } from './line-index';
+import { MacroTable, type MacroDefinition } from './macros';
+import { descendantsOfType, declaratorName, type Node } from './query';
+import type { SourceLanguage } from './parser';
+import { FunctionTaint, computeParameterTaint, type ParameterTaint } from './taint';
+import type { WorkspaceIndex } from './workspace-index';
+
+export interface ParamInfo {
+  name: string;
+  /** Type text as written, without the declarator (`PIRP`, `size_t`). */
+  type: string;
+  isPointer: boolean;
+  node: Node;
+}
+
+export interface FunctionInfo {
+  name: string;
+  node: Node;
+  body: Node | null;
+  params: ParamInfo[];
+  returnType: string;
+}
+
+export class SourceFile {
+  readonly lines: LineIndex;
+  private readonly byType: Map<string, Node[]>;
+  private functionList?: FunctionInfo[];
+  private functionMap?: Map<string, FunctionInfo>;
+  private macroTable?: MacroTable;
+  private driverModel?: DriverModel;
+  private parameterTaint?: Map<string, ParameterTaint>;
+  private readonly taintByFunction = new Map<number, FunctionTaint>();
+
+  constructor(
+    readonly fileName: string,
+    /** The text as the user wrote it (fixes and messages use it). */
+    readonly text: string,
+    readonly language: SourceLanguage,
+    readonly tree: Tree,
+    byType: Map<string, Node[]>,
+    readonly workspace?: WorkspaceIndex,
+  ) {
+    this.lines = new LineIndex(text);
+    this.byType = byType;
+  }
+
+  get root(): Node {
+    return this.tree.rootNode;
+  }
+
+  /** Nodes of a type gathered during the engine's walk (only types some consumer registered). */
+  nodes(type: string): Node[] {
+    const nodes = this.byType.get(type);
+    if (nodes) return nodes;
+    const found = descendantsOfType(this.root, type);
+    this.byType.set(type, found);
+    return found;
+  }
+
+  /** Original source text of a node (identical to the parsed text except where annotations were blanked). */
+  textOf(node: Node): string {
+    return this.text.slice(node.startIndex, node.endIndex);
+  }
+
+  functions(): FunctionInfo[] {
+    if (!this.functionList) {
+      this.functionList = this.nodes('function_definition').map((node) => toFunctionInfo(node)).filter((fn): fn is FunctionInfo => fn !== undefined);
+    }
+    return this.functionList;
+  }
+
+  functionByName(name: string): FunctionInfo | undefined {
+    if (!this.functionMap) {
+      this.functionMap = new Map();
+      for (const fn of this.functions()) if (!this.functionMap.has(fn.name)) this.functionMap.set(fn.name, fn);
+    }
+    return this.functionMap.get(name);
+  }
+
+  /** The function whose definition contains the node. */
+  enclosingFunction(node: Node): FunctionInfo | undefined {
+    const offset = node.startIndex;
+    for (const fn of this.functions()) {
+      if (fn.node.startIndex <= offset && offset < fn.node.endIndex) return fn;
+    }
+    return undefined;
+  }
+
+  get macros(): MacroTable {
+    if (!this.macroTable) {
+      const local: MacroDefinition[] = [];
+      for (const node of [...this.nodes('preproc_def'), ...this.nodes('preproc_function_def')]) {
+        const definition = toMacroDefinition(node, this.fileName);
+        if (definition) local.push(definition);
+      }
+      this.macroTable = new MacroTable(local, this.workspace?.macros);
+    }
+    return this.macroTable;
+  }
+
+  get driver(): DriverModel {
+    this.driverModel ??= new DriverModel(this);
+    return this.driverModel;
+  }
+
+  /** User-controlled data inside one function (with one-level summaries of callers in this file). */
+  taint(fn: FunctionInfo): FunctionTaint {
+    let taint = this.taintByFunction.get(fn.node.id);
+    if (!taint) {
+      this.parameterTaint ??= computeParameterTaint(this);
+      taint = new FunctionTaint(this, fn, this.parameterTaint.get(fn.name));
+      this.taintByFunction.set(fn.node.id, taint);
+    }
+    return taint;
+  }
+
+  /** The leading whitespace of the line a node starts on. */
+  indentationOf(node: Node): string {
+    const line = this.lines.positionAt(node.startIndex).line;
+    return /^[ \t]*/.exec(this.lines.lineText(line))?.[0] ?? '';
+  }
+
+  /** The file's line break, so inserted code matches it. */
+  get eol(): string {
+    return this.text.includes('\r\n') ? '\r\n' : '\n';
+  }
+}
+
+function toFunctionInfo(node: Node): FunctionInfo | undefined {
+  let declarator = node.childForFieldName('declarator');
+  while (declarator && declarator.type !== 'function_declarator') {
+    declarator = declarator.childForFieldName('declarator');
+  }
+  if (!declarator) return undefined;
+  const name = declaratorName(declarator.childForFieldName('declarator'));
+  if (!name) return undefined;
+  const params: ParamInfo[] = [];
+  const list = declarator.childForFieldName('parameters');
+  for (const param of list?.namedChildren ?? []) {
+    if (!param || param.type !== 'parameter_declaration') continue;
+    const paramDeclarator = param.childForFieldName('declarator');
+    const paramName = declaratorName(paramDeclarator);
+    if (!paramName) continue;
+    const type = param.childForFieldName('type')?.text ?? '';
+    params.push({ name: paramName, type, isPointer: paramDeclarator?.type === 'pointer_declarator' || /^P[A-Z]/.test(type) || /PVOID/.test(type), node: param });
+  }
+  return {
+    name,
+    node,
+    body: node.childForFieldName('body'),
+    params,
+    returnType: node.childForFieldName('type')?.text ?? '',
+  };
+}
+
+function toMacroDefinition(node: Node, fileName: string): MacroDefinition | undefined {
+  const name = node.childForFieldName('name')?.text;
+  if (!name) return undefined;
+  const body = (node.childForFieldName('value')?.text ?? '').replace(/\\\r?\n/g, ' ');
+  const paramsNode = node.type === 'preproc_function_def' ? node.childForFieldName('parameters') : null;
+  const params = paramsNode ? paramsNode.namedChildren.filter((child) => child?.type === 'identifier').map((child) => child!.text) : undefined;
+  return { name, params, body, fileName, line: node.startPosition.row };
+}

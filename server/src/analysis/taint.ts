@@ -1,0 +1,384 @@
+/**
+ * User-controlled data inside one function: which variables hold a user value (a length, a field read from a
+ * user buffer), a kernel copy of user data (SystemBuffer, a WDF input buffer) or a raw user-mode address
+ * (Type3InputBuffer, Irp->UserBuffer). Flow-lite: the value of a variable at a use is its last assignment before
+ * the use in text order. Guards are comparisons that dominate the use (an enclosing `if`, or an `if` earlier in
+ * an enclosing block). Callers in the same file pass taint into callee parameters (one-level summaries).
+ */
+import {
+  accessPath,
+  binaryOperator,
+  calleeName,
+  callArguments,
+  contains,
+  declaratorName,
+  descendantsOfType,
+  fieldName,
+  RELATIONAL_OPERATORS,
+  unwrap,
+  type Node,
+} from './query';
+import type { FunctionInfo, SourceFile } from './source-file';
+
+/**
+ * - value: a scalar the user controls (a length, a field of a user buffer)
+ * - buffer: a kernel-accessible pointer whose contents the user controls (METHOD_BUFFERED SystemBuffer, WDF input buffer)
+ * - pointer: a raw user-mode address (METHOD_NEITHER Type3InputBuffer, Irp->UserBuffer, a pointer field of a user buffer)
+ */
+export type TaintKind = 'value' | 'buffer' | 'pointer';
+
+export interface Taint {
+  kind: TaintKind;
+  /** Human description of where the data came from: "InputBufferLength", "SystemBuffer", "pInput->Size". */
+  origin: string;
+  /** Names and access paths a guard may mention to validate this value. */
+  keys: string[];
+  /** Where the user data entered. */
+  source: Node;
+  /** For WDF buffers: the minimum length passed to WdfRequestRetrieve*Buffer (validates the buffer size). */
+  minimumLength?: string;
+}
+
+/** Taint of each parameter (by index) of a function, passed in by its callers or by its KMDF role. */
+export type ParameterTaint = Map<number, Taint>;
+
+/** Fields of the IRP and its stack location that carry user input, by field name. */
+const FIELD_SOURCES: Record<string, TaintKind> = {
+  SystemBuffer: 'buffer',
+  Type3InputBuffer: 'pointer',
+  UserBuffer: 'pointer',
+  InputBufferLength: 'value',
+  OutputBufferLength: 'value',
+};
+
+/** Length fields that are user-controlled only below Parameters.Read / Parameters.Write. */
+const READ_WRITE_LENGTH = /Parameters\s*\.\s*(Read|Write)\s*\.\s*Length$/;
+
+/** WDF calls that return user buffers through out parameters: [buffer argument, length argument, kind]. */
+const WDF_RETRIEVE: Record<string, { buffer: number; length: number; kind: TaintKind; origin: string }> = {
+  WdfRequestRetrieveInputBuffer: { buffer: 2, length: 3, kind: 'buffer', origin: 'WDF input buffer' },
+  WdfRequestRetrieveUnsafeUserInputBuffer: { buffer: 2, length: 3, kind: 'pointer', origin: 'unsafe user input buffer' },
+  WdfRequestRetrieveUnsafeUserOutputBuffer: { buffer: 2, length: 3, kind: 'pointer', origin: 'unsafe user output buffer' },
+};
+
+/** Names whose comparison validates the size of the request's buffers. */
+export const LENGTH_KEYS = ['InputBufferLength', 'OutputBufferLength', 'Length'];
+
+/** Calls that clamp a value: their result is not user-controlled any more. */
+const SANITIZERS = new Set(['min', 'max', '__min', '__max', 'RTL_MIN', 'MIN', 'RtlMin']);
+
+/** Overflow-checked arithmetic: a condition calling one of these validates its arguments. */
+const SAFE_ARITHMETIC = /^Rtl(U?Long|ULong|SizeT|UInt|Int|UShort|Short|ULongLong|LongLong|UIntPtr|ULongPtr|Byte|DWord|DWordPtr)(Add|Sub|Mult)$/;
+
+const PROBES = new Set(['ProbeForRead', 'ProbeForWrite', 'ProbeForReadSmallStructure', 'ProbeAndReadUlong', 'ProbeForWriteUlong']);
+
+interface Assignment {
+  offset: number;
+  taint: Taint | undefined;
+}
+
+export class FunctionTaint {
+  private readonly assignments = new Map<string, Assignment[]>();
+  private conditions?: { condition: Node; owner: Node }[];
+  private probeCalls?: Node[];
+
+  constructor(
+    private readonly file: SourceFile,
+    readonly fn: FunctionInfo,
+    parameterTaint?: ParameterTaint,
+  ) {
+    fn.params.forEach((param, index) => {
+      const taint = parameterTaint?.get(index) ?? this.kmdfParameterTaint(param.name, index);
+      if (taint) this.record(param.name, fn.node.startIndex, { ...taint, keys: unique([...taint.keys, param.name]) });
+    });
+    if (fn.body) this.propagate(fn.body);
+  }
+
+  /** True when anything in the function is user-controlled. */
+  get isEmpty(): boolean {
+    return this.assignments.size === 0 && !this.hasDirectSources;
+  }
+
+  private hasDirectSources = false;
+
+  private kmdfParameterTaint(name: string, index: number): Taint | undefined {
+    const callback = this.file.driver.kmdfCallbackOf(this.fn.name);
+    const lengthParams = callback === 'EvtIoDeviceControl' || callback === 'EvtIoInternalDeviceControl' ? [2, 3]
+      : callback === 'EvtIoRead' || callback === 'EvtIoWrite' ? [2] : [];
+    if (!lengthParams.includes(index)) return undefined;
+    return { kind: 'value', origin: name, keys: [name], source: this.fn.params[index].node };
+  }
+
+  private record(name: string, offset: number, taint: Taint | undefined): void {
+    const list = this.assignments.get(name) ?? [];
+    list.push({ offset, taint });
+    this.assignments.set(name, list);
+  }
+
+  private propagate(body: Node): void {
+    const events = descendantsOfType(body, ['init_declarator', 'assignment_expression', 'call_expression', 'declaration']);
+    for (const node of events) {
+      if (node.type === 'init_declarator') {
+        const name = declaratorName(node.childForFieldName('declarator'));
+        const value = node.childForFieldName('value');
+        if (name && value) this.assign(name, value, node.endIndex, node);
+      } else if (node.type === 'declaration') {
+        // A plain `T x;` resets x (shadowing a parameter or an earlier value).
+        for (const declarator of node.childrenForFieldName('declarator')) {
+          if (declarator && declarator.type !== 'init_declarator') {
+            const name = declaratorName(declarator);
+            if (name && this.assignments.has(name)) this.record(name, node.endIndex, undefined);
+          }
+        }
+      } else if (node.type === 'assignment_expression') {
+        const left = unwrap(node.childForFieldName('left'));
+        const right = node.childForFieldName('right');
+        if (left?.type !== 'identifier' || !right) continue;
+        const operator = binaryOperator(node) ?? node.child(1)?.text;
+        if (operator === '=') this.assign(left.text, right, node.endIndex, node);
+        else {
+          const previous = this.taintAt(left.text, node.startIndex);
+          const added = this.taintOf(right, node.startIndex);
+          const taint = previous ?? added;
+          if (taint) this.record(left.text, node.endIndex, { ...taint, keys: unique([...taint.keys, left.text]) });
+        }
+      } else {
+        this.outParameters(node);
+      }
+    }
+  }
+
+  private assign(name: string, value: Node, offset: number, at: Node): void {
+    const taint = this.taintOf(value, at.startIndex);
+    if (taint) this.hasDirectSources = true;
+    this.record(name, offset, taint ? { ...taint, keys: unique([...taint.keys, name]) } : undefined);
+  }
+
+  private outParameters(call: Node): void {
+    const name = calleeName(call);
+    const spec = name ? WDF_RETRIEVE[name] : undefined;
+    if (!spec) return;
+    const args = callArguments(call);
+    const minimum = args[1]?.text.trim();
+    const bufferVar = addressOfName(args[spec.buffer]);
+    const lengthVar = addressOfName(args[spec.length]);
+    this.hasDirectSources = true;
+    if (bufferVar) {
+      this.record(bufferVar, call.endIndex, {
+        kind: spec.kind,
+        origin: spec.origin,
+        keys: [bufferVar],
+        source: call,
+        minimumLength: minimum && minimum !== '0' ? minimum : undefined,
+      });
+    }
+    if (lengthVar) this.record(lengthVar, call.endIndex, { kind: 'value', origin: `${spec.origin} length`, keys: [lengthVar], source: call });
+  }
+
+  /** The taint a variable holds just before `offset`. */
+  taintAt(name: string, offset: number): Taint | undefined {
+    const list = this.assignments.get(name);
+    if (!list) return undefined;
+    let current: Assignment | undefined;
+    for (const assignment of list) {
+      if (assignment.offset <= offset) current = assignment;
+      else break;
+    }
+    return current?.taint;
+  }
+
+  /** Whether an expression evaluates to user-controlled data, and of which kind. */
+  taintOf(expression: Node | null | undefined, at?: number): Taint | undefined {
+    const node = unwrap(expression);
+    if (!node) return undefined;
+    const offset = at ?? node.startIndex;
+    switch (node.type) {
+      case 'identifier':
+        return this.taintAt(node.text, offset);
+      case 'field_expression': {
+        const field = fieldName(node);
+        const path = accessPath(node) ?? node.text;
+        if (field && FIELD_SOURCES[field] && (field !== 'UserBuffer' || !/\bParameters\b/.test(path))) {
+          return { kind: FIELD_SOURCES[field], origin: field, keys: unique([field, path]), source: node };
+        }
+        if (field === 'Length' && READ_WRITE_LENGTH.test(path.replace(/->/g, '.'))) {
+          return { kind: 'value', origin: path.replace(/^.*?(Parameters)/, '$1'), keys: unique([path, 'Length']), source: node };
+        }
+        const base = this.taintOf(node.childForFieldName('argument'), offset);
+        if (!base) return undefined;
+        if (base.kind === 'value') return { ...base, keys: unique([...base.keys, path]) };
+        return { kind: 'value', origin: path, keys: [path], source: node };
+      }
+      case 'subscript_expression': {
+        const base = this.taintOf(node.childForFieldName('argument'), offset);
+        if (base && base.kind !== 'value') return { kind: 'value', origin: accessPath(node) ?? node.text, keys: [accessPath(node) ?? node.text], source: node };
+        return undefined;
+      }
+      case 'pointer_expression': {
+        const operator = node.childForFieldName('operator')?.text ?? node.child(0)?.text;
+        const inner = node.childForFieldName('argument');
+        if (operator === '&') {
+          const target = unwrap(inner);
+          // &buffer->Field keeps pointing into user data
+          if (target?.type === 'field_expression' || target?.type === 'subscript_expression') {
+            const base = this.taintOf(target.childForFieldName('argument'), offset);
+            if (base && base.kind !== 'value') return { ...base, keys: unique([...base.keys, accessPath(target) ?? target.text]) };
+          }
+          return undefined;
+        }
+        const base = this.taintOf(inner, offset);
+        if (base && base.kind !== 'value') return { kind: 'value', origin: node.text, keys: [accessPath(node) ?? node.text], source: node };
+        return undefined;
+      }
+      case 'binary_expression': {
+        const operator = binaryOperator(node);
+        if (!operator || RELATIONAL_OPERATORS.has(operator) || operator === '&&' || operator === '||') return undefined;
+        const left = this.taintOf(node.childForFieldName('left'), offset);
+        const right = this.taintOf(node.childForFieldName('right'), offset);
+        if (operator === '&' || operator === '%') return undefined; // masking bounds the value
+        const pointerSide = [left, right].find((taint) => taint && taint.kind !== 'value');
+        if (pointerSide) return pointerSide;
+        return left ?? right;
+      }
+      case 'conditional_expression':
+        return this.taintOf(node.childForFieldName('consequence'), offset) ?? this.taintOf(node.childForFieldName('alternative'), offset);
+      case 'call_expression': {
+        const name = calleeName(node);
+        if (!name || SANITIZERS.has(name)) return undefined;
+        if (name === 'MmGetSystemAddressForMdlSafe' || name === 'MmGetSystemAddressForMdl') {
+          const mdl = callArguments(node)[0];
+          if (mdl && /MdlAddress/.test(mdl.text)) return { kind: 'buffer', origin: 'Irp->MdlAddress', keys: ['MdlAddress'], source: node };
+        }
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private guardConditions(): { condition: Node; owner: Node }[] {
+    if (!this.conditions) {
+      this.conditions = [];
+      if (this.fn.body) {
+        for (const owner of descendantsOfType(this.fn.body, ['if_statement', 'while_statement', 'for_statement', 'do_statement', 'conditional_expression'])) {
+          const condition = owner.childForFieldName('condition');
+          if (condition) this.conditions.push({ condition, owner });
+        }
+      }
+    }
+    return this.conditions;
+  }
+
+  /** A dominating comparison (or overflow-checked arithmetic) mentions one of the names before the use. */
+  isGuardedBy(use: Node, names: readonly string[]): boolean {
+    if (names.length === 0) return false;
+    const wanted = new Set(names);
+    for (const { condition, owner } of this.guardConditions()) {
+      if (condition.startIndex >= use.startIndex) continue;
+      if (contains(condition, use)) continue;
+      const dominates = contains(owner, use) || (owner.parent !== null && owner.endIndex <= use.startIndex && contains(owner.parent, use));
+      if (!dominates) continue;
+      if (conditionChecks(condition, wanted)) return true;
+    }
+    return false;
+  }
+
+  isGuarded(use: Node, taint: Taint): boolean {
+    return this.isGuardedBy(use, taint.keys);
+  }
+
+  /** ProbeForRead/ProbeForWrite of one of the names, before the use, in a block that holds the use. */
+  isProbed(use: Node, names: readonly string[]): boolean {
+    this.probeCalls ??= this.fn.body ? descendantsOfType(this.fn.body, 'call_expression').filter((call) => PROBES.has(calleeName(call) ?? '')) : [];
+    const wanted = new Set(names);
+    return this.probeCalls.some((probe) => {
+      if (probe.startIndex >= use.startIndex) return false;
+      const pointer = callArguments(probe)[0];
+      if (!pointer || !mentions(pointer, wanted)) return false;
+      const block = probe.parent?.parent;
+      return block ? contains(block, use) : true;
+    });
+  }
+}
+
+/** `&name` → name. */
+function addressOfName(node: Node | undefined): string | undefined {
+  const target = unwrap(node);
+  if (target?.type !== 'pointer_expression') return undefined;
+  const inner = unwrap(target.childForFieldName('argument'));
+  return inner?.type === 'identifier' ? inner.text : undefined;
+}
+
+/** Whether an expression names one of the keys (identifier, access path, or distinctive field name). */
+export function mentions(expression: Node, keys: ReadonlySet<string>): boolean {
+  const node = unwrap(expression);
+  if (!node) return false;
+  if (keys.has(node.text)) return true;
+  const path = accessPath(node);
+  if (path && keys.has(path)) return true;
+  for (const inner of descendantsOfType(node, ['identifier', 'field_expression', 'field_identifier'])) {
+    if (inner.type === 'identifier' && keys.has(inner.text)) return true;
+    if (inner.type === 'field_identifier' && FIELD_SOURCES[inner.text] && keys.has(inner.text)) return true;
+    if (inner.type === 'field_expression') {
+      const innerPath = accessPath(inner);
+      if (innerPath && keys.has(innerPath)) return true;
+    }
+  }
+  return false;
+}
+
+function conditionChecks(condition: Node, keys: ReadonlySet<string>): boolean {
+  for (const expression of descendantsOfType(condition, ['binary_expression', 'call_expression'])) {
+    if (expression.type === 'call_expression') {
+      if (SAFE_ARITHMETIC.test(calleeName(expression) ?? '') && callArguments(expression).some((arg) => mentions(arg, keys))) return true;
+      continue;
+    }
+    const operator = binaryOperator(expression);
+    if (!operator || !RELATIONAL_OPERATORS.has(operator)) continue;
+    const left = expression.childForFieldName('left');
+    const right = expression.childForFieldName('right');
+    if ((left && mentions(left, keys)) || (right && mentions(right, keys))) return true;
+  }
+  return false;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** Propagates taint from callers' arguments into callee parameters across the file (two rounds). */
+export function computeParameterTaint(file: SourceFile): Map<string, ParameterTaint> {
+  const result = new Map<string, ParameterTaint>();
+  for (let round = 0; round < 2; round++) {
+    let changed = false;
+    for (const fn of file.functions()) {
+      if (!fn.body) continue;
+      const calls = descendantsOfType(fn.body, 'call_expression').filter((call) => {
+        const callee = calleeName(call);
+        return callee !== undefined && callee !== fn.name && file.functionByName(callee) !== undefined;
+      });
+      if (calls.length === 0) continue;
+      const taint = new FunctionTaint(file, fn, result.get(fn.name));
+      for (const call of calls) {
+        const callee = file.functionByName(calleeName(call)!)!;
+        callArguments(call).forEach((arg, index) => {
+          let argTaint = taint.taintOf(arg);
+          if (!argTaint) return;
+          // A value the caller already compared is not passed on: the caller validated it.
+          if (argTaint.kind === 'value' && taint.isGuarded(call, argTaint)) return;
+          if (argTaint.kind === 'buffer' && !argTaint.minimumLength && taint.isGuardedBy(call, LENGTH_KEYS)) {
+            argTaint = { ...argTaint, minimumLength: 'checked by the caller' };
+          }
+          const params = result.get(callee.name) ?? new Map<number, Taint>();
+          if (!params.has(index)) {
+            params.set(index, { ...argTaint, origin: argTaint.origin });
+            result.set(callee.name, params);
+            changed = true;
+          }
+        });
+      }
+    }
+    if (!changed) break;
+  }
+  return result;
+}

@@ -1,0 +1,123 @@
+/**
+ * What one file contributes to the analysis of the others: macro definitions (IOCTL codes and sizes usually live
+ * in a shared header) and the roles of functions (`DRIVER_DISPATCH Foo;` in a header, `MajorFunction[...] = Foo`
+ * in another file). Built with a light text scan, no parse, so a whole workspace indexes in milliseconds.
+ */
+import { MacroTable, type MacroDefinition } from './macros';
+
+export type FunctionRole =
+  | 'driver-entry'
+  | 'wdm-dispatch'
+  | 'kmdf-io'
+  | 'kmdf-in-caller-context'
+  | 'unload';
+
+export interface FileIndexEntry {
+  macros: MacroDefinition[];
+  roles: { name: string; role: FunctionRole; detail?: string }[];
+}
+
+/** Role-type declarations (`DRIVER_DISPATCH Name;`) and the role each type stands for. */
+export const ROLE_TYPES: Record<string, { role: FunctionRole; detail?: string }> = {
+  DRIVER_INITIALIZE: { role: 'driver-entry' },
+  DRIVER_DISPATCH: { role: 'wdm-dispatch' },
+  DRIVER_DISPATCH_PAGED: { role: 'wdm-dispatch' },
+  DRIVER_DISPATCH_RAISED: { role: 'wdm-dispatch' },
+  DRIVER_UNLOAD: { role: 'unload' },
+  EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL: { role: 'kmdf-io', detail: 'EvtIoDeviceControl' },
+  EVT_WDF_IO_QUEUE_IO_INTERNAL_DEVICE_CONTROL: { role: 'kmdf-io', detail: 'EvtIoInternalDeviceControl' },
+  EVT_WDF_IO_QUEUE_IO_READ: { role: 'kmdf-io', detail: 'EvtIoRead' },
+  EVT_WDF_IO_QUEUE_IO_WRITE: { role: 'kmdf-io', detail: 'EvtIoWrite' },
+  EVT_WDF_IO_QUEUE_IO_DEFAULT: { role: 'kmdf-io', detail: 'EvtIoDefault' },
+  EVT_WDF_IO_IN_CALLER_CONTEXT: { role: 'kmdf-in-caller-context', detail: 'EvtIoInCallerContext' },
+  EVT_WDF_DRIVER_UNLOAD: { role: 'unload' },
+};
+
+/** KMDF queue config fields that hold user-mode entry points. */
+export const KMDF_IO_CALLBACK_FIELDS = new Set([
+  'EvtIoDeviceControl',
+  'EvtIoInternalDeviceControl',
+  'EvtIoRead',
+  'EvtIoWrite',
+  'EvtIoDefault',
+]);
+
+const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\(([^)]*)\))?[ \t]*(.*)$/;
+const ROLE_DECLARATION = /\b([A-Z][A-Z0-9_]+)[ \t]+([A-Za-z_]\w*)[ \t]*;/g;
+const MAJOR_FUNCTION = /MajorFunction\s*\[\s*([A-Za-z_0-9]+)\s*\]\s*=\s*(?:\(\s*PDRIVER_DISPATCH\s*\)\s*)?([A-Za-z_]\w*)\s*;/g;
+const QUEUE_CALLBACK = /\.\s*(EvtIo\w+)\s*=\s*([A-Za-z_]\w*)\s*;/g;
+
+/** Scans one file's text for macros and function roles. */
+export function indexText(text: string, fileName: string): FileIndexEntry {
+  const macros: MacroDefinition[] = [];
+  const roles: FileIndexEntry['roles'] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i].includes('#')) continue;
+    const match = DEFINE.exec(lines[i]);
+    if (!match) continue;
+    const firstLine = i;
+    let body = match[4];
+    while (body.endsWith('\\') && i + 1 < lines.length) {
+      body = body.slice(0, -1) + ' ' + lines[++i];
+    }
+    body = body.replace(/\/\/.*$/, '').replace(/\/\*.*?\*\//g, '').trim();
+    const params = match[2] === undefined ? undefined : match[3].split(',').map((param) => param.trim()).filter(Boolean);
+    macros.push({ name: match[1], params, body, fileName, line: firstLine });
+  }
+  for (const match of text.matchAll(ROLE_DECLARATION)) {
+    const roleType = ROLE_TYPES[match[1]];
+    if (roleType) roles.push({ name: match[2], role: roleType.role, detail: roleType.detail });
+  }
+  for (const match of text.matchAll(MAJOR_FUNCTION)) {
+    roles.push({ name: match[2], role: 'wdm-dispatch', detail: match[1] });
+  }
+  for (const match of text.matchAll(QUEUE_CALLBACK)) {
+    if (KMDF_IO_CALLBACK_FIELDS.has(match[1])) roles.push({ name: match[2], role: 'kmdf-io', detail: match[1] });
+  }
+  return { macros, roles };
+}
+
+/** The index over a set of files; entries are replaced as files change. */
+export class WorkspaceIndex {
+  private readonly entries = new Map<string, FileIndexEntry>();
+  private macroTable?: MacroTable;
+  private roleMap?: Map<string, { role: FunctionRole; detail?: string }[]>;
+
+  update(fileName: string, text: string): void {
+    this.entries.set(fileName, indexText(text, fileName));
+    this.invalidate();
+  }
+
+  remove(fileName: string): void {
+    if (this.entries.delete(fileName)) this.invalidate();
+  }
+
+  get fileCount(): number {
+    return this.entries.size;
+  }
+
+  get macros(): MacroTable {
+    this.macroTable ??= new MacroTable([...this.entries.values()].flatMap((entry) => entry.macros));
+    return this.macroTable;
+  }
+
+  rolesOf(name: string): { role: FunctionRole; detail?: string }[] {
+    if (!this.roleMap) {
+      this.roleMap = new Map();
+      for (const entry of this.entries.values()) {
+        for (const role of entry.roles) {
+          const list = this.roleMap.get(role.name) ?? [];
+          list.push({ role: role.role, detail: role.detail });
+          this.roleMap.set(role.name, list);
+        }
+      }
+    }
+    return this.roleMap.get(name) ?? [];
+  }
+
+  private invalidate(): void {
+    this.macroTable = undefined;
+    this.roleMap = undefined;
+  }
+}

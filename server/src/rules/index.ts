@@ -1,0 +1,20 @@
+/**
+ * The registry: every rule, sorted by id. Explicit imports (no directory scan) so the bundler can follow them.
+ * To add a rule: create `<id>.ts` exporting `rule`, add it here, add `test/rules/<id>.test.ts`, run `npm run docs:rules`.
+ */
+import type { Rule } from '../analysis/rule';
+import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
+import { rule as ioctlMethodNeither } from './ioctl-method-neither';
+import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
+
+export const RULES: readonly Rule[] = [
+  deprecatedPoolAlloc,
+  ioctlMethodNeither,
+  userLengthCopyUnchecked,
+];
+
+const BY_ID = new Map(RULES.map((rule) => [rule.meta.id, rule]));
+
+export function getRule(id: string): Rule | undefined {
+  return BY_ID.get(id);
+}

@@ -1,0 +1,143 @@
+/**
+ * Flags copies into a fixed-size destination whose length comes from the user (an IOCTL buffer length or a field
+ * of the user's buffer) with no dominating comparison: the classic stack or pool buffer overflow.
+ */
+import { findDeclaration } from '../analysis/declarations';
+import { failureExit, guardBefore } from '../analysis/fix-helpers';
+import { callArguments, calleeName, enclosingStatement, unwrap, type Node } from '../analysis/query';
+import type { Rule } from '../analysis/rule';
+import type { FunctionInfo, SourceFile } from '../analysis/source-file';
+
+/** Copy routines as (destination, source, length) argument positions. */
+const COPIES: Record<string, [number, number, number]> = {
+  memcpy: [0, 1, 2],
+  memmove: [0, 1, 2],
+  RtlCopyMemory: [0, 1, 2],
+  RtlMoveMemory: [0, 1, 2],
+  RtlCopyBytes: [0, 1, 2],
+  CopyMemory: [0, 1, 2],
+  __movsb: [0, 1, 2],
+};
+
+const ALLOCATORS: Record<string, number> = {
+  ExAllocatePool2: 1,
+  ExAllocatePool3: 1,
+  ExAllocatePoolWithTag: 1,
+  ExAllocatePool: 1,
+  ExAllocatePoolZero: 1,
+  ExAllocatePoolWithQuotaTag: 1,
+};
+
+interface Destination {
+  name: string;
+  /** Expression to compare the length with (`sizeof(buf)`, the allocation size). */
+  limit: string;
+  /** For the message: `512 bytes`, `BUFFER_SIZE elements`. */
+  description: string;
+}
+
+/** The destination's capacity when it is knowable: a fixed-size array, or a local assigned from an allocation. */
+function destinationOf(file: SourceFile, fn: FunctionInfo, expression: Node): Destination | undefined {
+  let node = unwrap(expression);
+  if (node?.type === 'pointer_expression' && node.child(0)?.text === '&') {
+    const inner = unwrap(node.childForFieldName('argument'));
+    if (inner?.type === 'subscript_expression') node = unwrap(inner.childForFieldName('argument'));
+    else node = inner;
+  }
+  if (node?.type !== 'identifier') return undefined;
+  const declaration = findDeclaration(file, fn, node.text);
+  if (!declaration || declaration.isParameter) return undefined;
+  if (declaration.isArray && declaration.arraySize) {
+    const elements = file.macros.evaluate(declaration.arraySize);
+    const byteSized = /^(UCHAR|CHAR|BYTE|char|unsigned char|uint8_t|int8_t|BOOLEAN)$/.test(declaration.typeText.trim());
+    const count = elements === undefined ? declaration.arraySize : String(elements);
+    return { name: node.text, limit: `sizeof(${node.text})`, description: byteSized ? `${count} bytes` : `${count} × ${declaration.typeText.trim()}` };
+  }
+  const allocation = unwrap(declaration.initializer) ?? lastAllocation(fn, node.text);
+  if (allocation?.type === 'call_expression') {
+    const sizeIndex = ALLOCATORS[calleeName(allocation) ?? ''];
+    const size = sizeIndex === undefined ? undefined : callArguments(allocation)[sizeIndex];
+    if (size && !file.taint(fn).taintOf(size, allocation.startIndex)) {
+      return { name: node.text, limit: size.text, description: `an allocation of ${size.text} bytes` };
+    }
+  }
+  return undefined;
+}
+
+/** `p = ExAllocatePool2(...)` assignments of a variable in the function (the last one wins). */
+function lastAllocation(fn: FunctionInfo, name: string): Node | undefined {
+  let found: Node | undefined;
+  for (const assignment of fn.body?.descendantsOfType('assignment_expression') ?? []) {
+    if (!assignment || unwrap(assignment.childForFieldName('left'))?.text !== name) continue;
+    const right = unwrap(assignment.childForFieldName('right'));
+    if (right?.type === 'call_expression' && ALLOCATORS[calleeName(right) ?? ''] !== undefined) found = right;
+  }
+  return found;
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'user-length-copy-unchecked',
+    title: 'Copy with a user-controlled length into a fixed-size buffer',
+    type: 'problem',
+    severity: 'error',
+    checklistItem: 'checklist.secure-coding',
+    description: 'A memcpy/RtlCopyMemory into a fixed-size array or allocation takes its length from user input without checking it against the destination size.',
+    rationale: 'The length of an IOCTL buffer, or a size field inside it, is whatever the caller wants. Copying that many bytes into a stack array or a fixed allocation overwrites adjacent memory (return addresses, pool headers) and is the most common way to turn a driver into a kernel code-execution primitive.',
+    cwe: ['CWE-787', 'CWE-121', 'CWE-122'],
+    references: ['https://learn.microsoft.com/windows-hardware/drivers/kernel/failure-to-check-the-size-of-buffers'],
+    confidence: 'medium',
+    messages: {
+      unchecked: '{{callee}} copies `{{length}}` bytes ({{origin}}, user-controlled) into `{{dest}}` ({{capacity}}) without checking `{{length}} <= {{limit}}`.',
+    },
+    hasSuggestions: true,
+    examples: {
+      bad: 'UCHAR local[64];\nRtlCopyMemory(local, input, irpSp->Parameters.DeviceIoControl.InputBufferLength);',
+      good: 'UCHAR local[64];\nULONG length = irpSp->Parameters.DeviceIoControl.InputBufferLength;\nif (length > sizeof(local)) {\n    return STATUS_BUFFER_TOO_SMALL;\n}\nRtlCopyMemory(local, input, length);',
+    },
+  },
+  create(context) {
+    const { file } = context;
+    return {
+      call_expression(call) {
+        const callee = calleeName(call);
+        const positions = callee ? COPIES[callee] : undefined;
+        if (!positions) return;
+        const args = callArguments(call);
+        const length = args[positions[2]];
+        const destinationArg = args[positions[0]];
+        if (!length || !destinationArg || /\bsizeof\b/.test(length.text)) return;
+        const fn = file.enclosingFunction(call);
+        if (!fn) return;
+        const taint = file.taint(fn);
+        const lengthTaint = taint.taintOf(length, call.startIndex);
+        if (lengthTaint?.kind !== 'value' || taint.isGuarded(call, lengthTaint)) return;
+        const destination = destinationOf(file, fn, destinationArg);
+        if (!destination) return;
+        const statement = enclosingStatement(call);
+        const indent = file.indentationOf(statement);
+        context.report({
+          node: call,
+          messageId: 'unchecked',
+          data: {
+            callee: callee ?? '',
+            length: length.text,
+            origin: `from ${lengthTaint.origin}`,
+            dest: destination.name,
+            capacity: destination.description,
+            limit: destination.limit,
+          },
+          related: [{ node: lengthTaint.source, message: `user-controlled value: ${lengthTaint.origin}` }],
+          suggestions: [{
+            title: `Return STATUS_BUFFER_TOO_SMALL when ${length.text} > ${destination.limit}`,
+            edits: [{
+              start: statement.startIndex,
+              end: statement.startIndex,
+              text: guardBefore(indent, file.eol, `${length.text} > ${destination.limit}`, failureExit(fn, 'STATUS_BUFFER_TOO_SMALL')),
+            }],
+          }],
+        });
+      },
+    };
+  },
+};
