@@ -1,0 +1,83 @@
+/** activate()/deactivate(): wiring only. Each feature registers its own disposables. */
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { SETTINGS_WARNING_NOTIFICATION, STATUS_NOTIFICATION, type SettingsWarningParams, type StatusParams } from '../../shared/protocol';
+import { createLanguageClient } from './client';
+import { ServerStatus } from './status';
+
+/** What activate() returns: used by the end-to-end tests and by other extensions. */
+export interface DriverGuardApi {
+  /** The current language client (replaced on restart). */
+  readonly client: LanguageClient | undefined;
+  /** Resolves when the current client is running. */
+  ready(): Promise<void>;
+  restartServer(): Promise<void>;
+  readonly outputChannel: vscode.LogOutputChannel;
+}
+
+let client: LanguageClient | undefined;
+let starting: Promise<void> | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<DriverGuardApi> {
+  const outputChannel = vscode.window.createOutputChannel('Driver Guard', { log: true });
+  const status = new ServerStatus();
+  context.subscriptions.push(outputChannel, status);
+
+  const start = async (): Promise<void> => {
+    const next = createLanguageClient(context, outputChannel);
+    client = next;
+    status.attach(next);
+    next.onNotification(STATUS_NOTIFICATION, (params: StatusParams) => status.onServerStatus(params));
+    next.onNotification(SETTINGS_WARNING_NOTIFICATION, (params: SettingsWarningParams) => {
+      for (const message of params.messages) void vscode.window.showWarningMessage(`Driver Guard: ${message}`);
+    });
+    try {
+      await next.start();
+    } catch (error) {
+      status.show('error', String(error));
+      outputChannel.error(`Driver Guard server failed to start: ${String(error)}`);
+      void vscode.window.showErrorMessage('Driver Guard: the analysis server failed to start. See the "Driver Guard" output for details.', 'Show Output')
+        .then((choice) => choice && outputChannel.show());
+    }
+  };
+
+  const restartServer = async (): Promise<void> => {
+    const previous = client;
+    client = undefined;
+    if (previous) {
+      try {
+        await previous.dispose(2000);
+      } catch (error) {
+        outputChannel.warn(`Stopping the server: ${String(error)}`);
+      }
+    }
+    starting = start();
+    await starting;
+    outputChannel.info('Driver Guard server restarted.');
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('driverGuard.restartServer', () => restartServer()),
+    vscode.commands.registerCommand('driverGuard.showOutput', () => outputChannel.show()),
+    { dispose: () => void client?.dispose() },
+  );
+
+  starting = start();
+  await starting;
+
+  return {
+    get client() {
+      return client;
+    },
+    ready: async () => {
+      await starting;
+    },
+    restartServer,
+    outputChannel,
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.dispose();
+  client = undefined;
+}

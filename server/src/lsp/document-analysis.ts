@@ -1,0 +1,128 @@
+/**
+ * Keeps one parsed tree per open document and re-analyzes after a short pause in typing. The previous tree is
+ * edited and reused, so a keystroke re-parses only the changed region. Stale results (the document changed while
+ * settings were being read) are dropped, never published.
+ */
+import type { Connection, Diagnostic } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { URI } from 'vscode-uri';
+import { Analyzer, type AnalysisResult, type Finding, type ParsedDocument, type WorkspaceIndex } from '../core';
+import type { PublishedFindings } from './code-actions';
+import { skippedDiagnostic, toDiagnostic } from './diagnostics';
+import { isExcluded, type SettingsCache } from './settings';
+
+/** Parse + analysis of one file may take this long before it is abandoned (a newer edit retries). */
+const TIME_BUDGET_MS = 2000;
+
+interface DocumentState {
+  parsed?: ParsedDocument;
+  timer?: NodeJS.Timeout;
+  published?: PublishedFindings;
+}
+
+export interface AnalysisListener {
+  /** Called after a document's findings were published (or cleared: findings = []). */
+  (uri: string, findings: Finding[]): void;
+}
+
+export class DocumentAnalysis {
+  private readonly states = new Map<string, DocumentState>();
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly analyzer: Analyzer,
+    private readonly settings: SettingsCache,
+    private readonly workspace: WorkspaceIndex,
+    private readonly folders: () => string[],
+    private readonly debounceMs: number,
+    private readonly onAnalyzed: AnalysisListener,
+  ) {}
+
+  published(uri: string): PublishedFindings | undefined {
+    return this.states.get(uri)?.published;
+  }
+
+  /** Re-analyze after the debounce (typing) or at once (open, settings change). */
+  schedule(document: TextDocument, immediate = false): void {
+    const state = this.stateOf(document.uri);
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      void this.run(document);
+    }, immediate ? 0 : this.debounceMs);
+  }
+
+  close(uri: string): void {
+    const state = this.states.get(uri);
+    if (!state) return;
+    if (state.timer) clearTimeout(state.timer);
+    state.parsed?.dispose();
+    this.states.delete(uri);
+  }
+
+  private stateOf(uri: string): DocumentState {
+    let state = this.states.get(uri);
+    if (!state) {
+      state = {};
+      this.states.set(uri, state);
+    }
+    return state;
+  }
+
+  /** Analyzes the document now and publishes its diagnostics; returns the result (tests, benchmarks). */
+  async run(document: TextDocument): Promise<AnalysisResult | undefined> {
+    const uri = document.uri;
+    const version = document.version;
+    const settings = await this.settings.get(uri);
+    const state = this.states.get(uri);
+    if (!state || document.version !== version) return undefined; // closed or changed meanwhile
+    const fileName = URI.parse(uri).fsPath;
+    if (!settings.enable || isExcluded(uri, settings.exclude, this.folders())) {
+      this.publish(uri, version, [], []);
+      return undefined;
+    }
+    const text = document.getText();
+    const maxFileSize = settings.maxFileSizeKB * 1024;
+    const skipReason = Analyzer.skipReason(text, maxFileSize);
+    if (skipReason) {
+      state.parsed?.dispose();
+      state.parsed = undefined;
+      this.connection.console.info(`Skipped ${fileName}: ${skipReason}`);
+      this.publish(uri, version, [], [skippedDiagnostic(skipReason)]);
+      return { findings: [], parseErrors: 0, skipped: { reason: skipReason }, ruleErrors: [] };
+    }
+    try {
+      this.workspace.update(fileName, text);
+      const parsed = this.analyzer.parse({ text, fileName, languageId: document.languageId }, state.parsed, Date.now() + TIME_BUDGET_MS);
+      if (!parsed) {
+        const reason = `parsing took longer than ${TIME_BUDGET_MS} ms`;
+        this.publish(uri, version, [], [skippedDiagnostic(reason)]);
+        return { findings: [], parseErrors: 0, skipped: { reason }, ruleErrors: [] };
+      }
+      state.parsed?.dispose();
+      state.parsed = parsed;
+      const result = this.analyzer.analyzeParsed(fileName, parsed, { rules: settings.rules, workspace: this.workspace, maxFileSize, timeBudgetMs: TIME_BUDGET_MS });
+      for (const error of result.ruleErrors) this.connection.console.error(`Rule ${error.ruleId} failed on ${fileName}: ${error.message}`);
+      this.publish(uri, version, result.findings, []);
+      return result;
+    } catch (error) {
+      // The analyzer is written not to throw; if it does, say so and keep serving other files.
+      this.connection.console.error(`Analysis of ${fileName} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      state.parsed?.dispose();
+      state.parsed = undefined;
+      return undefined;
+    }
+  }
+
+  private publish(uri: string, version: number, findings: Finding[], extra: Diagnostic[]): void {
+    const state = this.states.get(uri);
+    if (state) state.published = { version, findings };
+    const visible = findings.filter((finding) => !finding.suppression);
+    const diagnostics = [
+      ...extra,
+      ...findings.map((finding, index) => ({ finding, index })).filter(({ finding }) => !finding.suppression).map(({ finding, index }) => toDiagnostic(finding, index, version, uri)),
+    ];
+    void this.connection.sendDiagnostics({ uri, version, diagnostics });
+    this.onAnalyzed(uri, visible);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The language server: wiring only. Documents are analyzed by `DocumentAnalysis`, quick fixes come from
+ * `code-actions`, settings from `SettingsCache`. The only folder besides cli/ that does I/O.
+ */
+import {
+  CodeActionKind,
+  createConnection,
+  DidChangeConfigurationNotification,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { URI } from 'vscode-uri';
+import {
+  FINDINGS_CHANGED_NOTIFICATION,
+  FINDINGS_REQUEST,
+  STATUS_NOTIFICATION,
+  type FindingsParams,
+  type FindingsResult,
+  type StatusParams,
+} from '../../../shared/protocol';
+import { createAnalyzer, WorkspaceIndex, type Analyzer } from '../core';
+import { codeActions, FIX_ALL_KIND } from './code-actions';
+import { DocumentAnalysis } from './document-analysis';
+import { FindingsStore } from './findings-store';
+import { SettingsCache } from './settings';
+import { registerWorkspaceScan } from './workspace-scan';
+
+interface InitializationOptions {
+  /** Pause after the last keystroke before analyzing (ms). */
+  debounceMs?: number;
+}
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const settings = new SettingsCache(connection);
+const workspace = new WorkspaceIndex();
+const findings = new FindingsStore();
+let folderPaths: string[] = [];
+let folderUris: string[] = [];
+let analysis: DocumentAnalysis | undefined;
+let analyzer: Analyzer | undefined;
+let findingsChangedTimer: NodeJS.Timeout | undefined;
+
+function sendStatus(params: StatusParams): void {
+  void connection.sendNotification(STATUS_NOTIFICATION, params);
+}
+
+/** Tells the client (checklist view) that evidence changed; coalesced so a scan sends a few, not thousands. */
+export function notifyFindingsChanged(): void {
+  if (findingsChangedTimer) return;
+  findingsChangedTimer = setTimeout(() => {
+    findingsChangedTimer = undefined;
+    void connection.sendNotification(FINDINGS_CHANGED_NOTIFICATION);
+  }, 300);
+}
+
+connection.onInitialize(async (params: InitializeParams): Promise<InitializeResult> => {
+  const options = (params.initializationOptions ?? {}) as InitializationOptions;
+  folderUris = (params.workspaceFolders ?? []).map((folder) => folder.uri);
+  folderPaths = folderUris.map((uri) => URI.parse(uri).fsPath);
+  settings.setSupportsConfiguration(Boolean(params.capabilities.workspace?.configuration));
+  analyzer = await createAnalyzer();
+  const debounceMs = typeof options.debounceMs === 'number' && options.debounceMs >= 0 ? options.debounceMs : 200;
+  analysis = new DocumentAnalysis(connection, analyzer, settings, workspace, () => folderPaths, debounceMs, (uri, current) => {
+    findings.setOpen(uri, current);
+    notifyFindingsChanged();
+  });
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
+      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+    },
+    serverInfo: { name: 'Driver Guard', version: process.env.DRIVER_GUARD_VERSION },
+  };
+});
+
+connection.onInitialized(() => {
+  void connection.client.register(DidChangeConfigurationNotification.type, { section: 'driverGuard' }).catch(() => undefined);
+  connection.workspace.onDidChangeWorkspaceFolders((event) => {
+    folderUris = folderUris.filter((uri) => !event.removed.some((folder) => folder.uri === uri)).concat(event.added.map((folder) => folder.uri));
+    folderPaths = folderUris.map((uri) => URI.parse(uri).fsPath);
+  });
+  sendStatus({ state: 'ready' });
+});
+
+connection.onDidChangeConfiguration(() => {
+  settings.clear();
+  for (const document of documents.all()) analysis?.schedule(document, true);
+});
+
+documents.onDidOpen((event) => analysis?.schedule(event.document, true));
+documents.onDidChangeContent((event) => analysis?.schedule(event.document));
+documents.onDidClose((event) => {
+  analysis?.close(event.document.uri);
+  findings.closeDocument(event.document.uri);
+  // Keep the workspace scan's diagnostics for the file; otherwise clear what the open document showed.
+  if (!findings.isScanned(event.document.uri)) void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
+  notifyFindingsChanged();
+});
+
+connection.onCodeAction((params) => {
+  const document = documents.get(params.textDocument.uri);
+  if (!document) return [];
+  try {
+    return codeActions(params, document, analysis?.published(document.uri));
+  } catch (error) {
+    connection.console.error(`Code actions failed: ${String(error)}`);
+    return [];
+  }
+});
+
+connection.onRequest(FINDINGS_REQUEST, (params: FindingsParams): FindingsResult => ({ findings: findings.all(params?.folderUri) }));
+
+registerWorkspaceScan({
+  connection,
+  documents,
+  findings,
+  workspace,
+  settings,
+  analyzer: () => analyzer,
+  folders: () => folderUris,
+  onChanged: notifyFindingsChanged,
+  sendStatus,
+});
+
+process.on('uncaughtException', (error) => {
+  connection.console.error(`Unexpected error in the Driver Guard server: ${error.stack ?? error.message}`);
+});
+
+documents.listen(connection);
+connection.listen();

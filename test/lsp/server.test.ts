@@ -1,0 +1,135 @@
+/**
+ * Protocol-level test: starts the bundled server (dist/server.js) over stdio like an editor would, opens a driver
+ * file, and checks diagnostics, quick fixes, incremental edits and settings changes.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { CodeAction, Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const URI = 'file:///tmp/driver-guard-lsp-test/driver.c';
+const TEXT = `#define IOCTL_X CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_NEITHER, FILE_ANY_ACCESS)
+NTSTATUS Dispatch(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ PIRP Irp) {
+    PVOID p = ExAllocatePoolWithTag(NonPagedPoolNx, 16, 'gDvD');
+    return STATUS_SUCCESS;
+}
+`;
+
+describe('language server over LSP', () => {
+  let server: ChildProcessWithoutNullStreams;
+  let connection: MessageConnection;
+  let settings: Record<string, unknown> = {};
+  const published = new Map<string, PublishDiagnosticsParams[]>();
+  let stderr = '';
+
+  /** Waits for a publishDiagnostics of the document that satisfies a predicate. */
+  function waitForDiagnostics(predicate: (diagnostics: Diagnostic[]) => boolean, timeoutMs = 10000): Promise<Diagnostic[]> {
+    return new Promise((resolve, reject) => {
+      const started = Date.now();
+      const poll = () => {
+        const latest = published.get(URI)?.at(-1);
+        if (latest && predicate(latest.diagnostics)) return resolve(latest.diagnostics);
+        if (Date.now() - started > timeoutMs) return reject(new Error(`timed out; last diagnostics: ${JSON.stringify(latest?.diagnostics.map((d) => d.code))}; stderr: ${stderr}`));
+        setTimeout(poll, 20);
+      };
+      poll();
+    });
+  }
+
+  before(async () => {
+    server = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: 'pipe' });
+    server.stderr.on('data', (chunk) => (stderr += chunk));
+    connection = createMessageConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
+    connection.onNotification('textDocument/publishDiagnostics', (params: PublishDiagnosticsParams) => {
+      published.set(params.uri, [...(published.get(params.uri) ?? []), params]);
+    });
+    connection.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => settings));
+    connection.onRequest('client/registerCapability', () => null);
+    connection.onRequest('window/workDoneProgress/create', () => null);
+    connection.onNotification(() => undefined);
+    connection.listen();
+    await connection.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: null,
+      workspaceFolders: null,
+      capabilities: { workspace: { configuration: true }, textDocument: { publishDiagnostics: { relatedInformation: true } } },
+      initializationOptions: { debounceMs: 0 },
+    });
+    await connection.sendNotification('initialized', {});
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri: URI, languageId: 'c', version: 1, text: TEXT } });
+  });
+
+  after(() => {
+    connection?.dispose();
+    server?.kill();
+  });
+
+  it('publishes diagnostics with rule id, docs link, source and checklist item', async () => {
+    const diagnostics = await waitForDiagnostics((list) => list.length >= 2);
+    const pool = diagnostics.find((diagnostic) => diagnostic.code === 'deprecated-pool-alloc');
+    assert.ok(pool, 'deprecated-pool-alloc reported');
+    assert.equal(pool.source, 'Driver Guard');
+    assert.match(pool.codeDescription?.href ?? '', /docs\/rules\/deprecated-pool-alloc\.md$/);
+    assert.match(pool.message, /checklist: Follow driver secure coding guidelines/);
+    assert.deepEqual(pool.range.start, { line: 2, character: 14 });
+  });
+
+  it('offers the preferred quick fix, suppressions and docs for a diagnostic', async () => {
+    const diagnostics = await waitForDiagnostics((list) => list.some((d) => d.code === 'deprecated-pool-alloc'));
+    const pool = diagnostics.find((diagnostic) => diagnostic.code === 'deprecated-pool-alloc')!;
+    const actions: CodeAction[] = await connection.sendRequest('textDocument/codeAction', {
+      textDocument: { uri: URI },
+      range: pool.range,
+      context: { diagnostics: [pool] },
+    });
+    const preferred = actions.filter((action) => action.isPreferred);
+    assert.equal(preferred.length, 1);
+    assert.equal(preferred[0].kind, 'quickfix');
+    assert.deepEqual(preferred[0].diagnostics?.map((d) => d.code), ['deprecated-pool-alloc']);
+    const edits = preferred[0].edit?.changes?.[URI] ?? [];
+    assert.ok(edits.some((edit) => edit.newText === 'ExAllocatePool2'));
+    const titles = actions.map((action) => action.title);
+    assert.ok(titles.includes('Suppress deprecated-pool-alloc on this line'));
+    assert.ok(titles.includes('Suppress deprecated-pool-alloc in this file'));
+    assert.ok(titles.includes('Show documentation for deprecated-pool-alloc'));
+    const suppress = actions.find((action) => action.title === 'Suppress deprecated-pool-alloc on this line')!;
+    assert.equal(suppress.edit?.changes?.[URI]?.[0].newText, '    // driver-guard-ignore-next-line deprecated-pool-alloc: explain why this is safe\n');
+  });
+
+  it('re-analyzes after an incremental edit', async () => {
+    await connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri: URI, version: 2 },
+      contentChanges: [{ range: { start: { line: 2, character: 14 }, end: { line: 2, character: 35 } }, text: 'ExAllocatePool2' }],
+    });
+    const diagnostics = await waitForDiagnostics((list) => !list.some((d) => d.code === 'deprecated-pool-alloc'));
+    assert.ok(diagnostics.some((d) => d.code === 'ioctl-method-neither'), 'other findings stay');
+  });
+
+  it('applies a settings change: a rule turned off disappears, a bad value is reported', async () => {
+    const warnings: string[] = [];
+    connection.onNotification('driverGuard/settingsWarning', (params: { messages: string[] }) => warnings.push(...params.messages));
+    settings = { rules: { 'ioctl-method-neither': 'off', 'deprecated-pool-alloc': 'loud' } };
+    await connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+    await waitForDiagnostics((list) => !list.some((d) => d.code === 'ioctl-method-neither'));
+    const started = Date.now();
+    while (warnings.length === 0 && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(warnings.some((warning) => warning.includes('driverGuard.rules.deprecated-pool-alloc')), `warnings: ${warnings}`);
+    settings = {};
+    await connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+    await waitForDiagnostics((list) => list.some((d) => d.code === 'ioctl-method-neither'));
+  });
+
+  it('reports a skipped binary file instead of analyzing it', async () => {
+    const uri = 'file:///tmp/driver-guard-lsp-test/blob.c';
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: 'abc\u0000\u0001def' } });
+    const started = Date.now();
+    while (!published.get(uri) && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
+    const diagnostics = published.get(uri)?.at(-1)?.diagnostics ?? [];
+    assert.equal(diagnostics.length, 1);
+    assert.equal(diagnostics[0].code, 'file-skipped');
+    assert.match(diagnostics[0].message, /binary/);
+  });
+});

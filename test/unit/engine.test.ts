@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { Analyzer, computeEdit, createAnalyzer, RULES, type Rule } from '../../server/src/core';
+import { LineIndex } from '../../server/src/analysis/line-index';
+
+const SAMPLE = `#define IOCTL_X CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_NEITHER, FILE_ANY_ACCESS)
+_Use_decl_annotations_
+NTSTATUS Dispatch(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ PIRP Irp) {
+    PVOID p = ExAllocatePoolWithTag(NonPagedPoolNx, 16, 'gDvD');
+    return STATUS_SUCCESS;
+}
+`;
+
+describe('Analyzer', () => {
+  let analyzer: Analyzer;
+  before(async () => {
+    analyzer = await createAnalyzer();
+  });
+
+  it('reports findings with rule id, checklist item, severity and 0-based ranges', () => {
+    const result = analyzer.analyze({ text: SAMPLE, fileName: 'x.c' });
+    const pool = result.findings.find((finding) => finding.ruleId === 'deprecated-pool-alloc');
+    assert.ok(pool);
+    assert.equal(pool.checklistItem, 'checklist.secure-coding');
+    assert.equal(pool.severity, 'warning');
+    assert.deepEqual(pool.range.start, { line: 3, character: 14 });
+    assert.equal(result.parseErrors, 0, 'SAL annotations must not produce ERROR nodes');
+  });
+
+  it('applies severity overrides and turns rules off', () => {
+    const result = analyzer.analyze({ text: SAMPLE, fileName: 'x.c' }, { rules: { 'deprecated-pool-alloc': 'error', 'ioctl-method-neither': 'off' } });
+    assert.equal(result.findings.find((finding) => finding.ruleId === 'deprecated-pool-alloc')?.severity, 'error');
+    assert.equal(result.findings.some((finding) => finding.ruleId === 'ioctl-method-neither'), false);
+  });
+
+  it('honours next-line and file suppressions and reports unused ones', () => {
+    const text = `void f(void) {
+    // driver-guard-ignore-next-line deprecated-pool-alloc: legacy path, zeroed below
+    PVOID p = ExAllocatePoolWithTag(NonPagedPoolNx, 16, 'gDvD');
+    // driver-guard-ignore-next-line deprecated-pool-alloc: nothing here
+    int x = 0;
+}
+/* driver-guard-ignore-file ioctl-method-neither */
+#define IOCTL_Y CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_NEITHER, FILE_ANY_ACCESS)
+`;
+    const result = analyzer.analyze({ text, fileName: 'x.c' });
+    const pool = result.findings.find((finding) => finding.ruleId === 'deprecated-pool-alloc');
+    assert.equal(pool?.suppression?.kind, 'next-line');
+    assert.equal(pool?.suppression?.justification, 'legacy path, zeroed below');
+    assert.equal(result.findings.find((finding) => finding.ruleId === 'ioctl-method-neither')?.suppression?.kind, 'file');
+    const unused = result.findings.filter((finding) => finding.ruleId === 'unused-suppression');
+    assert.equal(unused.length, 1);
+    assert.equal(unused[0].severity, 'information');
+    assert.equal(unused[0].range.start.line, 3);
+  });
+
+  it('skips binary and oversized files with a reason instead of analyzing them', () => {
+    const binary = analyzer.analyze({ text: 'int x;\u0000\u0001\u0002', fileName: 'blob.c' });
+    assert.match(binary.skipped?.reason ?? '', /binary/);
+    const big = analyzer.analyze({ text: 'x'.repeat(5000), fileName: 'big.c' }, { maxFileSize: 1000 });
+    assert.match(big.skipped?.reason ?? '', /larger than/);
+  });
+
+  it('contains a rule that throws: the others still report', async () => {
+    const broken: Rule = {
+      meta: { ...RULES[0].meta, id: 'broken-rule' },
+      create: () => ({ call_expression: () => { throw new Error('boom'); } }),
+    };
+    const withBroken = await Analyzer.create([broken, ...RULES]);
+    const result = withBroken.analyze({ text: SAMPLE, fileName: 'x.c' });
+    assert.deepEqual(result.ruleErrors, [{ ruleId: 'broken-rule', message: 'boom' }]);
+    assert.ok(result.findings.some((finding) => finding.ruleId === 'deprecated-pool-alloc'));
+  });
+
+  it('incremental re-parse gives the same tree as a fresh parse', () => {
+    const first = analyzer.parse({ text: SAMPLE, fileName: 'x.c' })!;
+    const edited = SAMPLE.replace('16, ', 'sizeof(FOO) + 16, ').replace('_In_ PDEVICE_OBJECT', '_In_opt_ PDEVICE_OBJECT');
+    const incremental = analyzer.parse({ text: edited, fileName: 'x.c' }, first)!;
+    const fresh = analyzer.parse({ text: edited, fileName: 'x.c' })!;
+    assert.equal(incremental.tree.rootNode.toString(), fresh.tree.rootNode.toString());
+    [first, incremental, fresh].forEach((parsed) => parsed.dispose());
+  });
+
+  it('walks 10,000-deep nesting without overflowing the stack', () => {
+    const deep = `int f(void) { return ${'('.repeat(10000)}1${')'.repeat(10000)}; }`;
+    const result = analyzer.analyze({ text: deep, fileName: 'deep.c' });
+    assert.equal(result.ruleErrors.length, 0);
+  });
+
+  it('ranges count UTF-16 code units like LSP', () => {
+    const text = "// é 😀\nvoid f(void) { PVOID p = ExAllocatePoolWithTag(PagedPool, 1, 'x'); }";
+    const finding = analyzer.analyze({ text, fileName: 'u.c' }).findings.find((candidate) => candidate.ruleId === 'deprecated-pool-alloc');
+    assert.equal(finding?.range.start.line, 1);
+    assert.equal(text.split('\n')[1].slice(finding!.range.start.character, finding!.range.end.character), 'ExAllocatePoolWithTag');
+  });
+});
+
+describe('computeEdit', () => {
+  it('finds the changed span', () => {
+    const edit = computeEdit('abc\ndef', 'abc\ndXef');
+    assert.deepEqual(
+      { start: edit.startIndex, oldEnd: edit.oldEndIndex, newEnd: edit.newEndIndex, position: edit.startPosition },
+      { start: 5, oldEnd: 5, newEnd: 6, position: { row: 1, column: 1 } },
+    );
+  });
+});
+
+describe('LineIndex', () => {
+  it('maps offsets and positions both ways, CRLF included', () => {
+    const lines = new LineIndex('a\r\nbc\nd');
+    assert.deepEqual(lines.positionAt(4), { line: 1, character: 1 });
+    assert.equal(lines.offsetAt({ line: 2, character: 0 }), 6);
+    assert.equal(lines.lineText(0), 'a\r'.replace('\r', ''));
+  });
+});

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { neutralizeAnnotations } from '../../server/src/analysis/neutralize';
+
+describe('neutralizeAnnotations', () => {
+  it('blanks SAL annotations with their arguments and keeps every offset', () => {
+    const source = 'NTSTATUS Foo(_In_ PDEVICE_OBJECT d, _Inout_updates_bytes_(len) PVOID p, _In_ ULONG len);';
+    const { text, count } = neutralizeAnnotations(source);
+    assert.equal(text.length, source.length);
+    assert.equal(count, 3);
+    assert.equal(text, 'NTSTATUS Foo(     PDEVICE_OBJECT d,                            PVOID p,      ULONG len);');
+  });
+
+  it('blanks IRQL annotations, __drv_ annotations and calling conventions', () => {
+    const source = '_IRQL_requires_max_(DISPATCH_LEVEL)\n__drv_dispatchType(IRP_MJ_CREATE)\nNTSTATUS NTAPI F(VOID);';
+    const { text } = neutralizeAnnotations(source);
+    assert.equal(text, `${' '.repeat(35)}\n${' '.repeat(33)}\nNTSTATUS       F(VOID);`);
+  });
+
+  it('keeps line breaks inside multi-line annotation arguments', () => {
+    const source = '_When_(x > 0,\n  _In_) int f(int x);';
+    const { text } = neutralizeAnnotations(source);
+    assert.equal(text.split('\n').length, 2);
+    assert.equal(text.length, source.length);
+    assert.match(text, /^\s+\n\s+int f\(int x\);$/);
+  });
+
+  it('leaves identifiers that only look similar, strings and comments alone', () => {
+    const source = 'int _Internal_ = 1; __int64 x; __inline int y; const char *s = "_In_"; // _Out_\nMY_In_VALUE z;';
+    const { text, count } = neutralizeAnnotations(source);
+    assert.equal(count, 0);
+    assert.equal(text, source);
+  });
+
+  it('does not treat a SAL name without arguments as a call', () => {
+    const source = 'void f(_In_ (int) x);';
+    const { text } = neutralizeAnnotations(source);
+    assert.equal(text, 'void f(     (int) x);');
+  });
+
+  it('gives up on an unbalanced argument list instead of blanking code', () => {
+    const source = '_Success_(return == 0 int f(void) { return 0; }';
+    const { text } = neutralizeAnnotations(source);
+    assert.ok(text.includes('int f(void) { return 0; }'));
+  });
+});
