@@ -73,7 +73,7 @@ describe('language server over LSP', () => {
     assert.ok(pool, 'deprecated-pool-alloc reported');
     assert.equal(pool.source, 'Driver Guard');
     assert.match(pool.codeDescription?.href ?? '', /docs\/rules\/deprecated-pool-alloc\.md$/);
-    assert.match(pool.message, /checklist: Follow driver secure coding guidelines/);
+    assert.match(String(pool.message), /checklist: Follow driver secure coding guidelines/);
     assert.deepEqual(pool.range.start, { line: 2, character: 14 });
   });
 
@@ -110,7 +110,9 @@ describe('language server over LSP', () => {
 
   it('applies a settings change: a rule turned off disappears, a bad value is reported', async () => {
     const warnings: string[] = [];
-    connection.onNotification('driverGuard/settingsWarning', (params: { messages: string[] }) => warnings.push(...params.messages));
+    connection.onNotification('driverGuard/settingsWarning', (params: { messages: string[] }) => {
+      warnings.push(...params.messages);
+    });
     settings = { rules: { 'ioctl-method-neither': 'off', 'deprecated-pool-alloc': 'loud' } };
     await connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
     await waitForDiagnostics((list) => !list.some((d) => d.code === 'ioctl-method-neither'));
@@ -130,6 +132,6 @@ describe('language server over LSP', () => {
     const diagnostics = published.get(uri)?.at(-1)?.diagnostics ?? [];
     assert.equal(diagnostics.length, 1);
     assert.equal(diagnostics[0].code, 'file-skipped');
-    assert.match(diagnostics[0].message, /binary/);
+    assert.match(String(diagnostics[0].message), /binary/);
   });
 });
