@@ -1,0 +1,225 @@
+/**
+ * `npm run bench [-- <folder>]`: measures in one run and prints ratios (machines here are noisy, ratios are not):
+ *  (a) full analysis vs raw tree-sitter parse of the same files (goal ≤ 2×)
+ *  (b) CLI wall time on a 500-file tree vs flawfinder and cppcheck (goal ≥ 20× faster than cppcheck, ≤ flawfinder)
+ *  (c) keystroke latency in the language server over LSP (5k-line file, 200 edits; goal p95 ≤ 15 ms, debounce 0)
+ *  (d) server memory (RSS) after a workspace scan of the 500-file tree (goal ≤ 150 MB)
+ *  (e) extension activation (bundle load + server start to initialized) and .vsix size
+ * With a folder argument, (a) and (b) run on that folder instead of the generated tree.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Module from 'node:module';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { createAnalyzer } from '../server/src/core';
+import { neutralizeAnnotations } from '../server/src/analysis/neutralize';
+import { ParserPool, languageFor } from '../server/src/analysis/parser';
+import { WorkspaceIndex } from '../server/src/analysis/workspace-index';
+import { discoverSourceFiles, readSourceFile } from '../server/src/node/discover';
+import { generateBenchTree } from './generate';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const RESULTS = path.join(ROOT, 'bench', 'results');
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function collect(folder: string): Promise<{ file: string; text: string }[]> {
+  const files: { file: string; text: string }[] = [];
+  for await (const file of discoverSourceFiles([folder])) files.push({ file, text: await readSourceFile(file) });
+  return files;
+}
+
+/** (a) Parse-only vs full analysis on the same texts, alternating to share the machine's noise. */
+async function throughput(label: string, files: { file: string; text: string }[], rounds: number) {
+  const pool = await ParserPool.load();
+  const analyzer = await createAnalyzer();
+  const workspace = new WorkspaceIndex();
+  for (const { file, text } of files) workspace.update(file, text);
+  const parseTimes: number[] = [];
+  const analyzeTimes: number[] = [];
+  const lines = files.reduce((sum, { text }) => sum + text.split('\n').length, 0);
+  for (let round = 0; round < rounds; round++) {
+    let started = performance.now();
+    for (const { file, text } of files) {
+      const tree = pool.parse(text, languageFor(file));
+      tree?.delete();
+    }
+    parseTimes.push(performance.now() - started);
+    started = performance.now();
+    for (const { file, text } of files) analyzer.analyze({ text, fileName: file }, { workspace });
+    analyzeTimes.push(performance.now() - started);
+  }
+  // The neutralizer alone, for the record (it is part of the analysis time above).
+  let started = performance.now();
+  for (const { text } of files) neutralizeAnnotations(text);
+  const neutralizeMs = performance.now() - started;
+  const parseMs = median(parseTimes);
+  const analyzeMs = median(analyzeTimes);
+  return { label, files: files.length, lines, parseMs, analyzeMs, neutralizeMs, ratio: analyzeMs / parseMs, linesPerSecond: Math.round(lines / (analyzeMs / 1000)) };
+}
+
+function timeCommand(command: string, args: string[]): { ms: number; status: number | null } | undefined {
+  const probe = spawnSync('which', [command]);
+  if (probe.status !== 0) return undefined;
+  const started = performance.now();
+  const result = spawnSync(command, args, { stdio: 'ignore' });
+  return { ms: performance.now() - started, status: result.status };
+}
+
+/** (b) Whole-tree wall time: our CLI vs flawfinder vs cppcheck. */
+function cliComparison(tree: string) {
+  const ours = timeCommand(process.execPath, [path.join(ROOT, 'bin', 'driver-guard.js'), 'scan', tree, '--format', 'json', '--output', path.join(os.tmpdir(), 'dg-bench.json'), '--fail-on', 'none'])!;
+  const flawfinder = timeCommand('flawfinder', ['--quiet', '--dataonly', '--minlevel=0', tree]);
+  const cppcheck = timeCommand('cppcheck', ['--quiet', '-j', String(os.cpus().length), '--enable=warning', tree]);
+  return {
+    driverGuardMs: ours.ms,
+    flawfinderMs: flawfinder?.ms,
+    cppcheckMs: cppcheck?.ms,
+    speedupVsCppcheck: cppcheck ? cppcheck.ms / ours.ms : undefined,
+    speedupVsFlawfinder: flawfinder ? flawfinder.ms / ours.ms : undefined,
+    missing: [flawfinder ? undefined : 'flawfinder', cppcheck ? undefined : 'cppcheck'].filter(Boolean),
+  };
+}
+
+async function startServer(workspaceFolder?: string) {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: 'pipe' });
+  const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  connection.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => ({})));
+  connection.onRequest('client/registerCapability', () => null);
+  connection.onRequest('window/workDoneProgress/create', () => null);
+  connection.listen();
+  const started = performance.now();
+  await connection.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: null,
+    workspaceFolders: workspaceFolder ? [{ uri: `file://${workspaceFolder}`, name: 'bench' }] : null,
+    capabilities: { workspace: { configuration: true }, window: { workDoneProgress: true } },
+    initializationOptions: { debounceMs: 0 },
+  });
+  const initializeMs = performance.now() - started;
+  await connection.sendNotification('initialized', {});
+  return { child, connection, initializeMs };
+}
+
+/** (c) didChange → publishDiagnostics for that version, debounce 0. */
+async function keystrokeLatency(file: string) {
+  const { child, connection } = await startServer();
+  const uri = `file://${file}`;
+  let text = readFileSync(file, 'utf8');
+  const waiting = new Map<number, (value: number) => void>();
+  connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; version?: number }) => {
+    if (params.uri === uri && params.version !== undefined) waiting.get(params.version)?.(performance.now());
+  });
+  const waitVersion = (version: number) => new Promise<number>((resolve) => waiting.set(version, resolve));
+  let version = 1;
+  let published = waitVersion(version);
+  await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version, text } });
+  await published;
+  const latencies: number[] = [];
+  const lines = text.split('\n');
+  for (let edit = 0; edit < 200; edit++) {
+    version++;
+    // Type into a handler: insert a character at the start of a line, then delete it again on the next edit.
+    const line = 200 + ((Math.floor(edit / 2) * 97) % (lines.length - 400));
+    const change = edit % 2 === 0
+      ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: 'x' }
+      : { range: { start: { line, character: 0 }, end: { line, character: 1 } }, text: '' };
+    published = waitVersion(version);
+    const started = performance.now();
+    await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
+    const done = await published;
+    latencies.push(done - started);
+  }
+  text = '';
+  connection.dispose();
+  child.kill();
+  return { edits: latencies.length, p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: Math.max(...latencies) };
+}
+
+/** (d) RSS of the server process after scanning the tree. */
+async function scanMemory(tree: string) {
+  const { child, connection } = await startServer(tree);
+  const started = performance.now();
+  const result = await connection.sendRequest<{ files: number; findings: number }>('driverGuard/scanWorkspace', {});
+  const scanMs = performance.now() - started;
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  connection.dispose();
+  child.kill();
+  return { files: result.files, findings: result.findings, scanMs, rssMb: rssKb / 1024, peakRssMb: peakKb / 1024 };
+}
+
+/** (e) Loading the client bundle (with a stand-in `vscode` module) and the server's start-up to `initialize`. */
+async function activation() {
+  const moduleWithResolve = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const originalResolve = moduleWithResolve._resolveFilename;
+  const stub = path.join(os.tmpdir(), 'dg-vscode-stub.js');
+  writeFileSync(stub, 'module.exports = new Proxy({}, { get: () => new Proxy(function () {}, { get: () => ({}) }) });');
+  moduleWithResolve._resolveFilename = function (request: string, ...rest: unknown[]) {
+    return request === 'vscode' ? stub : originalResolve.call(this, request, ...rest);
+  };
+  const started = performance.now();
+  require(path.join(ROOT, 'dist', 'client.js'));
+  const clientLoadMs = performance.now() - started;
+  moduleWithResolve._resolveFilename = originalResolve;
+  const { child, connection, initializeMs } = await startServer();
+  connection.dispose();
+  child.kill();
+  let vsixBytes: number | undefined;
+  const vsix = path.join(ROOT, 'driver-guard.vsix');
+  if (!existsSync(vsix)) spawnSync('npx', ['vsce', 'package', '--no-dependencies', '--out', vsix], { cwd: ROOT, stdio: 'ignore' });
+  if (existsSync(vsix)) vsixBytes = statSync(vsix).size;
+  return { clientLoadMs, serverInitializeMs: initializeMs, vsixMb: vsixBytes === undefined ? undefined : vsixBytes / 1024 / 1024 };
+}
+
+async function main(): Promise<void> {
+  const external = process.argv[2];
+  const generated = path.join(ROOT, 'bench', 'generated');
+  console.log('bench: generating files…');
+  const { single, tree } = generateBenchTree(generated);
+  mkdirSync(RESULTS, { recursive: true });
+
+  const a = [];
+  for (const [label, file] of Object.entries(single)) a.push(await throughput(`single ${label} lines`, [{ file, text: readFileSync(file, 'utf8') }], 5));
+  const targetTree = external ? path.resolve(external) : tree;
+  a.push(await throughput(external ? `folder ${targetTree}` : '500-file tree', await collect(targetTree), 3));
+  console.log('\n(a) analysis vs raw parse (medians, goal ratio ≤ 2.0)');
+  console.table(a.map((row) => ({ input: row.label, files: row.files, lines: row.lines, 'parse ms': row.parseMs.toFixed(1), 'analysis ms': row.analyzeMs.toFixed(1), ratio: row.ratio.toFixed(2), 'lines/s': row.linesPerSecond })));
+
+  const b = cliComparison(targetTree);
+  console.log('\n(b) CLI wall time on the same tree (goal: ≥ 20× faster than cppcheck, not slower than flawfinder)');
+  console.table([{ 'driver-guard ms': b.driverGuardMs.toFixed(0), 'flawfinder ms': b.flawfinderMs?.toFixed(0) ?? 'not installed', 'cppcheck ms': b.cppcheckMs?.toFixed(0) ?? 'not installed', 'vs cppcheck': b.speedupVsCppcheck?.toFixed(1) ?? '-', 'vs flawfinder': b.speedupVsFlawfinder?.toFixed(2) ?? '-' }]);
+  if (b.missing.length) console.log(`   skipped: ${b.missing.join(', ')} not installed (bash bench/setup.sh installs them from apt)`);
+
+  const c = await keystrokeLatency(single['5k']);
+  console.log('\n(c) keystroke latency over LSP, 5k-line file, debounce 0 (goal p95 ≤ 15 ms)');
+  console.table([{ edits: c.edits, 'p50 ms': c.p50.toFixed(1), 'p95 ms': c.p95.toFixed(1), 'max ms': c.max.toFixed(1) }]);
+
+  const d = await scanMemory(tree);
+  console.log('\n(d) server memory after a workspace scan of the 500-file tree (goal ≤ 150 MB)');
+  console.table([{ files: d.files, findings: d.findings, 'scan ms': d.scanMs.toFixed(0), 'RSS MB': d.rssMb.toFixed(1), 'peak RSS MB': d.peakRssMb.toFixed(1) }]);
+
+  const e = await activation();
+  console.log('\n(e) activation and package size');
+  console.table([{ 'client bundle load ms': e.clientLoadMs.toFixed(1), 'server start → initialized ms': e.serverInitializeMs.toFixed(0), 'vsix MB': e.vsixMb?.toFixed(2) ?? 'not built' }]);
+
+  const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, a, b, c, d, e };
+  const out = path.join(RESULTS, `bench-${results.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(out, JSON.stringify(results, null, 2));
+  writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(results, null, 2));
+  console.log(`\nbench: results written to ${path.relative(ROOT, out)}`);
+  process.exit(0);
+}
+
+void main();
