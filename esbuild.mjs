@@ -27,6 +27,9 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  // NOTE: web-tree-sitter's CommonJS build still reads import.meta.url (for createRequire); give it the bundle's URL.
+  define: { 'import.meta.url': 'import_meta_url' },
+  banner: { js: "const import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
 };
 
 const builds = [
