@@ -19,12 +19,12 @@ async function main(): Promise<void> {
   const seed = argument('seed', Date.now() % 1_000_000);
   const analyzer = await createAnalyzer();
   const seeds = loadSeeds();
-  const stats: FuzzStats = { runs: 0, slowestMs: 0, slowestInput: '' };
+  const stats: FuzzStats = { runs: 0, skipped: 0, slowestMs: 0, slowestInput: '' };
   const started = Date.now();
   console.log(`fuzz: ${runs} inputs from ${seeds.length} seeds, seed ${seed}`);
   const result = fc.check(fc.property(inputArbitrary(seeds), (text) => checkInput(analyzer, text, stats, 1000)), { numRuns: runs, seed });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`fuzz: ${stats.runs} analyses in ${seconds} s; slowest input ${stats.slowestMs.toFixed(1)} ms (${stats.slowestInput.length} characters)`);
+  console.log(`fuzz: ${stats.runs} analyses in ${seconds} s (${stats.skipped} skipped with a reason); slowest input ${stats.slowestMs.toFixed(1)} ms (${stats.slowestInput.length} characters)`);
   if (result.failed && result.counterexample) {
     const [input] = result.counterexample as [string];
     const name = `fuzz-${createHash('sha1').update(input).digest('hex').slice(0, 12)}.c`;

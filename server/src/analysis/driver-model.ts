@@ -62,6 +62,7 @@ export class DriverModel {
       if (fn.name === 'DriverEntry') this.addRole({ functionName: fn.name, role: 'driver-entry', node: fn.node });
     }
     for (const declaration of file.nodes('declaration')) {
+      if (!/^[A-Z_]/.test(declaration.text)) continue;
       const typeName = declaration.childForFieldName('type')?.text;
       const role = typeName ? ROLE_TYPES[typeName] : undefined;
       if (!role) continue;
@@ -70,6 +71,8 @@ export class DriverModel {
       }
     }
     for (const assignment of file.nodes('assignment_expression')) {
+      const text = assignment.text;
+      if (!text.includes('MajorFunction') && !text.includes('Evt') && !text.includes('Unload')) continue;
       const left = unwrap(assignment.childForFieldName('left'));
       const right = unwrap(assignment.childForFieldName('right'));
       if (!left || right?.type !== 'identifier') continue;
@@ -121,7 +124,7 @@ export class DriverModel {
       while (queue.length > 0) {
         const fn = queue.pop()!;
         if (!fn.body) continue;
-        for (const call of descendantsOfType(fn.body, 'call_expression')) {
+        for (const call of this.file.within(fn.body, 'call_expression')) {
           const callee = calleeName(call);
           const target = callee ? this.file.functionByName(callee) : undefined;
           if (target && !this.reachable.has(target.name)) {
@@ -188,7 +191,7 @@ export class DriverModel {
     if (/IoControlCode|ControlCode|Ioctl/i.test(text)) return true;
     const name = unwrap(condition.namedChild(0))?.text;
     if (!name || !fn.body) return false;
-    return descendantsOfType(fn.body, ['init_declarator', 'assignment_expression']).some((node) => {
+    return this.file.withinAll(fn.body, ['init_declarator', 'assignment_expression']).some((node) => {
       const target = node.type === 'init_declarator' ? node.childForFieldName('declarator') : node.childForFieldName('left');
       const value = node.type === 'init_declarator' ? node.childForFieldName('value') : node.childForFieldName('right');
       return target?.text === name && /IoControlCode/.test(value?.text ?? '');

@@ -121,6 +121,8 @@ const MAX_EXPANSION_DEPTH = 16;
 
 export class MacroTable {
   private readonly definitions = new Map<string, MacroDefinition>();
+  private readonly ioctlCache = new Map<string, IoctlCode | undefined>();
+  private readonly valueCache = new Map<string, number | undefined>();
 
   constructor(definitions: Iterable<MacroDefinition> = [], private readonly fallback?: MacroTable) {
     for (const definition of definitions) {
@@ -182,6 +184,13 @@ export class MacroTable {
 
   /** Evaluates an integer constant expression after macro expansion; undefined when it is not constant. */
   evaluate(text: string): number | undefined {
+    if (this.valueCache.has(text)) return this.valueCache.get(text);
+    const value = this.evaluateUncached(text);
+    this.valueCache.set(text, value);
+    return value;
+  }
+
+  private evaluateUncached(text: string): number | undefined {
     const tokens = this.expandTokens(tokenize(text), new Set(), 0);
     return evaluateTokens(tokens);
   }
@@ -191,6 +200,13 @@ export class MacroTable {
    * Returns undefined when any part is unknown (precision over guesses).
    */
   resolveIoctl(text: string): IoctlCode | undefined {
+    if (this.ioctlCache.has(text)) return this.ioctlCache.get(text);
+    const code = this.resolveIoctlUncached(text);
+    this.ioctlCache.set(text, code);
+    return code;
+  }
+
+  private resolveIoctlUncached(text: string): IoctlCode | undefined {
     const via: string[] = [];
     let definition: IoctlCode['definition'];
     const first = tokenize(text)[0];

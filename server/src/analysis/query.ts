@@ -45,8 +45,17 @@ export function unwrap(node: Node | null | undefined): Node | null {
   return null;
 }
 
-/** The called function's name: `foo(…)` → foo, `obj->fn(…)` → fn; undefined for computed callees. */
+const calleeNames = new WeakMap<Node, string | undefined>();
+
+/** The called function's name: `foo(…)` → foo, `obj->fn(…)` → fn; undefined for computed callees. Memoized per node. */
 export function calleeName(call: Node): string | undefined {
+  if (calleeNames.has(call)) return calleeNames.get(call);
+  const name = computeCalleeName(call);
+  calleeNames.set(call, name);
+  return name;
+}
+
+function computeCalleeName(call: Node): string | undefined {
   const fn = unwrap(call.childForFieldName('function'));
   if (!fn) return undefined;
   if (fn.type === 'identifier') return fn.text;

@@ -63,6 +63,34 @@ export class SourceFile {
     return found;
   }
 
+  /**
+   * Nodes of a type inside `container` (the container itself included when it has the type), from the single walk:
+   * a binary search over the file-wide list instead of another walk of the subtree.
+   */
+  within(container: Node, type: string): Node[] {
+    const nodes = this.nodes(type);
+    const start = container.startIndex;
+    const end = container.endIndex;
+    let low = 0;
+    let high = nodes.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (nodes[mid].startIndex < start) low = mid + 1;
+      else high = mid;
+    }
+    const result: Node[] = [];
+    for (let index = low; index < nodes.length && nodes[index].startIndex < end; index++) {
+      if (nodes[index].endIndex <= end) result.push(nodes[index]);
+    }
+    return result;
+  }
+
+  /** Several types inside a container, in document order. */
+  withinAll(container: Node, types: readonly string[]): Node[] {
+    if (types.length === 1) return this.within(container, types[0]);
+    return types.flatMap((type) => this.within(container, type)).sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+  }
+
   /** Original source text of a node (identical to the parsed text except where annotations were blanked). */
   textOf(node: Node): string {
     return this.text.slice(node.startIndex, node.endIndex);
@@ -83,10 +111,24 @@ export class SourceFile {
     return this.functionMap.get(name);
   }
 
-  /** The function whose definition contains the node. */
+  /** The innermost function whose definition contains the node (binary search: functions are in document order). */
   enclosingFunction(node: Node): FunctionInfo | undefined {
     const offset = node.startIndex;
-    for (const fn of this.functions()) {
+    const functions = this.functions();
+    let low = 0;
+    let high = functions.length - 1;
+    let candidate = -1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (functions[mid].node.startIndex <= offset) {
+        candidate = mid;
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
+    }
+    for (let index = candidate; index >= 0; index--) {
+      const fn = functions[index];
       if (fn.node.startIndex <= offset && offset < fn.node.endIndex) return fn;
     }
     return undefined;

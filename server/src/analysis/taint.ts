@@ -116,7 +116,7 @@ export class FunctionTaint {
   }
 
   private propagate(body: Node): void {
-    const events = descendantsOfType(body, ['init_declarator', 'assignment_expression', 'call_expression', 'declaration']);
+    const events = this.file.withinAll(body, ['init_declarator', 'assignment_expression', 'call_expression', 'declaration']);
     for (const node of events) {
       if (node.type === 'init_declarator') {
         const name = declaratorName(node.childForFieldName('declarator'));
@@ -260,7 +260,7 @@ export class FunctionTaint {
     if (!this.conditions) {
       this.conditions = [];
       if (this.fn.body) {
-        for (const owner of descendantsOfType(this.fn.body, ['if_statement', 'while_statement', 'for_statement', 'do_statement', 'conditional_expression'])) {
+        for (const owner of this.file.withinAll(this.fn.body, ['if_statement', 'while_statement', 'for_statement', 'do_statement', 'conditional_expression'])) {
           const condition = owner.childForFieldName('condition');
           if (condition) this.conditions.push({ condition, owner });
         }
@@ -289,7 +289,7 @@ export class FunctionTaint {
 
   /** ProbeForRead/ProbeForWrite of one of the names, before the use, in a block that holds the use. */
   isProbed(use: Node, names: readonly string[]): boolean {
-    this.probeCalls ??= this.fn.body ? descendantsOfType(this.fn.body, 'call_expression').filter((call) => PROBES.has(calleeName(call) ?? '')) : [];
+    this.probeCalls ??= this.fn.body ? this.file.within(this.fn.body, 'call_expression').filter((call) => PROBES.has(calleeName(call) ?? '')) : [];
     const wanted = new Set(names);
     return this.probeCalls.some((probe) => {
       if (probe.startIndex >= use.startIndex) return false;
@@ -353,7 +353,7 @@ export function computeParameterTaint(file: SourceFile): Map<string, ParameterTa
     let changed = false;
     for (const fn of file.functions()) {
       if (!fn.body) continue;
-      const calls = descendantsOfType(fn.body, 'call_expression').filter((call) => {
+      const calls = file.within(fn.body, 'call_expression').filter((call) => {
         const callee = calleeName(call);
         return callee !== undefined && callee !== fn.name && file.functionByName(callee) !== undefined;
       });
