@@ -50,6 +50,8 @@ const CORE_NODE_TYPES = [
 ];
 
 export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
+/** Cooperative analysis gives the event loop a turn after this much work. */
+const YIELD_AFTER_MS = 8;
 const BINARY_SNIFF_LENGTH = 8000;
 
 export class Analyzer {
@@ -107,6 +109,33 @@ export class Analyzer {
 
   /** Runs the rules over an already parsed document (the server keeps trees between edits). */
   analyzeParsed(fileName: string, parsed: ParsedDocument, options: AnalyzeOptions = {}): AnalysisResult {
+    const steps = this.analysisSteps(fileName, parsed, options);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * The same analysis, giving the event loop a turn between rules so a newer edit can arrive; resolves to
+   * undefined as soon as `isCancelled()` says the result is no longer wanted.
+   */
+  async analyzeParsedCooperatively(fileName: string, parsed: ParsedDocument, options: AnalyzeOptions, isCancelled: () => boolean): Promise<AnalysisResult | undefined> {
+    const steps = this.analysisSteps(fileName, parsed, options);
+    let sliceStart = Date.now();
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      if (Date.now() - sliceStart >= YIELD_AFTER_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = Date.now();
+      }
+      if (isCancelled()) return undefined;
+    }
+  }
+
+  /** The analysis as steps: one per rule, so callers decide whether to pause between them. */
+  private *analysisSteps(fileName: string, parsed: ParsedDocument, options: AnalyzeOptions): Generator<void, AnalysisResult> {
     const skipped = Analyzer.skipReason(parsed.text, options.maxFileSize);
     if (skipped) return { findings: [], parseErrors: 0, skipped: { reason: skipped }, ruleErrors: [] };
     const overrides = options.rules ?? {};
@@ -152,6 +181,7 @@ export class Analyzer {
       } catch (error) {
         ruleErrors.push({ ruleId: rule.meta.id, message: errorMessage(error) });
       }
+      yield;
     }
 
     const unique = dedupe(findings);

@@ -101,7 +101,15 @@ export class DocumentAnalysis {
       }
       state.parsed?.dispose();
       state.parsed = parsed;
-      const result = this.analyzer.analyzeParsed(fileName, parsed, { rules: settings.rules, workspace: this.workspace, maxFileSize, timeBudgetMs: TIME_BUDGET_MS });
+      const result = await this.analyzer.analyzeParsedCooperatively(
+        fileName,
+        parsed,
+        { rules: settings.rules, workspace: this.workspace, maxFileSize, timeBudgetMs: TIME_BUDGET_MS },
+        // A newer edit or a close makes this result worthless: stop and let the newer analysis run.
+        () => document.version !== version || this.states.get(uri) !== state,
+      );
+      if (!result) return undefined;
+      if (result.skipped) this.connection.console.info(`Analysis of ${fileName} incomplete: ${result.skipped.reason}`);
       for (const error of result.ruleErrors) this.connection.console.error(`Rule ${error.ruleId} failed on ${fileName}: ${error.message}`);
       this.publish(uri, version, result.findings, []);
       return result;
