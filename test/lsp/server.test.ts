@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
@@ -133,5 +135,72 @@ describe('language server over LSP', () => {
     assert.equal(diagnostics.length, 1);
     assert.equal(diagnostics[0].code, 'file-skipped');
     assert.match(String(diagnostics[0].message), /binary/);
+  });
+});
+
+describe('workspace scan over LSP', () => {
+  let server: ChildProcessWithoutNullStreams;
+  let connection: MessageConnection;
+  let folder: string;
+  const latest = new Map<string, Diagnostic[]>();
+  const progress: string[] = [];
+
+  before(async () => {
+    folder = mkdtempSync(path.join(os.tmpdir(), 'dg-scan-'));
+    mkdirSync(path.join(folder, 'inc'));
+    mkdirSync(path.join(folder, 'external'));
+    writeFileSync(path.join(folder, 'inc', 'ioctl.h'), '#define IOCTL_SCAN CTL_CODE(FILE_DEVICE_UNKNOWN, 0x900, METHOD_NEITHER, FILE_ANY_ACCESS)\n');
+    writeFileSync(path.join(folder, 'driver.c'), "void f(void) { PVOID p = ExAllocatePoolWithTag(PagedPool, 8, 'xx'); }\n");
+    writeFileSync(path.join(folder, 'external', 'vendor.c'), "void g(void) { PVOID p = ExAllocatePoolWithTag(PagedPool, 8, 'xx'); }\n");
+    server = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: 'pipe' });
+    connection = createMessageConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
+    connection.onNotification('textDocument/publishDiagnostics', (params: PublishDiagnosticsParams) => {
+      latest.set(params.uri, params.diagnostics);
+    });
+    connection.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => ({ exclude: ['external/**'] })));
+    connection.onRequest('client/registerCapability', () => null);
+    connection.onRequest('window/workDoneProgress/create', () => null);
+    connection.onNotification('$/progress', (params: { value: { kind: string } }) => progress.push(params.value.kind));
+    connection.listen();
+    await connection.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: null,
+      workspaceFolders: [{ uri: `file://${folder}`, name: 'scan' }],
+      capabilities: { workspace: { configuration: true }, window: { workDoneProgress: true } },
+      initializationOptions: { debounceMs: 0 },
+    });
+    await connection.sendNotification('initialized', {});
+  });
+
+  after(() => {
+    connection?.dispose();
+    server?.kill();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('reports findings of files that are not open, respects excludes, shows progress', async () => {
+    const result: { files: number; findings: number; cancelled: boolean } = await connection.sendRequest('driverGuard/scanWorkspace', {});
+    assert.equal(result.files, 2, 'driver.c and inc/ioctl.h; external/ is excluded');
+    assert.equal(result.cancelled, false);
+    assert.deepEqual(latest.get(`file://${folder}/driver.c`)?.map((d) => d.code), ['deprecated-pool-alloc']);
+    assert.deepEqual(latest.get(`file://${folder}/inc/ioctl.h`)?.map((d) => d.code), ['ioctl-method-neither']);
+    assert.equal(latest.has(`file://${folder}/external/vendor.c`), false);
+    assert.ok(progress.includes('begin') && progress.includes('end'), `progress: ${progress}`);
+    const evidence: { findings: { checklistItem: string; uri: string }[] } = await connection.sendRequest('driverGuard/findings', { folderUri: `file://${folder}` });
+    assert.equal(evidence.findings.length, 2);
+  });
+
+  it('keeps results current when a scanned file changes or is deleted on disk', async () => {
+    writeFileSync(path.join(folder, 'driver.c'), "void f(void) { PVOID p = ExAllocatePool2(POOL_FLAG_PAGED, 8, 'xx'); }\n");
+    await connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: `file://${folder}/driver.c`, type: 2 }] });
+    const started = Date.now();
+    while ((latest.get(`file://${folder}/driver.c`)?.length ?? 0) > 0 && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(latest.get(`file://${folder}/driver.c`), []);
+    rmSync(path.join(folder, 'inc', 'ioctl.h'));
+    await connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: `file://${folder}/inc/ioctl.h`, type: 3 }] });
+    while ((latest.get(`file://${folder}/inc/ioctl.h`)?.length ?? 0) > 0 && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(latest.get(`file://${folder}/inc/ioctl.h`), []);
+    const evidence: { findings: unknown[] } = await connection.sendRequest('driverGuard/findings', { folderUri: `file://${folder}` });
+    assert.equal(evidence.findings.length, 0);
   });
 });
