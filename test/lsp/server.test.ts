@@ -160,7 +160,9 @@ describe('workspace scan over LSP', () => {
     connection.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => ({ exclude: ['external/**'] })));
     connection.onRequest('client/registerCapability', () => null);
     connection.onRequest('window/workDoneProgress/create', () => null);
-    connection.onNotification('$/progress', (params: { value: { kind: string } }) => progress.push(params.value.kind));
+    connection.onNotification('$/progress', (params: { value: { kind: string } }) => {
+      progress.push(params.value.kind);
+    });
     connection.listen();
     await connection.sendRequest('initialize', {
       processId: process.pid,
