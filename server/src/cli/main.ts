@@ -1,0 +1,157 @@
+/**
+ * `driver-guard scan <paths…>`: the editor's analyzer over files and folders, for CI.
+ * Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or I/O error, 3 internal failure.
+ */
+import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { checklistTitle, RULES, SEVERITY_ORDER, type Severity, type SeveritySetting } from '../core';
+import { formatJson } from './formatters/json';
+import { formatSarif } from './formatters/sarif';
+import { formatText } from './formatters/text';
+import { allFindings } from './formatters/common';
+import { scan, UsageError } from './scan';
+
+const HELP = `Usage: driver-guard scan <path…> [options]
+       driver-guard list-rules
+       driver-guard --version
+
+Scan C/C++ driver sources for security problems tied to Microsoft's Driver security checklist.
+
+Options:
+  --format <text|json|sarif>     output format (default: text)
+  --output <file>                write the report to a file instead of stdout
+  --fail-on <level>              exit 1 when a finding is at or above: error, warning (default),
+                                 information, or none (always exit 0)
+  --rule <id>=<severity|off>     override a rule's severity (repeatable)
+  --exclude <glob>               skip matching files and folders (repeatable; .gitignore is respected too)
+  --max-file-size <KiB>          skip larger files with a warning (default: 2048)
+  --no-color                     plain text output
+  -h, --help                     show this help
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or I/O error, 3 internal failure.
+`;
+
+const FORMATS = ['text', 'json', 'sarif'] as const;
+const FAIL_ON = ['error', 'warning', 'information', 'none'] as const;
+const SEVERITIES = new Set(['error', 'warning', 'information', 'hint', 'off']);
+
+function packageVersion(): string {
+  for (const candidate of [path.join(__dirname, '..', 'package.json'), path.join(__dirname, '..', '..', '..', 'package.json')]) {
+    if (existsSync(candidate)) {
+      try {
+        return String(JSON.parse(readFileSync(candidate, 'utf8')).version);
+      } catch {
+        // try the next location
+      }
+    }
+  }
+  return '0.0.0';
+}
+
+/** Writes atomically: a reader never sees half a report. */
+function writeReport(file: string, content: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, content);
+    renameSync(temp, file);
+  } catch (error) {
+    if (existsSync(temp)) unlinkSync(temp);
+    throw new UsageError(`cannot write ${file}: ${(error as Error).message}`);
+  }
+}
+
+function parseRuleOverrides(values: string[]): Record<string, SeveritySetting> {
+  const known = new Set(RULES.map((rule) => rule.meta.id));
+  const overrides: Record<string, SeveritySetting> = {};
+  for (const value of values) {
+    const match = /^([\w-]+)=(\w+)$/.exec(value);
+    if (!match) throw new UsageError(`--rule expects <id>=<severity|off>, got '${value}'`);
+    if (!known.has(match[1])) throw new UsageError(`unknown rule '${match[1]}' (see driver-guard list-rules)`);
+    if (!SEVERITIES.has(match[2])) throw new UsageError(`--rule ${match[1]}: severity must be error, warning, information, hint or off, got '${match[2]}'`);
+    overrides[match[1]] = match[2] as SeveritySetting;
+  }
+  return overrides;
+}
+
+function listRules(): string {
+  const rows = RULES.map((rule) => `${rule.meta.id.padEnd(40)} ${rule.meta.severity.padEnd(12)} ${checklistTitle(rule.meta.checklistItem).padEnd(45)} ${rule.meta.title}`);
+  return `${'RULE'.padEnd(40)} ${'SEVERITY'.padEnd(12)} ${'CHECKLIST ITEM'.padEnd(45)} TITLE\n${rows.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const stderr = (line: string) => process.stderr.write(`${line}\n`);
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: 'string', default: 'text' },
+        output: { type: 'string' },
+        'fail-on': { type: 'string', default: 'warning' },
+        rule: { type: 'string', multiple: true, default: [] },
+        exclude: { type: 'string', multiple: true, default: [] },
+        'max-file-size': { type: 'string', default: '2048' },
+        'no-color': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (values.version) {
+      process.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    const [command, ...paths] = positionals;
+    if (command === 'list-rules') {
+      process.stdout.write(listRules());
+      return 0;
+    }
+    if (command !== 'scan') throw new UsageError(command ? `unknown command '${command}' (try: scan, list-rules)` : 'missing command (try: driver-guard scan <path>)');
+    if (paths.length === 0) throw new UsageError('scan needs at least one path');
+    const format = values.format as (typeof FORMATS)[number];
+    if (!FORMATS.includes(format)) throw new UsageError(`--format must be text, json or sarif, got '${values.format}'`);
+    const failOn = values['fail-on'] as (typeof FAIL_ON)[number];
+    if (!FAIL_ON.includes(failOn)) throw new UsageError(`--fail-on must be error, warning, information or none, got '${values['fail-on']}'`);
+    const maxKiB = Number(values['max-file-size']);
+    if (!Number.isFinite(maxKiB) || maxKiB < 1) throw new UsageError(`--max-file-size must be a number of KiB of at least 1, got '${values['max-file-size']}'`);
+    const rules = parseRuleOverrides(values.rule as string[]);
+
+    const showProgress = Boolean(process.stderr.isTTY);
+    const result = await scan({
+      paths,
+      exclude: values.exclude as string[],
+      rules,
+      maxFileSize: maxKiB * 1024,
+      onProgress: showProgress ? (done, total) => {
+        if (done % 20 === 0 || done === total) process.stderr.write(`\rscanning ${done}/${total} files…${done === total ? '\n' : ''}`);
+      } : undefined,
+      onWarning: (message) => stderr(`driver-guard: warning: ${message}`),
+    });
+    for (const { file, result: fileResult } of result.files) {
+      if (fileResult.skipped) stderr(`driver-guard: warning: skipped ${path.relative(process.cwd(), file)}: ${fileResult.skipped.reason}`);
+    }
+
+    const version = packageVersion();
+    const color = format === 'text' && !values.output && !values['no-color'] && Boolean(process.stdout.isTTY);
+    const report = format === 'json' ? formatJson(result, version) : format === 'sarif' ? formatSarif(result, version) : formatText(result, color);
+    if (values.output) writeReport(values.output, report);
+    else process.stdout.write(report);
+
+    if (failOn === 'none') return 0;
+    const threshold = SEVERITY_ORDER[failOn as Severity];
+    const failing = allFindings(result).some(({ finding }) => !finding.suppression && SEVERITY_ORDER[finding.severity] >= threshold);
+    return failing ? 1 : 0;
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      stderr(`driver-guard: error: ${(error as Error).message.split('\n')[0]}`);
+      return 2;
+    }
+    stderr(`driver-guard: internal error: ${(error as Error).stack ?? String(error)}`);
+    return 3;
+  }
+}

@@ -1,0 +1,157 @@
+/** The CLI as CI uses it: spawned as a process on temporary folders, checked by exit code and output. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import Ajv from 'ajv-draft-04';
+import addFormats from 'ajv-formats';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT, 'bin', 'driver-guard.js');
+const SCHEMA = path.join(ROOT, 'node_modules', '@microsoft', 'jest-sarif', 'lib', 'schemas', 'sarif-2.1.0-rtm.5.json');
+
+const POOL = "void f(void) { PVOID p = ExAllocatePoolWithTag(PagedPool, 8, 'xx'); }\n";
+const OVERFLOW = `NTSTATUS H(PIRP Irp, PIO_STACK_LOCATION IrpSp) {
+    UCHAR local[16];
+    RtlCopyMemory(local, Irp->AssociatedIrp.SystemBuffer, IrpSp->Parameters.DeviceIoControl.InputBufferLength);
+    return STATUS_SUCCESS;
+}
+`;
+
+function run(args: string[], cwd = ROOT) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dg-cli-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+describe('driver-guard CLI', () => {
+  it('exits 0 on a clean tree and 1 when findings reach --fail-on', () => {
+    const clean = project({ 'ok.c': 'int main(void) { return 0; }\n' });
+    assert.equal(run(['scan', clean]).code, 0);
+    const dirty = project({ 'pool.c': POOL });
+    const text = run(['scan', dirty]);
+    assert.equal(text.code, 1);
+    assert.match(text.stdout, /pool\.c:1:26 +warning +ExAllocatePoolWithTag is deprecated/);
+    assert.match(text.stdout, /\[deprecated-pool-alloc · Follow driver secure coding guidelines\]/);
+    assert.match(text.stdout, /1 finding \(0 errors, 1 warnings, 0 information\) in 1 file/);
+  });
+
+  it('--fail-on thresholds and --rule overrides', () => {
+    const dir = project({ 'pool.c': POOL });
+    assert.equal(run(['scan', dir, '--fail-on', 'error']).code, 0, 'a warning does not fail --fail-on error');
+    assert.equal(run(['scan', dir, '--fail-on', 'none']).code, 0);
+    assert.equal(run(['scan', dir, '--rule', 'deprecated-pool-alloc=error', '--fail-on', 'error']).code, 1);
+    assert.equal(run(['scan', dir, '--rule', 'deprecated-pool-alloc=off']).code, 0);
+    assert.equal(run(['scan', dir, '--rule', 'deprecated-pool-alloc=information', '--fail-on', 'information']).code, 1);
+  });
+
+  it('usage errors exit 2 with a one-line message', () => {
+    for (const args of [['scan', '.', '--bogus'], ['scan', '/no/such/path'], ['scan', '.', '--rule', 'no-such-rule=off'], ['scan', '.', '--rule', 'deprecated-pool-alloc=loud'], ['scan', '.', '--format', 'xml'], ['scan'], ['frobnicate']]) {
+      const result = run(args);
+      assert.equal(result.code, 2, `${args.join(' ')} → ${result.code}: ${result.stderr}`);
+      assert.match(result.stderr, /^driver-guard: error: .+\n$/, `one line for ${args.join(' ')}`);
+    }
+  });
+
+  it('respects .gitignore and --exclude, and survives a symlink loop', () => {
+    const dir = project({
+      '.gitignore': 'build/\n*.gen.c\n',
+      'src/a.c': POOL,
+      'src/b.gen.c': POOL,
+      'build/out.c': POOL,
+      'third_party/lib.c': POOL,
+    });
+    symlinkSync(dir, path.join(dir, 'src', 'loop'));
+    const result = run(['scan', dir, '--exclude', 'third_party/**', '--format', 'json']);
+    const report = JSON.parse(result.stdout);
+    assert.deepEqual(report.findings.map((finding: { file: string }) => path.basename(finding.file)), ['a.c']);
+    assert.match(result.stderr, /symbolic link loop/);
+  });
+
+  it('JSON output has a stable, documented shape', () => {
+    const dir = project({ 'pool.c': POOL });
+    const report = JSON.parse(run(['scan', dir, '--format', 'json']).stdout);
+    assert.equal(report.version, 1);
+    assert.equal(report.tool.name, 'Driver Guard');
+    assert.equal(report.files, 1);
+    const [finding] = report.findings;
+    assert.deepEqual(Object.keys(finding).sort(), ['checklistItem', 'column', 'endColumn', 'endLine', 'file', 'fixes', 'line', 'message', 'related', 'ruleId', 'severity'].sort());
+    assert.deepEqual([finding.line, finding.column, finding.endLine, finding.endColumn], [1, 26, 1, 47]);
+    assert.equal(finding.fixes[0].preferred, true);
+  });
+
+  it('SARIF output validates against the SARIF 2.1.0 schema, with rule metadata, columns and suppressions', () => {
+    const dir = project({
+      'pool.c': POOL,
+      'overflow.c': OVERFLOW,
+      'quiet.c': `// driver-guard-ignore-next-line deprecated-pool-alloc: legacy, zeroed by the caller\n${POOL}`,
+      'blob.c': 'abc\u0000def',
+    });
+    const output = path.join(dir, 'report.sarif');
+    const result = run(['scan', dir, '--format', 'sarif', '--output', output]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, '');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking a parsed SARIF log
+    const log: any = JSON.parse(readFileSync(output, 'utf8'));
+    // NOTE: the schema's language-code pattern is not valid with the `u` flag, hence unicodeRegExp: false.
+    const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
+    addFormats(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(SCHEMA, 'utf8')));
+    const valid: boolean = validate(structuredClone(log));
+    assert.ok(valid, JSON.stringify(validate.errors, null, 2));
+    const run0 = log.runs[0];
+    assert.equal(run0.tool.driver.name, 'Driver Guard');
+    assert.match(run0.tool.driver.semanticVersion, /^\d+\.\d+\.\d+/);
+    const rule = run0.tool.driver.rules.find((candidate: { id: string }) => candidate.id === 'deprecated-pool-alloc');
+    assert.match(rule.helpUri, /docs\/rules\/deprecated-pool-alloc\.md$/);
+    assert.equal(rule.properties.checklistItem, 'checklist.secure-coding');
+    const pool = run0.results.find((candidate: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => candidate.locations[0].physicalLocation.artifactLocation.uri.endsWith('pool.c') && !candidate.locations[0].physicalLocation.artifactLocation.uri.endsWith('quiet.c'));
+    assert.equal(run0.tool.driver.rules[pool.ruleIndex].id, pool.ruleId);
+    assert.deepEqual(pool.locations[0].physicalLocation.region, { startLine: 1, startColumn: 26, endLine: 1, endColumn: 47 });
+    assert.ok(pool.fixes?.length, 'preferred fix exported');
+    const suppressed = run0.results.find((candidate: { suppressions?: unknown[] }) => candidate.suppressions);
+    assert.deepEqual(suppressed.suppressions, [{ kind: 'inSource', justification: 'legacy, zeroed by the caller' }]);
+    const overflow = run0.results.find((candidate: { ruleId: string }) => candidate.ruleId === 'user-length-copy-unchecked');
+    assert.equal(overflow.level, 'error');
+    assert.ok(overflow.relatedLocations.length > 0);
+    assert.ok(run0.invocations[0].toolExecutionNotifications.some((notification: { message: { text: string } }) => /binary/.test(notification.message.text)));
+    assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.tmp')), [], 'no temp file left behind');
+  });
+
+  it('suppressed findings do not fail the build', () => {
+    const dir = project({ 'quiet.c': `/* driver-guard-ignore-file deprecated-pool-alloc */\n${POOL}` });
+    const result = run(['scan', dir]);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /0 findings .*; 1 suppressed/);
+  });
+
+  it('npm run demo target: the sample driver shows its planted issues and nothing in the safe code', () => {
+    const report = JSON.parse(run(['scan', 'examples', '--format', 'json']).stdout);
+    const rules = new Set(report.findings.map((finding: { ruleId: string }) => finding.ruleId));
+    for (const ruleId of ['ioctl-method-neither', 'deprecated-pool-alloc', 'user-length-copy-unchecked']) assert.ok(rules.has(ruleId), `sample flags ${ruleId}`);
+    const driver = readFileSync(path.join(ROOT, 'examples', 'sample-driver', 'driver.c'), 'utf8').split('\n');
+    const safeStart = driver.findIndex((line) => line.includes('SampleSetName(')) + 1;
+    const safeEnd = driver.findIndex((line, index) => index > safeStart && line === '}') + 1;
+    const inSafe = report.findings.filter((finding: { file: string; line: number }) => finding.file.endsWith('driver.c') && finding.line >= safeStart && finding.line <= safeEnd);
+    assert.deepEqual(inSafe, []);
+  });
+
+  it('--version, --help and list-rules', () => {
+    assert.match(run(['--version']).stdout, /^\d+\.\d+\.\d+\n$/);
+    assert.match(run(['--help']).stdout, /Exit codes: 0 clean/);
+    const list = run(['list-rules']);
+    assert.equal(list.code, 0);
+    assert.match(list.stdout, /user-length-copy-unchecked +error +Follow driver secure coding guidelines/);
+    assert.ok(existsSync(BIN));
+  });
+});
