@@ -20,7 +20,11 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
     documentSelector: DOCUMENT_SELECTOR,
     outputChannel,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
-    synchronize: { configurationSection: 'driverGuard' },
+    synchronize: {
+      configurationSection: 'driverGuard',
+      // Closed files found by "Scan Workspace" stay current when they change on disk (git pull, another editor).
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{c,h,cpp,cc,cxx,hpp,hh,hxx,inl}'),
+    },
     initializationOptions: { debounceMs: readDebounce() },
     connectionOptions: { maxRestartCount: 4 },
   };

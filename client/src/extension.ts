@@ -1,7 +1,14 @@
 /** activate()/deactivate(): wiring only. Each feature registers its own disposables. */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { SETTINGS_WARNING_NOTIFICATION, STATUS_NOTIFICATION, type SettingsWarningParams, type StatusParams } from '../../shared/protocol';
+import {
+  SCAN_WORKSPACE_REQUEST,
+  SETTINGS_WARNING_NOTIFICATION,
+  STATUS_NOTIFICATION,
+  type ScanWorkspaceResult,
+  type SettingsWarningParams,
+  type StatusParams,
+} from '../../shared/protocol';
 import { createLanguageClient } from './client';
 import { ServerStatus } from './status';
 
@@ -12,6 +19,8 @@ export interface DriverGuardApi {
   /** Resolves when the current client is running. */
   ready(): Promise<void>;
   restartServer(): Promise<void>;
+  /** Scans every C/C++ file of the workspace folders in the server (the "Scan Workspace" command). */
+  scanWorkspace(): Promise<ScanWorkspaceResult | undefined>;
   readonly outputChannel: vscode.LogOutputChannel;
 }
 
@@ -56,8 +65,31 @@ export async function activate(context: vscode.ExtensionContext): Promise<Driver
     outputChannel.info('Driver Guard server restarted.');
   };
 
+  const scanWorkspace = async (): Promise<ScanWorkspaceResult | undefined> => {
+    await starting;
+    if (!client) {
+      void vscode.window.showErrorMessage('Driver Guard: the analysis server is not running. Run "Driver Guard: Restart Server".');
+      return undefined;
+    }
+    if (!vscode.workspace.workspaceFolders?.length) {
+      void vscode.window.showInformationMessage('Driver Guard: open a folder to scan a workspace.');
+      return undefined;
+    }
+    try {
+      const result = await client.sendRequest<ScanWorkspaceResult>(SCAN_WORKSPACE_REQUEST, {});
+      const verb = result.cancelled ? 'Scan cancelled after' : 'Scanned';
+      void vscode.window.showInformationMessage(`Driver Guard: ${verb} ${result.files} files: ${result.findings} findings${result.skipped ? `, ${result.skipped} files skipped (see the Driver Guard output)` : ''}.`);
+      return result;
+    } catch (error) {
+      outputChannel.error(`Workspace scan failed: ${String(error)}`);
+      void vscode.window.showErrorMessage(`Driver Guard: the workspace scan failed: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  };
+
   context.subscriptions.push(
     vscode.commands.registerCommand('driverGuard.restartServer', () => restartServer()),
+    vscode.commands.registerCommand('driverGuard.scanWorkspace', () => scanWorkspace()),
     vscode.commands.registerCommand('driverGuard.showOutput', () => outputChannel.show()),
     { dispose: () => void client?.dispose() },
   );
@@ -73,6 +105,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Driver
       await starting;
     },
     restartServer,
+    scanWorkspace,
     outputChannel,
   };
 }

@@ -74,6 +74,8 @@ connection.onInitialize(async (params: InitializeParams): Promise<InitializeResu
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      // The process id lets the client (and the end-to-end tests) tell a restarted server from the old one.
+      experimental: { processId: process.pid },
     },
     serverInfo: { name: 'Driver Guard', version: process.env.DRIVER_GUARD_VERSION },
   };
