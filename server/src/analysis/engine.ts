@@ -149,10 +149,10 @@ export class Analyzer {
     const visitors: { rule: Rule; visitor: RuleVisitor }[] = [];
     for (const rule of activeRules) {
       try {
-        const severity = (overrides[rule.meta.id] ?? rule.meta.severity) as Severity;
+        const userSeverity = overrides[rule.meta.id] as Severity | undefined;
         const context = {
           file,
-          report: (descriptor: ReportDescriptor) => findings.push(toFinding(rule, severity, descriptor, lines)),
+          report: (descriptor: ReportDescriptor) => findings.push(toFinding(rule, userSeverity ?? descriptor.severity ?? rule.meta.severity, descriptor, lines)),
         };
         visitors.push({ rule, visitor: rule.create(context) });
       } catch (error) {

@@ -52,6 +52,8 @@ export interface ReportDescriptor {
   node: Node;
   messageId: string;
   data?: Record<string, string | number>;
+  /** This finding's severity when it differs from the rule's default (a user's setting still wins). */
+  severity?: Severity;
   related?: { node: Node; message: string }[];
   /** A safe, mechanical fix (requires meta.fixable). */
   fix?: FixDescriptor;

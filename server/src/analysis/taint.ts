@@ -37,6 +37,8 @@ export interface Taint {
   source: Node;
   /** For WDF buffers: the minimum length passed to WdfRequestRetrieve*Buffer (validates the buffer size). */
   minimumLength?: string;
+  /** The value was read out of user memory (a field or element of a user buffer): as a pointer it is attacker-chosen. */
+  fromUserMemory?: boolean;
 }
 
 /** Taint of each parameter (by index) of a function, passed in by its callers or by its KMDF role. */
@@ -133,6 +135,14 @@ export class FunctionTaint {
       } else if (node.type === 'assignment_expression') {
         const left = unwrap(node.childForFieldName('left'));
         const right = node.childForFieldName('right');
+        if (left?.type === 'field_expression' && right && left.childForFieldName('operator')?.text !== '->') {
+          // `name.Buffer = userPath;` makes the local struct `name` carry user data.
+          let base = unwrap(left.childForFieldName('argument'));
+          while (base?.type === 'field_expression' && base.childForFieldName('operator')?.text !== '->') base = unwrap(base.childForFieldName('argument'));
+          const taint = this.taintOf(right, node.startIndex);
+          if (base?.type === 'identifier' && taint) this.record(base.text, node.endIndex, { ...taint, keys: unique([...taint.keys, base.text]) });
+          continue;
+        }
         if (left?.type !== 'identifier' || !right) continue;
         const operator = binaryOperator(node) ?? node.child(1)?.text;
         if (operator === '=') this.assign(left.text, right, node.endIndex, node);
@@ -207,11 +217,11 @@ export class FunctionTaint {
         const base = this.taintOf(node.childForFieldName('argument'), offset);
         if (!base) return undefined;
         if (base.kind === 'value') return { ...base, keys: unique([...base.keys, path]) };
-        return { kind: 'value', origin: path, keys: [path], source: node };
+        return { kind: 'value', origin: path, keys: [path], source: node, fromUserMemory: true };
       }
       case 'subscript_expression': {
         const base = this.taintOf(node.childForFieldName('argument'), offset);
-        if (base && base.kind !== 'value') return { kind: 'value', origin: accessPath(node) ?? node.text, keys: [accessPath(node) ?? node.text], source: node };
+        if (base && base.kind !== 'value') return { kind: 'value', origin: accessPath(node) ?? node.text, keys: [accessPath(node) ?? node.text], source: node, fromUserMemory: true };
         return undefined;
       }
       case 'pointer_expression': {
@@ -227,7 +237,7 @@ export class FunctionTaint {
           return undefined;
         }
         const base = this.taintOf(inner, offset);
-        if (base && base.kind !== 'value') return { kind: 'value', origin: node.text, keys: [accessPath(node) ?? node.text], source: node };
+        if (base && base.kind !== 'value') return { kind: 'value', origin: node.text, keys: [accessPath(node) ?? node.text], source: node, fromUserMemory: true };
         return undefined;
       }
       case 'binary_expression': {
@@ -273,12 +283,28 @@ export class FunctionTaint {
   isGuardedBy(use: Node, names: readonly string[]): boolean {
     if (names.length === 0) return false;
     const wanted = new Set(names);
+    if (this.guardedByShortCircuit(use, wanted)) return true;
     for (const { condition, owner } of this.guardConditions()) {
       if (condition.startIndex >= use.startIndex) continue;
       if (contains(condition, use)) continue;
       const dominates = contains(owner, use) || (owner.parent !== null && owner.endIndex <= use.startIndex && contains(owner.parent, use));
       if (!dominates) continue;
       if (conditionChecks(condition, wanted)) return true;
+    }
+    return false;
+  }
+
+  /** `len >= sizeof(T) && p->x` and `len < sizeof(T) || p->x`: the left operand checks before the right runs. */
+  private guardedByShortCircuit(use: Node, keys: ReadonlySet<string>): boolean {
+    let current: Node | null = use;
+    while (current?.parent && current.parent.type !== 'compound_statement') {
+      const parent: Node = current.parent;
+      if (parent.type === 'binary_expression') {
+        const operator = binaryOperator(parent);
+        const left = parent.childForFieldName('left');
+        if ((operator === '&&' || operator === '||') && left && left.id !== current.id && conditionChecks(left, keys)) return true;
+      }
+      current = parent;
     }
     return false;
   }

@@ -5,11 +5,17 @@
 import type { Rule } from '../analysis/rule';
 import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
 import { rule as ioctlMethodNeither } from './ioctl-method-neither';
+import { rule as msrAccessExposed } from './msr-access-exposed';
+import { rule as physicalMemoryExposed } from './physical-memory-exposed';
+import { rule as portIoExposed } from './port-io-exposed';
 import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
 
 export const RULES: readonly Rule[] = [
   deprecatedPoolAlloc,
   ioctlMethodNeither,
+  msrAccessExposed,
+  physicalMemoryExposed,
+  portIoExposed,
   userLengthCopyUnchecked,
 ];
 
