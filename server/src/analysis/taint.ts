@@ -185,6 +185,16 @@ export class FunctionTaint {
     if (lengthVar) this.record(lengthVar, call.endIndex, { kind: 'value', origin: `${spec.origin} length`, keys: [lengthVar], source: call });
   }
 
+  /** Variables that hold (or held) a value derived from one of the keys, e.g. `len` for InputBufferLength. */
+  aliasesOf(keys: readonly string[]): string[] {
+    const wanted = new Set(keys);
+    const names: string[] = [];
+    for (const [name, list] of this.assignments) {
+      if (list.some((assignment) => assignment.taint?.keys.some((key) => wanted.has(key)))) names.push(name);
+    }
+    return names;
+  }
+
   /** The taint a variable holds just before `offset`. */
   taintAt(name: string, offset: number): Taint | undefined {
     const list = this.assignments.get(name);

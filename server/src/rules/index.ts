@@ -4,18 +4,28 @@
  */
 import type { Rule } from '../analysis/rule';
 import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
+import { rule as embeddedUserPointer } from './embedded-user-pointer';
+import { rule as informationExceedsWritten } from './information-exceeds-written';
+import { rule as inputLengthNotValidated } from './input-length-not-validated';
 import { rule as ioctlMethodNeither } from './ioctl-method-neither';
+import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
 import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
+import { rule as userFunctionPointerCall } from './user-function-pointer-call';
 import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
 
 export const RULES: readonly Rule[] = [
   deprecatedPoolAlloc,
+  embeddedUserPointer,
+  informationExceedsWritten,
+  inputLengthNotValidated,
   ioctlMethodNeither,
+  kernelFileAccessNoForceCheck,
   msrAccessExposed,
   physicalMemoryExposed,
   portIoExposed,
+  userFunctionPointerCall,
   userLengthCopyUnchecked,
 ];
 

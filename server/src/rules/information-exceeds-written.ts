@@ -1,0 +1,73 @@
+/**
+ * Flags completing a request with IoStatus.Information (or WdfRequestCompleteWithInformation) set to the caller's
+ * output buffer length instead of the number of bytes written: the I/O manager then copies uninitialized kernel
+ * memory back to user mode.
+ */
+import { callArguments, calleeName, fieldName, unwrap, type Node } from '../analysis/query';
+import type { Rule } from '../analysis/rule';
+import type { FunctionInfo, SourceFile } from '../analysis/source-file';
+
+const FILL_CALLS = new Set(['RtlZeroMemory', 'RtlFillMemory', 'memset', 'RtlSecureZeroMemory', 'RtlCopyMemory', 'memcpy', 'RtlMoveMemory']);
+
+/** The function writes the whole output length itself (zeroes or fills it with the same length). */
+function fillsWholeLength(file: SourceFile, fn: FunctionInfo, names: readonly string[]): boolean {
+  if (!fn.body) return false;
+  return file.within(fn.body, 'call_expression').some((call) => {
+    if (!FILL_CALLS.has(calleeName(call) ?? '')) return false;
+    const args = callArguments(call);
+    const length = calleeName(call) === 'RtlFillMemory' || calleeName(call) === 'memset' ? args[calleeName(call) === 'memset' ? 2 : 1] : args[calleeName(call) === 'RtlZeroMemory' || calleeName(call) === 'RtlSecureZeroMemory' ? 1 : 2];
+    return length !== undefined && names.some((name) => length.text.includes(name));
+  });
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'information-exceeds-written',
+    title: 'Information set to the output buffer length',
+    type: 'problem',
+    severity: 'error',
+    checklistItem: 'checklist.secure-coding',
+    description: 'A request is completed with Information equal to the caller\'s OutputBufferLength rather than the number of bytes the driver wrote.',
+    rationale: 'For METHOD_BUFFERED the I/O manager copies Information bytes from the system buffer back to the caller. If the driver wrote fewer, the rest is whatever the pool held before: kernel pointers, other processes\' data. Set Information to exactly the bytes written (sizeof the result), or zero the whole output first.',
+    cwe: ['CWE-200', 'CWE-908'],
+    references: ['https://learn.microsoft.com/windows-hardware/drivers/kernel/buffer-descriptions-for-i-o-control-codes', 'https://learn.microsoft.com/windows-hardware/drivers/driversecurity/driver-security-dev-best-practices'],
+    confidence: 'medium',
+    messages: {
+      information: 'Information is set to `{{value}}` ({{origin}}, chosen by the caller), not to the bytes written: unwritten kernel memory is returned to user mode.',
+    },
+    examples: {
+      bad: 'ULONG outputLength = irpSp->Parameters.DeviceIoControl.OutputBufferLength;\n*(PULONG)Irp->AssociatedIrp.SystemBuffer = version;\nIrp->IoStatus.Information = outputLength;',
+      good: 'ULONG outputLength = irpSp->Parameters.DeviceIoControl.OutputBufferLength;\n*(PULONG)Irp->AssociatedIrp.SystemBuffer = version;\nIrp->IoStatus.Information = sizeof(ULONG);',
+    },
+  },
+  create(context) {
+    const { file } = context;
+
+    function check(at: Node, value: Node | undefined): void {
+      const expression = unwrap(value);
+      if (!expression) return;
+      const fn = file.enclosingFunction(at);
+      if (!fn) return;
+      const taint = file.taint(fn).taintOf(expression, at.startIndex);
+      if (!taint || taint.kind !== 'value') return;
+      const outputNames = taint.keys.filter((key) => /OutputBufferLength|output.*length/i.test(key) || key === 'OutputBufferLength');
+      const fromOutputLength = /OutputBufferLength|output buffer length/.test(taint.origin) || outputNames.length > 0;
+      if (!fromOutputLength) return;
+      if (fillsWholeLength(file, fn, [...taint.keys, expression.text])) return;
+      context.report({ node: at, messageId: 'information', data: { value: expression.text, origin: taint.origin } });
+    }
+
+    return {
+      assignment_expression(node) {
+        const left = unwrap(node.childForFieldName('left'));
+        if (fieldName(left) !== 'Information' || !left?.text.includes('IoStatus')) return;
+        check(node, node.childForFieldName('right') ?? undefined);
+      },
+      call_expression(call) {
+        const name = calleeName(call);
+        if (name === 'WdfRequestCompleteWithInformation') check(call, callArguments(call)[2]);
+        else if (name === 'WdfRequestSetInformation') check(call, callArguments(call)[1]);
+      },
+    };
+  },
+};

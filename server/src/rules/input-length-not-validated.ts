@@ -1,0 +1,68 @@
+/**
+ * Flags reading fields of a request's input buffer (SystemBuffer, a WDF input buffer retrieved with minimum 0)
+ * when nothing checked that the buffer is at least as large as the structure read.
+ */
+import { failureExit, guardBefore } from '../analysis/fix-helpers';
+import { enclosingStatement, unwrap } from '../analysis/query';
+import type { Rule } from '../analysis/rule';
+import { LENGTH_KEYS } from '../analysis/taint';
+
+export const rule: Rule = {
+  meta: {
+    id: 'input-length-not-validated',
+    title: 'Input buffer read without a length check',
+    type: 'problem',
+    severity: 'error',
+    checklistItem: 'checklist.secure-coding',
+    description: 'A structure is read from the request\'s input buffer without checking InputBufferLength (or passing a minimum length to WdfRequestRetrieveInputBuffer).',
+    rationale: 'The I/O manager allocates SystemBuffer with the caller\'s length, which can be 0 or a few bytes. Reading a structure from a shorter buffer reads past the allocation: kernel pool data leaks into the driver\'s logic or back to user mode, and writes corrupt the pool. Compare InputBufferLength with sizeof(the structure) first, or let KMDF do it by passing the size as the minimum length.',
+    cwe: ['CWE-125', 'CWE-1284'],
+    references: ['https://learn.microsoft.com/windows-hardware/drivers/kernel/failure-to-check-the-size-of-buffers', 'https://learn.microsoft.com/windows-hardware/drivers/ddi/wdfrequest/nf-wdfrequest-wdfrequestretrieveinputbuffer'],
+    confidence: 'medium',
+    messages: {
+      unchecked: '`{{expression}}` reads the input buffer ({{origin}}) but its length is never checked against sizeof the structure.',
+    },
+    hasSuggestions: true,
+    examples: {
+      bad: 'PSETTINGS settings = NULL;\nWdfRequestRetrieveInputBuffer(Request, 0, (PVOID *)&settings, NULL);\ng_Mode = settings->Mode;',
+      good: 'PSETTINGS settings = NULL;\nWdfRequestRetrieveInputBuffer(Request, sizeof(SETTINGS), (PVOID *)&settings, NULL);\ng_Mode = settings->Mode;',
+    },
+  },
+  create(context) {
+    const { file } = context;
+    const reportedFunctions = new Set<number>();
+    return {
+      field_expression(node) {
+        if (node.childForFieldName('operator')?.text !== '->') return;
+        const base = unwrap(node.childForFieldName('argument'));
+        if (base?.type !== 'identifier') return;
+        const fn = file.enclosingFunction(node);
+        if (!fn || reportedFunctions.has(fn.node.id)) return;
+        const taint = file.taint(fn);
+        const buffer = taint.taintOf(base, node.startIndex);
+        if (!buffer || buffer.kind !== 'buffer' || buffer.minimumLength) return;
+        // Writing into the buffer (output) is another rule's business; here only reads count.
+        const parent = node.parent;
+        if (parent?.type === 'assignment_expression' && parent.childForFieldName('left')?.id === node.id) return;
+        const lengthNames = [...LENGTH_KEYS, ...fn.params.filter((param) => /Length/.test(param.name)).map((param) => param.name)];
+        lengthNames.push(...taint.aliasesOf(lengthNames));
+        if (taint.isGuardedBy(node, lengthNames)) return;
+        reportedFunctions.add(fn.node.id);
+        const statement = enclosingStatement(node);
+        const length = buffer.origin === 'SystemBuffer' ? 'IrpSp->Parameters.DeviceIoControl.InputBufferLength' : undefined;
+        context.report({
+          node,
+          messageId: 'unchecked',
+          data: { expression: node.text, origin: buffer.origin },
+          related: [{ node: buffer.source, message: `input buffer: ${buffer.origin}` }],
+          suggestions: length && fn.params.some((param) => param.name === 'IrpSp')
+            ? [{
+              title: `Fail when the input is smaller than *${base.text}`,
+              edits: [{ start: statement.startIndex, end: statement.startIndex, text: guardBefore(file.indentationOf(statement), file.eol, `${length} < sizeof(*${base.text})`, failureExit(fn, 'STATUS_BUFFER_TOO_SMALL')) }],
+            }]
+            : undefined,
+        });
+      },
+    };
+  },
+};
