@@ -3,7 +3,9 @@
  * To add a rule: create `<id>.ts` exporting `rule`, add it here, add `test/rules/<id>.test.ts`, run `npm run docs:rules`.
  */
 import type { Rule } from '../analysis/rule';
+import { rule as allocResultUnchecked } from './alloc-result-unchecked';
 import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
+import { rule as doubleFetch } from './double-fetch';
 import { rule as embeddedUserPointer } from './embedded-user-pointer';
 import { rule as informationExceedsWritten } from './information-exceeds-written';
 import { rule as inputLengthNotValidated } from './input-length-not-validated';
@@ -12,11 +14,16 @@ import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-fo
 import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
+import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
+import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
+import { rule as useAfterFree } from './use-after-free';
 import { rule as userFunctionPointerCall } from './user-function-pointer-call';
 import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
 
 export const RULES: readonly Rule[] = [
+  allocResultUnchecked,
   deprecatedPoolAlloc,
+  doubleFetch,
   embeddedUserPointer,
   informationExceedsWritten,
   inputLengthNotValidated,
@@ -25,6 +32,9 @@ export const RULES: readonly Rule[] = [
   msrAccessExposed,
   physicalMemoryExposed,
   portIoExposed,
+  sizeArithmeticOverflow,
+  uninitializedOutputBuffer,
+  useAfterFree,
   userFunctionPointerCall,
   userLengthCopyUnchecked,
 ];
