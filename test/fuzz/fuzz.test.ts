@@ -7,15 +7,21 @@ import fc from 'fast-check';
 import { createAnalyzer, type Analyzer } from '../../server/src/core';
 import { checkInput, inputArbitrary, loadSeeds, REGRESSION_DIR, type FuzzStats } from './fuzzer';
 
+/**
+ * A hang, not a speed goal: `npm test` runs on loaded CI machines, so the 1 s goal per input is checked by
+ * `npm run fuzz` (and speed by the benchmarks); here an input only fails when it takes an order of magnitude longer.
+ */
+const HANG_LIMIT_MS = 10_000;
+
 describe('fuzzing (seeded short run)', () => {
   let analyzer: Analyzer;
   before(async () => {
     analyzer = await createAnalyzer();
   });
 
-  it('300 mutated driver sources: no exception, no rule error, each under 1 s', () => {
+  it('300 mutated driver sources: no exception, no rule error, no hang', () => {
     const stats: FuzzStats = { runs: 0, skipped: 0, slowestMs: 0, slowestInput: '' };
-    fc.assert(fc.property(inputArbitrary(loadSeeds()), (text) => checkInput(analyzer, text, stats, 1000)), { numRuns: 300, seed: 20261124 });
+    fc.assert(fc.property(inputArbitrary(loadSeeds()), (text) => checkInput(analyzer, text, stats, HANG_LIMIT_MS)), { numRuns: 300, seed: 20261124 });
     assert.equal(stats.runs >= 300, true);
   });
 
@@ -53,7 +59,7 @@ describe('fuzzing (seeded short run)', () => {
   for (const file of readdirSync(REGRESSION_DIR).filter((name) => /\.(c|h|cpp)$/.test(name))) {
     it(`regression input ${file}`, () => {
       const stats: FuzzStats = { runs: 0, skipped: 0, slowestMs: 0, slowestInput: '' };
-      checkInput(analyzer, readFileSync(path.join(REGRESSION_DIR, file), 'utf8'), stats, 1000);
+      checkInput(analyzer, readFileSync(path.join(REGRESSION_DIR, file), 'utf8'), stats, HANG_LIMIT_MS);
     });
   }
 });

@@ -5,10 +5,13 @@
 import type { Rule } from '../analysis/rule';
 import { rule as allocResultUnchecked } from './alloc-result-unchecked';
 import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
+import { rule as deviceNotSecureOpen } from './device-not-secure-open';
 import { rule as doubleFetch } from './double-fetch';
 import { rule as embeddedUserPointer } from './embedded-user-pointer';
+import { rule as executablePoolType } from './executable-pool-type';
 import { rule as informationExceedsWritten } from './information-exceeds-written';
 import { rule as inputLengthNotValidated } from './input-length-not-validated';
+import { rule as ioctlFileAnyAccess } from './ioctl-file-any-access';
 import { rule as ioctlMethodNeither } from './ioctl-method-neither';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
 import { rule as msrAccessExposed } from './msr-access-exposed';
@@ -16,6 +19,7 @@ import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
+import { rule as unsafeStringFunction } from './unsafe-string-function';
 import { rule as useAfterFree } from './use-after-free';
 import { rule as userFunctionPointerCall } from './user-function-pointer-call';
 import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
@@ -23,10 +27,13 @@ import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
 export const RULES: readonly Rule[] = [
   allocResultUnchecked,
   deprecatedPoolAlloc,
+  deviceNotSecureOpen,
   doubleFetch,
   embeddedUserPointer,
+  executablePoolType,
   informationExceedsWritten,
   inputLengthNotValidated,
+  ioctlFileAnyAccess,
   ioctlMethodNeither,
   kernelFileAccessNoForceCheck,
   msrAccessExposed,
@@ -34,6 +41,7 @@ export const RULES: readonly Rule[] = [
   portIoExposed,
   sizeArithmeticOverflow,
   uninitializedOutputBuffer,
+  unsafeStringFunction,
   useAfterFree,
   userFunctionPointerCall,
   userLengthCopyUnchecked,

@@ -39,8 +39,8 @@ export const rule: Rule = {
       size: '`{{expression}}` can overflow (`{{operand}}` is user-controlled) before it is used as the size of {{call}}. Use RtlSizeTAdd/RtlSizeTMult and fail on overflow.',
     },
     examples: {
-      bad: 'ULONG size = request->Size;\nif (size + HEADER_SIZE > sizeof(buffer)) {\n    return STATUS_INVALID_PARAMETER;\n}',
-      good: 'ULONG size = request->Size;\nULONG total;\nif (!NT_SUCCESS(RtlULongAdd(size, HEADER_SIZE, &total)) || total > sizeof(buffer)) {\n    return STATUS_INVALID_PARAMETER;\n}',
+      bad: 'PREQUEST request = (PREQUEST)Irp->AssociatedIrp.SystemBuffer;\nULONG size = request->Size;\nif (size + HEADER_SIZE > sizeof(buffer)) {\n    return STATUS_INVALID_PARAMETER;\n}',
+      good: 'PREQUEST request = (PREQUEST)Irp->AssociatedIrp.SystemBuffer;\nULONG size = request->Size;\nULONG total;\nif (!NT_SUCCESS(RtlULongAdd(size, HEADER_SIZE, &total)) || total > sizeof(buffer)) {\n    return STATUS_INVALID_PARAMETER;\n}',
     },
   },
   create(context) {

@@ -1,0 +1,65 @@
+/**
+ * Flags executable pool types (NonPagedPool, NonPagedPoolExecute, …) passed to allocators or stored as a pool
+ * type: memory that is both writable and executable breaks HVCI and gives exploits a place for their code.
+ */
+import { fixer, type Rule } from '../analysis/rule';
+import type { Node } from '../analysis/query';
+
+/** Executable pool type → its non-executable replacement. */
+const NX_REPLACEMENT: Record<string, string> = {
+  NonPagedPool: 'NonPagedPoolNx',
+  NonPagedPoolExecute: 'NonPagedPoolNx',
+  NonPagedPoolMustSucceed: 'NonPagedPoolNx',
+  NonPagedPoolCacheAligned: 'NonPagedPoolNxCacheAligned',
+  NonPagedPoolCacheAlignedMustS: 'NonPagedPoolNxCacheAligned',
+  NonPagedPoolSession: 'NonPagedPoolSessionNx',
+  NonPagedPoolMustSucceedSession: 'NonPagedPoolSessionNx',
+  NonPagedPoolCacheAlignedSession: 'NonPagedPoolNxCacheAligned',
+};
+
+export const rule: Rule = {
+  meta: {
+    id: 'executable-pool-type',
+    title: 'Executable pool type',
+    type: 'problem',
+    severity: 'error',
+    checklistItem: 'checklist.hvci-compatible',
+    description: 'An executable non-paged pool type (NonPagedPool, NonPagedPoolExecute, NonPagedPoolCacheAligned, …) is used for an allocation.',
+    rationale: 'NonPagedPool is executable. Under HVCI (memory integrity) the kernel refuses writable and executable memory, so the driver fails to load or allocate, and without HVCI every such allocation is a ready-made place for injected code. Use NonPagedPoolNx (or POOL_FLAG_NON_PAGED with ExAllocatePool2, which is non-executable).',
+    cwe: ['CWE-1220'],
+    references: ['https://learn.microsoft.com/windows-hardware/drivers/kernel/no-execute-nonpaged-pool', 'https://learn.microsoft.com/windows-hardware/drivers/driversecurity/driver-isolation'],
+    confidence: 'high',
+    messages: {
+      executable: '{{type}} is executable memory (not HVCI compatible). Use {{replacement}}.',
+    },
+    fixable: true,
+    examples: {
+      bad: "buffer = ExAllocatePoolWithTag(NonPagedPool, size, 'gDvD');",
+      good: "buffer = ExAllocatePoolWithTag(NonPagedPoolNx, size, 'gDvD');",
+    },
+  },
+  create(context) {
+    const check = (node: Node | null) => {
+      if (node?.type !== 'identifier') return;
+      const replacement = NX_REPLACEMENT[node.text];
+      if (!replacement) return;
+      context.report({
+        node,
+        messageId: 'executable',
+        data: { type: node.text, replacement },
+        fix: { title: `Use ${replacement}`, edits: [fixer.replace(node, replacement)] },
+      });
+    };
+    return {
+      argument_list(list) {
+        for (const argument of list.namedChildren) check(argument);
+      },
+      init_declarator(node) {
+        check(node.childForFieldName('value'));
+      },
+      assignment_expression(node) {
+        check(node.childForFieldName('right'));
+      },
+    };
+  },
+};

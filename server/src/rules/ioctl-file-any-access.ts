@@ -1,0 +1,88 @@
+/**
+ * Flags IOCTL codes defined with FILE_ANY_ACCESS. Any process that can open the device — even with no read or
+ * write access — may send them. A warning when the handler in this file changes state; information otherwise.
+ */
+import type { IoctlDefinition } from '../analysis/driver-model';
+import { calleeName, unwrap, type Node } from '../analysis/query';
+import { fixer, type FixDescriptor, type Rule } from '../analysis/rule';
+import type { SourceFile } from '../analysis/source-file';
+
+/** Calls that change state, memory or hardware. */
+const WRITING_CALL = /Write|Set|Delete|Remove|Terminate|Kill|Map|Copy|Move|Create|Reset|Register|Load|Unload|Protect|Allocate|Free|Zero|Fill|__write|WRITE_|__out/;
+
+/** The statements of the switch cases that handle the IOCTL in this file. */
+function handlerCases(file: SourceFile, definition: IoctlDefinition): Node[] {
+  return file.driver.ioctlSwitches().flatMap((ioctlSwitch) => ioctlSwitch.cases.filter((ioctlCase) => ioctlCase.label.text === definition.name).map((ioctlCase) => ioctlCase.caseNode));
+}
+
+/** Whether code changes state: a write through a pointer or to a non-local, or a state-changing call (one level into local callees). */
+function changesState(file: SourceFile, root: Node, depth = 0): boolean {
+  for (const assignment of file.within(root, 'assignment_expression')) {
+    const left = unwrap(assignment.childForFieldName('left'));
+    if (left && left.type !== 'identifier') {
+      if (/IoStatus/.test(left.text)) continue; // completing the request is not a state change
+      return true;
+    }
+  }
+  for (const call of file.within(root, 'call_expression')) {
+    const name = calleeName(call) ?? '';
+    if (WRITING_CALL.test(name) && name !== 'WdfRequestSetInformation') return true;
+    const callee = depth === 0 ? file.functionByName(name) : undefined;
+    if (callee?.body && changesState(file, callee.body, depth + 1)) return true;
+  }
+  return false;
+}
+
+function narrowAccess(definition: IoctlDefinition, access: string, title: string): FixDescriptor[] {
+  const value = definition.node.childForFieldName('value');
+  const at = value?.text.indexOf('FILE_ANY_ACCESS') ?? -1;
+  if (!value || at < 0) return [];
+  return [{ title, edits: [fixer.replaceRange(value.startIndex + at, value.startIndex + at + 'FILE_ANY_ACCESS'.length, access)] }];
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'ioctl-file-any-access',
+    title: 'IOCTL defined with FILE_ANY_ACCESS',
+    type: 'suggestion',
+    severity: 'warning',
+    checklistItem: 'checklist.access-control',
+    description: 'An IOCTL code uses FILE_ANY_ACCESS, so callers need no read or write access to the device to send it.',
+    rationale: 'The access bits of an IOCTL code are checked by the I/O manager against the handle\'s granted access. FILE_ANY_ACCESS skips that check: a process that opened the device with no rights at all (which the device ACL may allow) can still send the request. Use FILE_READ_ACCESS for queries and FILE_WRITE_ACCESS (or both) for anything that changes state, memory or hardware.',
+    cwe: ['CWE-732', 'CWE-285'],
+    references: ['https://learn.microsoft.com/windows-hardware/drivers/kernel/defining-i-o-control-codes', 'https://learn.microsoft.com/windows-hardware/drivers/driversecurity/driver-security-checklist#manage-driver-access-control'],
+    confidence: 'medium',
+    messages: {
+      writes: '{{name}} uses FILE_ANY_ACCESS but its handler changes state: any caller with a handle can send it. Require FILE_WRITE_ACCESS.',
+      readOnly: '{{name}} uses FILE_ANY_ACCESS: any caller with a handle can send it. Prefer FILE_READ_ACCESS.',
+      unknownHandler: '{{name}} uses FILE_ANY_ACCESS: any caller with a handle can send it. Require the narrowest access the handler needs.',
+    },
+    hasSuggestions: true,
+    examples: {
+      bad: '#define IOCTL_RESET_DEVICE CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_BUFFERED, FILE_ANY_ACCESS)',
+      good: '#define IOCTL_RESET_DEVICE CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_BUFFERED, FILE_WRITE_ACCESS)',
+    },
+  },
+  create(context) {
+    const { file } = context;
+    return {
+      onEnd() {
+        for (const definition of file.driver.ioctlDefinitions()) {
+          if (definition.code.access !== 0) continue;
+          const cases = handlerCases(file, definition);
+          const writes = cases.some((caseNode) => changesState(file, caseNode));
+          const messageId = cases.length === 0 ? 'unknownHandler' : writes ? 'writes' : 'readOnly';
+          context.report({
+            node: definition.node.childForFieldName('name') ?? definition.node,
+            messageId,
+            severity: writes ? 'warning' : 'information',
+            data: { name: definition.name },
+            suggestions: writes
+              ? narrowAccess(definition, 'FILE_WRITE_ACCESS', 'Require FILE_WRITE_ACCESS')
+              : [...narrowAccess(definition, 'FILE_READ_ACCESS', 'Require FILE_READ_ACCESS'), ...narrowAccess(definition, 'FILE_WRITE_ACCESS', 'Require FILE_WRITE_ACCESS')],
+          });
+        }
+      },
+    };
+  },
+};
