@@ -1,10 +1,11 @@
 /** Hostile inputs: each has a defined behaviour (analyzed or skipped with a reason), never a crash or a hang. */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, promises as fsPromises, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { createAnalyzer, type Analyzer } from '../../server/src/core';
+import { scan } from '../../server/src/cli/scan';
 import { decodeSource, discoverSourceFiles } from '../../server/src/node/discover';
 import { applyEdits } from '../helpers/rule-tester';
 
@@ -83,5 +84,28 @@ describe('hostile files', () => {
     for await (const file of discoverSourceFiles([root], { onWarning: (message) => warnings.push(message) })) files.push(file);
     assert.deepEqual(files.map((file) => path.relative(root, file)), ['src/a.c']);
     assert.ok(warnings.some((warning) => /loop/.test(warning)), warnings.join('\n'));
+  });
+
+  it('a file deleted between discovery and reading is reported as unreadable; the others are analyzed', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'dg-vanish-'));
+    writeFileSync(path.join(root, 'a.c'), POOL_CALL);
+    writeFileSync(path.join(root, 'b.c'), POOL_CALL);
+    const originalReadFile = fsPromises.readFile;
+    // Deletes b.c right before the scanner reads it, as an editor or `git checkout` would during a scan.
+    fsPromises.readFile = (async (file: Parameters<typeof originalReadFile>[0], ...rest: unknown[]) => {
+      if (String(file).endsWith('b.c')) unlinkSync(String(file));
+      return (originalReadFile as (...args: unknown[]) => Promise<Buffer>)(file, ...rest);
+    }) as typeof originalReadFile;
+    const warnings: string[] = [];
+    try {
+      const result = await scan({ paths: [root], exclude: [], rules: {}, maxFileSize: 2048 * 1024, onWarning: (message) => warnings.push(message) });
+      assert.deepEqual(result.files.map((file) => path.basename(file.file)), ['a.c']);
+      assert.ok(result.files[0].result.findings.some((finding) => finding.ruleId === 'deprecated-pool-alloc'));
+      assert.deepEqual(result.unreadable.map((entry) => path.basename(entry.file)), ['b.c']);
+      assert.match(result.unreadable[0].reason, /ENOENT/);
+      assert.ok(warnings.some((warning) => warning.includes('b.c')), warnings.join('\n'));
+    } finally {
+      fsPromises.readFile = originalReadFile;
+    }
   });
 });
