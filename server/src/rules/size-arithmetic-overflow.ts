@@ -51,6 +51,12 @@ export const rule: Rule = {
         if (operator !== '+' && operator !== '*' && operator !== '<<') return;
         const parent = node.parent ? (node.parent.type === 'parenthesized_expression' ? node.parent.parent : node.parent) : null;
         if (!parent) return;
+        // Where the sum is used decides whether it matters; checked first because long `a + b + …` chains
+        // make every operand a binary expression, and taint on each of them would be quadratic.
+        const comparison = isComparisonOperand(parent, node);
+        const call = !comparison && parent.type === 'argument_list' && parent.parent?.type === 'call_expression' ? parent.parent : undefined;
+        const sizeIndex = call ? SIZE_ARGUMENTS[calleeName(call) ?? ''] : undefined;
+        if (!comparison && (!call || sizeIndex === undefined || callArguments(call)[sizeIndex]?.id !== unwrapAncestor(node).id)) return;
         const fn = file.enclosingFunction(node);
         if (!fn) return;
         const taint = file.taint(fn);
@@ -59,19 +65,14 @@ export const rule: Rule = {
         const value = taint.taintOf(operand, node.startIndex)!;
         // An earlier bound on the value (or overflow-checked arithmetic on it) makes the sum safe.
         if (taint.isGuardedBy(node, value.keys)) return;
-        if (isComparisonOperand(parent, node)) {
+        if (comparison) {
           const owner = ancestorOfType(node, ['if_statement', 'while_statement', 'conditional_expression']);
           const condition = owner?.childForFieldName('condition');
           if (!condition || !contains(condition, node)) return;
           context.report({ node, messageId: 'check', data: { expression: node.text, operand: operand.text } });
           return;
         }
-        if (parent.type === 'argument_list' && parent.parent?.type === 'call_expression') {
-          const call = parent.parent;
-          const index = SIZE_ARGUMENTS[calleeName(call) ?? ''];
-          if (index === undefined || callArguments(call)[index]?.id !== unwrapAncestor(node).id) return;
-          context.report({ node, messageId: 'size', data: { expression: node.text, operand: operand.text, call: calleeName(call) ?? '' } });
-        }
+        context.report({ node, messageId: 'size', data: { expression: node.text, operand: operand.text, call: calleeName(call!) ?? '' } });
       },
     };
   },
