@@ -5,7 +5,9 @@
  */
 import type { Connection, Diagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import * as path from 'node:path';
 import { URI } from 'vscode-uri';
+import { STATUS_NOTIFICATION, type StatusParams } from '../../../shared/protocol';
 import { Analyzer, type AnalysisResult, type Finding, type ParsedDocument, type WorkspaceIndex } from '../core';
 import type { PublishedFindings } from './code-actions';
 import { skippedDiagnostic, toDiagnostic } from './diagnostics';
@@ -111,6 +113,10 @@ export class DocumentAnalysis {
       if (!result) return undefined;
       if (result.skipped) this.connection.console.info(`Analysis of ${fileName} incomplete: ${result.skipped.reason}`);
       for (const error of result.ruleErrors) this.connection.console.error(`Rule ${error.ruleId} failed on ${fileName}: ${error.message}`);
+      if (result.ruleErrors.length > 0) {
+        const failed = result.ruleErrors.map((error) => error.ruleId).join(', ');
+        void this.connection.sendNotification(STATUS_NOTIFICATION, { state: 'error', detail: `Rule ${failed} failed on ${path.basename(fileName)}; the other rules still ran. See the output.` } satisfies StatusParams);
+      }
       this.publish(uri, version, result.findings, []);
       return result;
     } catch (error) {
