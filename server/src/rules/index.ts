@@ -12,6 +12,7 @@ import { rule as executablePoolType } from './executable-pool-type';
 import { rule as informationExceedsWritten } from './information-exceeds-written';
 import { rule as inputLengthNotValidated } from './input-length-not-validated';
 import { rule as ioctlFileAnyAccess } from './ioctl-file-any-access';
+import { rule as ioctlHandlerNoDefaultFail } from './ioctl-handler-no-default-fail';
 import { rule as ioctlMethodNeither } from './ioctl-method-neither';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
 import { rule as msrAccessExposed } from './msr-access-exposed';
@@ -34,6 +35,7 @@ export const RULES: readonly Rule[] = [
   informationExceedsWritten,
   inputLengthNotValidated,
   ioctlFileAnyAccess,
+  ioctlHandlerNoDefaultFail,
   ioctlMethodNeither,
   kernelFileAccessNoForceCheck,
   msrAccessExposed,
