@@ -5,6 +5,7 @@
 import type { Rule } from '../analysis/rule';
 import { rule as allocResultUnchecked } from './alloc-result-unchecked';
 import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
+import { rule as deviceNoSddl } from './device-no-sddl';
 import { rule as deviceNotSecureOpen } from './device-not-secure-open';
 import { rule as doubleFetch } from './double-fetch';
 import { rule as embeddedUserPointer } from './embedded-user-pointer';
@@ -28,6 +29,7 @@ import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
 export const RULES: readonly Rule[] = [
   allocResultUnchecked,
   deprecatedPoolAlloc,
+  deviceNoSddl,
   deviceNotSecureOpen,
   doubleFetch,
   embeddedUserPointer,
