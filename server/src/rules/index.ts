@@ -15,6 +15,7 @@ import { rule as inputLengthNotValidated } from './input-length-not-validated';
 import { rule as ioctlFileAnyAccess } from './ioctl-file-any-access';
 import { rule as ioctlHandlerNoDefaultFail } from './ioctl-handler-no-default-fail';
 import { rule as ioctlMethodNeither } from './ioctl-method-neither';
+import { rule as ioctlPrivilegedOpNoCallerCheck } from './ioctl-privileged-op-no-caller-check';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
 import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
@@ -39,6 +40,7 @@ export const RULES: readonly Rule[] = [
   ioctlFileAnyAccess,
   ioctlHandlerNoDefaultFail,
   ioctlMethodNeither,
+  ioctlPrivilegedOpNoCallerCheck,
   kernelFileAccessNoForceCheck,
   msrAccessExposed,
   physicalMemoryExposed,
