@@ -22,10 +22,12 @@ import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
+import { rule as unloadMissing } from './unload-missing';
 import { rule as unsafeStringFunction } from './unsafe-string-function';
 import { rule as useAfterFree } from './use-after-free';
 import { rule as userFunctionPointerCall } from './user-function-pointer-call';
 import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
+import { rule as wdmDispatchTable } from './wdm-dispatch-table';
 
 export const RULES: readonly Rule[] = [
   allocResultUnchecked,
@@ -47,10 +49,12 @@ export const RULES: readonly Rule[] = [
   portIoExposed,
   sizeArithmeticOverflow,
   uninitializedOutputBuffer,
+  unloadMissing,
   unsafeStringFunction,
   useAfterFree,
   userFunctionPointerCall,
   userLengthCopyUnchecked,
+  wdmDispatchTable,
 ];
 
 const BY_ID = new Map(RULES.map((rule) => [rule.meta.id, rule]));
