@@ -7,6 +7,7 @@ import { rule as allocResultUnchecked } from './alloc-result-unchecked';
 import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
 import { rule as deviceNoSddl } from './device-no-sddl';
 import { rule as deviceNotSecureOpen } from './device-not-secure-open';
+import { rule as dispatchMissingSal } from './dispatch-missing-sal';
 import { rule as doubleFetch } from './double-fetch';
 import { rule as embeddedUserPointer } from './embedded-user-pointer';
 import { rule as executablePoolType } from './executable-pool-type';
@@ -34,6 +35,7 @@ export const RULES: readonly Rule[] = [
   deprecatedPoolAlloc,
   deviceNoSddl,
   deviceNotSecureOpen,
+  dispatchMissingSal,
   doubleFetch,
   embeddedUserPointer,
   executablePoolType,
