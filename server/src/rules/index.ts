@@ -4,6 +4,7 @@
  */
 import type { Rule } from '../analysis/rule';
 import { rule as allocResultUnchecked } from './alloc-result-unchecked';
+import { rule as debugIoctlInRelease } from './debug-ioctl-in-release';
 import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
 import { rule as deviceNoSddl } from './device-no-sddl';
 import { rule as deviceNotSecureOpen } from './device-not-secure-open';
@@ -32,6 +33,7 @@ import { rule as wdmDispatchTable } from './wdm-dispatch-table';
 
 export const RULES: readonly Rule[] = [
   allocResultUnchecked,
+  debugIoctlInRelease,
   deprecatedPoolAlloc,
   deviceNoSddl,
   deviceNotSecureOpen,
