@@ -19,6 +19,7 @@ import { rule as ioctlHandlerNoDefaultFail } from './ioctl-handler-no-default-fa
 import { rule as ioctlMethodNeither } from './ioctl-method-neither';
 import { rule as ioctlPrivilegedOpNoCallerCheck } from './ioctl-privileged-op-no-caller-check';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
+import { rule as kmdfMissingDeviceSddl } from './kmdf-missing-device-sddl';
 import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
@@ -48,6 +49,7 @@ export const RULES: readonly Rule[] = [
   ioctlMethodNeither,
   ioctlPrivilegedOpNoCallerCheck,
   kernelFileAccessNoForceCheck,
+  kmdfMissingDeviceSddl,
   msrAccessExposed,
   physicalMemoryExposed,
   portIoExposed,
