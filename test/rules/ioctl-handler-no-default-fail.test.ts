@@ -48,6 +48,10 @@ runRuleTests('ioctl-handler-no-default-fail', {
     { name: 'status set to failure after the switch for unhandled codes', code: WDM(TWO_CASES, 'NTSTATUS status = STATUS_SUCCESS;', '    if (!handled) {\n        status = STATUS_INVALID_DEVICE_REQUEST;\n    }\n    Irp->IoStatus.Status = status;\n    IoCompleteRequest(Irp, IO_NO_INCREMENT);\n    return status;\n') },
     { name: 'switch on something else than the control code', code: 'NTSTATUS Power(PIRP Irp, PIO_STACK_LOCATION irpSp)\n{\n    NTSTATUS status = STATUS_SUCCESS;\n    switch (irpSp->MinorFunction) {\n    case IRP_MN_SET_POWER:\n        status = SetPower(Irp);\n        break;\n    }\n    return status;\n}\n' },
     { name: 'KMDF default completes with failure', code: KMDF(`    case IOCTL_GET_VERSION:\n        status = GetVersion(Request, &bytes);\n        break;\n    default:\n        status = STATUS_INVALID_DEVICE_REQUEST;\n        break;\n`) },
+    {
+      name: 'unknown codes rejected before the switch',
+      code: 'NTSTATUS DeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)\n{\n    ULONG code = IoGetCurrentIrpStackLocation(Irp)->Parameters.DeviceIoControl.IoControlCode;\n    NTSTATUS status = STATUS_SUCCESS;\n    if (!IsSupportedIoctl(code)) {\n        return CompleteRequest(Irp, STATUS_INVALID_DEVICE_REQUEST);\n    }\n    switch (code) {\n    case IOCTL_GET_VERSION:\n        status = GetVersion(Irp);\n        break;\n    }\n    return CompleteRequest(Irp, status);\n}\n',
+    },
     { name: 'default only inside #if DBG is still a default', code: WDM(`${TWO_CASES}#if DBG\n    default:\n        status = STATUS_INVALID_DEVICE_REQUEST;\n        break;\n#endif\n`) },
   ],
   invalid: [

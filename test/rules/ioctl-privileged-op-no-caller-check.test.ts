@@ -92,6 +92,7 @@ runRuleTests('ioctl-privileged-op-no-caller-check', {
       code: WDM('NTSTATUS\nDoIt(PIRP Irp)\n{\n    PDEVICE_EXTENSION ext = (PDEVICE_EXTENSION)IoGetCurrentIrpStackLocation(Irp)->DeviceObject->DeviceExtension;\n    ext->Registers = MmMapIoSpace(ext->RegistersBase, ext->RegistersLength, MmNonCached);\n    return ext->Registers ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;\n}'),
     },
     { name: 'privileged call outside user-reachable code (worker started at DriverEntry)', code: 'VOID Cleanup(HANDLE Process)\n{\n    ZwTerminateProcess(Process, STATUS_SUCCESS);\n}\nNTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)\n{\n    Cleanup(g_Helper);\n    return STATUS_SUCCESS;\n}\n' },
+    { name: 'user value written to the device\'s own port', code: KMDF_PORT().replace('__outbyte(request->Port, request->Value)', 'WRITE_PORT_UCHAR(g_Device.ControlPort, request->Value)') },
     { name: 'KMDF port write after an ExGetPreviousMode check', code: KMDF_PORT('    if (ExGetPreviousMode() != KernelMode) {\n        WdfRequestComplete(Request, STATUS_ACCESS_DENIED);\n        return;\n    }\n') },
     {
       name: 'config value with a fixed name, user data',
@@ -112,7 +113,7 @@ runRuleTests('ioctl-privileged-op-no-caller-check', {
     {
       name: 'KMDF port write from the request',
       code: KMDF_PORT(),
-      errors: [{ messageId: 'unchecked', line: 13, message: 'writes an I/O port' }],
+      errors: [{ messageId: 'unchecked', line: 13, message: 'writes an I/O port chosen by the request' }],
     },
     {
       name: 'check in the other IOCTL case does not count',

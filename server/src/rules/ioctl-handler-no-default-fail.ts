@@ -65,6 +65,16 @@ function caseStatements(caseNode: Node): Node[] {
   return caseNode.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment' && child.id !== value?.id);
 }
 
+/** An `if` before the switch that tests the control code (an allow-list or range check of known codes). */
+function validatedBefore(file: SourceFile, body: Node, switchNode: Node, condition: Node): boolean {
+  const words = condition.text.match(/[A-Za-z_]\w*/g) ?? [];
+  const code = words[words.length - 1];
+  if (!code) return false;
+  const pattern = new RegExp(`\\b${code}\\b`);
+  return file.within(body, 'if_statement').some((statement) => statement.endIndex <= switchNode.startIndex
+    && pattern.test(statement.childForFieldName('condition')?.text ?? ''));
+}
+
 function addDefaultFix(file: SourceFile, ioctlSwitch: IoctlSwitch, cases: Node[], status: string): FixDescriptor | undefined {
   const body = ioctlSwitch.node.childForFieldName('body');
   const close = body?.lastChild;
@@ -149,6 +159,7 @@ export const rule: Rule = {
           const after = file.text.slice(ioctlSwitch.node.endIndex, fnBody.endIndex);
           if (!after.includes(status)) continue;
           const condition = ioctlSwitch.node.childForFieldName('condition');
+          if (condition && validatedBefore(file, fnBody, ioctlSwitch.node, condition)) continue;
           const code = condition ? file.textOf(condition).replace(/^\(\s*|\s*\)$/g, '') : 'the control code';
           const fix = defaultCase ? fillDefaultFix(file, defaultCase, status) : addDefaultFix(file, ioctlSwitch, cases, status);
           context.report({

@@ -13,11 +13,15 @@ type Trigger = 'user-argument' | 'always' | 'user-path';
 interface PrivilegedCall {
   what: string;
   trigger: Trigger;
+  /** For 'user-argument': the arguments that choose what is touched (address, register, port). */
+  targets?: number[];
 }
 
-const PHYSICAL: PrivilegedCall = { what: 'maps physical memory', trigger: 'user-argument' };
-const MSR: PrivilegedCall = { what: 'accesses a model-specific register', trigger: 'user-argument' };
-const PORT: PrivilegedCall = { what: 'writes an I/O port', trigger: 'user-argument' };
+const PHYSICAL: PrivilegedCall = { what: 'maps physical memory', trigger: 'user-argument', targets: [0] };
+const MSR_READ: PrivilegedCall = { what: 'reads a model-specific register', trigger: 'user-argument', targets: [0] };
+const MSR_WRITE: PrivilegedCall = { what: 'writes a model-specific register', trigger: 'user-argument', targets: [0, 1] };
+/** A user value written to the device's own fixed port is ordinary device I/O: only a user-chosen port counts. */
+const PORT: PrivilegedCall = { what: 'writes an I/O port chosen by the request', trigger: 'user-argument', targets: [0] };
 const TERMINATE: PrivilegedCall = { what: 'terminates a process', trigger: 'always' };
 const TOKEN: PrivilegedCall = { what: 'changes an access token', trigger: 'always' };
 const REGISTRY: PrivilegedCall = { what: 'writes or deletes registry data chosen by the request', trigger: 'user-path' };
@@ -26,8 +30,8 @@ const FILE_DELETE: PrivilegedCall = { what: 'deletes a file chosen by the reques
 const PRIVILEGED: Record<string, PrivilegedCall> = {
   MmMapIoSpace: PHYSICAL,
   MmMapIoSpaceEx: PHYSICAL,
-  __readmsr: MSR,
-  __writemsr: MSR,
+  __readmsr: MSR_READ,
+  __writemsr: MSR_WRITE,
   __outbyte: PORT,
   __outword: PORT,
   __outdword: PORT,
@@ -156,9 +160,10 @@ export const rule: Rule = {
       return false;
     };
 
-    const userArgument = (fn: FunctionInfo, call: Node, skip: readonly number[] = []): boolean => {
+    const userArgument = (fn: FunctionInfo, call: Node, skip: readonly number[] = [], only?: readonly number[]): boolean => {
       const taint = file.taint(fn);
-      return callArguments(call).some((argument, index) => !skip.includes(index) && taint.taintOf(argument, call.startIndex) !== undefined);
+      return callArguments(call).some((argument, index) => !skip.includes(index) && (!only || only.includes(index))
+        && taint.taintOf(argument, call.startIndex) !== undefined);
     };
 
     /** The target (key, value name, file) comes from the request; the data written may (ZwSetValueKey's Type/Data/DataSize). */
@@ -178,7 +183,7 @@ export const rule: Rule = {
         const fn = file.enclosingFunction(call);
         if (!fn?.body || fn.body.hasError || !file.driver.isUserReachable(fn.name)) return;
         if (privileged === TERMINATE && CURRENT_PROCESS.test(callArguments(call)[0]?.text.trim() ?? '')) return;
-        if (privileged.trigger === 'user-argument' && !userArgument(fn, call)) return;
+        if (privileged.trigger === 'user-argument' && !userArgument(fn, call, [], privileged.targets)) return;
         if (privileged.trigger === 'user-path' && !userPath(fn, call, name)) return;
         // An admin-only device (restrictive SDDL in this file) already limits who can send the request.
         restrictedDevice ??= hasRestrictiveDeviceSddl(file);
