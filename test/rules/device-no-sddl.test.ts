@@ -47,6 +47,7 @@ runRuleTests('device-no-sddl', {
     { name: 'device secured afterwards with ZwSetSecurityObject', code: ENTRY(IO_CREATE + '\n    status = ZwSetSecurityObject(handle, DACL_SECURITY_INFORMATION, sd);') },
     { name: 'KMDF control device restricted to admins', code: KMDF_CONTROL('D:P(A;;GA;;;SY)(A;;GA;;;BA)') },
     { name: 'Everyone may only read', code: ENTRY(SECURE('&SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_R_RES_R')) },
+    { name: 'read-only access for Users in hex', code: ENTRY(SECURE('&sddl'), 'DECLARE_CONST_UNICODE_STRING(sddl, L"D:P(A;;GA;;;SY)(A;;0x120089;;;BU)");') },
     { name: 'SDDL from an unknown variable is not judged', code: ENTRY(SECURE('Extension->Sddl')) },
   ],
   invalid: [
@@ -67,6 +68,12 @@ runRuleTests('device-no-sddl', {
       code: KMDF_CONTROL('D:P(A;;GA;;;SY)(A;;GA;;;BU)'),
       errors: [{ messageId: 'broadSddl', line: 5, message: 'Builtin Users' }],
       suggestionOutput: KMDF_CONTROL('D:P(A;;GA;;;SY)(A;;GA;;;BU)').replace('WdfControlDeviceInitAllocate(Driver, &sddl)', 'WdfControlDeviceInitAllocate(Driver, &SDDL_DEVOBJ_SYS_ALL_ADM_ALL)'),
+    },
+    {
+      name: 'KMDF device SDDL from a macro, granting Authenticated Users write through RtlInitUnicodeString',
+      code: '#define WIDGET_SDDL L"D:P(A;;GA;;;SY)(A;;GA;;;BA)" L"(A;;GRGW;;;AU)"\nNTSTATUS SetSecurity(PWDFDEVICE_INIT DeviceInit)\n{\n    UNICODE_STRING sddl;\n    RtlInitUnicodeString(&sddl, WIDGET_SDDL);\n    return WdfDeviceInitAssignSDDLString(DeviceInit, &sddl);\n}\n',
+      errors: [{ messageId: 'broadSddl', line: 6, message: 'Authenticated Users (`AU`) `GRGW`' }],
+      suggestionOutput: '#define WIDGET_SDDL L"D:P(A;;GA;;;SY)(A;;GA;;;BA)" L"(A;;GRGW;;;AU)"\nNTSTATUS SetSecurity(PWDFDEVICE_INIT DeviceInit)\n{\n    UNICODE_STRING sddl;\n    RtlInitUnicodeString(&sddl, WIDGET_SDDL);\n    return WdfDeviceInitAssignSDDLString(DeviceInit, &SDDL_DEVOBJ_SYS_ALL_ADM_ALL);\n}\n',
     },
     {
       name: 'control device created in a helper DriverEntry calls',
