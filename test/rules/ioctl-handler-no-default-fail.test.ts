@@ -45,6 +45,7 @@ runRuleTests('ioctl-handler-no-default-fail', {
     { name: 'default returns a failure', code: WDM(`${TWO_CASES}    default:\n        Irp->IoStatus.Status = STATUS_NOT_SUPPORTED;\n        IoCompleteRequest(Irp, IO_NO_INCREMENT);\n        return STATUS_NOT_SUPPORTED;\n`) },
     { name: 'default forwards the request (filter)', code: WDM(`${TWO_CASES}    default:\n        IoSkipCurrentIrpStackLocation(Irp);\n        return IoCallDriver(ext->LowerDevice, Irp);\n`) },
     { name: 'status uninitialized: not this rule', code: WDM(TWO_CASES, 'NTSTATUS status;') },
+    { name: 'status changed in a branch that does not leave: unsure', code: WDM(TWO_CASES, 'NTSTATUS status = STATUS_SUCCESS;\n    if (g_Disabled) {\n        status = STATUS_DEVICE_NOT_READY;\n    }') },
     { name: 'status set to failure after the switch for unhandled codes', code: WDM(TWO_CASES, 'NTSTATUS status = STATUS_SUCCESS;', '    if (!handled) {\n        status = STATUS_INVALID_DEVICE_REQUEST;\n    }\n    Irp->IoStatus.Status = status;\n    IoCompleteRequest(Irp, IO_NO_INCREMENT);\n    return status;\n') },
     { name: 'switch on something else than the control code', code: 'NTSTATUS Power(PIRP Irp, PIO_STACK_LOCATION irpSp)\n{\n    NTSTATUS status = STATUS_SUCCESS;\n    switch (irpSp->MinorFunction) {\n    case IRP_MN_SET_POWER:\n        status = SetPower(Irp);\n        break;\n    }\n    return status;\n}\n' },
     { name: 'KMDF default completes with failure', code: KMDF(`    case IOCTL_GET_VERSION:\n        status = GetVersion(Request, &bytes);\n        break;\n    default:\n        status = STATUS_INVALID_DEVICE_REQUEST;\n        break;\n`) },
@@ -78,6 +79,12 @@ runRuleTests('ioctl-handler-no-default-fail', {
       code: 'NTSTATUS Dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)\n{\n    PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(Irp);\n    Irp->IoStatus.Status = STATUS_SUCCESS;\n    switch (sp->Parameters.DeviceIoControl.IoControlCode) {\n    case IOCTL_A: Irp->IoStatus.Status = DoA(Irp); break;\n    }\n    IoCompleteRequest(Irp, IO_NO_INCREMENT);\n    return Irp->IoStatus.Status;\n}\n',
       errors: [{ messageId: 'noDefault', line: 5, message: 'Irp->IoStatus.Status' }],
       output: 'NTSTATUS Dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)\n{\n    PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(Irp);\n    Irp->IoStatus.Status = STATUS_SUCCESS;\n    switch (sp->Parameters.DeviceIoControl.IoControlCode) {\n    case IOCTL_A: Irp->IoStatus.Status = DoA(Irp); break;\n    default:\n        Irp->IoStatus.Status = STATUS_INVALID_DEVICE_REQUEST;\n        break;\n    }\n    IoCompleteRequest(Irp, IO_NO_INCREMENT);\n    return Irp->IoStatus.Status;\n}\n',
+    },
+    {
+      name: 'error path before the switch sets a failure and leaves (sioctl style)',
+      code: WDM(TWO_CASES, 'NTSTATUS status = STATUS_SUCCESS;\n    if (irpSp->Parameters.DeviceIoControl.InputBufferLength == 0) {\n        status = STATUS_INVALID_PARAMETER;\n        goto End;\n    }', 'End:\n    Irp->IoStatus.Status = status;\n    IoCompleteRequest(Irp, IO_NO_INCREMENT);\n    return status;\n'),
+      errors: [{ messageId: 'noDefault', line: 12 }],
+      output: WDM(TWO_CASES + DEFAULT_FAIL, 'NTSTATUS status = STATUS_SUCCESS;\n    if (irpSp->Parameters.DeviceIoControl.InputBufferLength == 0) {\n        status = STATUS_INVALID_PARAMETER;\n        goto End;\n    }', 'End:\n    Irp->IoStatus.Status = status;\n    IoCompleteRequest(Irp, IO_NO_INCREMENT);\n    return status;\n'),
     },
     {
       name: 'last case falls out of the switch: reported without a fix',

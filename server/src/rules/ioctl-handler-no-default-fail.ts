@@ -54,6 +54,20 @@ function storesTo(file: SourceFile, body: Node, path: string): Store[] {
   return stores;
 }
 
+/**
+ * The store whose value reaches the switch: the last one at a level enclosing the switch, provided every later
+ * store sits in a branch that leaves (`status = STATUS_INVALID_PARAMETER; goto End;`). Undefined when unsure.
+ */
+function valueAtSwitch(before: Store[], switchNode: Node): Store | undefined {
+  for (let index = before.length - 1; index >= 0; index--) {
+    const store = before[index];
+    const holder = enclosingStatement(store.node).parent;
+    if (holder && contains(holder, switchNode)) return store;
+    if (holder?.type !== 'compound_statement' || !exitsBlock(holder)) return undefined;
+  }
+  return undefined;
+}
+
 /** A `default:` that does nothing but leave the switch (only `break;` and comments). */
 function isEmptyDefault(defaultCase: Node): boolean {
   const statements = defaultCase.namedChildren.filter((child) => child && child.type !== 'comment');
@@ -148,12 +162,8 @@ export const rule: Rule = {
           if (!status) continue;
           const stores = storesTo(file, fnBody, status);
           const switchStart = ioctlSwitch.node.startIndex;
-          const before = stores.filter((store) => store.node.endIndex <= switchStart);
-          const initial = before[before.length - 1];
+          const initial = valueAtSwitch(stores.filter((store) => store.node.endIndex <= switchStart), ioctlSwitch.node);
           if (!initial || !SUCCESS_VALUE.test(unwrap(initial.value)?.text.trim() ?? '')) continue;
-          // The value must reach the switch on every path: stored at a level that encloses the switch.
-          const holder = enclosingStatement(initial.node).parent;
-          if (!holder || !contains(holder, ioctlSwitch.node)) continue;
           // Something after the switch may set a failure for unhandled codes: do not guess.
           if (stores.some((store) => store.node.startIndex >= ioctlSwitch.node.endIndex)) continue;
           const after = file.text.slice(ioctlSwitch.node.endIndex, fnBody.endIndex);
