@@ -86,6 +86,10 @@ runRuleTests('ioctl-privileged-op-no-caller-check', {
     { name: 'SeSinglePrivilegeCheck before mapping', code: WDM(MAP_HELPER(PRIVILEGE_CHECK)) },
     { name: 'requestor-mode check in the caller\'s IOCTL case', code: WDM(KILL_HELPER, '        if (Irp->RequestorMode != KernelMode) {\n            status = STATUS_ACCESS_DENIED;\n            break;\n        }\n') },
     { name: 'check in a helper the handler calls first', code: WDM(KILL_HELPER, '        if (!IsCallerAdmin(Irp)) {\n            status = STATUS_ACCESS_DENIED;\n            break;\n        }\n', 'BOOLEAN IsCallerAdmin(PIRP Irp)\n{\n    return SeSinglePrivilegeCheck(RtlConvertLongToLuid(SE_LOAD_DRIVER_PRIVILEGE), Irp->RequestorMode);\n}') },
+    {
+      name: 'caller checked when the device is opened (IRP_MJ_CREATE)',
+      code: WDM(MAP_HELPER(), '', 'NTSTATUS DispatchCreate(PDEVICE_OBJECT DeviceObject, PIRP Irp)\n{\n    NTSTATUS status = SeSinglePrivilegeCheck(RtlConvertLongToLuid(SE_LOAD_DRIVER_PRIVILEGE), UserMode) ? STATUS_SUCCESS : STATUS_PRIVILEGE_NOT_HELD;\n    Irp->IoStatus.Status = status;\n    IoCompleteRequest(Irp, IO_NO_INCREMENT);\n    return status;\n}\nVOID SetDispatch(PDRIVER_OBJECT DriverObject)\n{\n    DriverObject->MajorFunction[IRP_MJ_CREATE] = DispatchCreate;\n    DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = DispatchDeviceControl;\n}'),
+    },
     { name: 'device restricted to administrators by its SDDL', code: WDM(MAP_HELPER(), '', 'NTSTATUS CreateDevice(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Name, PDEVICE_OBJECT *Device)\n{\n    return IoCreateDeviceSecure(DriverObject, 0, Name, FILE_DEVICE_UNKNOWN, FILE_DEVICE_SECURE_OPEN, FALSE, &SDDL_DEVOBJ_SYS_ALL_ADM_ALL, &ClassGuid, Device);\n}') },
     {
       name: 'maps the device\'s own registers (no user input)',

@@ -160,6 +160,16 @@ export const rule: Rule = {
       return false;
     };
 
+    const checkedAtOpen = (): boolean => {
+      const openHandlers = new Set(file.driver.roles.filter((role) => role.role === 'wdm-dispatch' && role.detail === 'IRP_MJ_CREATE').map((role) => role.functionName));
+      for (const call of file.nodes('call_expression')) {
+        if (calleeName(call) !== 'WDF_FILEOBJECT_CONFIG_INIT') continue;
+        const callback = callArguments(call)[1];
+        if (callback?.type === 'identifier') openHandlers.add(callback.text);
+      }
+      return [...openHandlers].some((name) => helperChecks(name));
+    };
+
     const userArgument = (fn: FunctionInfo, call: Node, skip: readonly number[] = [], only?: readonly number[]): boolean => {
       const taint = file.taint(fn);
       return callArguments(call).some((argument, index) => !skip.includes(index) && (!only || only.includes(index))
@@ -185,8 +195,9 @@ export const rule: Rule = {
         if (privileged === TERMINATE && CURRENT_PROCESS.test(callArguments(call)[0]?.text.trim() ?? '')) return;
         if (privileged.trigger === 'user-argument' && !userArgument(fn, call, [], privileged.targets)) return;
         if (privileged.trigger === 'user-path' && !userPath(fn, call, name)) return;
-        // An admin-only device (restrictive SDDL in this file) already limits who can send the request.
-        restrictedDevice ??= hasRestrictiveDeviceSddl(file);
+        // An admin-only device (restrictive SDDL in this file), or a caller check when the device is opened
+        // (IRP_MJ_CREATE / EvtDeviceFileCreate), already limits who can send the request.
+        restrictedDevice ??= hasRestrictiveDeviceSddl(file) || checkedAtOpen();
         if (restrictedDevice) return;
         if (isChecked(fn, call, new Set())) return;
         context.report({ node: call, messageId: 'unchecked', data: { call: name, what: privileged.what, function: fn.name } });
