@@ -14,7 +14,8 @@ export type FunctionRole =
 
 export interface FileIndexEntry {
   macros: MacroDefinition[];
-  roles: { name: string; role: FunctionRole; detail?: string }[];
+  /** `declared`: the role comes from a role-type declaration (`DRIVER_DISPATCH Name;`), not an assignment. */
+  roles: { name: string; role: FunctionRole; detail?: string; declared?: boolean }[];
 }
 
 /** Role-type declarations (`DRIVER_DISPATCH Name;`) and the role each type stands for. */
@@ -67,7 +68,7 @@ export function indexText(text: string, fileName: string): FileIndexEntry {
   }
   for (const match of text.matchAll(ROLE_DECLARATION)) {
     const roleType = ROLE_TYPES[match[1]];
-    if (roleType) roles.push({ name: match[2], role: roleType.role, detail: roleType.detail });
+    if (roleType) roles.push({ name: match[2], role: roleType.role, detail: roleType.detail, declared: true });
   }
   for (const match of text.matchAll(MAJOR_FUNCTION)) {
     roles.push({ name: match[2], role: 'wdm-dispatch', detail: match[1] });
@@ -82,7 +83,7 @@ export function indexText(text: string, fileName: string): FileIndexEntry {
 export class WorkspaceIndex {
   private readonly entries = new Map<string, FileIndexEntry>();
   private macroTable?: MacroTable;
-  private roleMap?: Map<string, { role: FunctionRole; detail?: string }[]>;
+  private roleMap?: Map<string, { role: FunctionRole; detail?: string; declared?: boolean }[]>;
 
   update(fileName: string, text: string): void {
     this.entries.set(fileName, indexText(text, fileName));
@@ -102,13 +103,13 @@ export class WorkspaceIndex {
     return this.macroTable;
   }
 
-  rolesOf(name: string): { role: FunctionRole; detail?: string }[] {
+  rolesOf(name: string): { role: FunctionRole; detail?: string; declared?: boolean }[] {
     if (!this.roleMap) {
       this.roleMap = new Map();
       for (const entry of this.entries.values()) {
         for (const role of entry.roles) {
           const list = this.roleMap.get(role.name) ?? [];
-          list.push({ role: role.role, detail: role.detail });
+          list.push(role.declared ? { role: role.role, detail: role.detail, declared: true } : { role: role.role, detail: role.detail });
           this.roleMap.set(role.name, list);
         }
       }

@@ -4,47 +4,63 @@
  */
 import type { Rule } from '../analysis/rule';
 import { rule as allocResultUnchecked } from './alloc-result-unchecked';
+import { rule as debugIoctlInRelease } from './debug-ioctl-in-release';
 import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
+import { rule as deviceNoSddl } from './device-no-sddl';
 import { rule as deviceNotSecureOpen } from './device-not-secure-open';
+import { rule as dispatchMissingSal } from './dispatch-missing-sal';
 import { rule as doubleFetch } from './double-fetch';
 import { rule as embeddedUserPointer } from './embedded-user-pointer';
 import { rule as executablePoolType } from './executable-pool-type';
 import { rule as informationExceedsWritten } from './information-exceeds-written';
 import { rule as inputLengthNotValidated } from './input-length-not-validated';
 import { rule as ioctlFileAnyAccess } from './ioctl-file-any-access';
+import { rule as ioctlHandlerNoDefaultFail } from './ioctl-handler-no-default-fail';
 import { rule as ioctlMethodNeither } from './ioctl-method-neither';
+import { rule as ioctlPrivilegedOpNoCallerCheck } from './ioctl-privileged-op-no-caller-check';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
+import { rule as kmdfMissingDeviceSddl } from './kmdf-missing-device-sddl';
 import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
+import { rule as unloadMissing } from './unload-missing';
 import { rule as unsafeStringFunction } from './unsafe-string-function';
 import { rule as useAfterFree } from './use-after-free';
 import { rule as userFunctionPointerCall } from './user-function-pointer-call';
 import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
+import { rule as wdmDispatchTable } from './wdm-dispatch-table';
 
 export const RULES: readonly Rule[] = [
   allocResultUnchecked,
+  debugIoctlInRelease,
   deprecatedPoolAlloc,
+  deviceNoSddl,
   deviceNotSecureOpen,
+  dispatchMissingSal,
   doubleFetch,
   embeddedUserPointer,
   executablePoolType,
   informationExceedsWritten,
   inputLengthNotValidated,
   ioctlFileAnyAccess,
+  ioctlHandlerNoDefaultFail,
   ioctlMethodNeither,
+  ioctlPrivilegedOpNoCallerCheck,
   kernelFileAccessNoForceCheck,
+  kmdfMissingDeviceSddl,
   msrAccessExposed,
   physicalMemoryExposed,
   portIoExposed,
   sizeArithmeticOverflow,
   uninitializedOutputBuffer,
+  unloadMissing,
   unsafeStringFunction,
   useAfterFree,
   userFunctionPointerCall,
   userLengthCopyUnchecked,
+  wdmDispatchTable,
 ];
 
 const BY_ID = new Map(RULES.map((rule) => [rule.meta.id, rule]));
