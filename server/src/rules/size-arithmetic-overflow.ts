@@ -45,47 +45,46 @@ export const rule: Rule = {
   },
   create(context) {
     const { file } = context;
+    const ARITHMETIC = new Set(['+', '*', '<<']);
+    /** The unguarded user operand of `sum`, if it is user arithmetic that can wrap. */
+    const unguardedUserOperand = (sum: Node): Node | undefined => {
+      const fn = file.enclosingFunction(sum);
+      if (!fn) return undefined;
+      const taint = file.taint(fn);
+      const operand = userOperand(taint, sum);
+      if (!operand) return undefined;
+      const value = taint.taintOf(operand, sum.startIndex)!;
+      // An earlier bound on the value (or overflow-checked arithmetic on it) makes the sum safe.
+      return taint.isGuardedBy(sum, value.keys) ? undefined : operand;
+    };
+    const arithmetic = (node: Node | null | undefined): Node | undefined => {
+      const inner = unwrap(node);
+      return inner?.type === 'binary_expression' && ARITHMETIC.has(binaryOperator(inner) ?? '') ? inner : undefined;
+    };
+    // Visited from the comparison or the call down to the sum, never from the sum up: `.parent` costs the depth
+    // of the tree in tree-sitter, and long `a + b + …` chains would make that quadratic.
     return {
-      binary_expression(node) {
-        const operator = binaryOperator(node);
-        if (operator !== '+' && operator !== '*' && operator !== '<<') return;
-        const parent = node.parent ? (node.parent.type === 'parenthesized_expression' ? node.parent.parent : node.parent) : null;
-        if (!parent) return;
-        // Where the sum is used decides whether it matters; checked first because long `a + b + …` chains
-        // make every operand a binary expression, and taint on each of them would be quadratic.
-        const comparison = isComparisonOperand(parent, node);
-        const call = !comparison && parent.type === 'argument_list' && parent.parent?.type === 'call_expression' ? parent.parent : undefined;
-        const sizeIndex = call ? SIZE_ARGUMENTS[calleeName(call) ?? ''] : undefined;
-        if (!comparison && (!call || sizeIndex === undefined || callArguments(call)[sizeIndex]?.id !== unwrapAncestor(node).id)) return;
-        const fn = file.enclosingFunction(node);
-        if (!fn) return;
-        const taint = file.taint(fn);
-        const operand = userOperand(taint, node);
-        if (!operand) return;
-        const value = taint.taintOf(operand, node.startIndex)!;
-        // An earlier bound on the value (or overflow-checked arithmetic on it) makes the sum safe.
-        if (taint.isGuardedBy(node, value.keys)) return;
-        if (comparison) {
-          const owner = ancestorOfType(node, ['if_statement', 'while_statement', 'conditional_expression']);
-          const condition = owner?.childForFieldName('condition');
-          if (!condition || !contains(condition, node)) return;
-          context.report({ node, messageId: 'check', data: { expression: node.text, operand: operand.text } });
-          return;
+      binary_expression(comparison) {
+        if (!RELATIONAL_OPERATORS.has(binaryOperator(comparison) ?? '')) return;
+        const sums = [comparison.childForFieldName('left'), comparison.childForFieldName('right')].map(arithmetic).filter((sum): sum is Node => sum !== undefined);
+        if (sums.length === 0) return;
+        const owner = ancestorOfType(comparison, ['if_statement', 'while_statement', 'conditional_expression']);
+        const condition = owner?.childForFieldName('condition');
+        if (!condition || !contains(condition, comparison)) return;
+        for (const sum of sums) {
+          const operand = unguardedUserOperand(sum);
+          if (operand) context.report({ node: sum, messageId: 'check', data: { expression: sum.text, operand: operand.text } });
         }
-        context.report({ node, messageId: 'size', data: { expression: node.text, operand: operand.text, call: calleeName(call!) ?? '' } });
+      },
+      call_expression(call) {
+        const name = calleeName(call) ?? '';
+        const index = SIZE_ARGUMENTS[name];
+        if (index === undefined) return;
+        const sum = arithmetic(callArguments(call)[index]);
+        const operand = sum && unguardedUserOperand(sum);
+        if (sum && operand) context.report({ node: sum, messageId: 'size', data: { expression: sum.text, operand: operand.text, call: name } });
       },
     };
   },
 };
 
-function isComparisonOperand(parent: Node, node: Node): boolean {
-  return parent.type === 'binary_expression' && RELATIONAL_OPERATORS.has(binaryOperator(parent) ?? '') && parent.childForFieldName('left')?.id !== undefined
-    && (contains(parent.childForFieldName('left')!, node) || contains(parent.childForFieldName('right')!, node));
-}
-
-/** The outermost parenthesized wrapper of a node, which is what appears as the call argument. */
-function unwrapAncestor(node: Node): Node {
-  let current = node;
-  while (current.parent?.type === 'parenthesized_expression') current = current.parent;
-  return unwrap(current) === node ? current : node;
-}
