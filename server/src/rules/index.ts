@@ -23,6 +23,7 @@ import { rule as unsafeStringFunction } from './unsafe-string-function';
 import { rule as useAfterFree } from './use-after-free';
 import { rule as userFunctionPointerCall } from './user-function-pointer-call';
 import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
+import { rule as userPointerUnprobed } from './user-pointer-unprobed';
 
 export const RULES: readonly Rule[] = [
   allocResultUnchecked,
@@ -45,6 +46,7 @@ export const RULES: readonly Rule[] = [
   useAfterFree,
   userFunctionPointerCall,
   userLengthCopyUnchecked,
+  userPointerUnprobed,
 ];
 
 const BY_ID = new Map(RULES.map((rule) => [rule.meta.id, rule]));

@@ -1,0 +1,205 @@
+/**
+ * Raw user-mode pointers (METHOD_NEITHER Type3InputBuffer, Irp->UserBuffer, WDF unsafe user buffers): where the
+ * driver reads or writes through them, whether a probe of the pointer comes first, and whether an access sits
+ * inside a `__try` that has an `__except`. Shared by user-pointer-unprobed, probe-outside-try and probe-length-mismatch.
+ */
+import { accessPath, ancestorOfType, callArguments, calleeName, contains, unwrap, type Node } from './query';
+import type { FunctionInfo, SourceFile } from './source-file';
+import { mentions, type Taint } from './taint';
+
+/** Calls that probe a user address (pointer argument first) and may raise an exception. */
+export const PROBE_CALLS = new Set(['ProbeForRead', 'ProbeForWrite', 'ProbeForReadSmallStructure', 'ProbeAndReadUlong', 'ProbeForWriteUlong']);
+
+/** Calls that validate a user address another way (probe and lock into an MDL or a WDF memory object). */
+const PROBE_AND_LOCK: Record<string, number> = {
+  WdfRequestProbeAndLockUserBufferForRead: 1,
+  WdfRequestProbeAndLockUserBufferForWrite: 1,
+  IoAllocateMdl: 0,
+};
+
+/** Copy routines as (destination, source, length) argument positions. */
+export const COPY_CALLS: Record<string, [number, number, number]> = {
+  memcpy: [0, 1, 2],
+  memmove: [0, 1, 2],
+  RtlCopyMemory: [0, 1, 2],
+  RtlMoveMemory: [0, 1, 2],
+  RtlCopyBytes: [0, 1, 2],
+  CopyMemory: [0, 1, 2],
+};
+
+export interface UserPointerAccess {
+  /** The node that reads or writes user memory (`*p`, `p->x`, `p[i]`, the copy call). */
+  use: Node;
+  /** The pointer expression accessed (`p`, `Irp->UserBuffer`). */
+  pointer: Node;
+  taint: Taint;
+  write: boolean;
+  /** For copies: the length argument. */
+  length?: Node;
+}
+
+/** True for the left side of an assignment or the operand of ++/--. */
+function isWritten(node: Node): boolean {
+  let current = node;
+  while (current.parent?.type === 'parenthesized_expression') current = current.parent;
+  const parent = current.parent;
+  if (!parent) return false;
+  if (parent.type === 'assignment_expression') return parent.childForFieldName('left')?.id === current.id;
+  return parent.type === 'update_expression';
+}
+
+/** `sizeof(*p)`, `&p->x` and `__alignof` compute, they do not touch memory. */
+function isNotEvaluated(node: Node): boolean {
+  let current: Node | null = node.parent;
+  let child = node;
+  while (current && current.type !== 'expression_statement' && current.type !== 'compound_statement') {
+    if (current.type === 'sizeof_expression' || current.type === 'alignof_expression') return true;
+    if (current.type === 'pointer_expression' && current.child(0)?.text === '&' && unwrap(current.childForFieldName('argument'))?.id === child.id) return true;
+    if (current.type === 'call_expression' && /^(sizeof|__alignof|_alignof|TYPE_ALIGNMENT|FIELD_OFFSET|RTL_FIELD_SIZE)$/.test(calleeName(current) ?? '')) return true;
+    if (current.type !== 'parenthesized_expression' && current.type !== 'cast_expression') child = current;
+    current = current.parent;
+  }
+  return false;
+}
+
+/**
+ * When `node` reads or writes memory through a raw user pointer (taint kind `pointer`), the access; otherwise
+ * undefined. Handles `*p`, `p->x`, `p[i]` and memcpy/RtlCopyMemory with p as source or destination.
+ */
+export function userPointerAccess(file: SourceFile, node: Node): UserPointerAccess | undefined {
+  let pointer: Node | null = null;
+  let write = false;
+  let length: Node | undefined;
+  if (node.type === 'pointer_expression') {
+    if ((node.childForFieldName('operator')?.text ?? node.child(0)?.text) !== '*') return undefined;
+    pointer = node.childForFieldName('argument');
+    write = isWritten(node);
+  } else if (node.type === 'field_expression') {
+    if (node.childForFieldName('operator')?.text !== '->') return undefined;
+    pointer = node.childForFieldName('argument');
+    write = isWritten(node);
+  } else if (node.type === 'subscript_expression') {
+    pointer = node.childForFieldName('argument');
+    write = isWritten(node);
+  } else if (node.type === 'call_expression') {
+    const positions = COPY_CALLS[calleeName(node) ?? ''];
+    if (!positions) return undefined;
+    const args = callArguments(node);
+    length = args[positions[2]];
+    const fn = file.enclosingFunction(node);
+    if (!fn) return undefined;
+    const taint = file.taint(fn);
+    for (const [index, isDestination] of [[positions[0], true], [positions[1], false]] as const) {
+      const arg = args[index];
+      const value = arg ? taint.taintOf(arg, node.startIndex) : undefined;
+      if (arg && value?.kind === 'pointer') return { use: node, pointer: unwrap(arg) ?? arg, taint: value, write: isDestination, length };
+    }
+    return undefined;
+  } else {
+    return undefined;
+  }
+  const target = unwrap(pointer);
+  if (!target || isNotEvaluated(node)) return undefined;
+  // Pointer arithmetic (`p + 4`) is a different expression; the base must be a name or a field that holds the address.
+  if (target.type !== 'identifier' && target.type !== 'field_expression') return undefined;
+  const fn = file.enclosingFunction(node);
+  if (!fn) return undefined;
+  const taint = file.taint(fn).taintOf(target, node.startIndex);
+  if (taint?.kind !== 'pointer') return undefined;
+  return { use: node, pointer: target, taint, write, length };
+}
+
+/** Names a probe may use for the pointer: its taint keys and its own text. */
+export function pointerNames(access: UserPointerAccess): string[] {
+  return [...new Set([...access.taint.keys, access.pointer.text, accessPath(access.pointer) ?? access.pointer.text])];
+}
+
+/** Probe calls (ProbeForRead/Write, WdfRequestProbeAndLock…, IoAllocateMdl) in a function, in document order. */
+export function probeCallsIn(file: SourceFile, fn: FunctionInfo): Node[] {
+  if (!fn.body) return [];
+  return file.within(fn.body, 'call_expression').filter((call) => {
+    const name = calleeName(call) ?? '';
+    return PROBE_CALLS.has(name) || PROBE_AND_LOCK[name] !== undefined;
+  });
+}
+
+/** The probed pointer argument of a probe call. */
+export function probedArgument(call: Node): Node | undefined {
+  const name = calleeName(call) ?? '';
+  const index = PROBE_CALLS.has(name) ? 0 : PROBE_AND_LOCK[name];
+  return index === undefined ? undefined : callArguments(call)[index];
+}
+
+/**
+ * The first probe of one of the names textually before `use` in the function (any block: a probe under
+ * `if (Irp->RequestorMode != KernelMode)` counts), or in a caller before the call when the pointer came from it.
+ */
+export function earlierProbe(file: SourceFile, fn: FunctionInfo, use: Node, names: readonly string[]): Node | undefined {
+  const wanted = new Set(names);
+  const local = probeCallsIn(file, fn).find((probe) => {
+    if (probe.startIndex >= use.startIndex) return false;
+    const pointer = probedArgument(probe);
+    return pointer !== undefined && mentions(pointer, wanted);
+  });
+  return local;
+}
+
+/** The pointer came into this function from a caller in the file that probes before calling. */
+export function probedByCaller(file: SourceFile, fn: FunctionInfo, taint: Taint): boolean {
+  if (contains(fn.node, taint.source)) return false;
+  return file.nodes('call_expression').some((call) => {
+    if (calleeName(call) !== fn.name) return false;
+    const caller = file.enclosingFunction(call);
+    if (!caller || caller.node.id === fn.node.id) return false;
+    return probeCallsIn(file, caller).some((probe) => probe.startIndex < call.startIndex);
+  });
+}
+
+/** The `__try` statement with an `__except` handler whose body holds the node (nearest first), if any. */
+export function enclosingTryExcept(node: Node): Node | undefined {
+  for (let current = node.parent, child: Node = node; current; child = current, current = current.parent) {
+    if (current.type === 'function_definition') return undefined;
+    if (current.type === 'seh_try_statement' && current.childForFieldName('body')?.id === child.id
+      && current.namedChildren.some((part) => part?.type === 'seh_except_clause')) {
+      return current;
+    }
+  }
+  return undefined;
+}
+
+export function isInsideTryExcept(node: Node): boolean {
+  return enclosingTryExcept(node) !== undefined;
+}
+
+/** Every call of `fn` in the file sits inside a `__try`/`__except` of its caller (and there is at least one). */
+export function allCallsGuardedByTry(file: SourceFile, fn: FunctionInfo): { calls: number; guarded: number } {
+  let calls = 0;
+  let guarded = 0;
+  for (const call of file.nodes('call_expression')) {
+    if (calleeName(call) !== fn.name || contains(fn.node, call)) continue;
+    calls++;
+    if (isInsideTryExcept(call)) guarded++;
+  }
+  return { calls, guarded };
+}
+
+/** The expression statement holding a node, when the node sits directly in a block (not a declaration, not a condition). */
+export function wrappableStatement(node: Node): Node | undefined {
+  const statement = ancestorOfType(node, ['expression_statement', 'declaration', 'return_statement', 'if_statement', 'for_statement', 'while_statement', 'do_statement', 'switch_statement']);
+  if (statement?.type !== 'expression_statement') return undefined;
+  const parent = statement.parent;
+  if (parent?.type !== 'compound_statement' && parent?.type !== 'case_statement') return undefined;
+  return statement;
+}
+
+/**
+ * Text that wraps the statements from `first` to `last` (siblings, same block) in `__try { … } __except (…) { handler }`,
+ * re-indented one level. `indent` is the statements' indentation.
+ */
+export function wrapInTry(file: SourceFile, first: Node, last: Node, indent: string, handler: string, prefix = ''): { start: number; end: number; text: string } {
+  const eol = file.eol;
+  const body = file.text.slice(first.startIndex, last.endIndex).split(/\r?\n/).map((line, index) => (index === 0 ? line : line.length > 0 ? `    ${line}` : line)).join(eol);
+  const inner = `${indent}    `;
+  const text = `__try {${eol}${prefix ? `${inner}${prefix}${eol}` : ''}${inner}${body}${eol}${indent}} __except (EXCEPTION_EXECUTE_HANDLER) {${eol}${inner}${handler}${eol}${indent}}`;
+  return { start: first.startIndex, end: last.endIndex, text };
+}
