@@ -17,6 +17,7 @@ import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-fo
 import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
+import { rule as probeOutsideTry } from './probe-outside-try';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
 import { rule as unsafeStringFunction } from './unsafe-string-function';
@@ -40,6 +41,7 @@ export const RULES: readonly Rule[] = [
   msrAccessExposed,
   physicalMemoryExposed,
   portIoExposed,
+  probeOutsideTry,
   sizeArithmeticOverflow,
   uninitializedOutputBuffer,
   unsafeStringFunction,
