@@ -86,8 +86,8 @@ export const rule: Rule = {
     },
     fixable: true,
     examples: {
-      bad: 'ProbeForRead(request, sizeof(REQUEST), __alignof(REQUEST));\nmode = request->Mode;',
-      good: '__try {\n    ProbeForRead(request, sizeof(REQUEST), __alignof(REQUEST));\n    mode = request->Mode;\n} __except (EXCEPTION_EXECUTE_HANDLER) {\n    return GetExceptionCode();\n}',
+      bad: 'PREQUEST request = (PREQUEST)IrpSp->Parameters.DeviceIoControl.Type3InputBuffer;\nProbeForRead(request, sizeof(REQUEST), __alignof(REQUEST));\nmode = request->Mode;',
+      good: 'PREQUEST request = (PREQUEST)IrpSp->Parameters.DeviceIoControl.Type3InputBuffer;\n__try {\n    ProbeForRead(request, sizeof(REQUEST), __alignof(REQUEST));\n    mode = request->Mode;\n} __except (EXCEPTION_EXECUTE_HANDLER) {\n    return GetExceptionCode();\n}',
     },
   },
   create(context) {
