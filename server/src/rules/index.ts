@@ -15,6 +15,7 @@ import { rule as ioctlFileAnyAccess } from './ioctl-file-any-access';
 import { rule as ioctlMethodNeither } from './ioctl-method-neither';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
 import { rule as msrAccessExposed } from './msr-access-exposed';
+import { rule as outputLengthNotValidated } from './output-length-not-validated';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
 import { rule as probeOutsideTry } from './probe-outside-try';
@@ -39,6 +40,7 @@ export const RULES: readonly Rule[] = [
   ioctlMethodNeither,
   kernelFileAccessNoForceCheck,
   msrAccessExposed,
+  outputLengthNotValidated,
   physicalMemoryExposed,
   portIoExposed,
   probeOutsideTry,
