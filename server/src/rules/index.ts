@@ -24,6 +24,7 @@ import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer
 import { rule as unsafeStringFunction } from './unsafe-string-function';
 import { rule as useAfterFree } from './use-after-free';
 import { rule as userFunctionPointerCall } from './user-function-pointer-call';
+import { rule as userIndexUnchecked } from './user-index-unchecked';
 import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
 import { rule as userPointerUnprobed } from './user-pointer-unprobed';
 
@@ -49,6 +50,7 @@ export const RULES: readonly Rule[] = [
   unsafeStringFunction,
   useAfterFree,
   userFunctionPointerCall,
+  userIndexUnchecked,
   userLengthCopyUnchecked,
   userPointerUnprobed,
 ];

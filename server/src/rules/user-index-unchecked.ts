@@ -1,0 +1,117 @@
+/**
+ * Flags indexing a fixed-size array with a user-controlled value (a field of the request, an IOCTL length) that
+ * no dominating comparison bounds: an out-of-bounds read, write or the classic `table[req->Index]++` primitive.
+ */
+import { findDeclaration } from '../analysis/declarations';
+import { failureExit, guardBefore } from '../analysis/fix-helpers';
+import { enclosingStatement, unwrap, type Node } from '../analysis/query';
+import type { Rule } from '../analysis/rule';
+import type { Taint } from '../analysis/taint';
+
+/** True for the left side of an assignment (plain or compound) or the operand of ++/--. */
+function isWritten(node: Node): boolean {
+  let current = node;
+  while (current.parent?.type === 'parenthesized_expression') current = current.parent;
+  const parent = current.parent;
+  if (!parent) return false;
+  if (parent.type === 'assignment_expression') return parent.childForFieldName('left')?.id === current.id;
+  return parent.type === 'update_expression';
+}
+
+function isIncrement(node: Node): boolean {
+  let current = node;
+  while (current.parent?.type === 'parenthesized_expression') current = current.parent;
+  const parent = current.parent;
+  if (parent?.type === 'update_expression') return true;
+  return parent?.type === 'assignment_expression' && parent.childForFieldName('left')?.id === current.id && /^[+-]=$/.test(parent.child(1)?.text ?? '');
+}
+
+/** `sizeof(table[i])` does not access memory. */
+function insideSizeof(node: Node): boolean {
+  for (let current = node.parent; current && current.type !== 'expression_statement' && current.type !== 'compound_statement'; current = current.parent) {
+    if (current.type === 'sizeof_expression' || current.type === 'alignof_expression') return true;
+  }
+  return false;
+}
+
+/** `switch (request->Index) { case 0: … }` is an allow-list for uses inside its cases. */
+function insideSwitchOn(node: Node, taint: Taint): boolean {
+  for (let current = node.parent; current; current = current.parent) {
+    if (current.type === 'switch_statement') {
+      const condition = current.childForFieldName('condition')?.text ?? '';
+      if (taint.keys.some((key) => condition.includes(key))) return true;
+    }
+    if (current.type === 'function_definition') return false;
+  }
+  return false;
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'user-index-unchecked',
+    title: 'Array indexed with an unchecked user value',
+    type: 'problem',
+    severity: 'error',
+    checklistItem: 'checklist.secure-coding',
+    description: 'A fixed-size array is read or written at an index that comes from user input, with no dominating check against the array length.',
+    rationale: 'An index taken from the request can be anything, including huge or (for signed types) negative values. Reading table[index] leaks kernel memory next to the table; writing or incrementing it (`table[req->Index]++`) is a controlled out-of-bounds write that exploits turn into arbitrary kernel memory corruption. Compare the index with ARRAYSIZE(table) (as an unsigned value) before every use.',
+    cwe: ['CWE-129', 'CWE-787', 'CWE-125'],
+    references: [
+      'https://learn.microsoft.com/windows-hardware/drivers/driversecurity/driver-security-dev-best-practices',
+      'https://learn.microsoft.com/windows-hardware/drivers/kernel/failure-to-check-the-size-of-buffers',
+    ],
+    confidence: 'medium',
+    messages: {
+      read: '`{{expression}}` reads `{{array}}` ({{size}} elements) at `{{index}}` ({{origin}}, user-controlled) without checking `{{index}} < ARRAYSIZE({{array}})`: an out-of-bounds read.',
+      write: '`{{expression}}` writes `{{array}}` ({{size}} elements) at `{{index}}` ({{origin}}, user-controlled) without checking `{{index}} < ARRAYSIZE({{array}})`: an out-of-bounds write.',
+      increment: '`{{expression}}` increments `{{array}}` ({{size}} elements) at `{{index}}` ({{origin}}, user-controlled) without checking `{{index}} < ARRAYSIZE({{array}})`: an arbitrary-increment primitive.',
+    },
+    hasSuggestions: true,
+    examples: {
+      bad: 'PCOUNTER_REQUEST request = (PCOUNTER_REQUEST)Irp->AssociatedIrp.SystemBuffer;\ng_Counters[request->Index]++;',
+      good: 'PCOUNTER_REQUEST request = (PCOUNTER_REQUEST)Irp->AssociatedIrp.SystemBuffer;\nif (request->Index >= ARRAYSIZE(g_Counters)) {\n    return STATUS_INVALID_PARAMETER;\n}\ng_Counters[request->Index]++;',
+    },
+  },
+  create(context) {
+    const { file } = context;
+    const reported = new Set<string>();
+    return {
+      subscript_expression(node) {
+        const array = unwrap(node.childForFieldName('argument'));
+        const index = node.childForFieldName('index');
+        if (array?.type !== 'identifier' || !index || insideSizeof(node)) return;
+        const fn = file.enclosingFunction(node);
+        if (!fn) return;
+        const taint = file.taint(fn);
+        const value = taint.taintOf(index, node.startIndex);
+        if (value?.kind !== 'value') return;
+        // The array itself must be a kernel array of known length (not the user's buffer, not a pointer).
+        if (taint.taintOf(array, node.startIndex)) return;
+        const declaration = findDeclaration(file, fn, array.text);
+        if (!declaration || !declaration.isArray || !declaration.arraySize || declaration.isParameter) return;
+        if (taint.isGuarded(node, value) || insideSwitchOn(node, value)) return;
+        const key = `${fn.node.id}:${array.text}:${index.text}`;
+        if (reported.has(key)) return;
+        reported.add(key);
+        const evaluated = file.macros.evaluate(declaration.arraySize);
+        const size = evaluated === undefined ? declaration.arraySize : String(evaluated);
+        const statement = enclosingStatement(node);
+        const simpleIndex = !/\+\+|--|[^=!<>]=[^=]|\(/.test(` ${index.text} `);
+        const messageId = isIncrement(node) ? 'increment' : isWritten(node) ? 'write' : 'read';
+        const text = node.parent?.type === 'update_expression' || (messageId === 'increment' && node.parent?.type === 'parenthesized_expression') ? (node.parent.type === 'update_expression' ? node.parent.text : node.text) : node.text;
+        context.report({
+          node,
+          messageId,
+          data: { expression: text, array: array.text, size, index: index.text, origin: `from ${value.origin}` },
+          related: [{ node: value.source, message: `user-controlled value: ${value.origin}` }],
+          suggestions: simpleIndex && statement.parent?.type !== 'translation_unit'
+            ? [{
+              title: `Return STATUS_INVALID_PARAMETER when ${index.text} >= ARRAYSIZE(${array.text})`,
+              edits: [{ start: statement.startIndex, end: statement.startIndex, text: guardBefore(file.indentationOf(statement), file.eol, `${index.text} >= ARRAYSIZE(${array.text})`, failureExit(fn, 'STATUS_INVALID_PARAMETER')) }],
+            }]
+            : undefined,
+        });
+      },
+    };
+  },
+};
