@@ -68,8 +68,8 @@ export const rule: Rule = {
     },
     hasSuggestions: true,
     examples: {
-      bad: 'PCOUNTER_REQUEST request = (PCOUNTER_REQUEST)Irp->AssociatedIrp.SystemBuffer;\ng_Counters[request->Index]++;',
-      good: 'PCOUNTER_REQUEST request = (PCOUNTER_REQUEST)Irp->AssociatedIrp.SystemBuffer;\nif (request->Index >= ARRAYSIZE(g_Counters)) {\n    return STATUS_INVALID_PARAMETER;\n}\ng_Counters[request->Index]++;',
+      bad: 'static LONG g_Counters[16];\n\nNTSTATUS Bump(PIRP Irp)\n{\n    PCOUNTER_REQUEST request = (PCOUNTER_REQUEST)Irp->AssociatedIrp.SystemBuffer;\n    g_Counters[request->Index]++;\n    return STATUS_SUCCESS;\n}',
+      good: 'static LONG g_Counters[16];\n\nNTSTATUS Bump(PIRP Irp)\n{\n    PCOUNTER_REQUEST request = (PCOUNTER_REQUEST)Irp->AssociatedIrp.SystemBuffer;\n    if (request->Index >= ARRAYSIZE(g_Counters)) {\n        return STATUS_INVALID_PARAMETER;\n    }\n    g_Counters[request->Index]++;\n    return STATUS_SUCCESS;\n}',
     },
   },
   create(context) {
