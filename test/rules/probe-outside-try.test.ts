@@ -21,6 +21,10 @@ runRuleTests('probe-outside-try', {
       code: `${REQ}NTSTATUS DispatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    PREQ request = (PREQ)Irp->AssociatedIrp.SystemBuffer;\n    if (irpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(REQ)) return STATUS_BUFFER_TOO_SMALL;\n    g_Mode = request->Mode;\n    return STATUS_SUCCESS;\n}`,
     },
     {
+      name: 'WDK try/except macro spelling (the ioctl sample)',
+      code: `${REQ}NTSTATUS DispatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    PVOID inBuf = irpSp->Parameters.DeviceIoControl.Type3InputBuffer;\n    ULONG inBufLength = irpSp->Parameters.DeviceIoControl.InputBufferLength;\n    NTSTATUS ntStatus = STATUS_SUCCESS;\n    try {\n        ProbeForRead(inBuf, inBufLength, sizeof(UCHAR));\n        g_Mode = *(PULONG)inBuf;\n    } except(EXCEPTION_EXECUTE_HANDLER) {\n        ntStatus = GetExceptionCode();\n    }\n    return ntStatus;\n}`,
+    },
+    {
       name: 'an unprobed access is user-pointer-unprobed\'s finding, not this rule\'s',
       code: `${REQ}NTSTATUS DispatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    PREQ request = (PREQ)irpSp->Parameters.DeviceIoControl.Type3InputBuffer;\n    g_Mode = request->Mode;\n    return STATUS_SUCCESS;\n}`,
     },

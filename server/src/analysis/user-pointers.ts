@@ -155,20 +155,29 @@ export function probedByCaller(file: SourceFile, fn: FunctionInfo, taint: Taint)
   });
 }
 
-/** The `__try` statement with an `__except` handler whose body holds the node (nearest first), if any. */
-export function enclosingTryExcept(node: Node): Node | undefined {
+/**
+ * The `__try` statement with an `__except` handler whose body holds the node (nearest first), if any. With the
+ * file's text, also the WDK macro spelling `try { … } except (…) { … }`, which tree-sitter cannot parse as SEH:
+ * a block preceded by `try` and followed by `except`.
+ */
+export function enclosingTryExcept(node: Node, text?: string): Node | undefined {
   for (let current = node.parent, child: Node = node; current; child = current, current = current.parent) {
-    if (current.type === 'function_definition') return undefined;
+    if (current.type === 'function_definition' && current.parent?.type === 'translation_unit') return undefined;
     if (current.type === 'seh_try_statement' && current.childForFieldName('body')?.id === child.id
       && current.namedChildren.some((part) => part?.type === 'seh_except_clause')) {
+      return current;
+    }
+    if (text !== undefined && current.type === 'compound_statement' && current.parent?.type !== 'function_definition'
+      && /\b(__)?try\s*$/.test(text.slice(Math.max(0, current.startIndex - 16), current.startIndex))
+      && /^\s*(__)?except\s*\(/.test(text.slice(current.endIndex, current.endIndex + 24))) {
       return current;
     }
   }
   return undefined;
 }
 
-export function isInsideTryExcept(node: Node): boolean {
-  return enclosingTryExcept(node) !== undefined;
+export function isInsideTryExcept(node: Node, text?: string): boolean {
+  return enclosingTryExcept(node, text) !== undefined;
 }
 
 /** Every call of `fn` in the file sits inside a `__try`/`__except` of its caller (and there is at least one). */
@@ -178,7 +187,7 @@ export function allCallsGuardedByTry(file: SourceFile, fn: FunctionInfo): { call
   for (const call of file.nodes('call_expression')) {
     if (calleeName(call) !== fn.name || contains(fn.node, call)) continue;
     calls++;
-    if (isInsideTryExcept(call)) guarded++;
+    if (isInsideTryExcept(call, file.text)) guarded++;
   }
   return { calls, guarded };
 }

@@ -96,7 +96,7 @@ export const rule: Rule = {
 
     function checkProbe(call: Node): void {
       const name = calleeName(call) ?? '';
-      if (!RAISING.has(name) || isInsideTryExcept(call)) return;
+      if (!RAISING.has(name) || isInsideTryExcept(call, file.text)) return;
       const fn = file.enclosingFunction(call);
       const pointer = unwrap(callArguments(call)[0]);
       if (!fn || !needsOwnHandler(file, fn, pointer)) return;
@@ -117,7 +117,7 @@ export const rule: Rule = {
 
     function checkAccess(node: Node): void {
       const access = userPointerAccess(file, node);
-      if (!access || isInsideTryExcept(node)) return;
+      if (!access || isInsideTryExcept(node, file.text)) return;
       const fn = file.enclosingFunction(node);
       if (!fn) return;
       const names = pointerNames(access);
@@ -126,7 +126,7 @@ export const rule: Rule = {
       if (!probe || !RAISING.has(calleeName(probe) ?? '')) return;
       const wanted = new Set(names);
       const unprotected = probeCallsIn(file, fn).some((candidate) => candidate.startIndex < node.startIndex && RAISING.has(calleeName(candidate) ?? '')
-        && !isInsideTryExcept(candidate) && mentions(probedArgument(candidate)!, wanted));
+        && !isInsideTryExcept(candidate, file.text) && mentions(probedArgument(candidate)!, wanted));
       if (unprotected) return;
       const key = `${fn.node.id}:${access.pointer.text}`;
       const known = accessFound.get(key);
