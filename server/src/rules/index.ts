@@ -19,6 +19,7 @@ import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as outputLengthNotValidated } from './output-length-not-validated';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
+import { rule as probeLengthMismatch } from './probe-length-mismatch';
 import { rule as probeOutsideTry } from './probe-outside-try';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
@@ -46,6 +47,7 @@ export const RULES: readonly Rule[] = [
   outputLengthNotValidated,
   physicalMemoryExposed,
   portIoExposed,
+  probeLengthMismatch,
   probeOutsideTry,
   sizeArithmeticOverflow,
   uninitializedOutputBuffer,
