@@ -22,6 +22,7 @@ import { rule as portIoExposed } from './port-io-exposed';
 import { rule as probeLengthMismatch } from './probe-length-mismatch';
 import { rule as probeOutsideTry } from './probe-outside-try';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
+import { rule as unicodeStringLengthTrust } from './unicode-string-length-trust';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
 import { rule as unsafeStringFunction } from './unsafe-string-function';
 import { rule as useAfterFree } from './use-after-free';
@@ -50,6 +51,7 @@ export const RULES: readonly Rule[] = [
   probeLengthMismatch,
   probeOutsideTry,
   sizeArithmeticOverflow,
+  unicodeStringLengthTrust,
   uninitializedOutputBuffer,
   unsafeStringFunction,
   useAfterFree,
