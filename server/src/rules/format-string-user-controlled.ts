@@ -3,53 +3,10 @@
  * string field of it): `%s`/`%p` conversions in it read kernel memory and stack values the caller chose.
  */
 import { findDeclaration } from '../analysis/declarations';
-import { baseIdentifier, callArguments, calleeName, fieldName, unwrap, type Node } from '../analysis/query';
+import { FORMATTERS, formatArgument, NARROW_TYPES, WIDE_TYPES } from '../analysis/format-strings';
+import { baseIdentifier, calleeName, fieldName, unwrap, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
-
-/** Format argument index, and whether the format is a wide string. Double-parenthesized macros count inside. */
-interface Formatter {
-  index: number;
-  wide: boolean;
-  /** KdPrint((fmt, …)) and KdPrintEx((…, fmt, …)): the arguments are one parenthesized comma expression. */
-  doubleParen?: boolean;
-}
-
-const FORMATTERS: Record<string, Formatter> = {
-  DbgPrint: { index: 0, wide: false },
-  DbgPrintEx: { index: 2, wide: false },
-  vDbgPrintEx: { index: 2, wide: false },
-  vDbgPrintExWithPrefix: { index: 3, wide: false },
-  KdPrint: { index: 0, wide: false, doubleParen: true },
-  KdPrintEx: { index: 2, wide: false, doubleParen: true },
-};
-for (const unit of ['Cch', 'Cb']) {
-  for (const [suffix, wide] of [['A', false], ['W', true]] as const) {
-    FORMATTERS[`RtlString${unit}Printf${suffix}`] = { index: 2, wide };
-    FORMATTERS[`RtlString${unit}VPrintf${suffix}`] = { index: 2, wide };
-    FORMATTERS[`RtlString${unit}PrintfEx${suffix}`] = { index: 5, wide };
-    FORMATTERS[`RtlString${unit}VPrintfEx${suffix}`] = { index: 5, wide };
-  }
-}
-
-const WIDE_TYPES = /^(PWCHAR|PWSTR|PWCH|LPWSTR|PCWSTR|LPCWSTR|PCWCH|PCWCHAR|WCHAR|wchar_t)$/;
-const NARROW_TYPES = /^(PCHAR|PSTR|PCH|LPSTR|PCSTR|LPCSTR|PCCH|PUCHAR|CHAR|char|UCHAR)$/;
-
-/** The format argument of a call, looking inside `((…))` for the KdPrint macros. */
-function formatArgument(call: Node, formatter: Formatter): Node | undefined {
-  const args = callArguments(call);
-  if (!formatter.doubleParen) return args[formatter.index];
-  if (args.length !== 1 || args[0].type !== 'parenthesized_expression') return undefined;
-  const parts: Node[] = [];
-  let current: Node | null = args[0].namedChild(0);
-  while (current?.type === 'comma_expression') {
-    const left = current.childForFieldName('left');
-    if (left) parts.push(left);
-    current = current.childForFieldName('right');
-  }
-  if (current) parts.push(current);
-  return parts[formatter.index];
-}
 
 type StringKind = 'wide' | 'narrow' | 'unicode-string' | undefined;
 

@@ -25,6 +25,7 @@ import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
 import { rule as unicodeStringLengthTrust } from './unicode-string-length-trust';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
 import { rule as unsafeStringFunction } from './unsafe-string-function';
+import { rule as unterminatedStringFromUser } from './unterminated-string-from-user';
 import { rule as useAfterFree } from './use-after-free';
 import { rule as userFunctionPointerCall } from './user-function-pointer-call';
 import { rule as userIndexUnchecked } from './user-index-unchecked';
@@ -54,6 +55,7 @@ export const RULES: readonly Rule[] = [
   unicodeStringLengthTrust,
   uninitializedOutputBuffer,
   unsafeStringFunction,
+  unterminatedStringFromUser,
   useAfterFree,
   userFunctionPointerCall,
   userIndexUnchecked,
