@@ -31,6 +31,7 @@ import { rule as userFunctionPointerCall } from './user-function-pointer-call';
 import { rule as userIndexUnchecked } from './user-index-unchecked';
 import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
 import { rule as userPointerUnprobed } from './user-pointer-unprobed';
+import { rule as userTypeConfusion } from './user-type-confusion';
 
 export const RULES: readonly Rule[] = [
   allocResultUnchecked,
@@ -61,6 +62,7 @@ export const RULES: readonly Rule[] = [
   userIndexUnchecked,
   userLengthCopyUnchecked,
   userPointerUnprobed,
+  userTypeConfusion,
 ];
 
 const BY_ID = new Map(RULES.map((rule) => [rule.meta.id, rule]));
