@@ -25,6 +25,10 @@ runRuleTests('probe-outside-try', {
       code: `${REQ}NTSTATUS DispatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    PVOID inBuf = irpSp->Parameters.DeviceIoControl.Type3InputBuffer;\n    ULONG inBufLength = irpSp->Parameters.DeviceIoControl.InputBufferLength;\n    NTSTATUS ntStatus = STATUS_SUCCESS;\n    try {\n        ProbeForRead(inBuf, inBufLength, sizeof(UCHAR));\n        g_Mode = *(PULONG)inBuf;\n    } except(EXCEPTION_EXECUTE_HANDLER) {\n        ntStatus = GetExceptionCode();\n    }\n    return ntStatus;\n}`,
     },
     {
+      name: 'kernel-mode callers read directly in the else branch',
+      code: `${REQ}NTSTATUS DispatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    PREQ request = (PREQ)irpSp->Parameters.DeviceIoControl.Type3InputBuffer;\n    REQ local;\n    if (Irp->RequestorMode != KernelMode) {\n        __try {\n            ProbeForRead(request, sizeof(REQ), __alignof(REQ));\n            local = *request;\n        } __except (EXCEPTION_EXECUTE_HANDLER) {\n            return GetExceptionCode();\n        }\n    } else {\n        local = *request;\n    }\n    g_Mode = local.Mode;\n    return STATUS_SUCCESS;\n}`,
+    },
+    {
       name: 'an unprobed access is user-pointer-unprobed\'s finding, not this rule\'s',
       code: `${REQ}NTSTATUS DispatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    PREQ request = (PREQ)irpSp->Parameters.DeviceIoControl.Type3InputBuffer;\n    g_Mode = request->Mode;\n    return STATUS_SUCCESS;\n}`,
     },

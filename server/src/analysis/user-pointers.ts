@@ -212,3 +212,22 @@ export function wrapInTry(file: SourceFile, first: Node, last: Node, indent: str
   const text = `__try {${eol}${prefix ? `${inner}${prefix}${eol}` : ''}${inner}${body}${eol}${indent}} __except (EXCEPTION_EXECUTE_HANDLER) {${eol}${inner}${handler}${eol}${indent}}`;
   return { start: first.startIndex, end: last.endIndex, text };
 }
+
+const MODE = String.raw`(?:\w+\s*->\s*)?RequestorMode|ExGetPreviousMode\s*\(\s*\)`;
+const KERNEL_ONLY_THEN = new RegExp(String.raw`(${MODE})\s*==\s*KernelMode|KernelMode\s*==\s*(${MODE})|(${MODE})\s*!=\s*UserMode|UserMode\s*!=\s*(${MODE})`);
+const KERNEL_ONLY_ELSE = new RegExp(String.raw`(${MODE})\s*!=\s*KernelMode|KernelMode\s*!=\s*(${MODE})|(${MODE})\s*==\s*UserMode|UserMode\s*==\s*(${MODE})`);
+
+/** The node runs only for kernel-mode callers: `if (Irp->RequestorMode == KernelMode) { … }` or the `else` of `!= KernelMode`. */
+export function onlyForKernelCallers(node: Node): boolean {
+  for (let current = node.parent, child: Node = node; current; child = current, current = current.parent) {
+    if (current.type === 'function_definition') return false;
+    if (current.type !== 'if_statement') continue;
+    const condition = current.childForFieldName('condition')?.text ?? '';
+    if (/&&|\|\|/.test(condition)) continue;
+    const consequence = current.childForFieldName('consequence');
+    const alternative = current.childForFieldName('alternative');
+    if (KERNEL_ONLY_THEN.test(condition) && consequence && contains(consequence, child)) return true;
+    if (KERNEL_ONLY_ELSE.test(condition) && alternative && contains(alternative, child)) return true;
+  }
+  return false;
+}

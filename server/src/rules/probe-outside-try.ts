@@ -12,6 +12,7 @@ import {
   allCallsGuardedByTry,
   earlierProbe,
   isInsideTryExcept,
+  onlyForKernelCallers,
   PROBE_CALLS,
   pointerNames,
   probeCallsIn,
@@ -117,7 +118,7 @@ export const rule: Rule = {
 
     function checkAccess(node: Node): void {
       const access = userPointerAccess(file, node);
-      if (!access || isInsideTryExcept(node, file.text)) return;
+      if (!access || isInsideTryExcept(node, file.text) || onlyForKernelCallers(node)) return;
       const fn = file.enclosingFunction(node);
       if (!fn) return;
       const names = pointerNames(access);

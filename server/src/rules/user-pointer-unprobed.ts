@@ -6,11 +6,12 @@
  */
 import { findDeclaration } from '../analysis/declarations';
 import { failureExit } from '../analysis/fix-helpers';
-import { contains, type Node } from '../analysis/query';
+import { type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import {
   earlierProbe,
+  onlyForKernelCallers,
   pointerNames,
   probedByCaller,
   userPointerAccess,
@@ -20,19 +21,6 @@ import {
 } from '../analysis/user-pointers';
 
 const VOID_POINTER = /^(PVOID|LPVOID|PCVOID|LPCVOID|VOID|void|HANDLE)$/;
-
-/** The access runs only for kernel-mode callers: `if (Irp->RequestorMode == KernelMode) { … }`. */
-function onlyForKernelCallers(use: Node): boolean {
-  for (let current = use.parent, child: Node = use; current; child = current, current = current.parent) {
-    if (current.type === 'function_definition') return false;
-    if (current.type !== 'if_statement') continue;
-    const condition = current.childForFieldName('condition')?.text ?? '';
-    const consequence = current.childForFieldName('consequence');
-    const kernelOnly = /(RequestorMode|ExGetPreviousMode\s*\(\s*\))\s*==\s*KernelMode|KernelMode\s*==\s*(\w+->)?(RequestorMode|ExGetPreviousMode)/.test(condition);
-    if (kernelOnly && consequence && contains(consequence, child)) return true;
-  }
-  return false;
-}
 
 /** The number of bytes to probe, when it can be written mechanically. */
 function probeLength(file: SourceFile, fn: FunctionInfo, access: UserPointerAccess): string | undefined {
