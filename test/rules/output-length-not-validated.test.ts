@@ -32,6 +32,10 @@ runRuleTests('output-length-not-validated', {
       name: 'the read without a check is input-length-not-validated\'s finding',
       code: `${INFO}NTSTATUS ReadMsr(PIRP Irp, PIO_STACK_LOCATION IrpSp) {\n    PMSR_REQ request = (PMSR_REQ)Irp->AssociatedIrp.SystemBuffer;\n    request->Value = __readmsr(request->Register);\n    return STATUS_SUCCESS;\n}`,
     },
+    {
+      name: 'the dispatch routine checked the output length before calling the helper',
+      code: `${INFO}static NTSTATUS FillVersion(PIRP Irp) {\n    PVERSION_INFO info = (PVERSION_INFO)Irp->AssociatedIrp.SystemBuffer;\n    info->Major = 1;\n    info->Minor = 2;\n    Irp->IoStatus.Information = sizeof(VERSION_INFO);\n    return STATUS_SUCCESS;\n}\nNTSTATUS DispatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    NTSTATUS status = STATUS_INVALID_DEVICE_REQUEST;\n    switch (irpSp->Parameters.DeviceIoControl.IoControlCode) {\n    case IOCTL_GET_VERSION:\n        if (irpSp->Parameters.DeviceIoControl.OutputBufferLength < sizeof(VERSION_INFO)) {\n            status = STATUS_BUFFER_TOO_SMALL;\n            break;\n        }\n        status = FillVersion(Irp);\n        break;\n    }\n    return status;\n}`,
+    },
   ],
   invalid: [
     {

@@ -13,6 +13,7 @@ runRuleTests('user-index-unchecked', {
     { name: 'kernel index into a kernel table', code: `${DECLS}typedef struct _EXT { ULONG Current; } EXT, *PEXT;\nVOID Tick(PEXT ext) {\n    g_Counters[ext->Current % SLOT_COUNT]++;\n    g_Counters[0] = ext->Current;\n}` },
     { name: 'pointer table of unknown length is not judged', code: `${DECLS}static PULONG g_Table;\nNTSTATUS Get(PIRP Irp) {\n    PSLOT_REQ request = (PSLOT_REQ)Irp->AssociatedIrp.SystemBuffer;\n    g_Table[request->Index] = 0;\n    return STATUS_SUCCESS;\n}` },
     { name: 'the caller checked the index before passing it', code: `${DECLS}static VOID Store(ULONG index, ULONG value) {\n    g_Counters[index] = value;\n}\nNTSTATUS Set(PIRP Irp) {\n    PSLOT_REQ request = (PSLOT_REQ)Irp->AssociatedIrp.SystemBuffer;\n    if (request->Index >= SLOT_COUNT) return STATUS_INVALID_PARAMETER;\n    Store(request->Index, request->Value);\n    return STATUS_SUCCESS;\n}` },
+    { name: 'the caller bounded the field before passing the request', code: `${DECLS}static VOID Apply(PSLOT_REQ req) {\n    g_Counters[req->Index] = req->Value;\n}\nNTSTATUS Set(PIRP Irp, PIO_STACK_LOCATION IrpSp) {\n    PSLOT_REQ query = (PSLOT_REQ)Irp->AssociatedIrp.SystemBuffer;\n    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(SLOT_REQ) || query->Index >= SLOT_COUNT) {\n        return STATUS_INVALID_PARAMETER;\n    }\n    Apply(query);\n    return STATUS_SUCCESS;\n}` },
   ],
   invalid: [
     {

@@ -3,6 +3,7 @@
  * SystemBuffer, the direct-I/O MDL mapping, a WDF output buffer retrieved with minimum length 0) when no length
  * of the request was checked first: a caller with a small output buffer gets a kernel pool or mapping overflow.
  */
+import { everyCallGuarded } from '../analysis/callers';
 import { findDeclaration } from '../analysis/declarations';
 import { failureExit, guardBefore } from '../analysis/fix-helpers';
 import { callArguments, calleeName, enclosingStatement, fieldName, unwrap, type Node } from '../analysis/query';
@@ -122,6 +123,7 @@ function outputBufferOf(file: SourceFile, fn: FunctionInfo, taint: FunctionTaint
   const buffer = unwrap(expression);
   if (!buffer) return undefined;
   const value = taint.taintOf(buffer, at);
+  if (value?.kind === 'buffer' && value.minimumLength) return undefined;
   if (value?.kind === 'buffer' && (value.origin === 'SystemBuffer' || value.origin === 'Irp->MdlAddress')) return { origin: value.origin === 'SystemBuffer' ? 'SystemBuffer' : 'the MDL mapping of Irp->MdlAddress' };
   if (buffer.type !== 'identifier' || value) return undefined;
   const retrieve = retrieveCallFor(file, fn, buffer.text, at);
@@ -225,6 +227,8 @@ export const rule: Rule = {
       const output = outputBufferOf(file, fn, taint, write.buffer, node.startIndex);
       if (!output) return;
       if (taint.isGuardedBy(node, lengthNames(file, fn, taint, output.retrieve))) return;
+      // A helper whose every caller checked a request length before the call.
+      if (!output.retrieve && everyCallGuarded(file, fn, (caller) => lengthNames(file, caller, file.taint(caller)))) return;
       first.set(fn.node.id, { node, fn, write, output });
     }
 

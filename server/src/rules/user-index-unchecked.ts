@@ -2,6 +2,7 @@
  * Flags indexing a fixed-size array with a user-controlled value (a field of the request, an IOCTL length) that
  * no dominating comparison bounds: an out-of-bounds read, write or the classic `table[req->Index]++` primitive.
  */
+import { everyCallGuarded, translateToCaller } from '../analysis/callers';
 import { findDeclaration } from '../analysis/declarations';
 import { failureExit, guardBefore } from '../analysis/fix-helpers';
 import { enclosingStatement, unwrap, type Node } from '../analysis/query';
@@ -90,6 +91,8 @@ export const rule: Rule = {
         const declaration = findDeclaration(file, fn, array.text);
         if (!declaration || !declaration.isArray || !declaration.arraySize || declaration.isParameter) return;
         if (taint.isGuarded(node, value) || insideSwitchOn(node, value)) return;
+        // A helper whose every caller bounded the index (`if (query->Index >= N) break; Store(query);`).
+        if (everyCallGuarded(file, fn, (_caller, call) => translateToCaller(fn, call, value.keys))) return;
         const key = `${fn.node.id}:${array.text}:${index.text}`;
         if (reported.has(key)) return;
         reported.add(key);
