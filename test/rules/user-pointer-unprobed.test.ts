@@ -28,6 +28,14 @@ runRuleTests('user-pointer-unprobed', {
       name: 'a pointer field read from a user buffer is embedded-user-pointer\'s',
       code: 'typedef struct _W { PULONG Where; } W, *PW;\nNTSTATUS H(PIRP Irp) {\n    PW w = (PW)Irp->AssociatedIrp.SystemBuffer;\n    *(w->Where) = 0;\n    return 0;\n}',
     },
+    {
+      name: 'internal IOCTL from the keyboard class driver: Type3InputBuffer is a kernel pointer',
+      code: 'typedef struct _CONNECT_DATA { PDEVICE_OBJECT ClassDeviceObject; PVOID ClassService; } CONNECT_DATA, *PCONNECT_DATA;\nCONNECT_DATA g_Upper;\nNTSTATUS FilterInternalIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpStack = IoGetCurrentIrpStackLocation(Irp);\n    PCONNECT_DATA connectData;\n    switch (irpStack->Parameters.DeviceIoControl.IoControlCode) {\n    case IOCTL_INTERNAL_KEYBOARD_CONNECT:\n        connectData = (PCONNECT_DATA)irpStack->Parameters.DeviceIoControl.Type3InputBuffer;\n        g_Upper = *connectData;\n        break;\n    }\n    return STATUS_SUCCESS;\n}',
+    },
+    {
+      name: 'IRP_MJ_INTERNAL_DEVICE_CONTROL dispatch routine',
+      code: `${REQ}NTSTATUS InternalIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    PREQ request = (PREQ)irpSp->Parameters.DeviceIoControl.Type3InputBuffer;\n    g_Mode = request->Mode;\n    return STATUS_SUCCESS;\n}\nNTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {\n    DriverObject->MajorFunction[IRP_MJ_INTERNAL_DEVICE_CONTROL] = InternalIoctl;\n    return STATUS_SUCCESS;\n}`,
+    },
   ],
   invalid: [
     {

@@ -231,3 +231,21 @@ export function onlyForKernelCallers(node: Node): boolean {
   }
   return false;
 }
+
+/**
+ * The code handles requests only kernel-mode components send: an IRP_MJ_INTERNAL_DEVICE_CONTROL dispatch routine or
+ * EvtIoInternalDeviceControl callback, or a `case IOCTL_INTERNAL_…:`. There Type3InputBuffer is a kernel pointer
+ * (the keyboard/mouse class connect data, for example), not a user address.
+ */
+export function kernelCallersOnly(file: SourceFile, fn: FunctionInfo, node: Node): boolean {
+  const internal = (name: string) => file.driver.rolesOf(name).some((role) => /INTERNAL_DEVICE_CONTROL|InternalDeviceControl/.test(role.detail ?? ''));
+  if (internal(fn.name)) return true;
+  for (let current = node.parent; current && current.id !== fn.node.id; current = current.parent) {
+    if (current.type === 'case_statement' && /^\s*case\s+IOCTL_INTERNAL_/.test(file.text.slice(current.startIndex, current.startIndex + 64))) return true;
+  }
+  const calls = file.nodes('call_expression').filter((call) => calleeName(call) === fn.name && !contains(fn.node, call));
+  return calls.length > 0 && calls.every((call) => {
+    const caller = file.enclosingFunction(call);
+    return caller !== undefined && internal(caller.name);
+  });
+}

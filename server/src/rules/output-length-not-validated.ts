@@ -141,7 +141,7 @@ function lengthNames(file: SourceFile, fn: FunctionInfo, taint: FunctionTaint, r
   if (fn.body) {
     for (const field of file.within(fn.body, 'field_expression')) {
       const name = fieldName(field);
-      if (name === 'OutputBufferLength' || name === 'InputBufferLength' || (name === 'Length' && /Parameters\s*\.\s*(Read|Write)/.test(field.text))) names.push(field.text);
+      if (name === 'OutputBufferLength' || name === 'InputBufferLength' || (name !== undefined && /Length$/.test(name) && /\bParameters\b/.test(field.text))) names.push(field.text);
     }
   }
   names.push(...taint.aliasesOf(names));

@@ -12,6 +12,7 @@ import {
   allCallsGuardedByTry,
   earlierProbe,
   isInsideTryExcept,
+  kernelCallersOnly,
   onlyForKernelCallers,
   PROBE_CALLS,
   pointerNames,
@@ -120,7 +121,7 @@ export const rule: Rule = {
       const access = userPointerAccess(file, node);
       if (!access || isInsideTryExcept(node, file.text) || onlyForKernelCallers(node)) return;
       const fn = file.enclosingFunction(node);
-      if (!fn) return;
+      if (!fn || kernelCallersOnly(file, fn, node)) return;
       const names = pointerNames(access);
       const probe = earlierProbe(file, fn, node, names);
       // No probe at all is user-pointer-unprobed's finding; an unprotected probe is reported (and wrapped) above.

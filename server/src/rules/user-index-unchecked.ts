@@ -5,7 +5,8 @@
 import { everyCallGuarded, translateToCaller } from '../analysis/callers';
 import { findDeclaration } from '../analysis/declarations';
 import { failureExit, guardBefore } from '../analysis/fix-helpers';
-import { enclosingStatement, unwrap, type Node } from '../analysis/query';
+import { callArguments, calleeName, enclosingStatement, unwrap, type Node } from '../analysis/query';
+import type { SourceFile } from '../analysis/source-file';
 import type { Rule } from '../analysis/rule';
 import type { Taint } from '../analysis/taint';
 
@@ -45,6 +46,23 @@ function insideSwitchOn(node: Node, taint: Taint): boolean {
     if (current.type === 'function_definition') return false;
   }
   return false;
+}
+
+const COPIES = new Set(['memcpy', 'memmove', 'RtlCopyMemory', 'RtlMoveMemory', 'RtlCopyBytes', 'CopyMemory', '__movsb']);
+
+/** A copy into the same array whose length derives from the same user value. */
+function copiedWithSameLength(file: SourceFile, body: Node | null, array: string, index: Taint, use: Node): boolean {
+  if (!body) return false;
+  const fn = file.enclosingFunction(use);
+  if (!fn) return false;
+  const taint = file.taint(fn);
+  return file.within(body, 'call_expression').some((call) => {
+    if (!COPIES.has(calleeName(call) ?? '')) return false;
+    const [destination, , length] = callArguments(call);
+    if (unwrap(destination)?.text !== array || !length) return false;
+    const lengthTaint = taint.taintOf(length, call.startIndex);
+    return lengthTaint !== undefined && lengthTaint.keys.some((key) => index.keys.includes(key));
+  });
 }
 
 export const rule: Rule = {
@@ -91,6 +109,8 @@ export const rule: Rule = {
         const declaration = findDeclaration(file, fn, array.text);
         if (!declaration || !declaration.isArray || !declaration.arraySize || declaration.isParameter) return;
         if (taint.isGuarded(node, value) || insideSwitchOn(node, value)) return;
+        // `RtlCopyMemory(name, in, len); name[len] = 0;`: the missing length check is user-length-copy-unchecked's finding.
+        if (copiedWithSameLength(file, fn.body, array.text, value, node)) return;
         // A helper whose every caller bounded the index (`if (query->Index >= N) break; Store(query);`).
         if (everyCallGuarded(file, fn, (_caller, call) => translateToCaller(fn, call, value.keys))) return;
         const key = `${fn.node.id}:${array.text}:${index.text}`;

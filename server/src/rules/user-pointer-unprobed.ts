@@ -11,6 +11,7 @@ import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import {
   earlierProbe,
+  kernelCallersOnly,
   onlyForKernelCallers,
   pointerNames,
   probedByCaller,
@@ -77,7 +78,7 @@ export const rule: Rule = {
       const key = `${fn.node.id}:${access.taint.origin}:${access.pointer.text}`;
       const known = firstAccess.get(key);
       if (known && known.node.startIndex <= node.startIndex) return;
-      if (earlierProbe(file, fn, node, names) || probedByCaller(file, fn, access.taint) || onlyForKernelCallers(node)) return;
+      if (earlierProbe(file, fn, node, names) || probedByCaller(file, fn, access.taint) || onlyForKernelCallers(node) || kernelCallersOnly(file, fn, node)) return;
       firstAccess.set(key, { node, fn, access });
     }
 
