@@ -36,6 +36,10 @@ runRuleTests('output-length-not-validated', {
       name: 'the dispatch routine checked the output length before calling the helper',
       code: `${INFO}static NTSTATUS FillVersion(PIRP Irp) {\n    PVERSION_INFO info = (PVERSION_INFO)Irp->AssociatedIrp.SystemBuffer;\n    info->Major = 1;\n    info->Minor = 2;\n    Irp->IoStatus.Information = sizeof(VERSION_INFO);\n    return STATUS_SUCCESS;\n}\nNTSTATUS DispatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    NTSTATUS status = STATUS_INVALID_DEVICE_REQUEST;\n    switch (irpSp->Parameters.DeviceIoControl.IoControlCode) {\n    case IOCTL_GET_VERSION:\n        if (irpSp->Parameters.DeviceIoControl.OutputBufferLength < sizeof(VERSION_INFO)) {\n            status = STATUS_BUFFER_TOO_SMALL;\n            break;\n        }\n        status = FillVersion(Irp);\n        break;\n    }\n    return status;\n}`,
     },
+    {
+      name: 'another case retrieved into the same variable; this one uses a WDF memory object and its own length',
+      code: 'VOID EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t OutputBufferLength, size_t InputBufferLength, ULONG IoControlCode) {\n    PCHAR outBuf = NULL;\n    size_t bufSize, outBufLength;\n    NTSTATUS status = STATUS_SUCCESS;\n    switch (IoControlCode) {\n    case IOCTL_BUFFERED:\n        status = WdfRequestRetrieveOutputBuffer(Request, 0, &outBuf, &bufSize);\n        if (!NT_SUCCESS(status)) break;\n        RtlCopyMemory(outBuf, g_Data, OutputBufferLength);\n        break;\n    case IOCTL_NEITHER:\n        outBuf = WdfMemoryGetBuffer(g_OutputMemory, &outBufLength);\n        RtlCopyMemory(outBuf, g_Data, outBufLength);\n        break;\n    }\n    WdfRequestComplete(Request, status);\n}',
+    },
   ],
   invalid: [
     {

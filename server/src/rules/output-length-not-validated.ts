@@ -70,8 +70,8 @@ function writeOf(file: SourceFile, fn: FunctionInfo, taint: FunctionTaint, node:
     const args = callArguments(node);
     const length = args[lengthIndex];
     if (!args[0] || !length) return undefined;
-    // A length chosen by the caller (the output length itself) fits the buffer by construction.
-    if (taint.taintOf(length, node.startIndex)) return undefined;
+    // A length chosen by the caller (the output length itself) or reported for the buffer fits it by construction.
+    if (taint.taintOf(length, node.startIndex) || lengthFromOutParameter(file, fn, length, node.startIndex)) return undefined;
     return { buffer: args[0], size: /\+\+|--|=/.test(length.text.replace(/[<>!=]=/g, '')) ? undefined : length.text };
   }
   if (node.type !== 'assignment_expression') return undefined;
@@ -107,7 +107,10 @@ function addressOfName(node: Node | undefined): string | undefined {
   return inner?.type === 'identifier' ? inner.text : undefined;
 }
 
-/** The last WdfRequestRetrieveOutputBuffer before `at` that stores into `name`. */
+/**
+ * The WdfRequestRetrieveOutputBuffer that last stored into `name` before `at`, when its block also holds the
+ * write and nothing assigned `name` in between (another `case` may retrieve into the same variable).
+ */
 function retrieveCallFor(file: SourceFile, fn: FunctionInfo, name: string, at: number): Node | undefined {
   if (!fn.body) return undefined;
   let found: Node | undefined;
@@ -115,7 +118,22 @@ function retrieveCallFor(file: SourceFile, fn: FunctionInfo, name: string, at: n
     if (call.startIndex >= at) break;
     if (calleeName(call) === 'WdfRequestRetrieveOutputBuffer' && addressOfName(callArguments(call)[2]) === name) found = call;
   }
-  return found;
+  if (!found) return undefined;
+  const block = enclosingStatement(found).parent;
+  if (!block || block.startIndex > at || block.endIndex < at) return undefined;
+  const retrieve = found;
+  const reassigned = file.within(fn.body, 'assignment_expression').some((assignment) => assignment.startIndex > retrieve.endIndex && assignment.startIndex < at
+    && unwrap(assignment.childForFieldName('left'))?.text === name);
+  return reassigned ? undefined : found;
+}
+
+/** `len` was filled in by a call (`WdfMemoryGetBuffer(memory, &len)`): it describes a buffer, the driver did not pick it. */
+function lengthFromOutParameter(file: SourceFile, fn: FunctionInfo, length: Node, at: number): boolean {
+  const name = unwrap(length);
+  if (name?.type !== 'identifier' || !fn.body) return false;
+  // The request's own lengths handed in as parameters (EvtIo callbacks, helpers called with them).
+  if (fn.params.some((param) => param.name === name.text && /(Input|Output)BufferLength$|^Length$/.test(param.name))) return true;
+  return file.within(fn.body, 'call_expression').some((call) => call.startIndex < at && callArguments(call).some((arg) => addressOfName(arg) === name.text));
 }
 
 /** Whether the written expression is the output buffer, and where it came from. */
