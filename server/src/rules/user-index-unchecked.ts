@@ -5,8 +5,8 @@
 import { everyCallGuarded, translateToCaller } from '../analysis/callers';
 import { findDeclaration } from '../analysis/declarations';
 import { failureExit, guardBefore } from '../analysis/fix-helpers';
-import { callArguments, calleeName, enclosingStatement, unwrap, type Node } from '../analysis/query';
-import type { SourceFile } from '../analysis/source-file';
+import { callArguments, calleeName, declaratorName, enclosingStatement, unwrap, type Node } from '../analysis/query';
+import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import type { Rule } from '../analysis/rule';
 import type { Taint } from '../analysis/taint';
 
@@ -46,6 +46,30 @@ function insideSwitchOn(node: Node, taint: Taint): boolean {
     if (current.type === 'function_definition') return false;
   }
   return false;
+}
+
+/** The element count of a local or global array (not a parameter: `ULONG a[4]` there is a pointer). */
+function declaredArraySize(file: SourceFile, fn: FunctionInfo, name: string): string | undefined {
+  const declaration = findDeclaration(file, fn, name);
+  if (!declaration || !declaration.isArray || declaration.isParameter) return undefined;
+  return declaration.arraySize;
+}
+
+/** `ext->Table`: the size when every structure of the file that declares a field of that name declares it as an array of one size. */
+function fieldArraySize(file: SourceFile, field: Node): string | undefined {
+  const name = field.childForFieldName('field')?.text;
+  if (!name) return undefined;
+  const sizes = new Set<string>();
+  let other = false;
+  for (const declaration of file.nodes('field_declaration')) {
+    for (const declarator of declaration.childrenForFieldName('declarator')) {
+      if (!declarator || declaratorName(declarator) !== name) continue;
+      const size = declarator.type === 'array_declarator' ? declarator.childForFieldName('size')?.text : undefined;
+      if (size && declarator.childForFieldName('declarator')?.type !== 'array_declarator') sizes.add(size);
+      else other = true;
+    }
+  }
+  return !other && sizes.size === 1 ? [...sizes][0] : undefined;
 }
 
 const COPIES = new Set(['memcpy', 'memmove', 'RtlCopyMemory', 'RtlMoveMemory', 'RtlCopyBytes', 'CopyMemory', '__movsb']);
@@ -98,7 +122,7 @@ export const rule: Rule = {
       subscript_expression(node) {
         const array = unwrap(node.childForFieldName('argument'));
         const index = node.childForFieldName('index');
-        if (array?.type !== 'identifier' || !index || insideSizeof(node)) return;
+        if (!array || (array.type !== 'identifier' && array.type !== 'field_expression') || !index || insideSizeof(node)) return;
         const fn = file.enclosingFunction(node);
         if (!fn) return;
         const taint = file.taint(fn);
@@ -106,8 +130,8 @@ export const rule: Rule = {
         if (value?.kind !== 'value') return;
         // The array itself must be a kernel array of known length (not the user's buffer, not a pointer).
         if (taint.taintOf(array, node.startIndex)) return;
-        const declaration = findDeclaration(file, fn, array.text);
-        if (!declaration || !declaration.isArray || !declaration.arraySize || declaration.isParameter) return;
+        const arraySize = array.type === 'identifier' ? declaredArraySize(file, fn, array.text) : fieldArraySize(file, array);
+        if (!arraySize) return;
         if (taint.isGuarded(node, value) || insideSwitchOn(node, value)) return;
         // `RtlCopyMemory(name, in, len); name[len] = 0;`: the missing length check is user-length-copy-unchecked's finding.
         if (copiedWithSameLength(file, fn.body, array.text, value, node)) return;
@@ -116,8 +140,8 @@ export const rule: Rule = {
         const key = `${fn.node.id}:${array.text}:${index.text}`;
         if (reported.has(key)) return;
         reported.add(key);
-        const evaluated = file.macros.evaluate(declaration.arraySize);
-        const size = evaluated === undefined ? declaration.arraySize : String(evaluated);
+        const evaluated = file.macros.evaluate(arraySize);
+        const size = evaluated === undefined ? arraySize : String(evaluated);
         const statement = enclosingStatement(node);
         const simpleIndex = !/\+\+|--|[^=!<>]=[^=]|\(/.test(` ${index.text} `);
         const messageId = isIncrement(node) ? 'increment' : isWritten(node) ? 'write' : 'read';
