@@ -3,7 +3,7 @@
  * user's buffer and handed to a kernel routine: user mode decides which memory the kernel treats as that object.
  * Dereferences of such pointers are embedded-user-pointer's; calls through them are user-function-pointer-call's.
  */
-import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
+import { callArguments, calleeName, declaratorName, fieldName, unwrap, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { findDeclaration } from '../analysis/declarations';
@@ -50,6 +50,56 @@ function objectType(file: SourceFile, fn: FunctionInfo, argument: Node): string 
   return undefined;
 }
 
+/** Typedef names of function pointer types in this file (`typedef VOID (*CALLBACK)(PVOID);`) and by WDK naming. */
+function functionPointerTypes(file: SourceFile): Set<string> {
+  const names = new Set<string>();
+  for (const definition of file.nodes('type_definition')) {
+    for (const declarator of definition.childrenForFieldName('declarator')) {
+      if (declarator?.type !== 'function_declarator') continue;
+      let inner: Node | null = declarator.childForFieldName('declarator');
+      let pointer = false;
+      while (inner && inner.type !== 'type_identifier') {
+        if (inner.type === 'pointer_declarator') pointer = true;
+        inner = inner.childForFieldName('declarator') ?? inner.namedChild(0);
+      }
+      if (pointer && inner) names.add(inner.text);
+    }
+  }
+  return names;
+}
+
+const WDK_FUNCTION_POINTER = /^(PFN_\w+|P\w*(ROUTINE|CALLBACK|HANDLER|FUNCTION))$/;
+
+interface UnionOverlay {
+  /** Function pointer members sharing the union. */
+  callbacks: string[];
+}
+
+/** Non-function members of unions that also hold a function pointer, by member name. */
+function unionOverlays(file: SourceFile): Map<string, UnionOverlay> {
+  const result = new Map<string, UnionOverlay>();
+  const pointerTypes = functionPointerTypes(file);
+  for (const union of file.nodes('union_specifier')) {
+    const body = union.childForFieldName('body');
+    if (!body) continue;
+    const data: string[] = [];
+    const callbacks: string[] = [];
+    for (const member of body.namedChildren) {
+      if (member?.type !== 'field_declaration') continue;
+      const type = member.childForFieldName('type')?.text.trim() ?? '';
+      for (const declarator of member.childrenForFieldName('declarator')) {
+        const name = declaratorName(declarator);
+        if (!name) continue;
+        const isCallback = declarator?.type === 'function_declarator' || (declarator?.type === 'field_identifier' && (pointerTypes.has(type) || WDK_FUNCTION_POINTER.test(type)));
+        (isCallback ? callbacks : data).push(name);
+      }
+    }
+    if (callbacks.length === 0) continue;
+    for (const name of data) result.set(name, { callbacks });
+  }
+  return result;
+}
+
 export const rule: Rule = {
   meta: {
     id: 'user-type-confusion',
@@ -57,7 +107,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
-    description: 'A pointer or handle read from a user buffer is treated as a kernel object (cast to PKEVENT, PFILE_OBJECT, PEPROCESS, PMDL, WDFREQUEST, …) and passed to a kernel routine.',
+    description: 'A pointer or handle read from a user buffer is treated as a kernel object (cast to PKEVENT, PFILE_OBJECT, PEPROCESS, PMDL, WDFREQUEST, …) and passed to a kernel routine, or a user value is stored in a union member that overlays a function pointer the driver calls.',
     rationale: 'A pointer inside a request is just a number the caller picked. Passing it to KeSetEvent, ObDereferenceObject, IoFreeMdl or ExFreePool makes the kernel treat attacker-chosen memory as an object of that type: a type confusion that corrupts memory, frees arbitrary pool or dispatches through fake function tables. User mode must refer to kernel objects by handle; resolve the handle with ObReferenceObjectByHandle (with the expected object type and Irp->RequestorMode), or look the object up in a table the driver owns.',
     cwe: ['CWE-843', 'CWE-822'],
     references: [
@@ -66,6 +116,7 @@ export const rule: Rule = {
     ],
     confidence: 'high',
     messages: {
+      overlay: '`{{expression}}` stores a user-controlled value ({{origin}}) in `{{field}}`, which shares a union with the function pointer `{{callback}}` that is called on line {{line}}: user mode chooses the code the kernel runs.',
       object: '{{callee}} receives `{{expression}}`, {{what}} taken from the user\'s buffer ({{origin}}): user mode chooses the memory the kernel treats as {{type}}. Take a handle and resolve it with ObReferenceObjectByHandle and the expected object type.',
     },
     examples: {
@@ -75,7 +126,36 @@ export const rule: Rule = {
   },
   create(context) {
     const { file } = context;
+    let overlays: Map<string, UnionOverlay> | undefined;
     return {
+      assignment_expression(assignment) {
+        const left = unwrap(assignment.childForFieldName('left'));
+        const right = assignment.childForFieldName('right');
+        const field = fieldName(left);
+        if (!left || !right || !field) return;
+        overlays ??= unionOverlays(file);
+        const overlay = overlays.get(field);
+        if (!overlay) return;
+        const fn = file.enclosingFunction(assignment);
+        if (!fn) return;
+        const taint = file.taint(fn);
+        const value = taint.taintOf(right, assignment.startIndex);
+        if (value?.kind !== 'value') return;
+        // Writing into the user's own buffer changes nothing the kernel calls.
+        const target = taint.taintOf(left.childForFieldName('argument'), assignment.startIndex);
+        if (target && target.kind !== 'value') return;
+        const call = file.nodes('call_expression').find((candidate) => {
+          const callee = unwrap(candidate.childForFieldName('function'));
+          return callee?.type === 'field_expression' && overlay.callbacks.includes(fieldName(callee) ?? '');
+        });
+        if (!call) return;
+        context.report({
+          node: assignment,
+          messageId: 'overlay',
+          data: { expression: assignment.text.replace(/\s+/g, ' '), origin: value.origin, field, callback: fieldName(unwrap(call.childForFieldName('function'))) ?? '', line: call.startPosition.row + 1 },
+          related: [{ node: call, message: 'the overlaid function pointer is called here' }, { node: value.source, message: `user-controlled: ${value.origin}` }],
+        });
+      },
       call_expression(call) {
         const callee = calleeName(call);
         if (!callee || file.functionByName(callee)) return;
