@@ -5,9 +5,28 @@
 import { accessPath, callArguments, calleeName, contains, unwrap, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
 
+const callIndex = new WeakMap<SourceFile, Map<string, Node[]>>();
+
+/** Every call in the file by callee name (built once per file). */
+export function callsByCallee(file: SourceFile): Map<string, Node[]> {
+  let index = callIndex.get(file);
+  if (!index) {
+    index = new Map();
+    for (const call of file.nodes('call_expression')) {
+      const name = calleeName(call);
+      if (!name) continue;
+      const list = index.get(name);
+      if (list) list.push(call);
+      else index.set(name, [call]);
+    }
+    callIndex.set(file, index);
+  }
+  return index;
+}
+
 /** The calls of `fn` from other functions of the file. */
 export function callsOf(file: SourceFile, fn: FunctionInfo): Node[] {
-  return file.nodes('call_expression').filter((call) => calleeName(call) === fn.name && !contains(fn.node, call));
+  return (callsByCallee(file).get(fn.name) ?? []).filter((call) => !contains(fn.node, call));
 }
 
 /**

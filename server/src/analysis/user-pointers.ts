@@ -5,6 +5,7 @@
  */
 import { accessPath, ancestorOfType, callArguments, calleeName, contains, unwrap, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
+import { callsOf } from './callers';
 import { mentions, type Taint } from './taint';
 
 /** Calls that probe a user address (pointer argument first) and may raise an exception. */
@@ -66,47 +67,56 @@ function isNotEvaluated(node: Node): boolean {
  * When `node` reads or writes memory through a raw user pointer (taint kind `pointer`), the access; otherwise
  * undefined. Handles `*p`, `p->x`, `p[i]` and memcpy/RtlCopyMemory with p as source or destination.
  */
+const pointerGate = new WeakMap<FunctionInfo, boolean>();
+
+/** Cheap pre-check: the function names a raw user address source, or a caller passes one in. */
+export function mayHaveUserPointers(file: SourceFile, fn: FunctionInfo): boolean {
+  let result = pointerGate.get(fn);
+  if (result === undefined) {
+    result = fn.body !== null && (/Type3InputBuffer|UserBuffer|RetrieveUnsafeUser/.test(file.textOf(fn.body))
+      || fn.params.some((param) => file.taint(fn).taintAt(param.name, fn.node.startIndex)?.kind === 'pointer'));
+    pointerGate.set(fn, result);
+  }
+  return result;
+}
+
 export function userPointerAccess(file: SourceFile, node: Node): UserPointerAccess | undefined {
+  const owner = file.enclosingFunction(node);
+  if (!owner || !mayHaveUserPointers(file, owner)) return undefined;
   let pointer: Node | null = null;
-  let write = false;
-  let length: Node | undefined;
   if (node.type === 'pointer_expression') {
     if ((node.childForFieldName('operator')?.text ?? node.child(0)?.text) !== '*') return undefined;
     pointer = node.childForFieldName('argument');
-    write = isWritten(node);
   } else if (node.type === 'field_expression') {
     if (node.childForFieldName('operator')?.text !== '->') return undefined;
     pointer = node.childForFieldName('argument');
-    write = isWritten(node);
   } else if (node.type === 'subscript_expression') {
     pointer = node.childForFieldName('argument');
-    write = isWritten(node);
   } else if (node.type === 'call_expression') {
     const positions = COPY_CALLS[calleeName(node) ?? ''];
     if (!positions) return undefined;
     const args = callArguments(node);
-    length = args[positions[2]];
     const fn = file.enclosingFunction(node);
     if (!fn) return undefined;
     const taint = file.taint(fn);
     for (const [index, isDestination] of [[positions[0], true], [positions[1], false]] as const) {
       const arg = args[index];
       const value = arg ? taint.taintOf(arg, node.startIndex) : undefined;
-      if (arg && value?.kind === 'pointer') return { use: node, pointer: unwrap(arg) ?? arg, taint: value, write: isDestination, length };
+      if (arg && value?.kind === 'pointer') return { use: node, pointer: unwrap(arg) ?? arg, taint: value, write: isDestination, length: args[positions[2]] };
     }
     return undefined;
   } else {
     return undefined;
   }
   const target = unwrap(pointer);
-  if (!target || isNotEvaluated(node)) return undefined;
   // Pointer arithmetic (`p + 4`) is a different expression; the base must be a name or a field that holds the address.
-  if (target.type !== 'identifier' && target.type !== 'field_expression') return undefined;
+  if (!target || (target.type !== 'identifier' && target.type !== 'field_expression')) return undefined;
   const fn = file.enclosingFunction(node);
   if (!fn) return undefined;
+  // The taint lookup is cheap; walking up the tree is not, so it comes last.
   const taint = file.taint(fn).taintOf(target, node.startIndex);
-  if (taint?.kind !== 'pointer') return undefined;
-  return { use: node, pointer: target, taint, write, length };
+  if (taint?.kind !== 'pointer' || isNotEvaluated(node)) return undefined;
+  return { use: node, pointer: target, taint, write: isWritten(node) };
 }
 
 /** Names a probe may use for the pointer: its taint keys and its own text. */
@@ -115,12 +125,18 @@ export function pointerNames(access: UserPointerAccess): string[] {
 }
 
 /** Probe calls (ProbeForRead/Write, WdfRequestProbeAndLock…, IoAllocateMdl) in a function, in document order. */
+const probeCache = new WeakMap<FunctionInfo, Node[]>();
+
 export function probeCallsIn(file: SourceFile, fn: FunctionInfo): Node[] {
-  if (!fn.body) return [];
-  return file.within(fn.body, 'call_expression').filter((call) => {
-    const name = calleeName(call) ?? '';
-    return PROBE_CALLS.has(name) || PROBE_AND_LOCK[name] !== undefined;
-  });
+  let probes = probeCache.get(fn);
+  if (!probes) {
+    probes = fn.body ? file.within(fn.body, 'call_expression').filter((call) => {
+      const name = calleeName(call) ?? '';
+      return PROBE_CALLS.has(name) || PROBE_AND_LOCK[name] !== undefined;
+    }) : [];
+    probeCache.set(fn, probes);
+  }
+  return probes;
 }
 
 /** The probed pointer argument of a probe call. */
@@ -145,14 +161,20 @@ export function earlierProbe(file: SourceFile, fn: FunctionInfo, use: Node, name
 }
 
 /** The pointer came into this function from a caller in the file that probes before calling. */
+const probedByCallerCache = new WeakMap<FunctionInfo, boolean>();
+
 export function probedByCaller(file: SourceFile, fn: FunctionInfo, taint: Taint): boolean {
   if (contains(fn.node, taint.source)) return false;
-  return file.nodes('call_expression').some((call) => {
-    if (calleeName(call) !== fn.name) return false;
-    const caller = file.enclosingFunction(call);
-    if (!caller || caller.node.id === fn.node.id) return false;
-    return probeCallsIn(file, caller).some((probe) => probe.startIndex < call.startIndex);
-  });
+  let result = probedByCallerCache.get(fn);
+  if (result === undefined) {
+    result = callsOf(file, fn).some((call) => {
+      const caller = file.enclosingFunction(call);
+      if (!caller || caller.node.id === fn.node.id) return false;
+      return probeCallsIn(file, caller).some((probe) => probe.startIndex < call.startIndex);
+    });
+    probedByCallerCache.set(fn, result);
+  }
+  return result;
 }
 
 /**
@@ -184,8 +206,7 @@ export function isInsideTryExcept(node: Node, text?: string): boolean {
 export function allCallsGuardedByTry(file: SourceFile, fn: FunctionInfo): { calls: number; guarded: number } {
   let calls = 0;
   let guarded = 0;
-  for (const call of file.nodes('call_expression')) {
-    if (calleeName(call) !== fn.name || contains(fn.node, call)) continue;
+  for (const call of callsOf(file, fn)) {
     calls++;
     if (isInsideTryExcept(call, file.text)) guarded++;
   }
@@ -237,15 +258,21 @@ export function onlyForKernelCallers(node: Node): boolean {
  * EvtIoInternalDeviceControl callback, or a `case IOCTL_INTERNAL_…:`. There Type3InputBuffer is a kernel pointer
  * (the keyboard/mouse class connect data, for example), not a user address.
  */
+const internalOnlyCache = new WeakMap<FunctionInfo, boolean>();
+
 export function kernelCallersOnly(file: SourceFile, fn: FunctionInfo, node: Node): boolean {
-  const internal = (name: string) => file.driver.rolesOf(name).some((role) => /INTERNAL_DEVICE_CONTROL|InternalDeviceControl/.test(role.detail ?? ''));
-  if (internal(fn.name)) return true;
   for (let current = node.parent; current && current.id !== fn.node.id; current = current.parent) {
     if (current.type === 'case_statement' && /^\s*case\s+IOCTL_INTERNAL_/.test(file.text.slice(current.startIndex, current.startIndex + 64))) return true;
   }
-  const calls = file.nodes('call_expression').filter((call) => calleeName(call) === fn.name && !contains(fn.node, call));
-  return calls.length > 0 && calls.every((call) => {
-    const caller = file.enclosingFunction(call);
-    return caller !== undefined && internal(caller.name);
-  });
+  let result = internalOnlyCache.get(fn);
+  if (result === undefined) {
+    const internal = (name: string) => file.driver.rolesOf(name).some((role) => /INTERNAL_DEVICE_CONTROL|InternalDeviceControl/.test(role.detail ?? ''));
+    const calls = callsOf(file, fn);
+    result = internal(fn.name) || (calls.length > 0 && calls.every((call) => {
+      const caller = file.enclosingFunction(call);
+      return caller !== undefined && internal(caller.name);
+    }));
+    internalOnlyCache.set(fn, result);
+  }
+  return result;
 }

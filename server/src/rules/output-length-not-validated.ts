@@ -36,8 +36,8 @@ interface OutputBuffer {
 interface Write {
   /** The expression naming the buffer (`out`, `Irp->AssociatedIrp.SystemBuffer`). */
   buffer: Node;
-  /** `sizeof(ULONG)`, `sizeof(*reply)`, a copy length; undefined when it cannot be written down. */
-  size?: string;
+  /** `sizeof(ULONG)`, `sizeof(*reply)`, a copy length; undefined when it cannot be written down (computed on demand). */
+  size: () => string | undefined;
 }
 
 /** `*(PULONG)x` → sizeof(ULONG); `(PFOO)x` with FOO * → sizeof(FOO). */
@@ -72,7 +72,8 @@ function writeOf(file: SourceFile, fn: FunctionInfo, taint: FunctionTaint, node:
     if (!args[0] || !length) return undefined;
     // A length chosen by the caller (the output length itself) or reported for the buffer fits it by construction.
     if (taint.taintOf(length, node.startIndex) || lengthFromOutParameter(file, fn, length, node.startIndex)) return undefined;
-    return { buffer: args[0], size: /\+\+|--|=/.test(length.text.replace(/[<>!=]=/g, '')) ? undefined : length.text };
+    const text = length.text;
+    return { buffer: args[0], size: () => (/\+\+|--|=/.test(text.replace(/[<>!=]=/g, '')) ? undefined : text) };
   }
   if (node.type !== 'assignment_expression') return undefined;
   let left = node.childForFieldName('left');
@@ -83,18 +84,18 @@ function writeOf(file: SourceFile, fn: FunctionInfo, taint: FunctionTaint, node:
   if (!left) return undefined;
   if (left.type === 'field_expression') {
     const pointer = left.childForFieldName('argument');
-    return pointer ? { buffer: pointer, size: pointeeSize(file, fn, pointer) } : undefined;
+    return pointer ? { buffer: pointer, size: () => pointeeSize(file, fn, pointer) } : undefined;
   }
   if (left.type === 'pointer_expression' && (left.childForFieldName('operator')?.text ?? left.child(0)?.text) === '*') {
     const pointer = left.childForFieldName('argument');
-    return pointer ? { buffer: pointer, size: pointeeSize(file, fn, pointer) } : undefined;
+    return pointer ? { buffer: pointer, size: () => pointeeSize(file, fn, pointer) } : undefined;
   }
   if (left.type === 'subscript_expression') {
     const index = left.childForFieldName('index');
     const pointer = left.childForFieldName('argument');
     // Only a constant index says how far the write reaches.
     if (!pointer || index?.type !== 'number_literal' || index.text !== '0') return undefined;
-    return { buffer: pointer, size: pointeeSize(file, fn, pointer) };
+    return { buffer: pointer, size: () => pointeeSize(file, fn, pointer) };
   }
   return undefined;
 }
@@ -233,10 +234,22 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     const first = new Map<number, { node: Node; fn: FunctionInfo; write: Write; output: OutputBuffer }>();
+    /** Cheap pre-check per function: it names an output buffer source at all (or a caller passes a buffer in). */
+    const gate = new Map<number, boolean>();
+    const namesByFunction = new Map<number, string[]>();
+    const mayWriteOutput = (fn: FunctionInfo): boolean => {
+      let result = gate.get(fn.node.id);
+      if (result === undefined) {
+        result = fn.body !== null && (/SystemBuffer|MdlAddress|WdfRequestRetrieveOutputBuffer/.test(file.textOf(fn.body))
+          || fn.params.some((param) => file.taint(fn).taintAt(param.name, fn.node.startIndex)?.kind === 'buffer'));
+        gate.set(fn.node.id, result);
+      }
+      return result;
+    };
 
     function check(node: Node): void {
       const fn = file.enclosingFunction(node);
-      if (!fn) return;
+      if (!fn || !mayWriteOutput(fn)) return;
       const known = first.get(fn.node.id);
       if (known && known.node.startIndex <= node.startIndex) return;
       const taint = file.taint(fn);
@@ -244,7 +257,12 @@ export const rule: Rule = {
       if (!write) return;
       const output = outputBufferOf(file, fn, taint, write.buffer, node.startIndex);
       if (!output) return;
-      if (taint.isGuardedBy(node, lengthNames(file, fn, taint, output.retrieve))) return;
+      let names = output.retrieve ? undefined : namesByFunction.get(fn.node.id);
+      if (!names) {
+        names = lengthNames(file, fn, taint, output.retrieve);
+        if (!output.retrieve) namesByFunction.set(fn.node.id, names);
+      }
+      if (taint.isGuardedBy(node, names)) return;
       // A helper whose every caller checked a request length before the call.
       if (!output.retrieve && everyCallGuarded(file, fn, (caller) => lengthNames(file, caller, file.taint(caller)))) return;
       first.set(fn.node.id, { node, fn, write, output });
@@ -258,17 +276,18 @@ export const rule: Rule = {
           const taint = file.taint(fn);
           if (output.origin === 'SystemBuffer' && inputRuleReports(file, fn, taint)) continue;
           const length = outputLengthExpression(file, fn, taint, output);
+          const size = write.size();
           const statement = enclosingStatement(node);
           const text = node.text.replace(/\s+/g, ' ');
           context.report({
             node,
             messageId: 'unchecked',
-            data: { expression: text.length > 80 ? `${text.slice(0, 77)}...` : text, size: write.size ? `${write.size} bytes` : 'data', origin: output.origin },
+            data: { expression: text.length > 80 ? `${text.slice(0, 77)}...` : text, size: size ? `${size} bytes` : 'data', origin: output.origin },
             related: output.retrieve ? [{ node: output.retrieve, message: 'retrieved with minimum length 0' }] : undefined,
-            suggestions: length && write.size
+            suggestions: length && size
               ? [{
-                title: `Return STATUS_BUFFER_TOO_SMALL when ${length} < ${write.size}`,
-                edits: [{ start: statement.startIndex, end: statement.startIndex, text: guardBefore(file.indentationOf(statement), file.eol, `${length} < ${write.size}`, failureExit(fn, 'STATUS_BUFFER_TOO_SMALL')) }],
+                title: `Return STATUS_BUFFER_TOO_SMALL when ${length} < ${size}`,
+                edits: [{ start: statement.startIndex, end: statement.startIndex, text: guardBefore(file.indentationOf(statement), file.eol, `${length} < ${size}`, failureExit(fn, 'STATUS_BUFFER_TOO_SMALL')) }],
               }]
               : undefined,
           });

@@ -119,13 +119,14 @@ export const rule: Rule = {
 
     function checkAccess(node: Node): void {
       const access = userPointerAccess(file, node);
-      if (!access || isInsideTryExcept(node, file.text) || onlyForKernelCallers(node)) return;
+      if (!access) return;
       const fn = file.enclosingFunction(node);
-      if (!fn || kernelCallersOnly(file, fn, node)) return;
+      if (!fn) return;
       const names = pointerNames(access);
       const probe = earlierProbe(file, fn, node, names);
       // No probe at all is user-pointer-unprobed's finding; an unprotected probe is reported (and wrapped) above.
       if (!probe || !RAISING.has(calleeName(probe) ?? '')) return;
+      if (isInsideTryExcept(node, file.text) || onlyForKernelCallers(node) || kernelCallersOnly(file, fn, node)) return;
       const wanted = new Set(names);
       const unprotected = probeCallsIn(file, fn).some((candidate) => candidate.startIndex < node.startIndex && RAISING.has(calleeName(candidate) ?? '')
         && !isInsideTryExcept(candidate, file.text) && mentions(probedArgument(candidate)!, wanted));

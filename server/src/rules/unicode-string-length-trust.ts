@@ -141,6 +141,8 @@ export const rule: Rule = {
     const { file } = context;
     let fields: Map<string, boolean> | undefined;
     return {
+      // Collected in the engine's single walk for the structure field lookups (no work per node).
+      field_declaration() {},
       call_expression(call) {
         const callee = calleeName(call);
         const positions = callee ? CONSUMERS[callee] : undefined;

@@ -135,6 +135,8 @@ export const rule: Rule = {
     }
 
     return {
+      // Collected in the engine's single walk for the structure field lookups (no work per node).
+      field_declaration() {},
       call_expression(call) {
         const callee = calleeName(call);
         if (!callee) return;

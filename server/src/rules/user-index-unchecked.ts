@@ -118,27 +118,40 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     const reported = new Set<string>();
+    /** Position-independent answers, per function and array (or index keys). */
+    const sizes = new Map<string, string | undefined>();
+    const copied = new Map<string, boolean>();
+    const callersChecked = new Map<string, boolean>();
     return {
+      // Collected in the engine's single walk for the structure field lookups (no work per node).
+      field_declaration() {},
       subscript_expression(node) {
         const array = unwrap(node.childForFieldName('argument'));
         const index = node.childForFieldName('index');
-        if (!array || (array.type !== 'identifier' && array.type !== 'field_expression') || !index || insideSizeof(node)) return;
+        if (!array || (array.type !== 'identifier' && array.type !== 'field_expression') || !index) return;
         const fn = file.enclosingFunction(node);
         if (!fn) return;
         const taint = file.taint(fn);
+        if (taint.isEmpty) return;
         const value = taint.taintOf(index, node.startIndex);
-        if (value?.kind !== 'value') return;
+        if (value?.kind !== 'value' || insideSizeof(node)) return;
         // The array itself must be a kernel array of known length (not the user's buffer, not a pointer).
         if (taint.taintOf(array, node.startIndex)) return;
-        const arraySize = array.type === 'identifier' ? declaredArraySize(file, fn, array.text) : fieldArraySize(file, array);
+        const key = `${fn.node.id}:${array.text}:${index.text}`;
+        if (reported.has(key)) return;
+        const arrayKey = `${fn.node.id}:${array.text}`;
+        if (!sizes.has(arrayKey)) sizes.set(arrayKey, array.type === 'identifier' ? declaredArraySize(file, fn, array.text) : fieldArraySize(file, array));
+        const arraySize = sizes.get(arrayKey);
         if (!arraySize) return;
         if (taint.isGuarded(node, value) || insideSwitchOn(node, value)) return;
         // `RtlCopyMemory(name, in, len); name[len] = 0;`: the missing length check is user-length-copy-unchecked's finding.
-        if (copiedWithSameLength(file, fn.body, array.text, value, node)) return;
+        const valueKey = `${arrayKey}:${value.keys.join('|')}`;
+        if (!copied.has(valueKey)) copied.set(valueKey, copiedWithSameLength(file, fn.body, array.text, value, node));
+        if (copied.get(valueKey)) return;
         // A helper whose every caller bounded the index (`if (query->Index >= N) break; Store(query);`).
-        if (everyCallGuarded(file, fn, (_caller, call) => translateToCaller(fn, call, value.keys))) return;
-        const key = `${fn.node.id}:${array.text}:${index.text}`;
-        if (reported.has(key)) return;
+        const callerKey = `${fn.node.id}:${value.keys.join('|')}`;
+        if (!callersChecked.has(callerKey)) callersChecked.set(callerKey, everyCallGuarded(file, fn, (_caller, call) => translateToCaller(fn, call, value.keys)));
+        if (callersChecked.get(callerKey)) return;
         reported.add(key);
         const evaluated = file.macros.evaluate(arraySize);
         const size = evaluated === undefined ? arraySize : String(evaluated);

@@ -128,6 +128,9 @@ export const rule: Rule = {
     const { file } = context;
     let overlays: Map<string, UnionOverlay> | undefined;
     return {
+      // Collected in the engine's single walk for unionOverlays (no work per node).
+      union_specifier() {},
+      type_definition() {},
       assignment_expression(assignment) {
         const left = unwrap(assignment.childForFieldName('left'));
         const right = assignment.childForFieldName('right');
@@ -169,11 +172,12 @@ export const rule: Rule = {
           const argument = args[index];
           const inner = unwrap(argument);
           if (!inner || (inner.type !== 'identifier' && inner.type !== 'field_expression' && inner.type !== 'subscript_expression')) continue;
-          const type = objectType(file, fn, argument);
-          const consumes = consumer?.includes(index) ?? false;
-          if (!type && !consumes) continue;
           const value = taint.taintOf(inner, call.startIndex);
           if (!value) continue;
+          const consumes = consumer?.includes(index) ?? false;
+          if (!consumes && value.kind === 'value' && !value.fromUserMemory) continue;
+          const type = objectType(file, fn, argument);
+          if (!type && !consumes) continue;
           // A pointer stored in the user's data, or the user buffer itself explicitly cast to an object type.
           const fromUser = value.kind === 'value' ? value.fromUserMemory === true : type !== undefined;
           // No comparison validates a pointer (a NULL check proves nothing about what it points to).
