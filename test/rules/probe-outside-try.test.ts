@@ -58,5 +58,10 @@ runRuleTests('probe-outside-try', {
       errors: [{ messageId: 'probe', line: 2, message: 'MmProbeAndLockPages' }],
       output: 'static NTSTATUS LockUser(PMDL mdl) {\n    __try {\n        MmProbeAndLockPages(mdl, UserMode, IoWriteAccess);\n    } __except (EXCEPTION_EXECUTE_HANDLER) {\n        return GetExceptionCode();\n    }\n    return STATUS_SUCCESS;\n}\nDRIVER_DISPATCH DispatchWrite;\nNTSTATUS DispatchWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    NTSTATUS status;\n    PMDL mdl = IoAllocateMdl(Irp->UserBuffer, 64, FALSE, FALSE, NULL);\n    if (mdl == NULL) return STATUS_INSUFFICIENT_RESOURCES;\n    status = LockUser(mdl);\n    return status;\n}',
     },
+    {
+      name: 'no automatic wrap when a declaration would move into the __try scope',
+      code: `${REQ}NTSTATUS DispatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    PREQ request = (PREQ)irpSp->Parameters.DeviceIoControl.Type3InputBuffer;\n    ProbeForRead(request, sizeof(REQ), __alignof(REQ));\n    ULONG mode = request->Mode;\n    g_Mode = mode;\n    return STATUS_SUCCESS;\n}`,
+      errors: [{ messageId: 'probe', line: 7 }],
+    },
   ],
 });
