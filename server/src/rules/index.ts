@@ -12,6 +12,7 @@ import { rule as dispatchMissingSal } from './dispatch-missing-sal';
 import { rule as doubleFetch } from './double-fetch';
 import { rule as embeddedUserPointer } from './embedded-user-pointer';
 import { rule as executablePoolType } from './executable-pool-type';
+import { rule as formatStringUserControlled } from './format-string-user-controlled';
 import { rule as informationExceedsWritten } from './information-exceeds-written';
 import { rule as inputLengthNotValidated } from './input-length-not-validated';
 import { rule as ioctlFileAnyAccess } from './ioctl-file-any-access';
@@ -21,15 +22,23 @@ import { rule as ioctlPrivilegedOpNoCallerCheck } from './ioctl-privileged-op-no
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
 import { rule as kmdfMissingDeviceSddl } from './kmdf-missing-device-sddl';
 import { rule as msrAccessExposed } from './msr-access-exposed';
+import { rule as outputLengthNotValidated } from './output-length-not-validated';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
+import { rule as probeLengthMismatch } from './probe-length-mismatch';
+import { rule as probeOutsideTry } from './probe-outside-try';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
+import { rule as unicodeStringLengthTrust } from './unicode-string-length-trust';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
 import { rule as unloadMissing } from './unload-missing';
 import { rule as unsafeStringFunction } from './unsafe-string-function';
+import { rule as unterminatedStringFromUser } from './unterminated-string-from-user';
 import { rule as useAfterFree } from './use-after-free';
 import { rule as userFunctionPointerCall } from './user-function-pointer-call';
+import { rule as userIndexUnchecked } from './user-index-unchecked';
 import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
+import { rule as userPointerUnprobed } from './user-pointer-unprobed';
+import { rule as userTypeConfusion } from './user-type-confusion';
 import { rule as wdmDispatchTable } from './wdm-dispatch-table';
 
 export const RULES: readonly Rule[] = [
@@ -42,6 +51,7 @@ export const RULES: readonly Rule[] = [
   doubleFetch,
   embeddedUserPointer,
   executablePoolType,
+  formatStringUserControlled,
   informationExceedsWritten,
   inputLengthNotValidated,
   ioctlFileAnyAccess,
@@ -51,15 +61,23 @@ export const RULES: readonly Rule[] = [
   kernelFileAccessNoForceCheck,
   kmdfMissingDeviceSddl,
   msrAccessExposed,
+  outputLengthNotValidated,
   physicalMemoryExposed,
   portIoExposed,
+  probeLengthMismatch,
+  probeOutsideTry,
   sizeArithmeticOverflow,
+  unicodeStringLengthTrust,
   uninitializedOutputBuffer,
   unloadMissing,
   unsafeStringFunction,
+  unterminatedStringFromUser,
   useAfterFree,
   userFunctionPointerCall,
+  userIndexUnchecked,
   userLengthCopyUnchecked,
+  userPointerUnprobed,
+  userTypeConfusion,
   wdmDispatchTable,
 ];
 

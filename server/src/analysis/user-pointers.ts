@@ -1,0 +1,278 @@
+/**
+ * Raw user-mode pointers (METHOD_NEITHER Type3InputBuffer, Irp->UserBuffer, WDF unsafe user buffers): where the
+ * driver reads or writes through them, whether a probe of the pointer comes first, and whether an access sits
+ * inside a `__try` that has an `__except`. Shared by user-pointer-unprobed, probe-outside-try and probe-length-mismatch.
+ */
+import { accessPath, ancestorOfType, callArguments, calleeName, contains, unwrap, type Node } from './query';
+import type { FunctionInfo, SourceFile } from './source-file';
+import { callsOf } from './callers';
+import { mentions, type Taint } from './taint';
+
+/** Calls that probe a user address (pointer argument first) and may raise an exception. */
+export const PROBE_CALLS = new Set(['ProbeForRead', 'ProbeForWrite', 'ProbeForReadSmallStructure', 'ProbeAndReadUlong', 'ProbeForWriteUlong']);
+
+/** Calls that validate a user address another way (probe and lock into an MDL or a WDF memory object). */
+const PROBE_AND_LOCK: Record<string, number> = {
+  WdfRequestProbeAndLockUserBufferForRead: 1,
+  WdfRequestProbeAndLockUserBufferForWrite: 1,
+  IoAllocateMdl: 0,
+};
+
+/** Copy routines as (destination, source, length) argument positions. */
+export const COPY_CALLS: Record<string, [number, number, number]> = {
+  memcpy: [0, 1, 2],
+  memmove: [0, 1, 2],
+  RtlCopyMemory: [0, 1, 2],
+  RtlMoveMemory: [0, 1, 2],
+  RtlCopyBytes: [0, 1, 2],
+  CopyMemory: [0, 1, 2],
+};
+
+export interface UserPointerAccess {
+  /** The node that reads or writes user memory (`*p`, `p->x`, `p[i]`, the copy call). */
+  use: Node;
+  /** The pointer expression accessed (`p`, `Irp->UserBuffer`). */
+  pointer: Node;
+  taint: Taint;
+  write: boolean;
+  /** For copies: the length argument. */
+  length?: Node;
+}
+
+/** True for the left side of an assignment or the operand of ++/--. */
+function isWritten(node: Node): boolean {
+  let current = node;
+  while (current.parent?.type === 'parenthesized_expression') current = current.parent;
+  const parent = current.parent;
+  if (!parent) return false;
+  if (parent.type === 'assignment_expression') return parent.childForFieldName('left')?.id === current.id;
+  return parent.type === 'update_expression';
+}
+
+/** `sizeof(*p)`, `&p->x` and `__alignof` compute, they do not touch memory. */
+function isNotEvaluated(node: Node): boolean {
+  let current: Node | null = node.parent;
+  let child = node;
+  while (current && current.type !== 'expression_statement' && current.type !== 'compound_statement') {
+    if (current.type === 'sizeof_expression' || current.type === 'alignof_expression') return true;
+    if (current.type === 'pointer_expression' && current.child(0)?.text === '&' && unwrap(current.childForFieldName('argument'))?.id === child.id) return true;
+    if (current.type === 'call_expression' && /^(sizeof|__alignof|_alignof|TYPE_ALIGNMENT|FIELD_OFFSET|RTL_FIELD_SIZE)$/.test(calleeName(current) ?? '')) return true;
+    if (current.type !== 'parenthesized_expression' && current.type !== 'cast_expression') child = current;
+    current = current.parent;
+  }
+  return false;
+}
+
+/**
+ * When `node` reads or writes memory through a raw user pointer (taint kind `pointer`), the access; otherwise
+ * undefined. Handles `*p`, `p->x`, `p[i]` and memcpy/RtlCopyMemory with p as source or destination.
+ */
+const pointerGate = new WeakMap<FunctionInfo, boolean>();
+
+/** Cheap pre-check: the function names a raw user address source, or a caller passes one in. */
+export function mayHaveUserPointers(file: SourceFile, fn: FunctionInfo): boolean {
+  let result = pointerGate.get(fn);
+  if (result === undefined) {
+    result = fn.body !== null && (/Type3InputBuffer|UserBuffer|RetrieveUnsafeUser/.test(file.textOf(fn.body))
+      || fn.params.some((param) => file.taint(fn).taintAt(param.name, fn.node.startIndex)?.kind === 'pointer'));
+    pointerGate.set(fn, result);
+  }
+  return result;
+}
+
+export function userPointerAccess(file: SourceFile, node: Node): UserPointerAccess | undefined {
+  const owner = file.enclosingFunction(node);
+  if (!owner || !mayHaveUserPointers(file, owner)) return undefined;
+  let pointer: Node | null = null;
+  if (node.type === 'pointer_expression') {
+    if ((node.childForFieldName('operator')?.text ?? node.child(0)?.text) !== '*') return undefined;
+    pointer = node.childForFieldName('argument');
+  } else if (node.type === 'field_expression') {
+    if (node.childForFieldName('operator')?.text !== '->') return undefined;
+    pointer = node.childForFieldName('argument');
+  } else if (node.type === 'subscript_expression') {
+    pointer = node.childForFieldName('argument');
+  } else if (node.type === 'call_expression') {
+    const positions = COPY_CALLS[calleeName(node) ?? ''];
+    if (!positions) return undefined;
+    const args = callArguments(node);
+    const fn = file.enclosingFunction(node);
+    if (!fn) return undefined;
+    const taint = file.taint(fn);
+    for (const [index, isDestination] of [[positions[0], true], [positions[1], false]] as const) {
+      const arg = args[index];
+      const value = arg ? taint.taintOf(arg, node.startIndex) : undefined;
+      if (arg && value?.kind === 'pointer') return { use: node, pointer: unwrap(arg) ?? arg, taint: value, write: isDestination, length: args[positions[2]] };
+    }
+    return undefined;
+  } else {
+    return undefined;
+  }
+  const target = unwrap(pointer);
+  // Pointer arithmetic (`p + 4`) is a different expression; the base must be a name or a field that holds the address.
+  if (!target || (target.type !== 'identifier' && target.type !== 'field_expression')) return undefined;
+  const fn = file.enclosingFunction(node);
+  if (!fn) return undefined;
+  // The taint lookup is cheap; walking up the tree is not, so it comes last.
+  const taint = file.taint(fn).taintOf(target, node.startIndex);
+  if (taint?.kind !== 'pointer' || isNotEvaluated(node)) return undefined;
+  return { use: node, pointer: target, taint, write: isWritten(node) };
+}
+
+/** Names a probe may use for the pointer: its taint keys and its own text. */
+export function pointerNames(access: UserPointerAccess): string[] {
+  return [...new Set([...access.taint.keys, access.pointer.text, accessPath(access.pointer) ?? access.pointer.text])];
+}
+
+/** Probe calls (ProbeForRead/Write, WdfRequestProbeAndLock…, IoAllocateMdl) in a function, in document order. */
+const probeCache = new WeakMap<FunctionInfo, Node[]>();
+
+export function probeCallsIn(file: SourceFile, fn: FunctionInfo): Node[] {
+  let probes = probeCache.get(fn);
+  if (!probes) {
+    probes = fn.body ? file.within(fn.body, 'call_expression').filter((call) => {
+      const name = calleeName(call) ?? '';
+      return PROBE_CALLS.has(name) || PROBE_AND_LOCK[name] !== undefined;
+    }) : [];
+    probeCache.set(fn, probes);
+  }
+  return probes;
+}
+
+/** The probed pointer argument of a probe call. */
+export function probedArgument(call: Node): Node | undefined {
+  const name = calleeName(call) ?? '';
+  const index = PROBE_CALLS.has(name) ? 0 : PROBE_AND_LOCK[name];
+  return index === undefined ? undefined : callArguments(call)[index];
+}
+
+/**
+ * The first probe of one of the names textually before `use` in the function (any block: a probe under
+ * `if (Irp->RequestorMode != KernelMode)` counts), or in a caller before the call when the pointer came from it.
+ */
+export function earlierProbe(file: SourceFile, fn: FunctionInfo, use: Node, names: readonly string[]): Node | undefined {
+  const wanted = new Set(names);
+  const local = probeCallsIn(file, fn).find((probe) => {
+    if (probe.startIndex >= use.startIndex) return false;
+    const pointer = probedArgument(probe);
+    return pointer !== undefined && mentions(pointer, wanted);
+  });
+  return local;
+}
+
+/** The pointer came into this function from a caller in the file that probes before calling. */
+const probedByCallerCache = new WeakMap<FunctionInfo, boolean>();
+
+export function probedByCaller(file: SourceFile, fn: FunctionInfo, taint: Taint): boolean {
+  if (contains(fn.node, taint.source)) return false;
+  let result = probedByCallerCache.get(fn);
+  if (result === undefined) {
+    result = callsOf(file, fn).some((call) => {
+      const caller = file.enclosingFunction(call);
+      if (!caller || caller.node.id === fn.node.id) return false;
+      return probeCallsIn(file, caller).some((probe) => probe.startIndex < call.startIndex);
+    });
+    probedByCallerCache.set(fn, result);
+  }
+  return result;
+}
+
+/**
+ * The `__try` statement with an `__except` handler whose body holds the node (nearest first), if any. With the
+ * file's text, also the WDK macro spelling `try { … } except (…) { … }`, which tree-sitter cannot parse as SEH:
+ * a block preceded by `try` and followed by `except`.
+ */
+export function enclosingTryExcept(node: Node, text?: string): Node | undefined {
+  for (let current = node.parent, child: Node = node; current; child = current, current = current.parent) {
+    if (current.type === 'function_definition' && current.parent?.type === 'translation_unit') return undefined;
+    if (current.type === 'seh_try_statement' && current.childForFieldName('body')?.id === child.id
+      && current.namedChildren.some((part) => part?.type === 'seh_except_clause')) {
+      return current;
+    }
+    if (text !== undefined && current.type === 'compound_statement' && current.parent?.type !== 'function_definition'
+      && /\b(__)?try\s*$/.test(text.slice(Math.max(0, current.startIndex - 16), current.startIndex))
+      && /^\s*(__)?except\s*\(/.test(text.slice(current.endIndex, current.endIndex + 24))) {
+      return current;
+    }
+  }
+  return undefined;
+}
+
+export function isInsideTryExcept(node: Node, text?: string): boolean {
+  return enclosingTryExcept(node, text) !== undefined;
+}
+
+/** Every call of `fn` in the file sits inside a `__try`/`__except` of its caller (and there is at least one). */
+export function allCallsGuardedByTry(file: SourceFile, fn: FunctionInfo): { calls: number; guarded: number } {
+  let calls = 0;
+  let guarded = 0;
+  for (const call of callsOf(file, fn)) {
+    calls++;
+    if (isInsideTryExcept(call, file.text)) guarded++;
+  }
+  return { calls, guarded };
+}
+
+/** The expression statement holding a node, when the node sits directly in a block (not a declaration, not a condition). */
+export function wrappableStatement(node: Node): Node | undefined {
+  const statement = ancestorOfType(node, ['expression_statement', 'declaration', 'return_statement', 'if_statement', 'for_statement', 'while_statement', 'do_statement', 'switch_statement']);
+  if (statement?.type !== 'expression_statement') return undefined;
+  const parent = statement.parent;
+  if (parent?.type !== 'compound_statement' && parent?.type !== 'case_statement') return undefined;
+  return statement;
+}
+
+/**
+ * Text that wraps the statements from `first` to `last` (siblings, same block) in `__try { … } __except (…) { handler }`,
+ * re-indented one level. `indent` is the statements' indentation.
+ */
+export function wrapInTry(file: SourceFile, first: Node, last: Node, indent: string, handler: string, prefix = ''): { start: number; end: number; text: string } {
+  const eol = file.eol;
+  const body = file.text.slice(first.startIndex, last.endIndex).split(/\r?\n/).map((line, index) => (index === 0 ? line : line.length > 0 ? `    ${line}` : line)).join(eol);
+  const inner = `${indent}    `;
+  const text = `__try {${eol}${prefix ? `${inner}${prefix}${eol}` : ''}${inner}${body}${eol}${indent}} __except (EXCEPTION_EXECUTE_HANDLER) {${eol}${inner}${handler}${eol}${indent}}`;
+  return { start: first.startIndex, end: last.endIndex, text };
+}
+
+const MODE = String.raw`(?:\w+\s*->\s*)?RequestorMode|ExGetPreviousMode\s*\(\s*\)`;
+const KERNEL_ONLY_THEN = new RegExp(String.raw`(${MODE})\s*==\s*KernelMode|KernelMode\s*==\s*(${MODE})|(${MODE})\s*!=\s*UserMode|UserMode\s*!=\s*(${MODE})`);
+const KERNEL_ONLY_ELSE = new RegExp(String.raw`(${MODE})\s*!=\s*KernelMode|KernelMode\s*!=\s*(${MODE})|(${MODE})\s*==\s*UserMode|UserMode\s*==\s*(${MODE})`);
+
+/** The node runs only for kernel-mode callers: `if (Irp->RequestorMode == KernelMode) { … }` or the `else` of `!= KernelMode`. */
+export function onlyForKernelCallers(node: Node): boolean {
+  for (let current = node.parent, child: Node = node; current; child = current, current = current.parent) {
+    if (current.type === 'function_definition') return false;
+    if (current.type !== 'if_statement') continue;
+    const condition = current.childForFieldName('condition')?.text ?? '';
+    if (/&&|\|\|/.test(condition)) continue;
+    const consequence = current.childForFieldName('consequence');
+    const alternative = current.childForFieldName('alternative');
+    if (KERNEL_ONLY_THEN.test(condition) && consequence && contains(consequence, child)) return true;
+    if (KERNEL_ONLY_ELSE.test(condition) && alternative && contains(alternative, child)) return true;
+  }
+  return false;
+}
+
+/**
+ * The code handles requests only kernel-mode components send: an IRP_MJ_INTERNAL_DEVICE_CONTROL dispatch routine or
+ * EvtIoInternalDeviceControl callback, or a `case IOCTL_INTERNAL_…:`. There Type3InputBuffer is a kernel pointer
+ * (the keyboard/mouse class connect data, for example), not a user address.
+ */
+const internalOnlyCache = new WeakMap<FunctionInfo, boolean>();
+
+export function kernelCallersOnly(file: SourceFile, fn: FunctionInfo, node: Node): boolean {
+  for (let current = node.parent; current && current.id !== fn.node.id; current = current.parent) {
+    if (current.type === 'case_statement' && /^\s*case\s+IOCTL_INTERNAL_/.test(file.text.slice(current.startIndex, current.startIndex + 64))) return true;
+  }
+  let result = internalOnlyCache.get(fn);
+  if (result === undefined) {
+    const internal = (name: string) => file.driver.rolesOf(name).some((role) => /INTERNAL_DEVICE_CONTROL|InternalDeviceControl/.test(role.detail ?? ''));
+    const calls = callsOf(file, fn);
+    result = internal(fn.name) || (calls.length > 0 && calls.every((call) => {
+      const caller = file.enclosingFunction(call);
+      return caller !== undefined && internal(caller.name);
+    }));
+    internalOnlyCache.set(fn, result);
+  }
+  return result;
+}
