@@ -14,6 +14,7 @@ import { rule as inputLengthNotValidated } from './input-length-not-validated';
 import { rule as ioctlFileAnyAccess } from './ioctl-file-any-access';
 import { rule as ioctlMethodNeither } from './ioctl-method-neither';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
+import { rule as kernelHandleNotKernelOnly } from './kernel-handle-not-kernel-only';
 import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
@@ -22,6 +23,7 @@ import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer
 import { rule as unsafeStringFunction } from './unsafe-string-function';
 import { rule as useAfterFree } from './use-after-free';
 import { rule as userFunctionPointerCall } from './user-function-pointer-call';
+import { rule as userHandleKernelMode } from './user-handle-kernel-mode';
 import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
 
 export const RULES: readonly Rule[] = [
@@ -36,6 +38,7 @@ export const RULES: readonly Rule[] = [
   ioctlFileAnyAccess,
   ioctlMethodNeither,
   kernelFileAccessNoForceCheck,
+  kernelHandleNotKernelOnly,
   msrAccessExposed,
   physicalMemoryExposed,
   portIoExposed,
@@ -44,6 +47,7 @@ export const RULES: readonly Rule[] = [
   unsafeStringFunction,
   useAfterFree,
   userFunctionPointerCall,
+  userHandleKernelMode,
   userLengthCopyUnchecked,
 ];
 
