@@ -99,8 +99,8 @@ export const rule: Rule = {
     },
     fixable: true,
     examples: {
-      bad: 'InitializeObjectAttributes(&attributes, &keyName, OBJ_CASE_INSENSITIVE, NULL, NULL);\nstatus = ZwOpenKey(&key, KEY_READ, &attributes);',
-      good: 'InitializeObjectAttributes(&attributes, &keyName, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, NULL, NULL);\nstatus = ZwOpenKey(&key, KEY_READ, &attributes);',
+      bad: '#include <ntddk.h>\n\nNTSTATUS OpenParameters(PUNICODE_STRING keyName, PHANDLE key) {\n    OBJECT_ATTRIBUTES attributes;\n    HANDLE handle;\n    InitializeObjectAttributes(&attributes, keyName, OBJ_CASE_INSENSITIVE, NULL, NULL);\n    NTSTATUS status = ZwOpenKey(&handle, KEY_READ, &attributes);\n    if (NT_SUCCESS(status)) {\n        status = ObReferenceObjectByHandle(handle, KEY_READ, NULL, KernelMode, &g_KeyObject, NULL);\n        ZwClose(handle);\n    }\n    return status;\n}',
+      good: '#include <ntddk.h>\n\nNTSTATUS OpenParameters(PUNICODE_STRING keyName, PHANDLE key) {\n    OBJECT_ATTRIBUTES attributes;\n    HANDLE handle;\n    InitializeObjectAttributes(&attributes, keyName, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, NULL, NULL);\n    NTSTATUS status = ZwOpenKey(&handle, KEY_READ, &attributes);\n    if (NT_SUCCESS(status)) {\n        status = ObReferenceObjectByHandle(handle, KEY_READ, NULL, KernelMode, &g_KeyObject, NULL);\n        ZwClose(handle);\n    }\n    return status;\n}',
     },
   },
   create(context) {
