@@ -8,6 +8,7 @@ import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
 import { rule as deviceNotSecureOpen } from './device-not-secure-open';
 import { rule as doubleFetch } from './double-fetch';
 import { rule as embeddedUserPointer } from './embedded-user-pointer';
+import { rule as executableMemoryMapping } from './executable-memory-mapping';
 import { rule as executablePoolType } from './executable-pool-type';
 import { rule as informationExceedsWritten } from './information-exceeds-written';
 import { rule as inputLengthNotValidated } from './input-length-not-validated';
@@ -15,6 +16,7 @@ import { rule as ioctlFileAnyAccess } from './ioctl-file-any-access';
 import { rule as ioctlMethodNeither } from './ioctl-method-neither';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
 import { rule as kernelHandleNotKernelOnly } from './kernel-handle-not-kernel-only';
+import { rule as mdlMappingNoExecute } from './mdl-mapping-no-execute';
 import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
@@ -32,6 +34,7 @@ export const RULES: readonly Rule[] = [
   deviceNotSecureOpen,
   doubleFetch,
   embeddedUserPointer,
+  executableMemoryMapping,
   executablePoolType,
   informationExceedsWritten,
   inputLengthNotValidated,
@@ -39,6 +42,7 @@ export const RULES: readonly Rule[] = [
   ioctlMethodNeither,
   kernelFileAccessNoForceCheck,
   kernelHandleNotKernelOnly,
+  mdlMappingNoExecute,
   msrAccessExposed,
   physicalMemoryExposed,
   portIoExposed,
