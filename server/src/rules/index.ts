@@ -7,6 +7,7 @@ import { rule as allocResultUnchecked } from './alloc-result-unchecked';
 import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
 import { rule as deviceNotSecureOpen } from './device-not-secure-open';
 import { rule as doubleFetch } from './double-fetch';
+import { rule as doubleFree } from './double-free';
 import { rule as embeddedUserPointer } from './embedded-user-pointer';
 import { rule as executableMemoryMapping } from './executable-memory-mapping';
 import { rule as executablePoolType } from './executable-pool-type';
@@ -33,6 +34,7 @@ export const RULES: readonly Rule[] = [
   deprecatedPoolAlloc,
   deviceNotSecureOpen,
   doubleFetch,
+  doubleFree,
   embeddedUserPointer,
   executableMemoryMapping,
   executablePoolType,
