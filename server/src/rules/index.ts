@@ -4,6 +4,7 @@
  */
 import type { Rule } from '../analysis/rule';
 import { rule as allocResultUnchecked } from './alloc-result-unchecked';
+import { rule as controlRegisterAccess } from './control-register-access';
 import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
 import { rule as deviceNotSecureOpen } from './device-not-secure-open';
 import { rule as doubleFetch } from './double-fetch';
@@ -31,6 +32,7 @@ import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
 
 export const RULES: readonly Rule[] = [
   allocResultUnchecked,
+  controlRegisterAccess,
   deprecatedPoolAlloc,
   deviceNotSecureOpen,
   doubleFetch,
