@@ -29,6 +29,7 @@ import { rule as useAfterFree } from './use-after-free';
 import { rule as userFunctionPointerCall } from './user-function-pointer-call';
 import { rule as userHandleKernelMode } from './user-handle-kernel-mode';
 import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
+import { rule as userProcessControl } from './user-process-control';
 
 export const RULES: readonly Rule[] = [
   allocResultUnchecked,
@@ -57,6 +58,7 @@ export const RULES: readonly Rule[] = [
   userFunctionPointerCall,
   userHandleKernelMode,
   userLengthCopyUnchecked,
+  userProcessControl,
 ];
 
 const BY_ID = new Map(RULES.map((rule) => [rule.meta.id, rule]));
