@@ -30,6 +30,7 @@ import { rule as userFunctionPointerCall } from './user-function-pointer-call';
 import { rule as userHandleKernelMode } from './user-handle-kernel-mode';
 import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
 import { rule as userProcessControl } from './user-process-control';
+import { rule as zwWithUserHandle } from './zw-with-user-handle';
 
 export const RULES: readonly Rule[] = [
   allocResultUnchecked,
@@ -59,6 +60,7 @@ export const RULES: readonly Rule[] = [
   userHandleKernelMode,
   userLengthCopyUnchecked,
   userProcessControl,
+  zwWithUserHandle,
 ];
 
 const BY_ID = new Map(RULES.map((rule) => [rule.meta.id, rule]));
