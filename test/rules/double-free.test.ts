@@ -81,6 +81,27 @@ Exit:
 }`,
     },
     {
+      name: 'cleanup guarded by an ownership flag the error path cleared',
+      code: `${CTX}NTSTATUS Queue(PCONTEXT_DATA context) {
+    BOOLEAN owned = TRUE;
+    NTSTATUS status;
+    PVOID item = ExAllocatePool2(POOL_FLAG_NON_PAGED, 32, TAG);
+    if (item == NULL) return STATUS_INSUFFICIENT_RESOURCES;
+    status = Validate(item);
+    if (!NT_SUCCESS(status)) {
+        ExFreePoolWithTag(item, TAG);
+        owned = FALSE;
+        goto Exit;
+    }
+    status = Enqueue(context, item);
+Exit:
+    if (owned && !NT_SUCCESS(status)) {
+        ExFreePoolWithTag(item, TAG);
+    }
+    return status;
+}`,
+    },
+    {
       name: 'the container is re-initialized by a helper',
       code: `${CTX}VOID Reset(PCONTEXT_DATA context) {
     ExFreePoolWithTag(context->Buffer, TAG);
@@ -136,16 +157,17 @@ Exit:
       errors: [{ messageId: 'twice', line: 7, message: '`context->Mdl`' }],
     },
     {
-      name: 'freed before the loop and again inside it',
-      code: `${CTX}VOID Flush(PVOID scratch, ULONG passes) {
-    ExFreePool(scratch);
-    for (ULONG i = 0; i < passes; i++) {
-        if (i == passes - 1) {
-            ExFreePool(scratch);
-        }
+      name: 'freed, not NULLed, then freed again under a NULL check',
+      code: `${CTX}VOID Close(PCONTEXT_DATA context, BOOLEAN flush) {
+    ExFreePoolWithTag(context->Buffer, TAG);
+    if (flush) {
+        Flush(context->Length);
+    }
+    if (context->Buffer != NULL) {
+        ExFreePoolWithTag(context->Buffer, TAG);
     }
 }`,
-      errors: [{ messageId: 'twice', line: 7 }],
+      errors: [{ messageId: 'twice', line: 9 }],
     },
   ],
 });

@@ -54,8 +54,27 @@ function runsWith(statement: Node, top: Node): boolean {
   return true;
 }
 
+/**
+ * A free under conditions that do not test the pointer itself (`if (allocated) ExFreePool(p);`) may be switched off
+ * by a flag the first free's path cleared: judged only when no variable of those conditions is ever assigned.
+ */
+function guardedByFlag(file: SourceFile, fn: FunctionInfo, free: Node, top: Node, path: string, base: string | undefined): boolean {
+  for (let current: Node | null = free.parent; current && current.id !== top.parent?.id; current = current.parent) {
+    if (current.type !== 'if_statement' && current.type !== 'while_statement' && current.type !== 'for_statement' && current.type !== 'switch_statement') continue;
+    const condition = current.childForFieldName('condition');
+    if (!condition || (base && condition.text.includes(path))) continue;
+    const names = new Set(file.within(condition, 'identifier').map((identifier) => identifier.text));
+    const assigned = fn.body ? file.withinAll(fn.body, ['assignment_expression', 'update_expression']).some((node) => {
+      const target = baseIdentifier(node.childForFieldName(node.type === 'assignment_expression' ? 'left' : 'argument'));
+      return target !== undefined && names.has(target);
+    }) : false;
+    if (assigned) return true;
+  }
+  return false;
+}
+
 /** The first free of `path`, or anything that ends the search, inside one statement. */
-function examine(file: SourceFile, statement: Node, path: string, base: string | undefined): Event | undefined {
+function examine(file: SourceFile, fn: FunctionInfo, statement: Node, path: string, base: string | undefined): Event | undefined {
   if (statement.hasError) return { kind: 'stop' };
   for (const node of file.withinAll(statement, EVENT_TYPES)) {
     if (node.type === 'call_expression') {
@@ -63,6 +82,7 @@ function examine(file: SourceFile, statement: Node, path: string, base: string |
       if (freed && accessPath(freed) === path) {
         const holder = node.parent;
         const unconditional = holder?.type === 'expression_statement' && runsWith(holder, statement);
+        if (!unconditional && guardedByFlag(file, fn, node, statement, path, base)) return { kind: 'stop' };
         return { kind: 'free', call: node, unconditional };
       }
     }
@@ -99,7 +119,7 @@ function findSecondFree(file: SourceFile, fn: FunctionInfo, first: Node, path: s
       }
       if (!after || sibling.type === 'comment') continue;
       if (sibling.type.startsWith('preproc_')) return undefined;
-      const event = examine(file, sibling, path, base);
+      const event = examine(file, fn, sibling, path, base);
       if (event?.kind === 'stop') return undefined;
       if (event?.kind === 'free') {
         // A first free that only some paths reach, and a second one that only some paths reach, may never meet.
@@ -120,7 +140,7 @@ function findSecondFree(file: SourceFile, fn: FunctionInfo, first: Node, path: s
       if (!label || label.startIndex < jumped.startIndex || ++jumps > 2) return undefined;
       const inner = label.namedChildren.find((child) => child && child.type !== 'statement_identifier' && child.type !== 'comment');
       if (inner) {
-        const event = examine(file, inner, path, base);
+        const event = examine(file, fn, inner, path, base);
         if (event?.kind === 'stop') return undefined;
         if (event?.kind === 'free') return conditional && !event.unconditional ? undefined : { call: event.call };
       }

@@ -23,6 +23,7 @@ import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
+import { rule as uninitializedLocalUse } from './uninitialized-local-use';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
 import { rule as unsafeStringFunction } from './unsafe-string-function';
 import { rule as useAfterFree } from './use-after-free';
@@ -53,6 +54,7 @@ export const RULES: readonly Rule[] = [
   physicalMemoryExposed,
   portIoExposed,
   sizeArithmeticOverflow,
+  uninitializedLocalUse,
   uninitializedOutputBuffer,
   unsafeStringFunction,
   useAfterFree,
