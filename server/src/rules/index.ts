@@ -19,6 +19,7 @@ import { rule as ioctlMethodNeither } from './ioctl-method-neither';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
 import { rule as kernelHandleNotKernelOnly } from './kernel-handle-not-kernel-only';
 import { rule as mdlMappingNoExecute } from './mdl-mapping-no-execute';
+import { rule as memoryLeakOnErrorPath } from './memory-leak-on-error-path';
 import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
@@ -50,6 +51,7 @@ export const RULES: readonly Rule[] = [
   kernelFileAccessNoForceCheck,
   kernelHandleNotKernelOnly,
   mdlMappingNoExecute,
+  memoryLeakOnErrorPath,
   msrAccessExposed,
   physicalMemoryExposed,
   portIoExposed,
