@@ -75,3 +75,11 @@ export function requestorModeExpression(fn: FunctionInfo): string | undefined {
   if (request) return `WdfRequestGetRequestorMode(${request.name})`;
   return undefined;
 }
+
+/** `consultsCaller` here or in a function of this file that calls this one (a check in the caller covers the callee). */
+export function consultsCallerHereOrInCallers(file: SourceFile, fn: FunctionInfo): boolean {
+  if (consultsCaller(file, fn)) return true;
+  return file.functions().some((other) => other.body !== null && other.name !== fn.name
+    && file.within(other.body, 'call_expression').some((call) => calleeName(call) === fn.name)
+    && consultsCaller(file, other));
+}

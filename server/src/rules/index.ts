@@ -23,6 +23,7 @@ import { rule as memoryLeakOnErrorPath } from './memory-leak-on-error-path';
 import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
+import { rule as previousModeIgnored } from './previous-mode-ignored';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
 import { rule as uninitializedLocalUse } from './uninitialized-local-use';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
@@ -55,6 +56,7 @@ export const RULES: readonly Rule[] = [
   msrAccessExposed,
   physicalMemoryExposed,
   portIoExposed,
+  previousModeIgnored,
   sizeArithmeticOverflow,
   uninitializedLocalUse,
   uninitializedOutputBuffer,

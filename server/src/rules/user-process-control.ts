@@ -5,7 +5,7 @@
  * kill or tamper with any process, including anti-malware and protected processes.
  */
 import { accessPath, callArguments, calleeName, unwrap, type Node } from '../analysis/query';
-import { consultsCaller } from '../analysis/previous-mode';
+import { consultsCallerHereOrInCallers } from '../analysis/previous-mode';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import type { Taint } from '../analysis/taint';
@@ -17,14 +17,6 @@ function addressTarget(node: Node | undefined): Node | undefined {
   const value = unwrap(node);
   if (value?.type === 'pointer_expression' && (value.childForFieldName('operator')?.text ?? value.child(0)?.text) === '&') return unwrap(value.childForFieldName('argument')) ?? undefined;
   return undefined;
-}
-
-/** Whether the caller is checked here or in a function of this file that calls this one. */
-function callerChecked(file: SourceFile, fn: FunctionInfo): boolean {
-  if (consultsCaller(file, fn)) return true;
-  return file.functions().some((other) => other.body && other.name !== fn.name
-    && file.within(other.body, 'call_expression').some((call) => calleeName(call) === fn.name)
-    && consultsCaller(file, other));
 }
 
 /** A later ZwTerminateProcess of the handle stored in `handlePath`. */
@@ -65,7 +57,7 @@ export const rule: Rule = {
     const isChecked = (fn: FunctionInfo) => {
       let value = checked.get(fn.node.id);
       if (value === undefined) {
-        value = callerChecked(file, fn);
+        value = consultsCallerHereOrInCallers(file, fn);
         checked.set(fn.node.id, value);
       }
       return value;
