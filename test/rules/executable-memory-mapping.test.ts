@@ -36,6 +36,14 @@ runRuleTests('executable-memory-mapping', {
       name: 'a driver function named like the routine',
       code: 'PVOID MyMmMapIoSpace(PHYSICAL_ADDRESS Address, SIZE_T Length) {\n    return MmMapIoSpaceEx(Address, Length, PAGE_READWRITE);\n}',
     },
+    {
+      name: 'compatibility branch for systems without MmMapIoSpaceEx',
+      code: PREPARE('NULL').replace('    extension->Registers = NULL;', '#if (NTDDI_VERSION >= NTDDI_WIN10)\n    extension->Registers = MmMapIoSpaceEx(resource->u.Memory.Start, resource->u.Memory.Length, PAGE_READWRITE | PAGE_NOCACHE);\n#else\n    extension->Registers = MmMapIoSpace(resource->u.Memory.Start, resource->u.Memory.Length, MmNonCached);\n#endif'),
+    },
+    {
+      name: 'MmMapIoSpaceEx picked at run time, MmMapIoSpace as the fallback',
+      code: 'PVOID MapRegisters(PHYSICAL_ADDRESS Address, SIZE_T Length) {\n    if (g_MmMapIoSpaceEx != NULL) {\n        return g_MmMapIoSpaceEx(Address, Length, PAGE_READWRITE | PAGE_NOCACHE);\n    }\n    return MmMapIoSpace(Address, Length, MmNonCached);\n}',
+    },
   ],
   invalid: [
     {

@@ -26,6 +26,10 @@ runRuleTests('mdl-mapping-no-execute', {
     { name: 'user-mode mapping', code: MAP('UserMode', 'NormalPagePriority') },
     { name: 'kernel mapping with no-execute', code: MAP('KernelMode', 'HighPagePriority | MdlMappingNoExecute | MdlMappingNoWrite') },
     { name: 'a look-alike wrapper macro with one argument', code: 'PVOID GetBuffer(PMDL Mdl) {\n    return MmGetSystemAddressForMdlSafe(Mdl);\n}' },
+    {
+      name: 'down-level branch of a version check',
+      code: 'PVOID MapBuffer(PMDL Mdl) {\n#if (NTDDI_VERSION >= NTDDI_WIN8)\n    return MmGetSystemAddressForMdlSafe(Mdl, NormalPagePriority | MdlMappingNoExecute);\n#else\n    return MmGetSystemAddressForMdlSafe(Mdl, NormalPagePriority);\n#endif\n}',
+    },
   ],
   invalid: [
     {

@@ -56,6 +56,10 @@ runRuleTests('uninitialized-local-use', {
       code: 'NTSTATUS Find(PENTRY table, ULONG count, ULONG key) {\n    PENTRY found;\n    ULONG i;\n    for (i = 0; i < count; i++) {\n        if (table[i].Key == key) {\n            found = &table[i];\n            break;\n        }\n    }\n    if (i == count) return STATUS_NOT_FOUND;\n    return Use(found);\n}',
     },
     {
+      name: 'default case bug-checks',
+      code: DISPATCH('PFN_HANDLER handler', '\n    default:\n        KeBugCheckEx(DRIVER_VIOLATION, request->Operation, 0, 0, 0);'),
+    },
+    {
       name: 'scalar locals are not judged',
       code: 'NTSTATUS Pick(ULONG code) {\n    NTSTATUS status;\n    if (code == 1) {\n        status = STATUS_SUCCESS;\n    }\n    return status;\n}',
     },

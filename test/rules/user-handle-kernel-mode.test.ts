@@ -70,5 +70,11 @@ runRuleTests('user-handle-kernel-mode', {
       errors: [{ messageId: 'kernelMode', line: 3, message: 'Pass UserMode' }],
       suggestionOutput: HELPER('UserMode'),
     },
+    {
+      name: 'the mode check exists only in the other preprocessor branch',
+      code: `${REQ}NTSTATUS H(PIRP Irp) {\n    PEVENT_REQUEST request = (PEVENT_REQUEST)Irp->AssociatedIrp.SystemBuffer;\n    PKEVENT event;\n#if KERNEL_CLIENTS_ONLY\n    if (Irp->RequestorMode != KernelMode) return STATUS_ACCESS_DENIED;\n#else\n    return ObReferenceObjectByHandle(request->Event, 0, *ExEventObjectType, KernelMode, (PVOID *)&event, NULL);\n#endif\n    return STATUS_SUCCESS;\n}`,
+      errors: [{ messageId: 'kernelMode', line: 8 }],
+      output: `${REQ}NTSTATUS H(PIRP Irp) {\n    PEVENT_REQUEST request = (PEVENT_REQUEST)Irp->AssociatedIrp.SystemBuffer;\n    PKEVENT event;\n#if KERNEL_CLIENTS_ONLY\n    if (Irp->RequestorMode != KernelMode) return STATUS_ACCESS_DENIED;\n#else\n    return ObReferenceObjectByHandle(request->Event, 0, *ExEventObjectType, Irp->RequestorMode, (PVOID *)&event, NULL);\n#endif\n    return STATUS_SUCCESS;\n}`,
+    },
   ],
 });

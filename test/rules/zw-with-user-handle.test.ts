@@ -36,6 +36,10 @@ runRuleTests('zw-with-user-handle', {
       name: 'ZwTerminateProcess belongs to user-process-control',
       code: 'VOID EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t OutputBufferLength, size_t InputBufferLength, ULONG IoControlCode) {\n    PHANDLE handle;\n    NTSTATUS status = WdfRequestRetrieveInputBuffer(Request, sizeof(HANDLE), (PVOID *)&handle, NULL);\n    if (NT_SUCCESS(status)) status = ZwTerminateProcess(*handle, 0);\n    WdfRequestComplete(Request, status);\n}',
     },
+    {
+      name: 'handle validated with the requestor mode first',
+      code: WRITE('request->File', '    PFILE_OBJECT file;\n    NTSTATUS status = ObReferenceObjectByHandle(request->File, FILE_WRITE_DATA, *IoFileObjectType, Irp->RequestorMode, (PVOID *)&file, NULL);\n    if (!NT_SUCCESS(status)) return status;\n    ObDereferenceObject(file);\n'),
+    },
   ],
   invalid: [
     {

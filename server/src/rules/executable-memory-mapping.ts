@@ -5,6 +5,7 @@
  */
 import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
 import { fixer, type FixDescriptor, type Rule } from '../analysis/rule';
+import type { SourceFile } from '../analysis/source-file';
 
 /** Routines that take a page protection, with the index of that argument (-1: any argument). */
 const PROTECTION_ARGUMENT: Record<string, number> = {
@@ -70,7 +71,7 @@ export const rule: Rule = {
         if (!name) return;
         const args = callArguments(call);
         if (name === 'MmMapIoSpace') {
-          if (args.length !== 3) return;
+          if (args.length !== 3 || hasFallbackFor(file, call, 'MmMapIoSpaceEx')) return;
           const cacheNode = unwrap(args[2]);
           const cache = cacheNode?.text.trim() ?? '';
           const protection = CACHE_TO_PROTECTION[cache];
@@ -87,7 +88,7 @@ export const rule: Rule = {
           return;
         }
         if (name === 'MmAllocateContiguousMemory') {
-          if (args.length !== 2) return;
+          if (args.length !== 2 || hasFallbackFor(file, call, 'MmAllocateContiguousNodeMemory')) return;
           context.report({ node: call, messageId: 'contiguous', data: { call: name } });
           return;
         }
@@ -111,6 +112,19 @@ export const rule: Rule = {
     };
   },
 };
+
+/**
+ * Compatibility code for systems before the non-executable routine existed: the call sits in a preprocessor branch
+ * whose other branch uses the replacement, or in a function that also uses it (picked at run time).
+ */
+function hasFallbackFor(file: SourceFile, call: Node, replacement: string): boolean {
+  const pattern = new RegExp(`${replacement}\\b`);
+  for (let current = call.parent; current; current = current.parent) {
+    if ((current.type === 'preproc_if' || current.type === 'preproc_ifdef') && pattern.test(current.text)) return true;
+    if (current.type === 'function_definition') return pattern.test(current.text);
+  }
+  return false;
+}
 
 /** Replaces each PAGE_EXECUTE* in the argument with its non-executable counterpart. */
 function suggestion(argument: Node, written: string[]): FixDescriptor {

@@ -56,6 +56,10 @@ export const rule: Rule = {
         if (text.includes('MdlMappingNoExecute') || !CONSTANT_PRIORITY.test(text)) return;
         optIn ??= /\bPOOL_NX_OPTIN(_AUTO)?\b/.test(file.text);
         if (optIn) return;
+        // `#if NTDDI_VERSION >= NTDDI_WIN8 … | MdlMappingNoExecute #else … #endif`: the old-system branch.
+        for (let current = call.parent; current && current.type !== 'function_definition'; current = current.parent) {
+          if ((current.type === 'preproc_if' || current.type === 'preproc_ifdef') && current.text.includes('MdlMappingNoExecute')) return;
+        }
         context.report({
           node: call,
           messageId: 'executable',

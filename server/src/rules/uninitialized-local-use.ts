@@ -204,6 +204,13 @@ class DefiniteAssignment {
       case 'ERROR':
         this.aborted = true;
         return state;
+      case 'expression_statement': {
+        const after = state ? this.expression(node, state) : null;
+        const call = node.namedChild(0);
+        // KeBugCheckEx, ExRaiseStatus, __fastfail: the path ends here.
+        if (call?.type === 'call_expression' && /^(KeBugCheck(Ex)?|ExRaiseStatus|ExRaiseAccessViolation|ExRaiseDatatypeMisalignment|__fastfail)$/.test(call.childForFieldName('function')?.text ?? '')) return null;
+        return after;
+      }
       default:
         return state ? this.expression(node, state) : null;
     }

@@ -3,9 +3,10 @@
  * Zw routines run with PreviousMode = KernelMode: handles are not checked against the caller's access (and kernel
  * handles are accepted), and buffers are not probed (a kernel address passes).
  */
-import { callArguments, calleeName, unwrap } from '../analysis/query';
+import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
 import { isModeChecked } from '../analysis/previous-mode';
 import type { Rule } from '../analysis/rule';
+import type { SourceFile } from '../analysis/source-file';
 
 /** Zw routines that act on existing handles, with the positions of those handles. */
 const HANDLE_ARGUMENTS: Record<string, number[]> = {
@@ -60,6 +61,16 @@ const HANDLE_ARGUMENTS: Record<string, number[]> = {
 /** Covered by their own rules: process termination (user-process-control), named opens (kernel-file-access-no-force-check). */
 const OTHER_RULES = /^Zw(TerminateProcess|Open|Create)/;
 
+/** An earlier ObReferenceObjectByHandle of the same handle with the caller's mode validated it. */
+function referencedWithCallerMode(file: SourceFile, body: Node, handle: Node, call: Node): boolean {
+  const text = unwrap(handle)?.text.replace(/\s+/g, '');
+  return file.within(body, 'call_expression').some((candidate) => {
+    if (candidate.startIndex >= call.startIndex || !/^ObReferenceObjectByHandle(WithTag)?$/.test(calleeName(candidate) ?? '')) return false;
+    const args = callArguments(candidate);
+    return unwrap(args[0])?.text.replace(/\s+/g, '') === text && !/^\s*KernelMode\s*$/.test(args[3]?.text ?? 'KernelMode');
+  });
+}
+
 export const rule: Rule = {
   meta: {
     id: 'zw-with-user-handle',
@@ -105,6 +116,7 @@ export const rule: Rule = {
           else if (value.kind === 'value' && value.fromUserMemory && handles.includes(index)) messageId = 'handle';
           if (!messageId) continue;
           if (isModeChecked(file, fn, call)) return;
+          if (messageId === 'handle' && referencedWithCallerMode(file, fn.body, argument, call)) continue;
           context.report({
             node: call,
             messageId,
