@@ -50,6 +50,10 @@ runRuleTests('user-handle-kernel-mode', {
       name: 'mode captured in a local and tested',
       code: `${REQ}NTSTATUS H(PIRP Irp) {\n    KPROCESSOR_MODE mode = ExGetPreviousMode();\n    PEVENT_REQUEST request = (PEVENT_REQUEST)Irp->AssociatedIrp.SystemBuffer;\n    PKEVENT event;\n    if (mode == KernelMode) {\n        return ObReferenceObjectByHandle(request->Event, 0, *ExEventObjectType, KernelMode, (PVOID *)&event, NULL);\n    }\n    return STATUS_ACCESS_DENIED;\n}`,
     },
+    {
+      name: 'internal device control: requests come from kernel components',
+      code: `${REQ}NTSTATUS DispatchInternal(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PEVENT_REQUEST request = (PEVENT_REQUEST)Irp->AssociatedIrp.SystemBuffer;\n    PKEVENT event;\n    return ObReferenceObjectByHandle(request->Event, EVENT_MODIFY_STATE, *ExEventObjectType, KernelMode, (PVOID *)&event, NULL);\n}\nNTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {\n    DriverObject->MajorFunction[IRP_MJ_INTERNAL_DEVICE_CONTROL] = DispatchInternal;\n    return STATUS_SUCCESS;\n}`,
+    },
   ],
   invalid: [
     {

@@ -90,3 +90,12 @@ export function consultsCallerHereOrInCallers(file: SourceFile, fn: FunctionInfo
     && file.within(other.body, 'call_expression').some((call) => calleeName(call) === fn.name)
     && consultsCaller(file, other));
 }
+
+/**
+ * A handler only kernel components call: the IRP_MJ_INTERNAL_DEVICE_CONTROL dispatch routine or a KMDF
+ * EvtIoInternalDeviceControl callback (its requests always come from kernel mode, with kernel handles and buffers).
+ */
+export function isKernelOnlyEntry(file: SourceFile, fn: FunctionInfo): boolean {
+  const roles = file.driver.rolesOf(fn.name).filter((role) => role.role === 'wdm-dispatch' || role.role === 'kmdf-io' || role.role === 'kmdf-in-caller-context');
+  return roles.length > 0 && roles.every((role) => role.detail === 'IRP_MJ_INTERNAL_DEVICE_CONTROL' || role.detail === 'EvtIoInternalDeviceControl');
+}

@@ -4,7 +4,7 @@
  * caller (whose addresses must be probed) from a kernel-mode one, so one of the two is handled wrongly.
  */
 import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
-import { consultsCallerHereOrInCallers } from '../analysis/previous-mode';
+import { consultsCallerHereOrInCallers, isKernelOnlyEntry } from '../analysis/previous-mode';
 import type { Rule } from '../analysis/rule';
 
 /** Routines that read or write through a pointer argument, with that argument's index. */
@@ -74,7 +74,7 @@ export const rule: Rule = {
           access = { node: candidate, pointer, origin: value.origin };
           break;
         }
-        if (!access || consultsCallerHereOrInCallers(file, fn)) return;
+        if (!access || isKernelOnlyEntry(file, fn) || consultsCallerHereOrInCallers(file, fn)) return;
         context.report({
           node: access.node,
           messageId: 'ignored',

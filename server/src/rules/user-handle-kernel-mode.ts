@@ -4,7 +4,7 @@
  * never open (the System process, another user's token) through the driver.
  */
 import { callArguments, calleeName, unwrap } from '../analysis/query';
-import { isModeChecked, requestorModeExpression } from '../analysis/previous-mode';
+import { isKernelOnlyEntry, isModeChecked, requestorModeExpression } from '../analysis/previous-mode';
 import { fixer, type Rule } from '../analysis/rule';
 
 /** Routines that resolve a handle, with the positions of the handle and AccessMode arguments. */
@@ -56,7 +56,7 @@ export const rule: Rule = {
         const taint = file.taint(fn).taintOf(handle, call.startIndex);
         if (!taint || taint.kind !== 'value') return;
         // `if (Irp->RequestorMode == KernelMode) { … KernelMode … }`: a kernel caller's handle, on purpose.
-        if (isModeChecked(file, fn, call)) return;
+        if (isModeChecked(file, fn, call) || isKernelOnlyEntry(file, fn)) return;
         const requestorMode = requestorModeExpression(fn);
         const handleText = unwrap(handle)?.text ?? handle.text;
         const edit = fixer.replace(mode, requestorMode ?? 'UserMode');

@@ -4,7 +4,7 @@
  * handles are accepted), and buffers are not probed (a kernel address passes).
  */
 import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
-import { isModeChecked } from '../analysis/previous-mode';
+import { isKernelOnlyEntry, isModeChecked } from '../analysis/previous-mode';
 import type { Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
 
@@ -115,7 +115,7 @@ export const rule: Rule = {
           if (value.kind === 'pointer' && !taint.isProbed(call, value.keys)) messageId = 'buffer';
           else if (value.kind === 'value' && value.fromUserMemory && handles.includes(index)) messageId = 'handle';
           if (!messageId) continue;
-          if (isModeChecked(file, fn, call)) return;
+          if (isModeChecked(file, fn, call) || isKernelOnlyEntry(file, fn)) return;
           if (messageId === 'handle' && referencedWithCallerMode(file, fn.body, argument, call)) continue;
           context.report({
             node: call,
