@@ -51,6 +51,10 @@ export const rule: Rule = {
         const fn = file.enclosingFunction(node);
         if (!fn?.body || fn.node.id !== node.id || fn.body.hasError || !file.driver.isUserReachable(fn.name)) return;
         const taint = file.taint(fn);
+        // Cheap test first: a raw user address enters by name, or through a parameter.
+        const hasSource = /Type3InputBuffer|UserBuffer|RetrieveUnsafeUser/.test(fn.body.text)
+          || fn.params.some((param) => taint.taintAt(param.name, fn.node.startIndex)?.kind === 'pointer');
+        if (!hasSource) return;
         let access: { node: Node; pointer: Node; origin: string } | undefined;
         for (const candidate of file.withinAll(fn.body, ['field_expression', 'pointer_expression', 'subscript_expression', 'call_expression'])) {
           let pointer: Node | null | undefined;
