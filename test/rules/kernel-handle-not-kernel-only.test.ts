@@ -66,6 +66,8 @@ NTSTATUS OpenForCaller(PIRP Irp) {
       name: 'handle returned from the function',
       code: '#include <ntddk.h>\nHANDLE OpenEventForCaller(PUNICODE_STRING Name) {\n    OBJECT_ATTRIBUTES attributes;\n    HANDLE event = NULL;\n    InitializeObjectAttributes(&attributes, Name, OBJ_OPENIF, NULL, NULL);\n    ZwCreateEvent(&event, EVENT_ALL_ACCESS, &attributes, NotificationEvent, FALSE);\n    return event;\n}',
     },
+    { name: 'project macro that includes the flag', code: '#define OBJ_DRIVER_DEFAULT (OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE)\n' + READ_KEY('OBJ_DRIVER_DEFAULT') },
+    { name: 'project macro defined elsewhere', code: READ_KEY('OBJ_DRIVER_DEFAULT') },
   ],
   invalid: [
     {

@@ -10,6 +10,9 @@ import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 /** Only numbers and OBJ_* constants OR-ed together are judged: a variable may carry the flag. */
 const CONSTANT_ATTRIBUTES = /^[\s()|]*(?:(?:OBJ_[A-Z0-9_]+|0[xX][0-9a-fA-F]+|\d+)[uUlL]*[\s()|]*)+$/;
 
+const KNOWN_ATTRIBUTES = new Set(['OBJ_INHERIT', 'OBJ_PERMANENT', 'OBJ_EXCLUSIVE', 'OBJ_CASE_INSENSITIVE', 'OBJ_OPENIF', 'OBJ_OPENLINK',
+  'OBJ_FORCE_ACCESS_CHECK', 'OBJ_IGNORE_IMPERSONATED_DEVICEMAP', 'OBJ_DONT_REPARSE']);
+
 /** Kernel routines that create a handle from object attributes. */
 const OPENER = /^(Zw|Io|Flt|Ps)[A-Z]\w*$/;
 
@@ -114,6 +117,12 @@ export const rule: Rule = {
         if (!attributes || !flags) return;
         const text = flags.text;
         if (text.includes('OBJ_KERNEL_HANDLE') || !CONSTANT_ATTRIBUTES.test(text)) return;
+        // A project macro named OBJ_* may carry the flag: judge only the documented constants, or macros that expand.
+        for (const token of text.match(/OBJ_[A-Z0-9_]+/g) ?? []) {
+          if (KNOWN_ATTRIBUTES.has(token)) continue;
+          const expanded = file.macros.expand(token);
+          if (expanded === token || expanded.includes('OBJ_KERNEL_HANDLE')) return;
+        }
         const fn = file.enclosingFunction(call);
         if (!fn?.body || !isKernelSource(file)) return;
         // The routine that consumes these attributes: the next kernel opener in this function that names them.
