@@ -7,6 +7,7 @@ runRuleTests('use-after-free', {
     `${C}VOID F(PC c) {\n    c->S = 1;\n    ExFreePoolWithTag(c, 'x');\n    c = NULL;\n}`,
     `${C}VOID F(PC c) {\n    ExFreePoolWithTag(c, 'x');\n    c = ExAllocatePool2(POOL_FLAG_PAGED, sizeof(C), 'x');\n    if (c) c->S = 0;\n}`,
     { name: 'only on another branch', code: `${C}VOID F(PC c, int error) {\n    if (error) {\n        ExFreePool(c);\n        return;\n    }\n    c->S = 2;\n}` },
+    { name: 'a second free is reported by double-free, not here', code: `${C}VOID F(PC c) {\n    ExFreePoolWithTag(c, 'x');\n    ExFreePoolWithTag(c, 'x');\n}` },
     { name: 'sizeof of the pointer is not a use', code: `${C}ULONG F(PC c) {\n    ExFreePool(c);\n    return sizeof(c);\n}` },
   ],
   invalid: [

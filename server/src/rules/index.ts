@@ -4,13 +4,16 @@
  */
 import type { Rule } from '../analysis/rule';
 import { rule as allocResultUnchecked } from './alloc-result-unchecked';
+import { rule as controlRegisterAccess } from './control-register-access';
 import { rule as debugIoctlInRelease } from './debug-ioctl-in-release';
 import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
 import { rule as deviceNoSddl } from './device-no-sddl';
 import { rule as deviceNotSecureOpen } from './device-not-secure-open';
 import { rule as dispatchMissingSal } from './dispatch-missing-sal';
 import { rule as doubleFetch } from './double-fetch';
+import { rule as doubleFree } from './double-free';
 import { rule as embeddedUserPointer } from './embedded-user-pointer';
+import { rule as executableMemoryMapping } from './executable-memory-mapping';
 import { rule as executablePoolType } from './executable-pool-type';
 import { rule as formatStringUserControlled } from './format-string-user-controlled';
 import { rule as informationExceedsWritten } from './information-exceeds-written';
@@ -20,36 +23,47 @@ import { rule as ioctlHandlerNoDefaultFail } from './ioctl-handler-no-default-fa
 import { rule as ioctlMethodNeither } from './ioctl-method-neither';
 import { rule as ioctlPrivilegedOpNoCallerCheck } from './ioctl-privileged-op-no-caller-check';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
+import { rule as kernelHandleNotKernelOnly } from './kernel-handle-not-kernel-only';
 import { rule as kmdfMissingDeviceSddl } from './kmdf-missing-device-sddl';
+import { rule as mdlMappingNoExecute } from './mdl-mapping-no-execute';
+import { rule as memoryLeakOnErrorPath } from './memory-leak-on-error-path';
 import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as outputLengthNotValidated } from './output-length-not-validated';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
+import { rule as previousModeIgnored } from './previous-mode-ignored';
 import { rule as probeLengthMismatch } from './probe-length-mismatch';
 import { rule as probeOutsideTry } from './probe-outside-try';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
 import { rule as unicodeStringLengthTrust } from './unicode-string-length-trust';
+import { rule as uninitializedLocalUse } from './uninitialized-local-use';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
 import { rule as unloadMissing } from './unload-missing';
 import { rule as unsafeStringFunction } from './unsafe-string-function';
 import { rule as unterminatedStringFromUser } from './unterminated-string-from-user';
 import { rule as useAfterFree } from './use-after-free';
 import { rule as userFunctionPointerCall } from './user-function-pointer-call';
+import { rule as userHandleKernelMode } from './user-handle-kernel-mode';
 import { rule as userIndexUnchecked } from './user-index-unchecked';
 import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
 import { rule as userPointerUnprobed } from './user-pointer-unprobed';
+import { rule as userProcessControl } from './user-process-control';
 import { rule as userTypeConfusion } from './user-type-confusion';
 import { rule as wdmDispatchTable } from './wdm-dispatch-table';
+import { rule as zwWithUserHandle } from './zw-with-user-handle';
 
 export const RULES: readonly Rule[] = [
   allocResultUnchecked,
+  controlRegisterAccess,
   debugIoctlInRelease,
   deprecatedPoolAlloc,
   deviceNoSddl,
   deviceNotSecureOpen,
   dispatchMissingSal,
   doubleFetch,
+  doubleFree,
   embeddedUserPointer,
+  executableMemoryMapping,
   executablePoolType,
   formatStringUserControlled,
   informationExceedsWritten,
@@ -59,26 +73,34 @@ export const RULES: readonly Rule[] = [
   ioctlMethodNeither,
   ioctlPrivilegedOpNoCallerCheck,
   kernelFileAccessNoForceCheck,
+  kernelHandleNotKernelOnly,
   kmdfMissingDeviceSddl,
+  mdlMappingNoExecute,
+  memoryLeakOnErrorPath,
   msrAccessExposed,
   outputLengthNotValidated,
   physicalMemoryExposed,
   portIoExposed,
+  previousModeIgnored,
   probeLengthMismatch,
   probeOutsideTry,
   sizeArithmeticOverflow,
   unicodeStringLengthTrust,
+  uninitializedLocalUse,
   uninitializedOutputBuffer,
   unloadMissing,
   unsafeStringFunction,
   unterminatedStringFromUser,
   useAfterFree,
   userFunctionPointerCall,
+  userHandleKernelMode,
   userIndexUnchecked,
   userLengthCopyUnchecked,
   userPointerUnprobed,
+  userProcessControl,
   userTypeConfusion,
   wdmDispatchTable,
+  zwWithUserHandle,
 ];
 
 const BY_ID = new Map(RULES.map((rule) => [rule.meta.id, rule]));

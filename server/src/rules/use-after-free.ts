@@ -3,18 +3,8 @@
  * belong to someone else, and an attacker who can reallocate it controls what the driver reads or writes.
  */
 import { accessPath, callArguments, calleeName, contains, enclosingStatement, unwrap, type Node } from '../analysis/query';
+import { FREES, freeCallOfArgument } from '../analysis/frees';
 import type { Rule } from '../analysis/rule';
-
-const FREES: Record<string, number> = {
-  ExFreePool: 0,
-  ExFreePoolWithTag: 0,
-  ExFreePool2: 0,
-  IoFreeMdl: 0,
-  MmFreeContiguousMemory: 0,
-  MmFreeNonCachedMemory: 0,
-  ExFreeToNPagedLookasideList: 1,
-  ExFreeToPagedLookasideList: 1,
-};
 
 const LOOPS = ['for_statement', 'while_statement', 'do_statement'];
 
@@ -36,6 +26,7 @@ function firstUseAfter(statement: Node, path: string): Node | undefined {
       // `p = NULL;` / `p = Other();` ends the danger.
       if (parent?.type === 'assignment_expression' && parent.childForFieldName('left')?.id === candidate.id) return undefined;
       if (candidate.parent && isInsideSizeof(candidate, sibling)) continue;
+      if (freeCallOfArgument(candidate)) return undefined; // freed again: double-free reports it
       return candidate;
     }
     if (sibling.type !== 'expression_statement' && sibling.type !== 'declaration') return undefined; // branches: stay sure

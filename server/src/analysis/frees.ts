@@ -1,0 +1,31 @@
+/** Routines that free memory, and which argument they free. Shared by use-after-free and double-free. */
+import { callArguments, calleeName, unwrap, type Node } from './query';
+
+/** Free routines with the index of the freed pointer. */
+export const FREES: Record<string, number> = {
+  ExFreePool: 0,
+  ExFreePoolWithTag: 0,
+  ExFreePool2: 0,
+  IoFreeMdl: 0,
+  MmFreeContiguousMemory: 0,
+  MmFreeNonCachedMemory: 0,
+  ExFreeToNPagedLookasideList: 1,
+  ExFreeToPagedLookasideList: 1,
+};
+
+/** The pointer a free call releases (casts and parentheses dropped); undefined for other calls. */
+export function freedArgument(call: Node): Node | undefined {
+  const name = calleeName(call);
+  const index = name ? FREES[name] : undefined;
+  if (index === undefined) return undefined;
+  return unwrap(callArguments(call)[index]) ?? undefined;
+}
+
+/** The free call when `node` is (a cast of) the pointer argument that call releases. */
+export function freeCallOfArgument(node: Node): Node | undefined {
+  let holder: Node = node;
+  while (holder.parent && (holder.parent.type === 'parenthesized_expression' || holder.parent.type === 'cast_expression')) holder = holder.parent;
+  const call = holder.parent?.type === 'argument_list' ? holder.parent.parent : null;
+  if (!call || call.type !== 'call_expression') return undefined;
+  return freedArgument(call)?.id === node.id ? call : undefined;
+}
