@@ -67,6 +67,12 @@ export function registerChecklist(context: vscode.ExtensionContext, deps: Checkl
     treeView.description = folders.length === 0 || provider.noSourceFiles ? undefined
       : broken === folders.length ? vscode.l10n.t('checklist file cannot be used')
         : vscode.l10n.t('{0} / {1} done', done, total);
+    // The description is not drawn when the view is the container's only view (merged title): say it in the
+    // message line too, with the open findings.
+    treeView.message = folders.length === 0 || provider.noSourceFiles || broken === folders.length ? undefined
+      : findings > 0
+        ? vscode.l10n.t('{0} / {1} done · {2} open findings', done, total, findings)
+        : vscode.l10n.t('{0} / {1} done', done, total);
     treeView.badge = findings > 0
       ? { value: findings, tooltip: findings === 1 ? vscode.l10n.t('1 open finding tied to a checklist item') : vscode.l10n.t('{0} open findings tied to checklist items', findings) }
       : undefined;

@@ -328,7 +328,6 @@ export class ChecklistProvider implements vscode.TreeDataProvider<ChecklistNode>
     const warning = state.status === 'done' && findings.length > 0;
     if (warning) treeItem.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
     else if (state.status === 'not-applicable') treeItem.iconPath = new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
-    else if (findings.length) treeItem.iconPath = new vscode.ThemeIcon('search', new vscode.ThemeColor('list.warningForeground'));
 
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${escapeMarkdown(item.title)}** — ${STATUS_LABEL[state.status]()}\n\n`);
