@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -175,7 +175,12 @@ describe('checklist store', () => {
       const text = readFileSync(file, 'utf8');
       assert.ok(text === contents[0] || text === contents[1], `round ${round}: the file is one complete version (${text.length} chars)`);
     }
-    // A killed writer can leave its temp file; the target is never affected by it.
+    // A killed writer can leave its temp file; the target is never affected by it, and loading removes old ones.
     assert.equal(parseState(readFileSync(file, 'utf8')).kind, 'ok');
+    const old = new Date(Date.now() - 5 * 60_000);
+    for (const name of readdirSync(path.dirname(file)).filter((entry) => entry.endsWith('.tmp'))) utimesSync(path.join(path.dirname(file), name), old, old);
+    writeFileSync(path.join(path.dirname(file), '.driver-security-checklist.json.1.1.fresh.tmp'), 'in progress');
+    await store(file).load();
+    assert.deepEqual(readdirSync(path.dirname(file)).filter((entry) => entry.endsWith('.tmp')), ['.driver-security-checklist.json.1.1.fresh.tmp'], 'only the recent temp file is left');
   });
 });

@@ -147,6 +147,12 @@ export function registerChecklist(context: vscode.ExtensionContext, deps: Checkl
   }), vscode.workspace.onDidChangeWorkspaceFolders(() => void checkSources()));
   void checkSources();
   void provider.loadAll();
+  // Belt and braces for missed file events (network drives, watcher limits): re-read when the view is shown or the
+  // window gets focus. A read that finds the same text changes nothing.
+  context.subscriptions.push(
+    treeView.onDidChangeVisibility((event) => event.visible && void provider.loadAll()),
+    vscode.window.onDidChangeWindowState((state) => state.focused && treeView.visible && void provider.loadAll()),
+  );
 
   const api = {
     treeView,

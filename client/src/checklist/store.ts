@@ -69,6 +69,7 @@ export async function writeFileAtomic(filePath: string, content: string): Promis
 }
 
 const LOCK_STALE_MS = 10_000;
+const STALE_TEMP_MS = 60_000;
 const LOCK_WAIT_MS = 5_000;
 
 /**
@@ -138,7 +139,31 @@ export class ChecklistStore {
 
   /** Re-reads the file (on start and when it changed on disk). Emits a change when the content differs. */
   load(): Promise<StoreSnapshot> {
-    return this.enqueue(async () => this.publish(...(await this.read())));
+    return this.enqueue(async () => {
+      await this.removeStaleTempFiles();
+      return this.publish(...(await this.read()));
+    });
+  }
+
+  /** Temp files of writers that died mid-save (older than a minute: no live write takes that long). */
+  private async removeStaleTempFiles(): Promise<void> {
+    const dir = path.dirname(this.filePath);
+    const prefix = `.${path.basename(this.filePath)}.`;
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+      const full = path.join(dir, name);
+      try {
+        if (Date.now() - (await fs.stat(full)).mtimeMs > STALE_TEMP_MS) await fs.unlink(full);
+      } catch {
+        /* gone meanwhile */
+      }
+    }
   }
 
   /** Applies one change to one item, merged into what is on disk right now. */

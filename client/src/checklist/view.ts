@@ -30,8 +30,13 @@ export class FolderChecklist implements vscode.Disposable {
       author: () => (author ??= resolveAuthor({ trusted: vscode.workspace.isTrusted, cwd: folder.uri.fsPath })),
     });
     const listener = this.store.onDidChange(() => onChange());
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, STATE_FILE_RELATIVE));
-    const reload = () => void this.store.load().catch(() => undefined);
+    // A glob (not the plain path) so the workspace's recursive watcher serves it: a plain path is watched on its
+    // own and misses the file when `.vscode/` does not exist yet (first `git pull` of a shared checklist).
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, `**/${STATE_FILE_RELATIVE}`));
+    const target = vscode.Uri.file(this.store.filePath).toString();
+    const reload = (uri: vscode.Uri) => {
+      if (uri.toString() === target) void this.store.load().catch(() => undefined);
+    };
     this.disposables.push(
       { dispose: () => listener.dispose() },
       watcher,
@@ -103,8 +108,8 @@ export class ChecklistProvider implements vscode.TreeDataProvider<ChecklistNode>
 
   /** Loads every folder's file (asynchronous: activation never waits for it). */
   async loadAll(): Promise<void> {
+    // Each store tells its listener (→ refresh) only when the file changed.
     await Promise.all([...this.folders.values()].map((folder) => folder.store.load().catch(() => undefined)));
-    this.refresh();
   }
 
   allFolders(): FolderChecklist[] {

@@ -4,12 +4,13 @@
  * by checklist.after-reload.ts (second phase of the harness).
  */
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CHECKLIST_ITEMS } from '../../../shared/checklist-items';
 import type { ChecklistNode, ItemNode } from '../../../client/src/checklist';
-import { api, openDocument, waitFor, workspaceFile } from './util';
+import type { ScanWorkspaceResult } from '../../../shared/protocol';
+import { api, driverGuardDiagnostics, openDocument, waitFor, workspaceFile } from './util';
 
 const STATE_FILE = () => workspaceFile('.vscode', 'driver-security-checklist.json').fsPath;
 
@@ -187,6 +188,31 @@ describe('checklist sidebar', () => {
     assert.equal(fileItems()['checklist.binskim']?.status, 'done');
     assert.equal(await (await checklist()).setChecked(await item('checklist.codeql'), false), true);
     assert.equal(await (await checklist()).setChecked(await item('checklist.binskim'), false), true);
+  });
+
+  it('"Scan Workspace" from the view can be cancelled while it runs', async () => {
+    const dir = workspaceFile('generated').fsPath;
+    mkdirSync(dir, { recursive: true });
+    const text = readFileSync(workspaceFile('src', 'sample.c').fsPath, 'utf8');
+    const count = 600;
+    for (let index = 0; index < count; index++) writeFileSync(path.join(dir, `driver${index}.c`), text);
+    try {
+      const scan = vscode.commands.executeCommand<ScanWorkspaceResult>('driverGuard.scanWorkspace');
+      // Cancel once the server is analyzing (the first generated file has diagnostics), as a user would.
+      await waitFor(() => readdirSync(dir).some((name) => driverGuardDiagnostics(vscode.Uri.file(path.join(dir, name))).length > 0), 30_000, 'the scan to start analyzing');
+      await vscode.commands.executeCommand('driverGuard.cancelScan');
+      const result = await scan;
+      assert.equal(result?.cancelled, true, `scan result ${JSON.stringify(result)}`);
+      assert.ok(result.files < count, `stopped early (${result.files} files)`);
+      // A new scan is accepted afterwards (the "scanning" state was reset).
+      const again = await vscode.commands.executeCommand<ScanWorkspaceResult>('driverGuard.scanWorkspace');
+      assert.equal(again?.cancelled, false);
+    } finally {
+      // File by file: the client's watcher matches source files, so deleting only the folder is not reported.
+      for (const name of readdirSync(dir)) rmSync(path.join(dir, name), { force: true });
+    }
+    await waitFor(() => !vscode.languages.getDiagnostics().some(([uri, diagnostics]) => uri.fsPath.startsWith(dir) && diagnostics.length > 0), 30_000, 'the generated files to leave the Problems panel');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('after "Restart Server" the checklist state is intact and the evidence returns', async () => {
