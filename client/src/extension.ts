@@ -76,7 +76,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Driver
   let scanCancellation: vscode.CancellationTokenSource | undefined;
   const scanWorkspace = async (): Promise<ScanWorkspaceResult | undefined> => {
     if (scanCancellation) {
-      void vscode.window.showInformationMessage('Driver Guard: a workspace scan is already running.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Driver Guard: a workspace scan is already running.'));
       return undefined;
     }
     const cancellation = new vscode.CancellationTokenSource();
@@ -85,7 +85,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Driver
     try {
       // Progress on the checklist view (its title shows "Cancel Scan" meanwhile); the server adds a cancellable
       // notification with the file count. Either way of cancelling stops the server's scan loop.
-      return await vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW_ID }, title: 'Driver Guard: scanning workspace', cancellable: true }, (_progress, token) => {
+      return await vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW_ID }, title: vscode.l10n.t('Driver Guard: scanning workspace'), cancellable: true }, (_progress, token) => {
         token.onCancellationRequested(() => cancellation.cancel());
         return runScan(cancellation.token);
       });
@@ -113,7 +113,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Driver
       return result;
     } catch (error) {
       if (token.isCancellationRequested) {
-        void vscode.window.showInformationMessage('Driver Guard: workspace scan cancelled.');
+        void vscode.window.showInformationMessage(vscode.l10n.t('Driver Guard: workspace scan cancelled.'));
         return { files: 0, findings: 0, skipped: 0, cancelled: true };
       }
       outputChannel.error(`Workspace scan failed: ${String(error)}`);

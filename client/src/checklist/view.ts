@@ -30,13 +30,24 @@ export class FolderChecklist implements vscode.Disposable {
       author: () => (author ??= resolveAuthor({ trusted: vscode.workspace.isTrusted, cwd: folder.uri.fsPath })),
     });
     const listener = this.store.onDidChange(() => onChange());
-    // A glob (not the plain path) so the workspace's recursive watcher serves it: a plain path is watched on its
-    // own and misses the file when `.vscode/` does not exist yet (first `git pull` of a shared checklist).
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, `**/${STATE_FILE_RELATIVE}`));
+    // A glob (not the plain path) so the workspace's recursive watcher serves it, and `.vscode` itself too: when
+    // `.vscode/` and the file appear at once (the first `git pull` of a shared checklist), the file's own event
+    // can be lost while the new directory is being watched; the directory's event then triggers the read.
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, `**/${path.posix.dirname(STATE_FILE_RELATIVE)}{,/${path.posix.basename(STATE_FILE_RELATIVE)}}`));
     const target = vscode.Uri.file(this.store.filePath).toString();
+    const targetDir = vscode.Uri.file(path.dirname(this.store.filePath)).toString();
+    let again: NodeJS.Timeout | undefined;
     const reload = (uri: vscode.Uri) => {
-      if (uri.toString() === target) void this.store.load().catch(() => undefined);
+      const key = uri.toString();
+      if (key !== target && key !== targetDir) return;
+      void this.store.load().catch(() => undefined);
+      if (key === targetDir) {
+        // The file may still be being written when the directory event arrives.
+        if (again) clearTimeout(again);
+        again = setTimeout(() => void this.store.load().catch(() => undefined), 500);
+      }
     };
+    this.disposables.push({ dispose: () => again && clearTimeout(again) });
     this.disposables.push(
       { dispose: () => listener.dispose() },
       watcher,

@@ -125,6 +125,19 @@ describe('checklist sidebar', () => {
     await waitFor(() => treeView.description === `1 / ${CHECKLIST_ITEMS.length} done`, 10_000, `progress 1 / n (got ${treeView.description})`);
     assert.equal(await vscode.commands.executeCommand('driverGuard.checklist.editNote', await item('checklist.threat-model'), 'docs/threat-model.md, reviewed 2026-11'), true);
     assert.equal(fileItems()['checklist.threat-model'].note, 'docs/threat-model.md, reviewed 2026-11');
+
+    // "Attach File…" stores a folder-relative link; the link is a child that opens the file.
+    const evidence = workspaceFile('closed', 'handler.c');
+    assert.equal(await vscode.commands.executeCommand('driverGuard.checklist.attachFile', await item('checklist.threat-model'), [evidence]), true);
+    assert.deepEqual(fileItems()['checklist.threat-model'].links, ['closed/handler.c']);
+    const { provider } = await checklist();
+    const link = await waitFor(() => provider.getChildren(provider.itemNode(provider.allFolders()[0], 'checklist.threat-model')!).find((node) => node.kind === 'link'), 10_000, 'the link child');
+    const linkItem = provider.getTreeItem(link);
+    await vscode.commands.executeCommand(linkItem.command!.command, ...(linkItem.command!.arguments ?? []));
+    await waitFor(() => vscode.window.activeTextEditor?.document.uri.fsPath === evidence.fsPath, 10_000, 'the linked file to open');
+    assert.equal(await vscode.commands.executeCommand('driverGuard.checklist.removeLink', link), true);
+    assert.equal(fileItems()['checklist.threat-model'].links, undefined);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('"Mark Not Applicable" with a reason and "Reopen" work and change the progress', async () => {
