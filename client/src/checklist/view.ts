@@ -159,6 +159,9 @@ export class ChecklistProvider implements vscode.TreeDataProvider<ChecklistNode>
     if (this.refreshTimer) return;
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
+      // Evidence rows come and go with every analysis: forget them so the cache stays small. Folders, groups and
+      // items keep their identity (reveal, selection).
+      for (const [id, node] of this.nodes) if (node.kind === 'finding' || node.kind === 'more') this.nodes.delete(id);
       this.changeEmitter.fire();
       this.stateEmitter.fire();
     }, 20);
@@ -222,8 +225,13 @@ export class ChecklistProvider implements vscode.TreeDataProvider<ChecklistNode>
     if (state.note) children.push(this.node({ kind: 'note', id: `${base}#note`, folder, item }));
     for (const link of state.links ?? []) children.push(this.node({ kind: 'link', id: `${base}#link:${link}`, folder, item, link }));
     const findings = folder.byItem.get(item.id) ?? [];
+    const seen = new Map<string, number>();
     for (const finding of findings.slice(0, MAX_FINDINGS_PER_ITEM)) {
-      children.push(this.node({ kind: 'finding', id: `${base}#finding:${finding.uri}:${finding.line}:${finding.character}:${finding.ruleId}`, folder, item, finding }));
+      // Two findings of one rule at one position (different messages) still get distinct nodes.
+      const key = `${finding.uri}:${finding.line}:${finding.character}:${finding.ruleId}`;
+      const occurrence = seen.get(key) ?? 0;
+      seen.set(key, occurrence + 1);
+      children.push(this.node({ kind: 'finding', id: `${base}#finding:${key}:${occurrence}`, folder, item, finding }));
     }
     if (findings.length > MAX_FINDINGS_PER_ITEM) children.push(this.node({ kind: 'more', id: `${base}#more`, folder, item, count: findings.length - MAX_FINDINGS_PER_ITEM }));
     return children;
