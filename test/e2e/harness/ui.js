@@ -38,7 +38,7 @@ function seedChecklist(workspace) {
     'checklist.technology-practices': { status: 'not-applicable', reason: 'plain WDM device, no filter stack', updatedBy: 'Ada', updatedAt: at },
     'checklist.sal-annotations': { status: 'done', updatedBy: 'Ada', updatedAt: at },
   };
-  fs.writeFileSync(path.join(dir, 'driver-security-checklist.json'), `${JSON.stringify({ $schema: 'https://raw.githubusercontent.com/driver-guard/driver-guard/main/schemas/driver-security-checklist.schema.json', items, version: 1 }, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, 'driver-security-checklist.json'), `${JSON.stringify({ items, version: 1 }, null, 2)}\n`);
 }
 
 /** Clicks the middle (or an offset) of an element with the mouse: overlays (hovers, decorations) fail click(). */
