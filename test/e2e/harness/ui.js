@@ -112,6 +112,17 @@ async function takeScreenshots(page, workspace, outDir, log) {
     await shot('checklist-sidebar.png');
   }, page, outDir);
 
+  await step(log, 'checklist context menu', async () => {
+    const row = page.locator('.pane-body .monaco-list-row', { hasText: 'Perform peer code review' }).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    const box = await row.boundingBox();
+    await page.mouse.click(box.x + 120, box.y + box.height / 2, { button: 'right' });
+    await page.locator('.context-view .monaco-menu').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.waitForTimeout(300);
+    await shot('checklist-context-menu.png');
+    await page.keyboard.press('Escape');
+  }, page, outDir);
+
   // The picture in the README (docs/images/driver-guard.png): the editor with squiggles next to the checklist
   // sidebar with its progress and the findings under "Follow driver secure coding guidelines".
   await step(log, 'editor with the checklist sidebar', async () => {
