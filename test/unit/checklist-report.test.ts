@@ -57,8 +57,13 @@ describe('checklist report and schema', () => {
 
   it('every checklist command is contributed with the "Driver Guard" category, and tree-only commands are hidden from the palette', () => {
     const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-    const commands: { command: string; category: string }[] = manifest.contributes.commands;
-    for (const command of commands) assert.equal(command.category, 'Driver Guard', command.command);
+    const nls = JSON.parse(readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8'));
+    const text = (value: string) => (/^%.+%$/.test(value) ? nls[value.slice(1, -1)] : value);
+    const commands: { command: string; category: string; title: string }[] = manifest.contributes.commands;
+    for (const command of commands) {
+      assert.equal(text(command.category), 'Driver Guard', command.command);
+      assert.ok(text(command.title), `${command.command} has a title`);
+    }
     const hidden = new Set(manifest.contributes.menus.commandPalette.filter((entry: { when: string }) => entry.when === 'false').map((entry: { command: string }) => entry.command));
     for (const id of ['markNotApplicable', 'reopen', 'openDocumentation', 'editNote', 'attachFile', 'removeLink', 'openFinding', 'backupAndReset']) assert.ok(hidden.has(`driverGuard.checklist.${id}`), id);
     const source = readFileSync(path.join(ROOT, 'client', 'src', 'checklist', 'index.ts'), 'utf8') + readFileSync(path.join(ROOT, 'client', 'src', 'extension.ts'), 'utf8');
