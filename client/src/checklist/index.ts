@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { FINDINGS_REQUEST, type FindingSummary, type FindingsResult } from '../../../shared/protocol';
 import { buildReport } from './report';
-import { normalizeLink, progressOf, STATE_FILE_RELATIVE } from './state';
+import { normalizeLink, progressOf, SCHEMA_URI_SCHEME, STATE_FILE_RELATIVE } from './state';
 import { ChecklistProvider, CHECKLIST_VIEW_ID, showStoreError, type ChecklistNode, type FolderChecklist, type ItemNode } from './view';
 
 export { CHECKLIST_VIEW_ID } from './view';
@@ -42,6 +42,15 @@ export interface ChecklistDeps {
 }
 
 export function registerChecklist(context: vscode.ExtensionContext, deps: ChecklistDeps): ChecklistApi & { onFindingsChanged(): void } {
+  // `$schema` of the state file: the JSON language features ask for `driver-guard://schemas/<file>` here.
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEMA_URI_SCHEME, {
+    provideTextDocumentContent: async (uri) => {
+      const name = uri.path.replace(/^\/+/, '');
+      if (uri.authority !== 'schemas' || !/^[\w.-]+\.schema\.json$/.test(name)) throw new Error(`Driver Guard has no schema at ${uri.toString()}`);
+      return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(context.extensionUri, 'schemas', name)));
+    },
+  }));
+
   const provider = new ChecklistProvider();
   const treeView = vscode.window.createTreeView(CHECKLIST_VIEW_ID, { treeDataProvider: provider, manageCheckboxStateManually: true, showCollapseAll: true });
   context.subscriptions.push(provider, treeView);

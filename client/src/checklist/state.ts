@@ -9,10 +9,13 @@ export const STATE_FILE_VERSION = 1;
 /** Folder-relative location of the state file. */
 export const STATE_FILE_RELATIVE = '.vscode/driver-security-checklist.json';
 /**
- * Where the schema is published. The extension also ships it (schemas/driver-security-checklist.schema.json,
- * contributed through `jsonValidation`), so files get completion and validation in the editor.
+ * The file's `$schema`: the schema the extension ships (schemas/driver-security-checklist.schema.json, also
+ * contributed through `jsonValidation` for files without `$schema`), served by the extension under its own URI
+ * scheme — offline, and always the version that matches the extension. (A `$schema` wins over `jsonValidation` in
+ * VS Code, and an https URL would be downloaded: a warning on every machine without network.)
  */
-export const STATE_FILE_SCHEMA_URL = 'https://raw.githubusercontent.com/driver-guard/driver-guard/main/schemas/driver-security-checklist.schema.json';
+export const SCHEMA_URI_SCHEME = 'driver-guard';
+export const STATE_FILE_SCHEMA_URL = `${SCHEMA_URI_SCHEME}://schemas/driver-security-checklist.schema.json`;
 
 export type ItemStatus = 'open' | 'done' | 'not-applicable';
 export const ITEM_STATUSES: readonly ItemStatus[] = ['open', 'done', 'not-applicable'];

@@ -228,6 +228,26 @@ describe('checklist sidebar', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('the file\'s $schema is served by the extension: hand edits are validated offline', async () => {
+    // Another file name: the `$schema` (not the jsonValidation file match) must bring the schema.
+    const probe = workspaceFile('.vscode', 'schema-probe.json');
+    const text = JSON.parse(readFileSync(STATE_FILE(), 'utf8'));
+    assert.equal(text.$schema, 'driver-guard://schemas/driver-security-checklist.schema.json');
+    writeFileSync(probe.fsPath, JSON.stringify({ $schema: text.$schema, items: { 'checklist.binskim': { status: 'finished' } }, version: 1 }, null, 2));
+    try {
+      await openDocument(probe);
+      const messages = await waitFor(() => {
+        const list = vscode.languages.getDiagnostics(probe).map((diagnostic) => diagnostic.message);
+        return list.length ? list : undefined;
+      }, 20_000, 'JSON diagnostics from the schema');
+      assert.ok(messages.some((message) => /not-applicable/.test(message)), messages.join(' | '));
+      assert.ok(!messages.some((message) => /Unable to load schema/i.test(message)), messages.join(' | '));
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      rmSync(probe.fsPath, { force: true });
+    }
+  });
+
   it('after "Restart Server" the checklist state is intact and the evidence returns', async () => {
     const extension = await api();
     const before = readFileSync(STATE_FILE(), 'utf8');
