@@ -36,7 +36,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Driver
   const status = new ServerStatus();
   context.subscriptions.push(outputChannel, status);
   // The view first: it reads its files asynchronously and never waits for the server.
-  const checklist = registerChecklist(context, { client: () => client, ready: async () => { await starting; }, outputChannel });
+  const checklist = registerChecklist(context, { client: () => client, outputChannel });
 
   const start = async (): Promise<void> => {
     const next = createLanguageClient(context, outputChannel);

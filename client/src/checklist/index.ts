@@ -36,8 +36,6 @@ export interface ChecklistApi {
 export interface ChecklistDeps {
   /** The current language client (replaced on restart); undefined while it is not running. */
   client(): LanguageClient | undefined;
-  /** Resolves when the current client started (or failed to). */
-  ready(): Promise<void>;
   outputChannel: vscode.LogOutputChannel;
 }
 
