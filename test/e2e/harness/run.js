@@ -5,6 +5,10 @@
  * The suite is the standard extension-test contract (out/test/e2e/suite/index.js exports run()).
  *
  *   node test/e2e/harness/run.js          run the suite; prints "N passed, N failed"; exit 1 on any failure
+ *
+ * The run has two phases in the same code-server and workspace: the main suite (suite/index.js, *.e2e.js), then the
+ * page is loaded again — a window reload, which the suite itself cannot do because it would kill the extension host
+ * running mocha — with suite/after-reload.js (*.after-reload.js): what must survive a reload. Both count.
  *   node test/e2e/harness/run.js --ui     open the sample workspace and take screenshots (test-results/screenshots)
  *
  * Every wait has a timeout. On failure a screenshot and the code-server log are kept under test-results/e2e/.
@@ -148,29 +152,50 @@ async function main() {
       const text = message.text().replace(/%c/g, '').replace(/color: [^ ]+;?/g, '').trim();
       if (text && !/^\s*$/.test(text)) console.log(`  | ${text}`);
     });
-    const exitCode = new Promise((resolve) => { void page.exposeFunction('codeAutomationExit', (code) => resolve(code)); });
+    // exposeFunction can be registered once per page: each phase swaps the resolver it reports to.
+    let reportExit = () => undefined;
+    await page.exposeFunction('codeAutomationExit', (code) => reportExit(code));
     const remote = (file) => `vscode-remote://127.0.0.1:${port}${file}`;
-    const payload = [['extensionDevelopmentPath', remote(ROOT)]];
-    if (!UI) payload.push(['extensionTestsPath', remote(path.join(ROOT, 'out', 'test', 'e2e', 'suite', 'index.js'))]);
-    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    const open = async (testEntry) => {
+      const exitCode = new Promise((resolve) => { reportExit = resolve; });
+      const payload = [['extensionDevelopmentPath', remote(ROOT)]];
+      if (testEntry) payload.push(['extensionTestsPath', remote(path.join(ROOT, 'out', 'test', 'e2e', 'suite', testEntry))]);
+      const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+      await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+      return { exitCode };
+    };
+    const readSummary = () => (fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : undefined);
 
     if (UI) {
+      await open(undefined);
       await require('./ui').takeScreenshots(page, workspace, SCREENSHOT_DIR, log);
       failed = false;
       summary = { passed: 1, failed: 0, failures: [] };
     } else {
-      const code = await withTimeout(exitCode, SUITE_TIMEOUT_MS, 'the end-to-end suite to finish');
-      if (fs.existsSync(resultsFile)) summary = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
-      failed = code !== 0 || summary.failed > 0;
-      if (code !== 0 && summary.failed === 0) summary.failed = 1;
+      const phases = [['index.js', 'the end-to-end suite'], ['after-reload.js', 'the after-reload suite']];
+      const total = { passed: 0, failed: 0, failures: [] };
+      summary = total;
+      for (const [entry, what] of phases) {
+        fs.rmSync(resultsFile, { force: true });
+        if (entry !== 'index.js') log(`reloading the window for ${what}`);
+        const { exitCode } = await open(entry);
+        const code = await withTimeout(exitCode, SUITE_TIMEOUT_MS, `${what} to finish`);
+        const phase = readSummary() || { passed: 0, failed: 0, failures: [] };
+        if (code !== 0 && phase.failed === 0) {
+          phase.failed = 1;
+          phase.failures.push({ title: what, message: `exit code ${code} without a failed test (see the log above)` });
+        }
+        total.passed += phase.passed;
+        total.failed += phase.failed;
+        total.failures.push(...phase.failures);
+      }
+      failed = total.failed > 0;
     }
   } catch (error) {
     log(`error: ${error.message}`);
-    if (fs.existsSync(resultsFile)) {
-      summary = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
-      summary.failed = Math.max(1, summary.failed);
-    }
+    if (!UI && summary.passed === 0 && fs.existsSync(resultsFile)) summary = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+    summary.failed = Math.max(1, summary.failed);
+    summary.failures = [...(summary.failures || []), { title: 'harness', message: error.message }];
     failed = true;
   } finally {
     if (failed) {

@@ -1,25 +1,10 @@
 /**
  * The extension-test entry (the contract @vscode/test-electron and our code-server harness share): runs every
- * compiled *.e2e.js next to this file with mocha inside the extension host, writes a JSON summary for the harness
- * (path in DRIVER_GUARD_E2E_RESULTS) and rejects when a test failed.
+ * compiled *.e2e.js next to this file with mocha inside the extension host. The harness then reloads the window
+ * and runs `after-reload.js` (the *.after-reload.js files) in the same workspace.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
-import Mocha from 'mocha';
+import { runMocha } from './mocha-runner';
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
-  for (const file of readdirSync(__dirname).filter((name) => name.endsWith('.e2e.js')).sort()) mocha.addFile(path.join(__dirname, file));
-  return new Promise((resolve, reject) => {
-    const failures: { title: string; message: string }[] = [];
-    let passed = 0;
-    const runner = mocha.run((failed) => {
-      const summary = { passed, failed, failures };
-      if (process.env.DRIVER_GUARD_E2E_RESULTS) writeFileSync(process.env.DRIVER_GUARD_E2E_RESULTS, JSON.stringify(summary, null, 2));
-      if (failed > 0) reject(new Error(`${failed} end-to-end test(s) failed`));
-      else resolve();
-    });
-    runner.on('pass', () => passed++);
-    runner.on('fail', (test, error: Error) => failures.push({ title: test.fullTitle(), message: error.message.split('\n')[0] }));
-  });
+  return runMocha('.e2e.js');
 }
