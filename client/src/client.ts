@@ -23,7 +23,11 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
     synchronize: {
       configurationSection: 'driverGuard',
       // Closed files found by "Scan Workspace" stay current when they change on disk (git pull, another editor).
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{c,h,cpp,cc,cxx,hpp,hh,hxx,inl}'),
+      fileEvents: [
+        vscode.workspace.createFileSystemWatcher('**/*.{c,h,cpp,cc,cxx,hpp,hh,hxx,inl}'),
+        // Deleting a folder reports only the folder: its scanned files' findings must go too.
+        vscode.workspace.createFileSystemWatcher('**/*', true, true, false),
+      ],
     },
     initializationOptions: { debounceMs: readDebounce() },
     connectionOptions: { maxRestartCount: 4 },

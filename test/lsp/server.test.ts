@@ -207,4 +207,19 @@ describe('workspace scan over LSP', () => {
     const evidence: { findings: unknown[] } = await connection.sendRequest('driverGuard/findings', { folderUri: `file://${folder}` });
     assert.equal(evidence.findings.length, 0);
   });
+
+  it('drops the findings of every scanned file below a deleted folder', async () => {
+    mkdirSync(path.join(folder, 'gone', 'deeper'), { recursive: true });
+    writeFileSync(path.join(folder, 'gone', 'deeper', 'pool.c'), "void g(void) { PVOID p = ExAllocatePoolWithTag(PagedPool, 8, 'xx'); }\n");
+    await connection.sendRequest('driverGuard/scanWorkspace', {});
+    const uri = `file://${folder}/gone/deeper/pool.c`;
+    assert.deepEqual(latest.get(uri)?.map((d) => d.code), ['deprecated-pool-alloc']);
+    rmSync(path.join(folder, 'gone'), { recursive: true });
+    await connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: `file://${folder}/gone`, type: 3 }] });
+    const started = Date.now();
+    while ((latest.get(uri)?.length ?? 0) > 0 && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(latest.get(uri), []);
+    const evidence: { findings: { uri: string }[] } = await connection.sendRequest('driverGuard/findings', { folderUri: `file://${folder}` });
+    assert.deepEqual(evidence.findings.filter((finding) => finding.uri === uri), []);
+  });
 });

@@ -40,6 +40,14 @@ export class FindingsStore {
     this.scanned.delete(uri);
   }
 
+  /** Forgets the scan results of every file below a deleted folder; returns their URIs. */
+  removeScannedUnder(folderUri: string): string[] {
+    const prefix = folderUri.endsWith('/') ? folderUri : `${folderUri}/`;
+    const removed = [...this.scanned.keys()].filter((uri) => uri.startsWith(prefix));
+    for (const uri of removed) this.scanned.delete(uri);
+    return removed;
+  }
+
   isScanned(uri: string): boolean {
     return this.scanned.has(uri);
   }

@@ -132,7 +132,16 @@ export function registerWorkspaceScan(deps: WorkspaceScanDeps): void {
   connection.onDidChangeWatchedFiles(async (event) => {
     for (const change of event.changes) {
       const filePath = URI.parse(change.uri).fsPath;
-      if (!isSourceFile(filePath) || ![...scannedFolders].some((folder) => change.uri.startsWith(folder))) continue;
+      if (![...scannedFolders].some((folder) => change.uri.startsWith(folder))) continue;
+      if (!isSourceFile(filePath)) {
+        // A deleted folder arrives as one event for the folder itself: drop what was scanned below it.
+        if (change.type !== FileChangeType.Deleted) continue;
+        for (const uri of findings.removeScannedUnder(change.uri)) {
+          workspace.remove(URI.parse(uri).fsPath);
+          void connection.sendDiagnostics({ uri, diagnostics: [] });
+        }
+        continue;
+      }
       if (change.type === FileChangeType.Deleted) {
         workspace.remove(filePath);
         findings.removeScanned(change.uri);
