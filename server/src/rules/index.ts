@@ -18,6 +18,7 @@ import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
+import { rule as spinlockNotReleased } from './spinlock-not-released';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
 import { rule as unsafeStringFunction } from './unsafe-string-function';
 import { rule as useAfterFree } from './use-after-free';
@@ -40,6 +41,7 @@ export const RULES: readonly Rule[] = [
   physicalMemoryExposed,
   portIoExposed,
   sizeArithmeticOverflow,
+  spinlockNotReleased,
   uninitializedOutputBuffer,
   unsafeStringFunction,
   useAfterFree,
