@@ -13,6 +13,7 @@ import { rule as informationExceedsWritten } from './information-exceeds-written
 import { rule as inputLengthNotValidated } from './input-length-not-validated';
 import { rule as ioctlFileAnyAccess } from './ioctl-file-any-access';
 import { rule as ioctlMethodNeither } from './ioctl-method-neither';
+import { rule as irpCompletedTwice } from './irp-completed-twice';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
 import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
@@ -36,6 +37,7 @@ export const RULES: readonly Rule[] = [
   inputLengthNotValidated,
   ioctlFileAnyAccess,
   ioctlMethodNeither,
+  irpCompletedTwice,
   kernelFileAccessNoForceCheck,
   msrAccessExposed,
   physicalMemoryExposed,

@@ -1,0 +1,167 @@
+/**
+ * Flags an IRP (or KMDF request) completed twice on one path — completed in a `case` and again after the
+ * `switch`, completed in an error branch that does not return — or completed after IoCallDriver handed it to the
+ * lower driver. The second completion touches memory the I/O manager may already have freed or reused.
+ */
+import { analyzePaths, type PathState } from '../analysis/paths';
+import { callArguments, calleeName, declaratorName, unwrap, type Node } from '../analysis/query';
+import type { Rule } from '../analysis/rule';
+import type { FunctionInfo, SourceFile } from '../analysis/source-file';
+
+/** Completion calls and the argument that names the IRP/request. */
+const COMPLETIONS: Record<string, number> = {
+  IoCompleteRequest: 0,
+  IofCompleteRequest: 0,
+  WdfRequestComplete: 0,
+  WdfRequestCompleteWithInformation: 0,
+  WdfRequestCompleteWithPriorityBoost: 0,
+};
+
+/** Calls that pass the IRP to another driver, which then owns it. */
+const PASS_DOWN: Record<string, number> = {
+  IoCallDriver: 1,
+  IofCallDriver: 1,
+  PoCallDriver: 1,
+};
+
+/** The IRP variable an argument names (plain identifiers only: fields and array elements may alias). */
+function irpName(argument: Node | undefined): string | undefined {
+  const node = unwrap(argument);
+  return node?.type === 'identifier' ? node.text : undefined;
+}
+
+/** IRPs that get a completion routine in this function: IoCallDriver returns them to us (forward-and-wait). */
+function irpsWithCompletionRoutine(file: SourceFile, fn: FunctionInfo): Set<string> {
+  const names = new Set<string>();
+  for (const call of file.within(fn.body!, 'call_expression')) {
+    const name = calleeName(call);
+    if (name !== 'IoSetCompletionRoutine' && name !== 'IoSetCompletionRoutineEx') continue;
+    const arguments_ = callArguments(call);
+    const irp = irpName(name === 'IoSetCompletionRoutineEx' ? arguments_[1] : arguments_[0]);
+    if (irp) names.add(irp);
+  }
+  return names;
+}
+
+interface Event {
+  node: Node;
+  kind: 'complete' | 'pass' | 'assign';
+  irp: string;
+}
+
+function eventsOf(file: SourceFile, container: Node): Event[] {
+  const events: Event[] = [];
+  for (const call of file.within(container, 'call_expression')) {
+    const name = calleeName(call) ?? '';
+    if (COMPLETIONS[name] !== undefined) {
+      const irp = irpName(callArguments(call)[COMPLETIONS[name]]);
+      if (irp) events.push({ node: call, kind: 'complete', irp });
+    } else if (PASS_DOWN[name] !== undefined) {
+      const irp = irpName(callArguments(call)[PASS_DOWN[name]]);
+      if (irp) events.push({ node: call, kind: 'pass', irp });
+    }
+  }
+  for (const assignment of file.within(container, 'assignment_expression')) {
+    const left = unwrap(assignment.childForFieldName('left'));
+    if (left?.type === 'identifier') events.push({ node: assignment, kind: 'assign', irp: left.text });
+  }
+  for (const declarator of file.within(container, 'init_declarator')) {
+    const name = declaratorName(declarator.childForFieldName('declarator'));
+    if (name) events.push({ node: declarator, kind: 'assign', irp: name });
+  }
+  return events.sort((a, b) => a.node.endIndex - b.node.endIndex);
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'irp-completed-twice',
+    title: 'IRP completed twice',
+    type: 'problem',
+    severity: 'error',
+    checklistItem: 'checklist.technology-practices',
+    description: 'IoCompleteRequest/WdfRequestComplete runs twice for the same IRP or request on one path, or after IoCallDriver passed the IRP to the lower driver.',
+    rationale: 'Once an IRP is completed (or passed down with IoCallDriver without a completion routine that reclaims it) the I/O manager owns it and may free or reuse it at once. Completing it again corrupts pool, completes someone else\'s request or bug-checks with MULTIPLE_IRP_COMPLETE_REQUESTS; because error paths are reached with crafted input, user mode can often trigger it. Complete each request exactly once: return (or break out) right after completing it.',
+    cwe: ['CWE-675', 'CWE-415'],
+    references: [
+      'https://learn.microsoft.com/windows-hardware/drivers/kernel/completing-irps',
+      'https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0x44--multiple-irp-complete-requests',
+      'https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iocalldriver',
+    ],
+    confidence: 'high',
+    messages: {
+      completedTwice: '`{{irp}}` is completed again here, but {{first}} on line {{line}} already completed it on this path; the IRP may already be freed or reused.',
+      completedAfterPassDown: '`{{irp}}` is completed here after {{first}} on line {{line}} passed it to the lower driver, which owns and completes it; set a completion routine that returns STATUS_MORE_PROCESSING_REQUIRED or do not complete it.',
+    },
+    examples: {
+      bad: 'case IOCTL_RESET:\n    Irp->IoStatus.Status = STATUS_SUCCESS;\n    IoCompleteRequest(Irp, IO_NO_INCREMENT);\n    // missing break\ndefault:\n    status = STATUS_INVALID_DEVICE_REQUEST;\n    break;\n}\nIrp->IoStatus.Status = status;\nIoCompleteRequest(Irp, IO_NO_INCREMENT);',
+      good: 'case IOCTL_RESET:\n    status = STATUS_SUCCESS;\n    break;\ndefault:\n    status = STATUS_INVALID_DEVICE_REQUEST;\n    break;\n}\nIrp->IoStatus.Status = status;\nIoCompleteRequest(Irp, IO_NO_INCREMENT);',
+    },
+  },
+  create(context) {
+    const { file } = context;
+    return {
+      call_expression() {},
+      assignment_expression() {},
+      init_declarator() {},
+      onEnd() {
+        for (const fn of file.functions()) {
+          if (!fn.body) continue;
+          const all = eventsOf(file, fn.body);
+          const completions = all.filter((event) => event.kind === 'complete');
+          if (completions.length === 0) continue;
+          const passes = all.some((event) => event.kind === 'pass');
+          const completedIrps = new Map<string, number>();
+          for (const event of completions) completedIrps.set(event.irp, (completedIrps.get(event.irp) ?? 0) + 1);
+          // One completion and nothing passed down: nothing can repeat except in a loop, where the IRP is reassigned.
+          if (!passes && [...completedIrps.values()].every((count) => count < 2) && !completions.some((event) => inLoop(event.node, fn))) continue;
+          const reclaimed = irpsWithCompletionRoutine(file, fn);
+          const reported = new Set<number>();
+          const findings: Parameters<typeof context.report>[0][] = [];
+          const firstCalls = new Map<number, Node>();
+          for (const event of all) if (event.kind !== 'assign') firstCalls.set(event.node.startIndex, event.node);
+          const result = analyzePaths(file, fn, {
+            step(flowNode, state: PathState) {
+              let facts = [...state.facts];
+              if (!flowNode.node) return facts;
+              for (const event of eventsOf(file, flowNode.node)) {
+                if (!completedIrps.has(event.irp)) continue;
+                if (event.kind === 'assign') {
+                  facts = facts.filter((fact) => fact.split('|')[1] !== event.irp);
+                  continue;
+                }
+                if (event.kind === 'pass' && reclaimed.has(event.irp)) continue;
+                if (event.kind === 'complete') {
+                  const prior = facts.find((fact) => fact.split('|')[1] === event.irp);
+                  if (prior && !reported.has(event.node.startIndex)) {
+                    const [kind, , offset] = prior.split('|');
+                    const first = firstCalls.get(Number(offset));
+                    if (first) {
+                      reported.add(event.node.startIndex);
+                      findings.push({
+                        node: event.node,
+                        messageId: kind === 'pass' ? 'completedAfterPassDown' : 'completedTwice',
+                        data: { irp: event.irp, first: calleeName(first) ?? 'the first completion', line: first.startPosition.row + 1 },
+                        related: [{ node: first, message: kind === 'pass' ? 'passed down here' : 'first completed here' }],
+                      });
+                    }
+                  }
+                }
+                facts = facts.filter((fact) => fact.split('|')[1] !== event.irp);
+                facts.push(`${event.kind}|${event.irp}|${event.node.startIndex}`);
+              }
+              return facts;
+            },
+          });
+          if (result) for (const finding of findings) context.report(finding);
+        }
+      },
+    };
+  },
+};
+
+function inLoop(node: Node, fn: FunctionInfo): boolean {
+  for (let current = node.parent; current && current.id !== fn.node.id; current = current.parent) {
+    if (current.type === 'for_statement' || current.type === 'while_statement' || current.type === 'do_statement') return true;
+  }
+  return false;
+}

@@ -1,0 +1,177 @@
+import { runRuleTests } from '../helpers/rule-tester';
+
+const HEAD = '#define IOCTL_RESET CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_WRITE_ACCESS)\n#define IOCTL_QUERY CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_BUFFERED, FILE_READ_ACCESS)\ntypedef struct _DEVICE_EXTENSION { PDEVICE_OBJECT LowerDevice; ULONG State; } DEVICE_EXTENSION, *PDEVICE_EXTENSION;\n';
+
+runRuleTests('irp-completed-twice', {
+  valid: [
+    {
+      name: 'each case breaks, one completion after the switch',
+      code: `${HEAD}NTSTATUS DispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    NTSTATUS status;
+    switch (stack->Parameters.DeviceIoControl.IoControlCode) {
+    case IOCTL_RESET:
+        status = STATUS_SUCCESS;
+        break;
+    default:
+        status = STATUS_INVALID_DEVICE_REQUEST;
+        break;
+    }
+    Irp->IoStatus.Status = status;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return status;
+}`,
+    },
+    {
+      name: 'error path completes and returns',
+      code: `${HEAD}NTSTATUS DispatchRead(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    if (stack->Parameters.Read.Length < sizeof(ULONG)) {
+        Irp->IoStatus.Status = STATUS_BUFFER_TOO_SMALL;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+        return STATUS_BUFFER_TOO_SMALL;
+    }
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_SUCCESS;
+}`,
+    },
+    {
+      name: 'a flag records that the case already completed',
+      code: `${HEAD}NTSTATUS DispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    NTSTATUS status = STATUS_SUCCESS;
+    BOOLEAN completed = FALSE;
+    switch (stack->Parameters.DeviceIoControl.IoControlCode) {
+    case IOCTL_RESET:
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+        completed = TRUE;
+        break;
+    default:
+        status = STATUS_INVALID_DEVICE_REQUEST;
+        break;
+    }
+    if (!completed) {
+        Irp->IoStatus.Status = status;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    }
+    return status;
+}`,
+    },
+    {
+      name: 'forward and wait: the completion routine gives the IRP back',
+      code: `${HEAD}NTSTATUS DispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
+    KEVENT event;
+    NTSTATUS status;
+    KeInitializeEvent(&event, NotificationEvent, FALSE);
+    IoCopyCurrentIrpStackLocationToNext(Irp);
+    IoSetCompletionRoutine(Irp, CompletionRoutine, &event, TRUE, TRUE, TRUE);
+    status = IoCallDriver(ext->LowerDevice, Irp);
+    if (status == STATUS_PENDING) {
+        KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, NULL);
+        status = Irp->IoStatus.Status;
+    }
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return status;
+}`,
+    },
+    {
+      name: 'pending requests drained from a list, one completion each',
+      code: `${HEAD}VOID CancelAll(PLIST_ENTRY head) {
+    while (!IsListEmpty(head)) {
+        PLIST_ENTRY entry = RemoveHeadList(head);
+        PIRP Irp = CONTAINING_RECORD(entry, IRP, Tail.Overlay.ListEntry);
+        Irp->IoStatus.Status = STATUS_CANCELLED;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    }
+}`,
+    },
+    {
+      name: 'KMDF: forward failed, so the request is still ours to complete',
+      code: `${HEAD}VOID EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t OutputBufferLength, size_t InputBufferLength, ULONG IoControlCode) {
+    NTSTATUS status = WdfRequestForwardToIoQueue(Request, GetContext(Queue)->PendingQueue);
+    if (!NT_SUCCESS(status)) {
+        WdfRequestComplete(Request, status);
+    }
+}`,
+    },
+    {
+      name: 'different IRPs completed',
+      code: `${HEAD}VOID CompletePair(PIRP Irp, PIRP Other) {
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    IoCompleteRequest(Other, IO_NO_INCREMENT);
+}`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'case completes and falls through to the completion after the switch',
+      code: `${HEAD}NTSTATUS DispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    NTSTATUS status = STATUS_SUCCESS;
+    switch (stack->Parameters.DeviceIoControl.IoControlCode) {
+    case IOCTL_RESET:
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+        break;
+    default:
+        status = STATUS_INVALID_DEVICE_REQUEST;
+        break;
+    }
+    Irp->IoStatus.Status = status;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return status;
+}`,
+      errors: [{ messageId: 'completedTwice', line: 17, message: '`Irp` is completed again here, but IoCompleteRequest on line 10 already completed it' }],
+    },
+    {
+      name: 'error branch completes without returning',
+      code: `${HEAD}NTSTATUS DispatchWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    NTSTATUS status = STATUS_SUCCESS;
+    if (stack->Parameters.Write.Length == 0) {
+        Irp->IoStatus.Status = STATUS_INVALID_PARAMETER;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    }
+    Irp->IoStatus.Status = status;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return status;
+}`,
+      errors: [{ messageId: 'completedTwice', line: 12 }],
+    },
+    {
+      name: 'completed after IoCallDriver passed it down',
+      code: `${HEAD}NTSTATUS DispatchPower(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
+    NTSTATUS status;
+    IoSkipCurrentIrpStackLocation(Irp);
+    status = IoCallDriver(ext->LowerDevice, Irp);
+    if (!NT_SUCCESS(status)) {
+        Irp->IoStatus.Status = status;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    }
+    return status;
+}`,
+      errors: [{ messageId: 'completedAfterPassDown', line: 11, message: 'after IoCallDriver on line 8 passed it to the lower driver' }],
+    },
+    {
+      name: 'KMDF request completed in the case and after the switch',
+      code: `${HEAD}VOID EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t OutputBufferLength, size_t InputBufferLength, ULONG IoControlCode) {
+    NTSTATUS status = STATUS_SUCCESS;
+    switch (IoControlCode) {
+    case IOCTL_QUERY:
+        if (OutputBufferLength < sizeof(ULONG)) {
+            WdfRequestComplete(Request, STATUS_BUFFER_TOO_SMALL);
+        }
+        break;
+    default:
+        status = STATUS_INVALID_DEVICE_REQUEST;
+        break;
+    }
+    WdfRequestComplete(Request, status);
+}`,
+      errors: [{ messageId: 'completedTwice', line: 16, message: 'WdfRequestComplete on line 9' }],
+    },
+  ],
+});
