@@ -93,8 +93,8 @@ export const rule: Rule = {
       completedAfterPassDown: '`{{irp}}` is completed here after {{first}} on line {{line}} passed it to the lower driver, which owns and completes it; set a completion routine that returns STATUS_MORE_PROCESSING_REQUIRED or do not complete it.',
     },
     examples: {
-      bad: 'case IOCTL_RESET:\n    Irp->IoStatus.Status = STATUS_SUCCESS;\n    IoCompleteRequest(Irp, IO_NO_INCREMENT);\n    // missing break\ndefault:\n    status = STATUS_INVALID_DEVICE_REQUEST;\n    break;\n}\nIrp->IoStatus.Status = status;\nIoCompleteRequest(Irp, IO_NO_INCREMENT);',
-      good: 'case IOCTL_RESET:\n    status = STATUS_SUCCESS;\n    break;\ndefault:\n    status = STATUS_INVALID_DEVICE_REQUEST;\n    break;\n}\nIrp->IoStatus.Status = status;\nIoCompleteRequest(Irp, IO_NO_INCREMENT);',
+      bad: 'switch (code) {\ncase IOCTL_RESET:\n    Irp->IoStatus.Status = STATUS_SUCCESS;\n    IoCompleteRequest(Irp, IO_NO_INCREMENT);\n    break;\ndefault:\n    status = STATUS_INVALID_DEVICE_REQUEST;\n    break;\n}\nIrp->IoStatus.Status = status;\nIoCompleteRequest(Irp, IO_NO_INCREMENT);',
+      good: 'switch (code) {\ncase IOCTL_RESET:\n    status = STATUS_SUCCESS;\n    break;\ndefault:\n    status = STATUS_INVALID_DEVICE_REQUEST;\n    break;\n}\nIrp->IoStatus.Status = status;\nIoCompleteRequest(Irp, IO_NO_INCREMENT);',
     },
   },
   create(context) {
