@@ -103,6 +103,26 @@ runRuleTests('irp-completed-twice', {
     IoCompleteRequest(Other, IO_NO_INCREMENT);
 }`,
     },
+    {
+      name: 'exception handler sets the status; one completion after __try',
+      code: `${HEAD}NTSTATUS DispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    NTSTATUS status = STATUS_SUCCESS;
+    __try {
+        ProbeForRead(stack->Parameters.DeviceIoControl.Type3InputBuffer, sizeof(ULONG), sizeof(ULONG));
+        if (*(PULONG)stack->Parameters.DeviceIoControl.Type3InputBuffer == 0) {
+            Irp->IoStatus.Status = STATUS_SUCCESS;
+            IoCompleteRequest(Irp, IO_NO_INCREMENT);
+            return STATUS_SUCCESS;
+        }
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        status = GetExceptionCode();
+    }
+    Irp->IoStatus.Status = status;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return status;
+}`,
+    },
   ],
   invalid: [
     {

@@ -122,6 +122,19 @@ NTSTATUS Complete(PDEVICE_EXTENSION ext) {
     WdfRequestComplete(Request, STATUS_SUCCESS);
 }`,
     },
+    {
+      name: 'wait lock with a timeout: the timed-out path never held it',
+      code: `${EXT}NTSTATUS UpdateWithTimeout(PDEVICE_EXTENSION ext) {
+    LONGLONG timeout = -10000;
+    NTSTATUS status = WdfWaitLockAcquire(ext->WaitLock, &timeout);
+    if (status == STATUS_TIMEOUT) {
+        return status;
+    }
+    ext->Count++;
+    WdfWaitLockRelease(ext->WaitLock);
+    return STATUS_SUCCESS;
+}`,
+    },
   ],
   invalid: [
     {

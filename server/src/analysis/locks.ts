@@ -87,6 +87,12 @@ export function isUnconditionalAcquire(call: Node): boolean {
   const parent = holder.parent;
   if (!parent) return false;
   if (parent.type === 'expression_statement') return true;
+  // The result of a try-acquire (a resource without waiting, a wait lock with a timeout) says whether it worked.
+  const name = calleeName(call);
+  const mayFail = name === 'WdfWaitLockAcquire' ? !/^(NULL|nullptr|0)$/.test(callArguments(call)[1]?.text.trim() ?? 'NULL')
+    : name === 'ExAcquireResourceExclusiveLite' || name === 'ExAcquireResourceSharedLite' ? !/^(TRUE|1)$/.test(callArguments(call)[1]?.text.trim() ?? 'TRUE')
+      : false;
+  if (mayFail) return false;
   if (parent.type === 'assignment_expression' && parent.childForFieldName('right')?.id === holder.id) return parent.parent?.type === 'expression_statement';
   if (parent.type === 'init_declarator') return enclosingStatement(parent).type === 'declaration';
   return false;

@@ -226,9 +226,11 @@ class GraphBuilder {
         let result = normal;
         for (const clause of statement.namedChildren) {
           if (clause?.type === 'seh_except_clause') {
-            // The exception may come from anywhere in the body: approximate with the states before and after it.
+            // The exception may come from anywhere in the body; the handler is entered with the states at `__try`
+            // (probes and user-buffer accesses come first: completing or releasing inside the body and then
+            // faulting is rare, and assuming it would flag correct handlers).
             const handler = clause.childForFieldName('body');
-            const handled = handler ? this.statement(handler, [...preds, ...normal]) : [...preds, ...normal];
+            const handled = handler ? this.statement(handler, preds) : preds;
             result = [...normal, ...handled];
           } else if (clause?.type === 'seh_finally_clause') {
             this.hasFinally = true;
