@@ -126,6 +126,8 @@ export interface LockPaths {
   heldBefore(node: FlowNode): HeldLock[];
   /** Locks held at a point inside a flow node (after the calls before `offset` in that node ran). */
   heldAt(node: FlowNode, offset: number): HeldLock[];
+  /** The locks held at that point on each path (state) reaching the node: "held on every path" checks. */
+  heldAtEach(node: FlowNode, offset: number): HeldLock[][];
 }
 
 const lockPathCache = new WeakMap<FunctionInfo, LockPaths | null>();
@@ -194,14 +196,13 @@ function computeLockPaths(file: SourceFile, fn: FunctionInfo): LockPaths | undef
   return {
     result,
     heldBefore: (node) => uniqueHeld(result.before(node).flatMap((state) => heldOf(state.facts))),
-    heldAt: (node, offset) => {
-      const found: HeldLock[] = [];
-      for (const state of result.before(node)) {
-        let facts = [...state.facts];
-        if (node.node) for (const call of file.within(node.node, 'call_expression')) if (call.startIndex < offset && call.endIndex <= offset) facts = apply(facts, call);
-        found.push(...heldOf(facts));
-      }
-      return uniqueHeld(found);
+    heldAtEach: (node, offset) => result.before(node).map((state) => {
+      let facts = [...state.facts];
+      if (node.node) for (const call of file.within(node.node, 'call_expression')) if (call.endIndex <= offset) facts = apply(facts, call);
+      return heldOf(facts);
+    }),
+    heldAt(node, offset) {
+      return uniqueHeld(this.heldAtEach(node, offset).flat());
     },
   };
 }

@@ -16,6 +16,7 @@ import { rule as ioctlMethodNeither } from './ioctl-method-neither';
 import { rule as irpCompletedTwice } from './irp-completed-twice';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
 import { rule as msrAccessExposed } from './msr-access-exposed';
+import { rule as pagedCodeAtDispatch } from './paged-code-at-dispatch';
 import { rule as pendingWithoutMark } from './pending-without-mark';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
@@ -41,6 +42,7 @@ export const RULES: readonly Rule[] = [
   irpCompletedTwice,
   kernelFileAccessNoForceCheck,
   msrAccessExposed,
+  pagedCodeAtDispatch,
   pendingWithoutMark,
   physicalMemoryExposed,
   portIoExposed,
