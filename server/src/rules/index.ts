@@ -9,6 +9,7 @@ import { rule as deviceNotSecureOpen } from './device-not-secure-open';
 import { rule as doubleFetch } from './double-fetch';
 import { rule as embeddedUserPointer } from './embedded-user-pointer';
 import { rule as executablePoolType } from './executable-pool-type';
+import { rule as globalSharedStateUnlocked } from './global-shared-state-unlocked';
 import { rule as informationExceedsWritten } from './information-exceeds-written';
 import { rule as inputLengthNotValidated } from './input-length-not-validated';
 import { rule as ioctlFileAnyAccess } from './ioctl-file-any-access';
@@ -35,6 +36,7 @@ export const RULES: readonly Rule[] = [
   doubleFetch,
   embeddedUserPointer,
   executablePoolType,
+  globalSharedStateUnlocked,
   informationExceedsWritten,
   inputLengthNotValidated,
   ioctlFileAnyAccess,
