@@ -88,4 +88,12 @@ describe('paths', () => {
     assert.deepEqual(held('Take();\nif (a) Drop();'), [0]);
     assert.deepEqual(held('Take();\ngoto nowhere;'), [-1]);
   });
+
+  it('gives up on very deep nesting and long conditions without overflowing or hanging', () => {
+    const deep = analyzer.analyze({ text: body(`Take();\n${'{'.repeat(10_000)} a = 1; ${'}'.repeat(10_000)}\nreturn 0;`), fileName: 'deep.c' });
+    assert.deepEqual(deep.ruleErrors, []);
+    const chain = Array.from({ length: 2000 }, (_, index) => `a == ${index}`).join(' && ');
+    const long = analyzer.analyze({ text: body(`int f = 0;\nTake();\nif (${chain}) { Drop(); }\nelse { Drop(); }\nreturn f;`), fileName: 'long.c' });
+    assert.deepEqual(long.ruleErrors, []);
+  });
 });

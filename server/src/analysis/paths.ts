@@ -39,6 +39,9 @@ export interface FlowGraph {
 /** Calls after which control does not come back. */
 export const NO_RETURN_CALLS = new Set(['ExRaiseStatus', 'ExRaiseAccessViolation', 'ExRaiseDatatypeMisalignment', 'KeBugCheck', 'KeBugCheckEx', '__fastfail', 'RtlFailFast', 'RtlRaiseStatus']);
 
+/** Statement nesting (and condition nesting) beyond which a function is not analysed. */
+const MAX_NESTING = 200;
+
 interface Pred {
   from: number;
   branch?: boolean;
@@ -83,7 +86,23 @@ class GraphBuilder {
     return current;
   }
 
+  private depth = 0;
+
+  /** Builds the graph of one statement; very deep nesting gives up (the graph is marked incomplete) instead of overflowing. */
   statement(statement: Node, preds: Pred[]): Pred[] {
+    if (this.depth >= MAX_NESTING) {
+      this.complete = false;
+      return preds;
+    }
+    this.depth++;
+    try {
+      return this.statementInner(statement, preds);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private statementInner(statement: Node, preds: Pred[]): Pred[] {
     switch (statement.type) {
       case 'comment':
       case 'preproc_def':
@@ -400,12 +419,12 @@ function assignValues(file: SourceFile, tracked: ReadonlySet<string>, node: Node
 }
 
 /** Narrows the known values by a condition's outcome; undefined when the outcome is impossible. */
-export function refineValues(file: SourceFile, condition: Node, outcome: boolean, values: Values, tracked?: ReadonlySet<string>): Values | undefined {
+export function refineValues(file: SourceFile, condition: Node, outcome: boolean, values: Values, tracked?: ReadonlySet<string>, depth = 0): Values | undefined {
   const node = unwrap(condition);
-  if (!node) return values;
+  if (!node || depth > MAX_NESTING) return values;
   if (node.type === 'unary_expression' && (node.childForFieldName('operator')?.text ?? node.child(0)?.text) === '!') {
     const argument = node.childForFieldName('argument');
-    return argument ? refineValues(file, argument, !outcome, values, tracked) : values;
+    return argument ? refineValues(file, argument, !outcome, values, tracked, depth + 1) : values;
   }
   if (node.type === 'identifier') {
     const value = values.get(node.text);
@@ -418,14 +437,15 @@ export function refineValues(file: SourceFile, condition: Node, outcome: boolean
     const right = node.childForFieldName('right');
     if (!left || !right) return values;
     if ((operator === '&&' && outcome) || (operator === '||' && !outcome)) {
-      const first = refineValues(file, left, outcome, values, tracked);
-      return first === undefined ? undefined : refineValues(file, right, outcome, first, tracked);
+      const first = refineValues(file, left, outcome, values, tracked, depth + 1);
+      return first === undefined ? undefined : refineValues(file, right, outcome, first, tracked, depth + 1);
     }
+    if ((operator === '&&' || operator === '||') && depth > 3) return values; // keep the two-way split from growing exponentially
     if (operator === '&&' || operator === '||') {
       // `a && b` false: a false, or a true and b false. Impossible only when both ways are.
-      const leftFails = refineValues(file, left, outcome, values);
-      const leftHolds = refineValues(file, left, !outcome, values);
-      const viaRight = leftHolds === undefined ? undefined : refineValues(file, right, outcome, leftHolds);
+      const leftFails = refineValues(file, left, outcome, values, undefined, depth + 1);
+      const leftHolds = refineValues(file, left, !outcome, values, undefined, depth + 1);
+      const viaRight = leftHolds === undefined ? undefined : refineValues(file, right, outcome, leftHolds, undefined, depth + 1);
       if (leftFails === undefined && viaRight === undefined) return undefined;
       return values;
     }
