@@ -103,15 +103,23 @@ export const rule: Rule = {
         if (writes.length === 0) return;
         const globals = globalVariables(file);
         if (globals.size === 0) return;
+        const globalPattern = new RegExp(`\\b(${[...globals.keys()].map((name) => name.replace(/[^\\w]/g, '')).join('|')})\\b`);
         const driver = file.driver;
         /** Whether some caller in this file calls `fn` with a lock held (or cannot be analysed). */
         const calledUnderLock = new Map<string, boolean>();
+        let callsByName: Map<string, Node[]> | undefined;
         const underCallerLock = (fn: FunctionInfo): boolean => {
           let result = calledUnderLock.get(fn.name);
           if (result !== undefined) return result;
           result = false;
-          for (const call of file.nodes('call_expression')) {
-            if (calleeName(call) !== fn.name) continue;
+          if (!callsByName) {
+            callsByName = new Map();
+            for (const call of file.nodes('call_expression')) {
+              const name = calleeName(call);
+              if (name) callsByName.set(name, [...(callsByName.get(name) ?? []), call]);
+            }
+          }
+          for (const call of callsByName.get(fn.name) ?? []) {
             const caller = file.enclosingFunction(call);
             if (!caller?.body) continue;
             if (!file.within(caller.body, 'call_expression').some((candidate) => LOCK_ACQUIRES[calleeName(candidate) ?? ''])) continue;
@@ -131,6 +139,8 @@ export const rule: Rule = {
           if (driver.rolesOf(fn.name).some((role) => role.role === 'driver-entry' || role.role === 'unload')) continue;
           const header = file.text.slice(Math.max(0, fn.node.startIndex - 300), fn.body.startIndex);
           if (/_Requires_(exclusive_|shared_)?lock_held_|_IRQL_requires_\(DISPATCH_LEVEL\)/.test(header)) continue;
+          const bodyText = file.text.slice(fn.body.startIndex, fn.body.endIndex);
+          if (!globalPattern.test(bodyText)) continue;
           const candidates = file.withinAll(fn.body, ['assignment_expression', 'update_expression']).map((write) => ({
             write,
             name: writtenGlobal(write.type === 'assignment_expression' ? write.childForFieldName('left') : write.childForFieldName('argument'), globals),

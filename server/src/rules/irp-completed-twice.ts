@@ -105,7 +105,7 @@ export const rule: Rule = {
       init_declarator() {},
       onEnd() {
         for (const fn of file.functions()) {
-          if (!fn.body) continue;
+          if (!fn.body || !/\b(Iof?CompleteRequest|WdfRequestComplete\w*)\s*\(/.test(file.text.slice(fn.body.startIndex, fn.body.endIndex))) continue;
           const all = eventsOf(file, fn.body);
           const completions = all.filter((event) => event.kind === 'complete');
           if (completions.length === 0) continue;
