@@ -135,6 +135,20 @@ NTSTATUS Complete(PDEVICE_EXTENSION ext) {
     return STATUS_SUCCESS;
 }`,
     },
+    {
+      name: 'a helper from another file gets the saved IRQL and releases the lock',
+      code: `${EXT}VOID StartNextPacket(PDEVICE_EXTENSION ext, KIRQL irql);
+NTSTATUS Kick(PDEVICE_EXTENSION ext) {
+    KIRQL irql;
+    KeAcquireSpinLock(&ext->Lock, &irql);
+    if (ext->Current == NULL) {
+        StartNextPacket(ext, irql);
+        return STATUS_SUCCESS;
+    }
+    KeReleaseSpinLock(&ext->Lock, irql);
+    return STATUS_DEVICE_BUSY;
+}`,
+    },
   ],
   invalid: [
     {

@@ -107,6 +107,24 @@ export function releasesForCaller(file: SourceFile, name: string): boolean {
   return file.within(target.body, 'call_expression').some((call) => LOCK_RELEASES[calleeName(call) ?? ''] !== undefined);
 }
 
+/** System routine names: passing them the saved IRQL does not release the lock (KeLowerIrql, tracing). */
+const SYSTEM_ROUTINE = /^(Ke|Ex|Io|Rtl|Mm|Ob|Ps|Zw|Nt|Se|Po|Wdf|Dbg|Kd|Hal|Interlocked|WPP|Trace)/;
+
+/** `KeAcquireSpinLock(l, &irql)` → irql; `irql = KeAcquireSpinLockRaiseToDpc(l)` → irql; queued: the handle. */
+function savedStateOf(call: Node, name: string): string | undefined {
+  if (name === 'KeAcquireSpinLock' || name === 'KeAcquireInStackQueuedSpinLock' || name === 'KeAcquireInStackQueuedSpinLockAtDpcLevel') {
+    return normalizedText(callArguments(call)[1])?.replace(/^&/, '');
+  }
+  if (name === 'KeAcquireSpinLockRaiseToDpc') {
+    let holder: Node = call;
+    while (holder.parent && (holder.parent.type === 'cast_expression' || holder.parent.type === 'parenthesized_expression')) holder = holder.parent;
+    const parent = holder.parent;
+    if (parent?.type === 'assignment_expression') return normalizedText(parent.childForFieldName('left'));
+    if (parent?.type === 'init_declarator') return parent.childForFieldName('declarator')?.text;
+  }
+  return undefined;
+}
+
 /** Lock state fact: `held|<key>|<acquire offset>|<acquire call name>`. */
 export interface HeldLock {
   key: string;
@@ -162,6 +180,15 @@ function computeLockPaths(file: SourceFile, fn: FunctionInfo): LockPaths | undef
     const key = lockKey(call, api);
     if (!key || !acquired.has(key)) aliasFamilies.add(api.family);
   }
+  // The saved IRQL (or queued-lock handle) of each acquire: a helper that receives it releases the lock for us.
+  const savedState = new Map<number, string>();
+  for (const call of calls) {
+    const name = calleeName(call) ?? '';
+    const api = LOCK_ACQUIRES[name];
+    if (!api) continue;
+    const saved = savedStateOf(call, name);
+    if (saved) savedState.set(call.startIndex, saved);
+  }
   const apply = (facts: string[], call: Node): string[] => {
     const name = calleeName(call) ?? '';
     const acquire = LOCK_ACQUIRES[name];
@@ -180,7 +207,16 @@ function computeLockPaths(file: SourceFile, fn: FunctionInfo): LockPaths | undef
         return held.key !== key;
       });
     }
-    if (facts.length > 0 && releasesForCaller(file, name)) return facts.filter((fact) => !fact.startsWith('held|'));
+    if (facts.length === 0) return facts;
+    if (releasesForCaller(file, name)) return facts.filter((fact) => !fact.startsWith('held|'));
+    if (savedState.size > 0 && !SYSTEM_ROUTINE.test(name)) {
+      const passed = new Set(callArguments(call).map((argument) => normalizedText(argument)?.replace(/^&/, '')));
+      return facts.filter((fact) => {
+        const held = parseHeld(fact);
+        const saved = held ? savedState.get(held.offset) : undefined;
+        return !saved || !passed.has(saved);
+      });
+    }
     return facts;
   };
   const result = analyzePaths(file, fn, {
