@@ -123,6 +123,15 @@ runRuleTests('irp-completed-twice', {
     return status;
 }`,
     },
+    {
+      name: 'KMDF: each request retrieved from the queue through an out-parameter is completed once',
+      code: `${HEAD}VOID CancelPending(WDFQUEUE Queue) {
+    WDFREQUEST request;
+    while (NT_SUCCESS(WdfIoQueueRetrieveNextRequest(Queue, &request))) {
+        WdfRequestComplete(request, STATUS_CANCELLED);
+    }
+}`,
+    },
   ],
   invalid: [
     {

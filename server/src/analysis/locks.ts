@@ -30,6 +30,11 @@ export const LOCK_ACQUIRES: Record<string, LockApi> = {
   KeEnterGuardedRegion: { family: 'guarded region', argument: -1, spin: false },
   WdfSpinLockAcquire: { family: 'WDF spin lock', argument: 0, spin: true },
   WdfWaitLockAcquire: { family: 'WDF wait lock', argument: 0, spin: false },
+  WdfObjectAcquireLock: { family: 'WDF object lock', argument: 0, spin: false },
+  ExAcquireSpinLockExclusive: { family: 'reader/writer spin lock', argument: 0, spin: true },
+  ExAcquireSpinLockShared: { family: 'reader/writer spin lock', argument: 0, spin: true },
+  NdisAcquireSpinLock: { family: 'NDIS spin lock', argument: 0, spin: true },
+  NdisDprAcquireSpinLock: { family: 'NDIS spin lock', argument: 0, spin: true },
 };
 
 export const LOCK_RELEASES: Record<string, { family: string; argument: number }> = {
@@ -46,6 +51,11 @@ export const LOCK_RELEASES: Record<string, { family: string; argument: number }>
   KeLeaveGuardedRegion: { family: 'guarded region', argument: -1 },
   WdfSpinLockRelease: { family: 'WDF spin lock', argument: 0 },
   WdfWaitLockRelease: { family: 'WDF wait lock', argument: 0 },
+  WdfObjectReleaseLock: { family: 'WDF object lock', argument: 0 },
+  ExReleaseSpinLockExclusive: { family: 'reader/writer spin lock', argument: 0 },
+  ExReleaseSpinLockShared: { family: 'reader/writer spin lock', argument: 0 },
+  NdisReleaseSpinLock: { family: 'NDIS spin lock', argument: 0 },
+  NdisDprReleaseSpinLock: { family: 'NDIS spin lock', argument: 0 },
 };
 
 /** The release that matches an acquire, for messages. */
@@ -64,6 +74,11 @@ export const RELEASE_FOR: Record<string, string> = {
   KeEnterGuardedRegion: 'KeLeaveGuardedRegion',
   WdfSpinLockAcquire: 'WdfSpinLockRelease',
   WdfWaitLockAcquire: 'WdfWaitLockRelease',
+  WdfObjectAcquireLock: 'WdfObjectReleaseLock',
+  ExAcquireSpinLockExclusive: 'ExReleaseSpinLockExclusive',
+  ExAcquireSpinLockShared: 'ExReleaseSpinLockShared',
+  NdisAcquireSpinLock: 'NdisReleaseSpinLock',
+  NdisDprAcquireSpinLock: 'NdisDprReleaseSpinLock',
 };
 
 /** `family:argument`: the identity of a lock. */
@@ -108,14 +123,14 @@ export function releasesForCaller(file: SourceFile, name: string): boolean {
 }
 
 /** System routine names: passing them the saved IRQL does not release the lock (KeLowerIrql, tracing). */
-const SYSTEM_ROUTINE = /^(Ke|Ex|Io|Rtl|Mm|Ob|Ps|Zw|Nt|Se|Po|Wdf|Dbg|Kd|Hal|Interlocked|WPP|Trace)/;
+const SYSTEM_ROUTINE = /^(Ke|Ex|Io|Rtl|Mm|Ob|Ps|Zw|Nt|Se|Po|Wdf|Dbg|Kd|Hal|Ndis|Interlocked|WPP|Trace)/;
 
 /** `KeAcquireSpinLock(l, &irql)` → irql; `irql = KeAcquireSpinLockRaiseToDpc(l)` → irql; queued: the handle. */
 function savedStateOf(call: Node, name: string): string | undefined {
   if (name === 'KeAcquireSpinLock' || name === 'KeAcquireInStackQueuedSpinLock' || name === 'KeAcquireInStackQueuedSpinLockAtDpcLevel') {
     return normalizedText(callArguments(call)[1])?.replace(/^&/, '');
   }
-  if (name === 'KeAcquireSpinLockRaiseToDpc') {
+  if (name === 'KeAcquireSpinLockRaiseToDpc' || name === 'ExAcquireSpinLockExclusive' || name === 'ExAcquireSpinLockShared') {
     let holder: Node = call;
     while (holder.parent && (holder.parent.type === 'cast_expression' || holder.parent.type === 'parenthesized_expression')) holder = holder.parent;
     const parent = holder.parent;

@@ -65,6 +65,12 @@ function eventsOf(file: SourceFile, container: Node): Event[] {
     const left = unwrap(assignment.childForFieldName('left'));
     if (left?.type === 'identifier') events.push({ node: assignment, kind: 'assign', irp: left.text });
   }
+  // `WdfIoQueueRetrieveNextRequest(Queue, &Request)`: a call may store a new IRP/request through the address.
+  for (const pointer of file.within(container, 'pointer_expression')) {
+    if ((pointer.childForFieldName('operator')?.text ?? pointer.child(0)?.text) !== '&') continue;
+    const target = unwrap(pointer.childForFieldName('argument'));
+    if (target?.type === 'identifier') events.push({ node: pointer, kind: 'assign', irp: target.text });
+  }
   for (const declarator of file.within(container, 'init_declarator')) {
     const name = declaratorName(declarator.childForFieldName('declarator'));
     if (name) events.push({ node: declarator, kind: 'assign', irp: name });
@@ -103,6 +109,7 @@ export const rule: Rule = {
       call_expression() {},
       assignment_expression() {},
       init_declarator() {},
+      pointer_expression() {},
       onEnd() {
         for (const fn of file.functions()) {
           if (!fn.body || !/\b(Iof?CompleteRequest|WdfRequestComplete\w*)\s*\(/.test(file.text.slice(fn.body.startIndex, fn.body.endIndex))) continue;
