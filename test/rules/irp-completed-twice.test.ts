@@ -132,6 +132,21 @@ runRuleTests('irp-completed-twice', {
     }
 }`,
     },
+    {
+      name: 'a helper that completes only sometimes is not a completion',
+      code: `${HEAD}VOID MaybeComplete(PIRP Irp, NTSTATUS status) {
+    if (status != STATUS_PENDING) {
+        Irp->IoStatus.Status = status;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    }
+}
+NTSTATUS DispatchRead(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    MaybeComplete(Irp, STATUS_PENDING);
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_SUCCESS;
+}`,
+    },
   ],
   invalid: [
     {
@@ -201,6 +216,23 @@ runRuleTests('irp-completed-twice', {
     WdfRequestComplete(Request, status);
 }`,
       errors: [{ messageId: 'completedTwice', line: 16, message: 'WdfRequestComplete on line 9' }],
+    },
+    {
+      name: 'completion helper of this file called on the error path and again at the end',
+      code: `${HEAD}VOID CompleteIrp(PIRP Irp, NTSTATUS status, ULONG_PTR info) {
+    Irp->IoStatus.Status = status;
+    Irp->IoStatus.Information = info;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+}
+NTSTATUS DispatchWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    if (stack->Parameters.Write.Length == 0) {
+        CompleteIrp(Irp, STATUS_INVALID_PARAMETER, 0);
+    }
+    CompleteIrp(Irp, STATUS_SUCCESS, stack->Parameters.Write.Length);
+    return STATUS_SUCCESS;
+}`,
+      errors: [{ messageId: 'completedTwice', line: 14, message: 'but CompleteIrp on line 12 already completed it' }],
     },
   ],
 });

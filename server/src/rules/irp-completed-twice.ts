@@ -49,12 +49,60 @@ interface Event {
   irp: string;
 }
 
+const COMPLETION_CALL = /\b(Iof?CompleteRequest|WdfRequestComplete\w*)\s*\(/;
+
+const helperCache = new WeakMap<SourceFile, Map<string, number | null>>();
+
+/**
+ * The parameter a helper of this file completes on every path (`VOID CompleteIrp(PIRP Irp, NTSTATUS s) { …
+ * IoCompleteRequest(Irp, …); }`), so its calls count as completions. Undefined for helpers that complete only
+ * sometimes (a conditional completion is not a completion).
+ */
+function completedParameter(file: SourceFile, name: string): number | undefined {
+  let cache = helperCache.get(file);
+  if (!cache) helperCache.set(file, (cache = new Map()));
+  if (cache.has(name)) return cache.get(name) ?? undefined;
+  cache.set(name, null); // recursion guard
+  const fn = file.functionByName(name);
+  if (!fn?.body || !COMPLETION_CALL.test(file.text.slice(fn.body.startIndex, fn.body.endIndex))) return undefined;
+  const candidates = new Set<number>();
+  for (const call of file.within(fn.body, 'call_expression')) {
+    const index = COMPLETIONS[calleeName(call) ?? ''];
+    const irp = index === undefined ? undefined : irpName(callArguments(call)[index]);
+    const parameter = irp ? fn.params.findIndex((param) => param.name === irp) : -1;
+    if (parameter >= 0) candidates.add(parameter);
+  }
+  for (const parameter of candidates) {
+    const irp = fn.params[parameter].name;
+    const result = analyzePaths(file, fn, {
+      step(flowNode, state) {
+        if (!flowNode.node || state.facts.includes('lost')) return state.facts;
+        let facts = [...state.facts];
+        for (const event of eventsOf(file, flowNode.node)) {
+          if (event.irp !== irp) continue;
+          if (event.kind === 'complete') facts.push('done');
+          else facts = ['lost'];
+        }
+        return facts;
+      },
+    });
+    if (!result) continue;
+    const always = result.exits.every((exit) => result.after(exit).every((state) => state.facts.includes('done') && !state.facts.includes('lost')));
+    if (always) {
+      cache.set(name, parameter);
+      return parameter;
+    }
+  }
+  return undefined;
+}
+
 function eventsOf(file: SourceFile, container: Node): Event[] {
   const events: Event[] = [];
   for (const call of file.within(container, 'call_expression')) {
     const name = calleeName(call) ?? '';
-    if (COMPLETIONS[name] !== undefined) {
-      const irp = irpName(callArguments(call)[COMPLETIONS[name]]);
+    const helper = COMPLETIONS[name] === undefined && PASS_DOWN[name] === undefined && file.functionByName(name) ? completedParameter(file, name) : undefined;
+    if (COMPLETIONS[name] !== undefined || helper !== undefined) {
+      const irp = irpName(callArguments(call)[COMPLETIONS[name] ?? helper!]);
       if (irp) events.push({ node: call, kind: 'complete', irp });
     } else if (PASS_DOWN[name] !== undefined) {
       const irp = irpName(callArguments(call)[PASS_DOWN[name]]);
@@ -111,8 +159,10 @@ export const rule: Rule = {
       init_declarator() {},
       pointer_expression() {},
       onEnd() {
+        const helpers = file.functions().filter((fn) => completedParameter(file, fn.name) !== undefined).map((fn) => fn.name);
+        const completes = helpers.length === 0 ? COMPLETION_CALL : new RegExp(`${COMPLETION_CALL.source}|\\b(${helpers.join('|')})\\s*\\(`);
         for (const fn of file.functions()) {
-          if (!fn.body || !/\b(Iof?CompleteRequest|WdfRequestComplete\w*)\s*\(/.test(file.text.slice(fn.body.startIndex, fn.body.endIndex))) continue;
+          if (!fn.body || !completes.test(file.text.slice(fn.body.startIndex, fn.body.endIndex))) continue;
           const all = eventsOf(file, fn.body);
           const completions = all.filter((event) => event.kind === 'complete');
           if (completions.length === 0) continue;
