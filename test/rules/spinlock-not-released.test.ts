@@ -149,6 +149,19 @@ NTSTATUS Kick(PDEVICE_EXTENSION ext) {
     return STATUS_DEVICE_BUSY;
 }`,
     },
+    {
+      name: 'wait lock result checked: the failure return never held it (kmdf_fx2 ResetDevice)',
+      code: `${EXT}NTSTATUS ResetDevice(PDEVICE_EXTENSION ext) {
+    NTSTATUS status;
+    status = WdfWaitLockAcquire(ext->WaitLock, NULL);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    ext->Count = 0;
+    WdfWaitLockRelease(ext->WaitLock);
+    return status;
+}`,
+    },
   ],
   invalid: [
     {
@@ -213,6 +226,22 @@ Exit:
     }
 }`,
       errors: [{ messageId: 'notReleasedAtEnd', line: 8, message: '`ext->Mutex` (fast mutex taken by ExAcquireFastMutex on line 3)' }],
+    },
+    {
+      name: 'resource try-acquire succeeded, then an error path returns with it',
+      code: `${EXT}NTSTATUS TryReset(PDEVICE_EXTENSION ext) {
+    BOOLEAN acquired = ExAcquireResourceExclusiveLite(&ext->Resource, FALSE);
+    if (!acquired) {
+        return STATUS_DEVICE_BUSY;
+    }
+    if (ext->Count == 0) {
+        return STATUS_INVALID_DEVICE_STATE;
+    }
+    ext->Count = 0;
+    ExReleaseResourceLite(&ext->Resource);
+    return STATUS_SUCCESS;
+}`,
+      errors: [{ messageId: 'notReleased', line: 8, message: '`ext->Resource` (resource taken by ExAcquireResourceExclusiveLite on line 3)' }],
     },
   ],
 });

@@ -2,7 +2,7 @@
  * Kernel lock APIs: which call acquires or releases which lock, identified by its argument text, shared by the
  * rules that reason about held locks (spinlock-not-released, paged-code-at-dispatch, global-shared-state-unlocked).
  */
-import { analyzePaths, normalizedText, type FlowNode, type PathResult } from './paths';
+import { analyzePaths, normalizedText, refineValues, type FlowNode, type PathResult } from './paths';
 import { callArguments, calleeName, enclosingStatement, unwrap, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
 
@@ -92,25 +92,44 @@ export function lockKey(call: Node, api: { family: string; argument: number }): 
   return `${api.family}:${text}`;
 }
 
+/** Acquires that return whether they got the lock (NTSTATUS or BOOLEAN), and the value that means success. */
+const RESULT_OF_ACQUIRE: Record<string, string> = {
+  WdfWaitLockAcquire: 'STATUS_SUCCESS',
+  ExAcquireResourceExclusiveLite: '#1',
+  ExAcquireResourceSharedLite: '#1',
+};
+
 /**
- * An acquire we are sure happened: the call is a statement of its own (`KeAcquireSpinLock(&l, &irql);`,
- * `irql = KeAcquireSpinLockRaiseToDpc(&l);`, `KIRQL irql = …;`), not a try-acquire tested in a condition.
+ * How an acquire takes effect: `always` for a statement of its own (`KeAcquireSpinLock(&l, &irql);`,
+ * `irql = KeAcquireSpinLockRaiseToDpc(&l);`); `{ variable, success }` when its result is stored and tested later
+ * (`status = WdfWaitLockAcquire(l, NULL); if (!NT_SUCCESS(status)) return status;`): held only where the variable
+ * can still mean success; undefined when we cannot tell (a try-acquire inside a condition).
  */
-export function isUnconditionalAcquire(call: Node): boolean {
+export function acquireEffect(call: Node): 'always' | { variable: string; success: string } | undefined {
   let holder: Node = call;
   while (holder.parent && (holder.parent.type === 'cast_expression' || holder.parent.type === 'parenthesized_expression')) holder = holder.parent;
   const parent = holder.parent;
-  if (!parent) return false;
-  if (parent.type === 'expression_statement') return true;
-  // The result of a try-acquire (a resource without waiting, a wait lock with a timeout) says whether it worked.
-  const name = calleeName(call);
-  const mayFail = name === 'WdfWaitLockAcquire' ? !/^(NULL|nullptr|0)$/.test(callArguments(call)[1]?.text.trim() ?? 'NULL')
-    : name === 'ExAcquireResourceExclusiveLite' || name === 'ExAcquireResourceSharedLite' ? !/^(TRUE|1)$/.test(callArguments(call)[1]?.text.trim() ?? 'TRUE')
-      : false;
-  if (mayFail) return false;
-  if (parent.type === 'assignment_expression' && parent.childForFieldName('right')?.id === holder.id) return parent.parent?.type === 'expression_statement';
-  if (parent.type === 'init_declarator') return enclosingStatement(parent).type === 'declaration';
-  return false;
+  if (!parent) return undefined;
+  if (parent.type === 'expression_statement') return 'always';
+  const name = calleeName(call) ?? '';
+  let variable: string | undefined;
+  if (parent.type === 'assignment_expression' && parent.childForFieldName('right')?.id === holder.id && parent.parent?.type === 'expression_statement') {
+    const left = unwrap(parent.childForFieldName('left'));
+    variable = left?.type === 'identifier' ? left.text : undefined;
+    if (!variable) return RESULT_OF_ACQUIRE[name] ? undefined : 'always';
+  } else if (parent.type === 'init_declarator' && enclosingStatement(parent).type === 'declaration') {
+    variable = parent.childForFieldName('declarator')?.text;
+  } else {
+    return undefined;
+  }
+  const success = RESULT_OF_ACQUIRE[name];
+  if (!success) return 'always';
+  return variable && /^\w+$/.test(variable) ? { variable, success } : undefined;
+}
+
+/** Whether an acquire surely takes the lock where it runs (kept for callers that need a yes/no). */
+export function isUnconditionalAcquire(call: Node): boolean {
+  return acquireEffect(call) === 'always';
 }
 
 /** A call of a helper that (probably) releases a lock for its caller: named like Release or Unlock, or a function of this file that calls a release API. */
@@ -140,17 +159,20 @@ function savedStateOf(call: Node, name: string): string | undefined {
   return undefined;
 }
 
-/** Lock state fact: `held|<key>|<acquire offset>|<acquire call name>`. */
+/** Lock state fact: `held|<key>|<acquire offset>|<acquire call name>[|<result variable>|<success value>]`. */
 export interface HeldLock {
   key: string;
   offset: number;
   api: string;
+  /** For acquires whose result is stored: the variable and its success value (held where it can be that). */
+  variable?: string;
+  success?: string;
 }
 
 export function parseHeld(fact: string): HeldLock | undefined {
   if (!fact.startsWith('held|')) return undefined;
-  const [, key, offset, api] = fact.split('|');
-  return { key, offset: Number(offset), api };
+  const [, key, offset, api, variable, success] = fact.split('|');
+  return { key, offset: Number(offset), api, variable, success };
 }
 
 export interface LockPaths {
@@ -209,7 +231,9 @@ function computeLockPaths(file: SourceFile, fn: FunctionInfo): LockPaths | undef
     const acquire = LOCK_ACQUIRES[name];
     if (acquire) {
       const key = lockKey(call, acquire);
-      if (key && isUnconditionalAcquire(call)) return [...facts, `held|${key}|${call.startIndex}|${name}`];
+      const effect = key ? acquireEffect(call) : undefined;
+      if (effect === 'always') return [...facts, `held|${key}|${call.startIndex}|${name}`];
+      if (effect) return [...facts, `held|${key}|${call.startIndex}|${name}|${effect.variable}|${effect.success}`];
       return facts;
     }
     const release = LOCK_RELEASES[name];
@@ -240,6 +264,14 @@ function computeLockPaths(file: SourceFile, fn: FunctionInfo): LockPaths | undef
       if (!node.node) return facts;
       for (const call of file.within(node.node, 'call_expression')) facts = apply(facts, call);
       return facts;
+    },
+    refine(condition, outcome, state) {
+      // `if (!NT_SUCCESS(status))` after `status = WdfWaitLockAcquire(…)`: on the failure edge the lock is not held.
+      return state.facts.filter((fact) => {
+        const held = parseHeld(fact);
+        if (!held?.variable || !held.success) return true;
+        return refineValues(file, condition, outcome, new Map([[held.variable, held.success]])) !== undefined;
+      });
     },
   });
   if (!result) return undefined;

@@ -498,6 +498,8 @@ export interface PathAnalysis {
    * from here (deduplicate by node).
    */
   step(node: FlowNode, state: PathState): readonly string[];
+  /** The facts on a branch of a condition (after the values were narrowed): drop what the outcome rules out. */
+  refine?(condition: Node, outcome: boolean, state: PathState): readonly string[];
 }
 
 export interface PathResult {
@@ -560,6 +562,10 @@ export function analyzePaths(file: SourceFile, fn: FunctionInfo, analysis: PathA
       if (edge.branch !== undefined && node.kind === 'cond' && node.node) {
         const values = refineValues(file, node.node, edge.branch, out.values, tracked);
         next = values === undefined ? undefined : values === out.values ? out : { facts: out.facts, values };
+        if (next && analysis.refine) {
+          const facts = normalizeFacts(analysis.refine(node.node, edge.branch, next));
+          if (facts.join('\u0001') !== next.facts.join('\u0001')) next = { facts, values: next.values };
+        }
       }
       if (next && !enqueue(graph.nodes[edge.to], next)) return undefined;
     }

@@ -3,7 +3,7 @@
  * release, a missing release in one branch): the next acquire deadlocks, and a spin lock left held keeps the CPU at
  * DISPATCH_LEVEL.
  */
-import { LOCK_ACQUIRES, LOCK_RELEASES, RELEASE_FOR, lockKey, lockPaths, type HeldLock } from '../analysis/locks';
+import { LOCK_ACQUIRES, LOCK_RELEASES, RELEASE_FOR, lockKey, lockPaths, parseHeld, type HeldLock } from '../analysis/locks';
 import { calleeName, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
@@ -92,9 +92,9 @@ export const rule: Rule = {
             const held = new Map<string, HeldLock>();
             for (const state of paths.result.after(exit)) {
               for (const fact of state.facts) {
-                const [kind, key, offset, api] = fact.split('|');
-                if (kind !== 'held' || skipped.has(key) || held.has(key)) continue;
-                held.set(key, { key, offset: Number(offset), api });
+                const lock = parseHeld(fact);
+                if (!lock || skipped.has(lock.key) || held.has(lock.key)) continue;
+                held.set(lock.key, lock);
               }
             }
             for (const lock of held.values()) {
