@@ -88,6 +88,21 @@ NTSTATUS DispatchRead(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
     return status;
 }${TABLE}`,
     },
+    {
+      name: 'request context handed to a queueing helper of another file',
+      code: `${HEAD}typedef struct _REQUEST_CONTEXT { PIRP Irp; ULONG Length; } REQUEST_CONTEXT, *PREQUEST_CONTEXT;
+NTSTATUS DispatchRead(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    PREQUEST_CONTEXT context = ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(REQUEST_CONTEXT), 'xtcR');
+    if (context == NULL) {
+        Irp->IoStatus.Status = STATUS_INSUFFICIENT_RESOURCES;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    context->Irp = Irp;
+    HwQueueTransfer(DeviceObject->DeviceExtension, context);
+    return STATUS_PENDING;
+}${TABLE}`,
+    },
   ],
   invalid: [
     {

@@ -11,30 +11,29 @@ import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 const MARKERS = new Set(['IoMarkIrpPending', 'IoCsqInsertIrp', 'IoCsqInsertIrpEx']);
 
 /** System routine prefixes: such a call with the IRP is not a driver helper that might mark it. */
-const SYSTEM_PREFIX = /^(Io|Iof|Ke|Ex|Rtl|Mm|Ob|Ps|Zw|Nt|Se|Po|Wdf|Dbg|Kd|Hal|Wmi|Interlocked|Insert|Remove|memcpy|memset|RtlCopy)/;
+const SYSTEM_PREFIX = /^(Io|Iof|Ke|Ex|Rtl|Mm|Ob|Ps|Zw|Nt|Se|Po|Wdf|Dbg|Kd|Hal|Wmi|Interlocked|InsertTailList|InsertHeadList|RemoveEntryList|RemoveHeadList|RemoveTailList|InitializeListHead|IsListEmpty|memcpy|memset|memmove|NT_SUCCESS|ASSERT|NT_ASSERT|UNREFERENCED_PARAMETER|PAGED_CODE|CONTAINING_RECORD|FIELD_OFFSET|sizeof|Trace|DoTrace|WPP|Log)/;
 
-/** Whether calling `name` with the IRP may mark it pending (one of the markers, or a helper that calls one). */
-function mayMark(file: SourceFile, name: string, passesIrp: boolean, depth = 0): boolean {
+/**
+ * Whether calling `name` may mark the IRP pending: one of the markers, a helper of this file that calls one, or a
+ * driver helper from another file (it may reach the IRP through a context structure: do not guess).
+ */
+function mayMark(file: SourceFile, name: string, depth = 0): boolean {
   if (MARKERS.has(name)) return true;
   const target = file.functionByName(name);
   if (target?.body) {
     if (depth > 2) return true;
     return file.within(target.body, 'call_expression').some((call) => {
       const callee = calleeName(call);
-      return callee !== undefined && callee !== name && mayMark(file, callee, true, depth + 1);
+      return callee !== undefined && callee !== name && mayMark(file, callee, depth + 1);
     });
   }
-  // A helper from another file that receives the IRP: it may queue and mark it; do not guess.
-  return passesIrp && !SYSTEM_PREFIX.test(name);
+  return !SYSTEM_PREFIX.test(name);
 }
 
 function irpParameter(fn: FunctionInfo): string | undefined {
   return fn.params.find((param) => /^(PIRP|IRP\s*\*)$/.test(param.type.trim()) || (param.type === 'IRP' && param.isPointer))?.name;
 }
 
-function passesIrp(call: Node, irp: string): boolean {
-  return callArguments(call).some((argument) => unwrap(argument)?.type === 'identifier' && unwrap(argument)?.text === irp);
-}
 
 /** Calls that use the IRP without handing it to anyone (the mark can go after them). */
 const NOT_PUBLISHING = /^(IoGetCurrentIrpStackLocation|IoGetNextIrpStackLocation|IoCopyCurrentIrpStackLocationToNext|IoSkipCurrentIrpStackLocation|IoAcquireRemoveLock|IoReleaseRemoveLock|DbgPrint|DbgPrintEx|KdPrint|KdPrintEx|RtlCopyMemory|RtlZeroMemory|memcpy|memset|MmGetSystemAddressForMdlSafe|MmGetMdlByteCount)$/;
@@ -117,7 +116,7 @@ export const rule: Rule = {
               }
               for (const call of file.within(flowNode.node, 'call_expression')) {
                 const name = calleeName(call);
-                if (name === 'IoCallDriver' || name === 'IofCallDriver' || (name && mayMark(file, name, passesIrp(call, irp)))) return [];
+                if (name === 'IoCallDriver' || name === 'IofCallDriver' || (name && mayMark(file, name))) return [];
               }
               return state.facts;
             },
