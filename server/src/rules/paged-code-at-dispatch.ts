@@ -39,10 +39,10 @@ function pagedFunctions(file: SourceFile): Map<string, string> {
 }
 
 /** Why a call cannot run at DISPATCH_LEVEL, or undefined. */
-function problemOf(call: Node, paged: Map<string, string>): string | undefined {
+function problemOf(call: Node, paged: Map<string, string>, workspacePaged?: (name: string) => boolean): string | undefined {
   const name = calleeName(call);
   if (!name) return undefined;
-  const pagedWhy = paged.get(name);
+  const pagedWhy = paged.get(name) ?? (workspacePaged?.(name) ? 'is pageable (PAGED_CODE / alloc_text PAGE in the workspace)' : undefined);
   if (pagedWhy) return `\`${name}\` ${pagedWhy}: it may page-fault`;
   const poolArgument = ALLOCATORS[name];
   if (poolArgument !== undefined) {
@@ -100,7 +100,7 @@ export const rule: Rule = {
           const calls = file.within(fn.body, 'call_expression');
           if (!calls.some((call) => LOCK_ACQUIRES[calleeName(call) ?? '']?.spin)) continue;
           paged ??= pagedFunctions(file);
-          const candidates = calls.map((call) => ({ call, problem: problemOf(call, paged!) })).filter((item): item is { call: Node; problem: string } => item.problem !== undefined);
+          const candidates = calls.map((call) => ({ call, problem: problemOf(call, paged!, file.workspace ? (name) => file.workspace!.isPaged(name) && !file.functionByName(name) : undefined) })).filter((item): item is { call: Node; problem: string } => item.problem !== undefined);
           if (candidates.length === 0) continue;
           reportFunction(fn, candidates);
         }
