@@ -88,8 +88,8 @@ export const rule: Rule = {
     },
     fixable: true,
     examples: {
-      bad: 'NTSTATUS DispatchRead(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;\n    ExInterlockedInsertTailList(&ext->PendingQueue, &Irp->Tail.Overlay.ListEntry, &ext->QueueLock);\n    return STATUS_PENDING;\n}\n// in DriverEntry: DriverObject->MajorFunction[IRP_MJ_READ] = DispatchRead;\nVOID Register(PDRIVER_OBJECT DriverObject) {\n    DriverObject->MajorFunction[IRP_MJ_READ] = DispatchRead;\n}',
-      good: 'NTSTATUS DispatchRead(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;\n    IoMarkIrpPending(Irp);\n    ExInterlockedInsertTailList(&ext->PendingQueue, &Irp->Tail.Overlay.ListEntry, &ext->QueueLock);\n    return STATUS_PENDING;\n}\n// in DriverEntry: DriverObject->MajorFunction[IRP_MJ_READ] = DispatchRead;\nVOID Register(PDRIVER_OBJECT DriverObject) {\n    DriverObject->MajorFunction[IRP_MJ_READ] = DispatchRead;\n}',
+      bad: 'NTSTATUS DispatchRead(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;\n    ExInterlockedInsertTailList(&ext->PendingQueue, &Irp->Tail.Overlay.ListEntry, &ext->QueueLock);\n    return STATUS_PENDING;\n}\nVOID Register(PDRIVER_OBJECT DriverObject) {\n    DriverObject->MajorFunction[IRP_MJ_READ] = DispatchRead;\n}',
+      good: 'NTSTATUS DispatchRead(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;\n    IoMarkIrpPending(Irp);\n    ExInterlockedInsertTailList(&ext->PendingQueue, &Irp->Tail.Overlay.ListEntry, &ext->QueueLock);\n    return STATUS_PENDING;\n}\nVOID Register(PDRIVER_OBJECT DriverObject) {\n    DriverObject->MajorFunction[IRP_MJ_READ] = DispatchRead;\n}',
     },
   },
   create(context) {
