@@ -243,5 +243,36 @@ Exit:
 }`,
       errors: [{ messageId: 'notReleased', line: 8, message: '`ext->Resource` (resource taken by ExAcquireResourceExclusiveLite on line 3)' }],
     },
+    {
+      name: 'in-stack queued lock and critical region left behind by a break out of the loop',
+      code: `${EXT}NTSTATUS Drain(PDEVICE_EXTENSION ext) {
+    KLOCK_QUEUE_HANDLE handle;
+    KeEnterCriticalRegion();
+    for (;;) {
+        KeAcquireInStackQueuedSpinLock(&ext->Lock, &handle);
+        if (IsListEmpty(&ext->Queue)) {
+            break;
+        }
+        RemoveHeadList(&ext->Queue);
+        KeReleaseInStackQueuedSpinLock(&handle);
+    }
+    KeLeaveCriticalRegion();
+    return STATUS_SUCCESS;
+}`,
+      errors: [{ messageId: 'notReleased', line: 14, message: '`ext->Lock` (queued spin lock taken by KeAcquireInStackQueuedSpinLock on line 6)' }],
+    },
+    {
+      name: 'critical region not left on the error path',
+      code: `${EXT}NTSTATUS Update(PDEVICE_EXTENSION ext, ULONG value) {
+    KeEnterCriticalRegion();
+    if (value == 0) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    ext->Count = value;
+    KeLeaveCriticalRegion();
+    return STATUS_SUCCESS;
+}`,
+      errors: [{ messageId: 'notReleased', line: 5, message: '`KeEnterCriticalRegion()` (critical region taken by KeEnterCriticalRegion on line 3) is still held when the function returns here; call KeLeaveCriticalRegion' }],
+    },
   ],
 });

@@ -4,7 +4,7 @@
  * DISPATCH_LEVEL.
  */
 import { LOCK_ACQUIRES, LOCK_RELEASES, RELEASE_FOR, lockKey, lockPaths, parseHeld, type HeldLock } from '../analysis/locks';
-import { calleeName, type Node } from '../analysis/query';
+import { callArguments, calleeName, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
@@ -107,7 +107,9 @@ export const rule: Rule = {
               reported.add(id);
               const family = lock.key.slice(0, lock.key.indexOf(':'));
               const api = LOCK_ACQUIRES[lock.api];
-              const lockText = api && api.argument >= 0 ? lock.key.slice(family.length + 1) : lock.api;
+              // The lock as written (for in-stack queued locks the lock, not the handle that identifies the acquisition).
+              const shown = api ? callArguments(acquire)[family === 'queued spin lock' ? 0 : api.argument] : undefined;
+              const lockText = api && api.argument >= 0 ? (shown?.text.replace(/^&\s*/, '').replace(/\s+/g, ' ') ?? lock.key.slice(family.length + 1)) : `${lock.api}()`;
               context.report({
                 node,
                 messageId: atEnd ? 'notReleasedAtEnd' : 'notReleased',
