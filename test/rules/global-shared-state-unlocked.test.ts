@@ -90,6 +90,19 @@ NTSTATUS DispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
     return STATUS_SUCCESS;
 }${TABLE}`,
     },
+    {
+      name: 'KMDF sequential queue: the framework serializes the callbacks',
+      code: `${HEAD}VOID EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t OutputBufferLength, size_t InputBufferLength, ULONG IoControlCode) {
+    g_Mode = IoControlCode;
+    WdfRequestComplete(Request, STATUS_SUCCESS);
+}
+NTSTATUS QueueInitialize(WDFDEVICE Device) {
+    WDF_IO_QUEUE_CONFIG config;
+    WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&config, WdfIoQueueDispatchSequential);
+    config.EvtIoDeviceControl = EvtIoDeviceControl;
+    return WdfIoQueueCreate(Device, &config, WDF_NO_OBJECT_ATTRIBUTES, NULL);
+}`,
+    },
   ],
   invalid: [
     {

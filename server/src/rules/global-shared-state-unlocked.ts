@@ -101,6 +101,8 @@ export const rule: Rule = {
       onEnd() {
         const writes = [...file.nodes('assignment_expression'), ...file.nodes('update_expression')];
         if (writes.length === 0) return;
+        // KMDF serializes the callbacks of a sequential queue (and of a device or queue synchronization scope).
+        if (/\bWdfIoQueueDispatchSequential\b|\bWdfSynchronizationScope(Device|Queue)\b/.test(file.text) && !file.driver.hasWdmDispatchTable) return;
         const globals = globalVariables(file);
         if (globals.size === 0) return;
         const globalPattern = new RegExp(`\\b(${[...globals.keys()].map((name) => name.replace(/[^\\w]/g, '')).join('|')})\\b`);
