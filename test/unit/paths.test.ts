@@ -76,6 +76,7 @@ describe('paths', () => {
     assert.deepEqual(held('int locked = 0;\nif (a) {\n    Take();\n    locked = 1;\n}\nb = 3;\nif (locked) {\n    Drop();\n}\nreturn b;'), []);
     assert.deepEqual(held('int status = STATUS_SUCCESS;\nTake();\nif (a) status = STATUS_PENDING;\nif (status != STATUS_PENDING) Drop();\nreturn status;'), [5]);
     assert.deepEqual(held('int status = STATUS_SUCCESS;\nTake();\nif (!NT_SUCCESS(status)) return status;\nDrop();\nreturn status;'), []);
+    assert.deepEqual(held('int status;\nTake();\nstatus = b = STATUS_PENDING;\nif (status == STATUS_PENDING) Drop();\nreturn status;'), []);
   });
 
   it('treats #if branches and no-return calls as paths', () => {

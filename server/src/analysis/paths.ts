@@ -397,7 +397,10 @@ function assignValues(file: SourceFile, tracked: ReadonlySet<string>, node: Node
       const left = unwrap(change.childForFieldName('left'));
       if (left?.type !== 'identifier') continue;
       const operator = change.childForFieldName('operator')?.text ?? '=';
-      set(left.text, operator === '=' ? literalKey(file, change.childForFieldName('right')) : undefined);
+      // `status = Irp->IoStatus.Status = STATUS_X;`: the value of the inner assignment.
+      let right = unwrap(change.childForFieldName('right'));
+      while (right?.type === 'assignment_expression' && (right.childForFieldName('operator')?.text ?? '=') === '=') right = unwrap(right.childForFieldName('right'));
+      set(left.text, operator === '=' ? literalKey(file, right) : undefined);
     } else if (change.type === 'update_expression') {
       const target = unwrap(change.childForFieldName('argument'));
       if (target?.type === 'identifier') set(target.text, undefined);
