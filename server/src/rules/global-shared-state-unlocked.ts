@@ -18,6 +18,7 @@ const INIT_NAME = /Init|Initiali[sz]e|Setup|Unload|AddDevice|DeviceAdd|DriverEnt
 function globalVariables(file: SourceFile): Map<string, Node> {
   const globals = new Map<string, Node>();
   for (const declaration of file.nodes('declaration')) {
+    if (file.enclosingFunction(declaration)) continue; // locals (cheap: no walk up the tree)
     let scope = declaration.parent;
     while (scope && (scope.type === 'preproc_if' || scope.type === 'preproc_ifdef' || scope.type === 'preproc_else' || scope.type === 'preproc_elif' || scope.type === 'linkage_specification' || scope.type === 'declaration_list')) scope = scope.parent;
     if (scope?.type !== 'translation_unit') continue;
