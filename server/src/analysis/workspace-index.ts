@@ -13,10 +13,10 @@ export type FunctionRole =
   | 'unload';
 
 export interface FileIndexEntry {
-  macros: MacroDefinition[];
-  roles: { name: string; role: FunctionRole; detail?: string }[];
   /** Pageable functions: named in `#pragma alloc_text(PAGE…, …)` or starting with PAGED_CODE(). */
   paged?: string[];
+  macros: MacroDefinition[];
+  roles: { name: string; role: FunctionRole; detail?: string }[];
 }
 
 /** Role-type declarations (`DRIVER_DISPATCH Name;`) and the role each type stands for. */
@@ -107,9 +107,9 @@ export function pagedFunctionNames(text: string): string[] {
 
 /** The index over a set of files; entries are replaced as files change. */
 export class WorkspaceIndex {
+  private pagedSet?: Set<string>;
   private readonly entries = new Map<string, FileIndexEntry>();
   private macroTable?: MacroTable;
-  private pagedSet?: Set<string>;
   private roleMap?: Map<string, { role: FunctionRole; detail?: string }[]>;
 
   update(fileName: string, text: string): void {
