@@ -173,5 +173,17 @@ NTSTATUS DispatchWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
     return STATUS_PENDING;
 }${TABLE.replace('IRP_MJ_READ] = DispatchRead', 'IRP_MJ_WRITE] = DispatchWrite')}`,
     },
+    {
+      name: 'single-statement if returns STATUS_PENDING: reported without a fix (no block to insert into)',
+      code: `${HEAD}NTSTATUS DispatchRead(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
+    ExInterlockedInsertTailList(&ext->PendingQueue, &Irp->Tail.Overlay.ListEntry, &ext->Lock);
+    if (ext->LowerDevice == NULL) return STATUS_PENDING;
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_SUCCESS;
+}${TABLE}`,
+      errors: [{ messageId: 'notMarked', line: 5 }],
+    },
   ],
 });

@@ -162,6 +162,20 @@ NTSTATUS Kick(PDEVICE_EXTENSION ext) {
     return status;
 }`,
     },
+    {
+      name: 'acquire and release both under #if DBG (one configuration)',
+      code: `${EXT}NTSTATUS Trace(PDEVICE_EXTENSION ext) {
+#if DBG
+    KIRQL irql;
+    KeAcquireSpinLock(&ext->Lock, &irql);
+#endif
+    ext->Count++;
+#if DBG
+    KeReleaseSpinLock(&ext->Lock, irql);
+#endif
+    return STATUS_SUCCESS;
+}`,
+    },
   ],
   invalid: [
     {

@@ -15,13 +15,25 @@ function isLockWrapper(file: SourceFile, fn: FunctionInfo): boolean {
   return file.text.includes('_Acquires_') && annotated.test(file.text);
 }
 
-/** The conditions (normalized text) of the `if` statements a node sits in, inside the function. */
+/**
+ * The conditions (normalized text) a node sits under inside the function: `if` conditions and preprocessor
+ * conditions (`#if DBG` around both the acquire and the release is one configuration, not two paths).
+ */
 function guardingConditions(node: Node, fn: FunctionInfo): string[] {
   const conditions: string[] = [];
-  for (let current = node.parent; current && current.id !== fn.node.id; current = current.parent) {
+  let child: Node = node;
+  for (let current = node.parent; current && current.id !== fn.node.id; child = current, current = current.parent) {
     if (current.type === 'if_statement') {
       const condition = current.childForFieldName('condition');
       if (condition) conditions.push(condition.text.replace(/\s+/g, ''));
+    } else if (current.type === 'preproc_if' || current.type === 'preproc_ifdef' || current.type === 'preproc_elif') {
+      if (current.childForFieldName('alternative')?.id === child.id) continue; // the #else side is handled below
+      const condition = current.childForFieldName('condition') ?? current.childForFieldName('name');
+      if (condition) conditions.push(`#${current.child(0)?.text ?? ''} ${condition.text.replace(/\s+/g, '')}`);
+    } else if (current.type === 'preproc_else') {
+      const owner = current.parent;
+      const condition = owner?.childForFieldName('condition') ?? owner?.childForFieldName('name');
+      if (condition) conditions.push(`#else ${owner?.child(0)?.text ?? ''} ${condition.text.replace(/\s+/g, '')}`);
     }
   }
   return conditions;
