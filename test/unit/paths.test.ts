@@ -79,6 +79,12 @@ describe('paths', () => {
     assert.deepEqual(held('int status;\nTake();\nstatus = b = STATUS_PENDING;\nif (status == STATUS_PENDING) Drop();\nreturn status;'), []);
   });
 
+  it('reads C++ conditions (condition_clause) and range loops', () => {
+    const cpp = (code: string) => analyzer.analyze({ text: body(code), fileName: 'p.cpp' }).findings.map((finding) => finding.range.start.line);
+    assert.deepEqual(cpp('bool locked = false;\nif (a) {\n    Take();\n    locked = true;\n}\nif (locked) {\n    Drop();\n}\nreturn b;'), []);
+    assert.deepEqual(cpp('for (auto x : items) {\n    Take();\n    if (x) return 1;\n    Drop();\n}\nreturn 0;'), [3]);
+  });
+
   it('treats #if branches and no-return calls as paths', () => {
     assert.deepEqual(held('Take();\n#if DBG\nreturn 1;\n#else\nDrop();\n#endif\nreturn 0;'), [3]);
     assert.deepEqual(held('Take();\nif (a) KeBugCheckEx(1, 0, 0, 0, 0);\nDrop();\nreturn 0;'), []);

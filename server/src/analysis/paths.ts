@@ -209,6 +209,29 @@ class GraphBuilder {
         const broken = this.breaks.pop() ?? [];
         return hasDefault ? [...fall, ...broken] : [...fall, ...broken, { from: cond.id }];
       }
+      case 'for_range_loop': {
+        // C++ `for (auto x : list)`: the body runs zero or more times.
+        const head = this.join(preds);
+        const body = statement.childForFieldName('body');
+        this.breaks.push([]);
+        this.continues.push(head);
+        const out = body ? this.statement(body, [{ from: head.id }]) : [{ from: head.id }];
+        this.connect(out, head);
+        this.continues.pop();
+        const broken = this.breaks.pop() ?? [];
+        return [{ from: head.id }, ...broken];
+      }
+      case 'try_statement': {
+        // C++ try/catch: a handler is entered with the states at `try`, like `__except`.
+        const body = statement.childForFieldName('body');
+        let result = body ? this.statement(body, preds) : preds;
+        for (const clause of statement.namedChildren) {
+          if (clause?.type !== 'catch_clause') continue;
+          const handler = clause.childForFieldName('body');
+          result = [...result, ...(handler ? this.statement(handler, preds) : preds)];
+        }
+        return result;
+      }
       case 'break_statement': {
         const target = this.breaks[this.breaks.length - 1];
         if (target) target.push(...preds);
@@ -423,7 +446,8 @@ function assignValues(file: SourceFile, tracked: ReadonlySet<string>, node: Node
 
 /** Narrows the known values by a condition's outcome; undefined when the outcome is impossible. */
 export function refineValues(file: SourceFile, condition: Node, outcome: boolean, values: Values, tracked?: ReadonlySet<string>, depth = 0): Values | undefined {
-  const node = unwrap(condition);
+  let node = unwrap(condition);
+  if (node?.type === 'condition_clause') node = unwrap(node.childForFieldName('value')); // C++: `if (x)` wraps its condition
   if (!node || depth > MAX_NESTING) return values;
   if (node.type === 'unary_expression' && (node.childForFieldName('operator')?.text ?? node.child(0)?.text) === '!') {
     const argument = node.childForFieldName('argument');
