@@ -103,6 +103,21 @@ NTSTATUS QueueInitialize(WDFDEVICE Device) {
     return WdfIoQueueCreate(Device, &config, WDF_NO_OBJECT_ATTRIBUTES, NULL);
 }`,
     },
+    {
+      name: 'PnP dispatch (serialized by the PnP manager) records the device state',
+      code: `${HEAD}NTSTATUS DispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    if (stack->MinorFunction == IRP_MN_REMOVE_DEVICE) {
+        g_ControlDevice = NULL;
+    }
+    IoSkipCurrentIrpStackLocation(Irp);
+    return IoCallDriver(DeviceObject, Irp);
+}
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
+    DriverObject->MajorFunction[IRP_MJ_PNP] = DispatchPnp;
+    return STATUS_SUCCESS;
+}`,
+    },
   ],
   invalid: [
     {

@@ -68,6 +68,35 @@ function localNames(file: SourceFile, fn: FunctionInfo): Set<string> {
   return names;
 }
 
+/** Dispatch routines the system serializes or runs once per handle: state changes there are not request races. */
+const SERIALIZED_MAJORS = new Set(['IRP_MJ_PNP', 'IRP_MJ_POWER', 'IRP_MJ_CREATE', 'IRP_MJ_CLOSE', 'IRP_MJ_CLEANUP', 'IRP_MJ_SHUTDOWN', 'IRP_MJ_SYSTEM_CONTROL']);
+
+/** Functions that concurrent requests run: request entries (not PnP/power/create/close) and what they call here. */
+function concurrentFunctions(file: SourceFile): Set<string> {
+  const driver = file.driver;
+  const reached = new Set<string>();
+  const queue: FunctionInfo[] = [];
+  for (const fn of file.functions()) {
+    const roles = driver.rolesOf(fn.name).filter((role) => role.role === 'wdm-dispatch' || role.role === 'kmdf-io' || role.role === 'kmdf-in-caller-context');
+    if (roles.some((role) => role.role !== 'wdm-dispatch' || !SERIALIZED_MAJORS.has(role.detail ?? ''))) {
+      reached.add(fn.name);
+      queue.push(fn);
+    }
+  }
+  while (queue.length > 0) {
+    const fn = queue.pop()!;
+    if (!fn.body) continue;
+    for (const call of file.within(fn.body, 'call_expression')) {
+      const target = file.functionByName(calleeName(call) ?? '');
+      if (target && !reached.has(target.name)) {
+        reached.add(target.name);
+        queue.push(target);
+      }
+    }
+  }
+  return reached;
+}
+
 export const rule: Rule = {
   meta: {
     id: 'global-shared-state-unlocked',
@@ -108,6 +137,7 @@ export const rule: Rule = {
         if (globals.size === 0) return;
         const globalPattern = new RegExp(`\\b(${[...globals.keys()].map((name) => name.replace(/[^\\w]/g, '')).join('|')})\\b`);
         const driver = file.driver;
+        const concurrent = concurrentFunctions(file);
         /** Whether some caller in this file calls `fn` with a lock held (or cannot be analysed). */
         const calledUnderLock = new Map<string, boolean>();
         let callsByName: Map<string, Node[]> | undefined;
@@ -137,7 +167,7 @@ export const rule: Rule = {
           return result;
         };
         for (const fn of file.functions()) {
-          if (!fn.body || !driver.isUserReachable(fn.name)) continue;
+          if (!fn.body || !driver.isUserReachable(fn.name) || !concurrent.has(fn.name)) continue;
           if (INIT_NAME.test(fn.name) || /Locked|NoLock|Unsafe/i.test(fn.name)) continue;
           if (driver.rolesOf(fn.name).some((role) => role.role === 'driver-entry' || role.role === 'unload')) continue;
           const header = file.text.slice(Math.max(0, fn.node.startIndex - 300), fn.body.startIndex);
