@@ -72,7 +72,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'warning',
     checklistItem: 'checklist.technology-practices',
-    description: 'While a spin lock is held (IRQL = DISPATCH_LEVEL) the code calls a pageable function (PAGED_CODE / alloc_text PAGE), allocates paged pool, calls a Zw* routine or waits without a timeout.',
+    description: 'While a spin lock is held (IRQL = DISPATCH_LEVEL) the code calls a pageable function (PAGED_CODE / alloc_text PAGE), allocates paged pool, calls a Zw* routine, waits without a timeout or takes a mutex or resource (APC_LEVEL or below).',
     rationale: 'Holding a spin lock raises IRQL to DISPATCH_LEVEL, where the processor cannot take a page fault or wait. Touching paged code or paged pool then bug-checks with IRQL_NOT_LESS_OR_EQUAL as soon as the page is out, which happens rarely in testing and in the field under memory pressure; Zw* file and registry routines and blocking waits are illegal at that level too. Move the work outside the locked region or use non-paged memory.',
     cwe: ['CWE-662'],
     references: [
