@@ -85,6 +85,11 @@ describe('paths', () => {
     assert.deepEqual(cpp('for (auto x : items) {\n    Take();\n    if (x) return 1;\n    Drop();\n}\nreturn 0;'), [3]);
   });
 
+  it('collapses literals no condition names, so a large switch stays analysable', () => {
+    const cases = Array.from({ length: 150 }, (_, index) => `case ${index}:\n    status = STATUS_ERROR_${index};\n    break;`).join('\n');
+    assert.deepEqual(held(`int status = STATUS_SUCCESS;\nTake();\nswitch (a) {\n${cases}\ndefault:\n    break;\n}\nif (!NT_SUCCESS(status)) {\n    Drop();\n    return status;\n}\nreturn 0;`), [461]);
+  });
+
   it('treats #if branches and no-return calls as paths', () => {
     assert.deepEqual(held('Take();\n#if DBG\nreturn 1;\n#else\nDrop();\n#endif\nreturn 0;'), [3]);
     assert.deepEqual(held('Take();\nif (a) KeBugCheckEx(1, 0, 0, 0, 0);\nDrop();\nreturn 0;'), []);

@@ -370,13 +370,59 @@ function literalKey(file: SourceFile, expression: Node | null): string | undefin
 
 const SUCCESS_STATUSES = new Set(['STATUS_SUCCESS', 'STATUS_PENDING', 'STATUS_TIMEOUT', 'STATUS_REPARSE', 'STATUS_ALERTED', 'STATUS_USER_APC', 'STATUS_WAIT_0', 'STATUS_ABANDONED', 'STATUS_MORE_ENTRIES']);
 
+/**
+ * The values a function's conditions can tell apart: a variable keeps a literal exactly when some condition compares
+ * it with that literal (or the rule asks for it); any other literal becomes its class `~<success><truth>` (s/e/?,
+ * t/f/?), so a switch that sets `status` to forty different error codes yields one state, not forty.
+ */
+interface ValueDomain {
+  tracked: ReadonlySet<string>;
+  exact: ReadonlyMap<string, ReadonlySet<string>>;
+  keep: ReadonlySet<string>;
+}
+
+function valueDomain(file: SourceFile, fn: FunctionInfo, graph: FlowGraph, keep: readonly string[]): ValueDomain {
+  const trackable = trackableVariables(file, fn);
+  const used = new Set<string>();
+  const exact = new Map<string, Set<string>>();
+  for (const node of graph.nodes) {
+    if (!node.node || (node.kind !== 'cond' && node.kind !== 'return')) continue;
+    for (const identifier of file.within(node.node, 'identifier')) if (trackable.has(identifier.text)) used.add(identifier.text);
+    if (node.kind !== 'cond') continue;
+    for (const comparison of file.within(node.node, 'binary_expression')) {
+      const operator = comparison.childForFieldName('operator')?.text;
+      if (operator !== '==' && operator !== '!=') continue;
+      const left = unwrap(comparison.childForFieldName('left'));
+      const right = unwrap(comparison.childForFieldName('right'));
+      for (const [variable, literal] of [[left, right], [right, left]] as const) {
+        if (variable?.type !== 'identifier' || !trackable.has(variable.text)) continue;
+        const key = literalKey(file, literal);
+        if (key === undefined) continue;
+        let set = exact.get(variable.text);
+        if (!set) exact.set(variable.text, (set = new Set()));
+        set.add(key);
+      }
+    }
+  }
+  return { tracked: used, exact, keep: new Set(keep) };
+}
+
+function abstractValue(domain: ValueDomain, variable: string, literal: string | undefined): string | undefined {
+  if (literal === undefined || domain.keep.has(literal) || domain.exact.get(variable)?.has(literal)) return literal;
+  const success = successOf(literal);
+  const truth = truthOf(literal);
+  return `~${success === undefined ? '?' : success ? 's' : 'e'}${truth === undefined ? '?' : truth ? 't' : 'f'}`;
+}
+
 function truthOf(value: string): boolean | undefined {
+  if (value.startsWith('~')) return value[2] === '?' ? undefined : value[2] === 't';
   if (value.startsWith('#')) return Number(value.slice(1)) !== 0;
   if (value === 'STATUS_SUCCESS' || value === 'STATUS_WAIT_0') return false;
   return undefined;
 }
 
 function successOf(value: string): boolean | undefined {
+  if (value.startsWith('~')) return value[1] === '?' ? undefined : value[1] === 's';
   if (SUCCESS_STATUSES.has(value)) return true;
   if (/^STATUS_/.test(value)) return false;
   if (value.startsWith('#')) return Number(value.slice(1)) >= 0 && Number(value.slice(1)) < 0x80000000;
@@ -404,10 +450,11 @@ function trackableVariables(file: SourceFile, fn: FunctionInfo): Set<string> {
 export type Values = ReadonlyMap<string, string>;
 
 /** Applies the assignments of one flow node (in document order) to the known values. */
-function assignValues(file: SourceFile, tracked: ReadonlySet<string>, node: Node, values: Values): Values {
+function assignValues(file: SourceFile, domain: ValueDomain, node: Node, values: Values): Values {
   let result: Map<string, string> | undefined;
-  const set = (name: string, value: string | undefined) => {
-    if (!tracked.has(name)) return;
+  const set = (name: string, literal: string | undefined) => {
+    if (!domain.tracked.has(name)) return;
+    const value = abstractValue(domain, name, literal);
     if (values.get(name) === value && !result) return;
     result ??= new Map(values);
     if (value === undefined) result.delete(name);
@@ -490,6 +537,7 @@ export function refineValues(file: SourceFile, condition: Node, outcome: boolean
         if ((operator === '==') !== outcome || !tracked?.has(variable.text)) return values;
         return new Map(values).set(variable.text, literal);
       }
+      if (value.startsWith('~')) return (operator === '==') === outcome ? undefined : values; // a literal no condition names
       if (value.startsWith('#') !== literal.startsWith('#')) return values; // a macro we could not evaluate against a number
       const equal = value === literal;
       return (operator === '==') === outcome ? (equal ? values : undefined) : (equal ? undefined : values);
@@ -519,6 +567,8 @@ export interface PathState {
 export interface PathAnalysis {
   /** The facts at the function's entry. */
   initial?: readonly string[];
+  /** Literals whose exact value the rule reads from `state.values` (others collapse into classes). */
+  keepLiterals?: readonly string[];
   /**
    * The facts after a flow node, given the facts before it (the state's values are those before the node).
    * Called once per distinct state reaching the node: every state it sees is reachable, so a rule may report
@@ -556,7 +606,8 @@ function normalizeFacts(facts: readonly string[]): readonly string[] {
 export function analyzePaths(file: SourceFile, fn: FunctionInfo, analysis: PathAnalysis, maxStates = 64): PathResult | undefined {
   const graph = flowGraph(fn);
   if (!graph || !graph.complete || !fn.body || fn.body.hasError) return undefined;
-  const tracked = trackableVariables(file, fn);
+  const domain = valueDomain(file, fn, graph, analysis.keepLiterals ?? []);
+  const tracked = domain.tracked;
   const before = new Map<number, Map<string, PathState>>();
   const after = new Map<number, Map<string, PathState>>();
   const work: [FlowNode, PathState][] = [];
@@ -578,7 +629,7 @@ export function analyzePaths(file: SourceFile, fn: FunctionInfo, analysis: PathA
     let out = state;
     if (node.node && node.kind !== 'end' && node.kind !== 'join') {
       const facts = normalizeFacts(analysis.step(node, state));
-      const values = assignValues(file, tracked, node.node, state.values);
+      const values = assignValues(file, domain, node.node, state.values);
       out = { facts, values };
     }
     let outStates = after.get(node.id);

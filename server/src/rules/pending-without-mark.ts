@@ -105,6 +105,7 @@ export const rule: Rule = {
           const findings = new Map<number, { ret: Node; what: string }>();
           const result = analyzePaths(file, fn, {
             initial: ['unmarked'],
+            keepLiterals: ['STATUS_PENDING'],
             step(flowNode, state) {
               if (!state.facts.includes('unmarked') || !flowNode.node) return state.facts;
               if (flowNode.kind === 'return') {
