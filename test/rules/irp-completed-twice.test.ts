@@ -234,5 +234,27 @@ NTSTATUS DispatchWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
 }`,
       errors: [{ messageId: 'completedTwice', line: 14, message: 'but CompleteIrp on line 12 already completed it' }],
     },
+    {
+      name: 'names the completion on the path, not a nearer one that returns',
+      code: `${HEAD}NTSTATUS DispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    NTSTATUS status = STATUS_SUCCESS;
+    switch (stack->Parameters.DeviceIoControl.IoControlCode) {
+    case IOCTL_RESET:
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+        break;
+    case IOCTL_QUERY:
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+        return STATUS_SUCCESS;
+    default:
+        status = STATUS_INVALID_DEVICE_REQUEST;
+        break;
+    }
+    Irp->IoStatus.Status = status;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return status;
+}`,
+      errors: [{ messageId: 'completedTwice', line: 19, message: 'IoCompleteRequest on line 9 already completed it' }],
+    },
   ],
 });

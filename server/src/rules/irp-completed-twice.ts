@@ -3,7 +3,7 @@
  * `switch`, completed in an error branch that does not return — or completed after IoCallDriver handed it to the
  * lower driver. The second completion touches memory the I/O manager may already have freed or reused.
  */
-import { analyzePaths, type PathState } from '../analysis/paths';
+import { analyzePaths, type FlowGraph, type FlowNode, type PathState } from '../analysis/paths';
 import { callArguments, calleeName, declaratorName, unwrap, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
@@ -173,9 +173,7 @@ export const rule: Rule = {
           if (!passes && [...completedIrps.values()].every((count) => count < 2) && !completions.some((event) => inLoop(event.node, fn))) continue;
           const reclaimed = irpsWithCompletionRoutine(file, fn);
           const reported = new Set<number>();
-          const findings: Parameters<typeof context.report>[0][] = [];
-          const firstCalls = new Map<number, Node>();
-          for (const event of all) if (event.kind !== 'assign') firstCalls.set(event.node.startIndex, event.node);
+          const pending: { event: Event; kind: string; flowNode: FlowNode }[] = [];
           const result = analyzePaths(file, fn, {
             step(flowNode, state: PathState) {
               let facts = [...state.facts];
@@ -190,31 +188,64 @@ export const rule: Rule = {
                 if (event.kind === 'complete') {
                   const prior = facts.find((fact) => fact.split('|')[1] === event.irp);
                   if (prior && !reported.has(event.node.startIndex)) {
-                    const [kind, , offset] = prior.split('|');
-                    const first = firstCalls.get(Number(offset));
-                    if (first) {
-                      reported.add(event.node.startIndex);
-                      findings.push({
-                        node: event.node,
-                        messageId: kind === 'pass' ? 'completedAfterPassDown' : 'completedTwice',
-                        data: { irp: event.irp, first: calleeName(first) ?? 'the first completion', line: first.startPosition.row + 1 },
-                        related: [{ node: first, message: kind === 'pass' ? 'passed down here' : 'first completed here' }],
-                      });
-                    }
+                    reported.add(event.node.startIndex);
+                    pending.push({ event, kind: prior.split('|')[0], flowNode });
                   }
                 }
                 facts = facts.filter((fact) => fact.split('|')[1] !== event.irp);
-                facts.push(`${event.kind}|${event.irp}|${event.node.startIndex}`);
+                // No call site in the fact: forty `case`s that complete and break must merge into one state.
+                facts.push(`${event.kind}|${event.irp}`);
               }
               return facts;
             },
           });
-          if (result) for (const finding of findings) context.report(finding);
+          if (!result) continue;
+          for (const { event, kind, flowNode } of pending) {
+            const first = priorCall(all, event, kind, result.graph, flowNode);
+            if (!first) continue;
+            context.report({
+              node: event.node,
+              messageId: kind === 'pass' ? 'completedAfterPassDown' : 'completedTwice',
+              data: { irp: event.irp, first: calleeName(first) ?? 'the first completion', line: first.startPosition.row + 1 },
+              related: [{ node: first, message: kind === 'pass' ? 'passed down here' : 'first completed here' }],
+            });
+          }
         }
       },
     };
   },
 };
+
+/**
+ * For the message: the completion (or pass-down) of the same IRP that reaches this one through the graph, the
+ * nearest earlier one in the text first (a loop's back edge makes a later one the culprit).
+ */
+function priorCall(events: Event[], event: Event, kind: string, graph: FlowGraph, target: FlowNode): Node | undefined {
+  const candidates = events.filter((candidate) => candidate.kind === kind && candidate.irp === event.irp && candidate.node.startIndex !== event.node.startIndex);
+  const ordered = [
+    ...candidates.filter((candidate) => candidate.node.startIndex < event.node.startIndex).reverse(),
+    ...candidates.filter((candidate) => candidate.node.startIndex > event.node.startIndex).reverse(),
+  ];
+  for (const candidate of ordered) {
+    const from = graph.nodes.find((node) => node.node && node.kind !== 'end' && node.node.startIndex <= candidate.node.startIndex && candidate.node.endIndex <= node.node.endIndex);
+    if (from && reaches(graph, from, target)) return candidate.node;
+  }
+  return undefined;
+}
+
+/** Whether `target` can run after `from` (a path of at least one edge). */
+function reaches(graph: FlowGraph, from: FlowNode, target: FlowNode): boolean {
+  const seen = new Set<number>();
+  const work = from.succ.map((edge) => edge.to);
+  while (work.length > 0) {
+    const id = work.pop()!;
+    if (id === target.id) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const edge of graph.nodes[id].succ) work.push(edge.to);
+  }
+  return false;
+}
 
 function inLoop(node: Node, fn: FunctionInfo): boolean {
   for (let current = node.parent; current && current.id !== fn.node.id; current = current.parent) {
