@@ -90,6 +90,11 @@ describe('paths', () => {
     assert.deepEqual(held(`int status = STATUS_SUCCESS;\nTake();\nswitch (a) {\n${cases}\ndefault:\n    break;\n}\nif (!NT_SUCCESS(status)) {\n    Drop();\n    return status;\n}\nreturn 0;`), [461]);
   });
 
+  it('forgets flags whose address is taken (a callee may change them)', () => {
+    assert.deepEqual(held('int locked = 0;\nTake();\nQuery((PVOID)&locked);\nif (!locked) Drop();\nreturn 0;'), [5]);
+    assert.deepEqual(held('int locked = 0;\nTake();\nQuery(a & locked, a && locked);\nif (!locked) Drop();\nreturn 0;'), []);
+  });
+
   it('treats #if branches and no-return calls as paths', () => {
     assert.deepEqual(held('Take();\n#if DBG\nreturn 1;\n#else\nDrop();\n#endif\nreturn 0;'), [3]);
     assert.deepEqual(held('Take();\nif (a) KeBugCheckEx(1, 0, 0, 0, 0);\nDrop();\nreturn 0;'), []);

@@ -353,15 +353,22 @@ function buildGraph(body: Node): FlowGraph {
 /** A literal value as a comparable key: numbers (and TRUE/FALSE/NULL) as numbers, macro names as themselves. */
 function literalKey(file: SourceFile, expression: Node | null): string | undefined {
   const node = unwrap(expression);
-  if (!node) return undefined;
-  const text = node.text.trim();
+  if (!node || !LITERAL_NODE_TYPES.has(node.type)) return undefined;
+  return literalKeyOfText(file, node.text);
+}
+
+const LITERAL_NODE_TYPES = new Set(['identifier', 'number_literal', 'char_literal', 'true', 'false', 'null', 'nullptr']);
+
+/** The same key from text (`TRUE`, `0x10`, `STATUS_PENDING`), for scans that do not visit the tree. */
+function literalKeyOfText(file: SourceFile, raw: string): string | undefined {
+  const text = raw.trim();
   if (/^(TRUE|true)$/.test(text)) return '#1';
   if (/^(FALSE|false|NULL|nullptr)$/.test(text)) return '#0';
-  if (node.type === 'number_literal' || node.type === 'char_literal') {
+  if (/^(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$/.test(text) || /^'(\\.|[^'\\])'$/.test(text)) {
     const value = file.macros.evaluate(text);
     return value === undefined ? undefined : `#${value}`;
   }
-  if (node.type === 'identifier' && /^[A-Z][A-Z0-9_]*$/.test(text)) {
+  if (/^[A-Z][A-Z0-9_]*$/.test(text)) {
     const value = file.macros.evaluate(text);
     return value === undefined ? text : `#${value}`;
   }
@@ -381,27 +388,33 @@ interface ValueDomain {
   keep: ReadonlySet<string>;
 }
 
+const WORD = /[A-Za-z_]\w*/g;
+const COMPARISON = /([A-Za-z_]\w*|0[xX][0-9a-fA-F]+|\d+)\s*[!=]=\s*([A-Za-z_]\w*|0[xX][0-9a-fA-F]+|\d+)/g;
+
+/**
+ * Built from the text of the conditions and returns (no extra tree walk). Missing a comparison here is harmless:
+ * refineValues only concludes "different" for a collapsed value when the literal is in `exact`.
+ */
 function valueDomain(file: SourceFile, fn: FunctionInfo, graph: FlowGraph, keep: readonly string[]): ValueDomain {
   const trackable = trackableVariables(file, fn);
   const used = new Set<string>();
   const exact = new Map<string, Set<string>>();
+  const remember = (variable: string, literal: string) => {
+    if (!trackable.has(variable)) return;
+    const key = literalKeyOfText(file, literal);
+    if (key === undefined) return;
+    let set = exact.get(variable);
+    if (!set) exact.set(variable, (set = new Set()));
+    set.add(key);
+  };
   for (const node of graph.nodes) {
     if (!node.node || (node.kind !== 'cond' && node.kind !== 'return')) continue;
-    for (const identifier of file.within(node.node, 'identifier')) if (trackable.has(identifier.text)) used.add(identifier.text);
+    const text = file.text.slice(node.node.startIndex, node.node.endIndex);
+    for (const word of text.match(WORD) ?? []) if (trackable.has(word)) used.add(word);
     if (node.kind !== 'cond') continue;
-    for (const comparison of file.within(node.node, 'binary_expression')) {
-      const operator = comparison.childForFieldName('operator')?.text;
-      if (operator !== '==' && operator !== '!=') continue;
-      const left = unwrap(comparison.childForFieldName('left'));
-      const right = unwrap(comparison.childForFieldName('right'));
-      for (const [variable, literal] of [[left, right], [right, left]] as const) {
-        if (variable?.type !== 'identifier' || !trackable.has(variable.text)) continue;
-        const key = literalKey(file, literal);
-        if (key === undefined) continue;
-        let set = exact.get(variable.text);
-        if (!set) exact.set(variable.text, (set = new Set()));
-        set.add(key);
-      }
+    for (const match of text.matchAll(COMPARISON)) {
+      remember(match[1], match[2]);
+      remember(match[2], match[1]);
     }
   }
   return { tracked: used, exact, keep: new Set(keep) };
@@ -429,6 +442,8 @@ function successOf(value: string): boolean | undefined {
   return undefined;
 }
 
+const ADDRESS_OF = /(?<![&\w\]]\s*)&\s*([A-Za-z_]\w*)\b(?!\s*(?:->|\.|\[|\())/g;
+
 /** Locals (and parameters) whose address is never taken: only assignments in the function change them. */
 function trackableVariables(file: SourceFile, fn: FunctionInfo): Set<string> {
   const names = new Set<string>(fn.params.map((param) => param.name));
@@ -439,11 +454,9 @@ function trackableVariables(file: SourceFile, fn: FunctionInfo): Set<string> {
       if (name) names.add(name);
     }
   }
-  for (const pointer of file.within(fn.body, 'pointer_expression')) {
-    if (pointer.childForFieldName('operator')?.text !== '&' && pointer.child(0)?.text !== '&') continue;
-    const target = unwrap(pointer.childForFieldName('argument'));
-    if (target?.type === 'identifier') names.delete(target.text);
-  }
+  // `&name` (address taken, not `a & name` or `a && name`): a callee may change it behind our back.
+  const body = file.text.slice(fn.body.startIndex, fn.body.endIndex);
+  for (const match of body.matchAll(ADDRESS_OF)) names.delete(match[1]);
   return names;
 }
 
@@ -492,13 +505,13 @@ function assignValues(file: SourceFile, domain: ValueDomain, node: Node, values:
 }
 
 /** Narrows the known values by a condition's outcome; undefined when the outcome is impossible. */
-export function refineValues(file: SourceFile, condition: Node, outcome: boolean, values: Values, tracked?: ReadonlySet<string>, depth = 0): Values | undefined {
+export function refineValues(file: SourceFile, condition: Node, outcome: boolean, values: Values, domain?: Pick<ValueDomain, 'tracked' | 'exact'>, depth = 0, learn = true): Values | undefined {
   let node = unwrap(condition);
   if (node?.type === 'condition_clause') node = unwrap(node.childForFieldName('value')); // C++: `if (x)` wraps its condition
   if (!node || depth > MAX_NESTING) return values;
   if (node.type === 'unary_expression' && (node.childForFieldName('operator')?.text ?? node.child(0)?.text) === '!') {
     const argument = node.childForFieldName('argument');
-    return argument ? refineValues(file, argument, !outcome, values, tracked, depth + 1) : values;
+    return argument ? refineValues(file, argument, !outcome, values, domain, depth + 1, learn) : values;
   }
   if (node.type === 'identifier') {
     const value = values.get(node.text);
@@ -511,15 +524,15 @@ export function refineValues(file: SourceFile, condition: Node, outcome: boolean
     const right = node.childForFieldName('right');
     if (!left || !right) return values;
     if ((operator === '&&' && outcome) || (operator === '||' && !outcome)) {
-      const first = refineValues(file, left, outcome, values, tracked, depth + 1);
-      return first === undefined ? undefined : refineValues(file, right, outcome, first, tracked, depth + 1);
+      const first = refineValues(file, left, outcome, values, domain, depth + 1, learn);
+      return first === undefined ? undefined : refineValues(file, right, outcome, first, domain, depth + 1, learn);
     }
     if ((operator === '&&' || operator === '||') && depth > 3) return values; // keep the two-way split from growing exponentially
     if (operator === '&&' || operator === '||') {
       // `a && b` false: a false, or a true and b false. Impossible only when both ways are.
-      const leftFails = refineValues(file, left, outcome, values, undefined, depth + 1);
-      const leftHolds = refineValues(file, left, !outcome, values, undefined, depth + 1);
-      const viaRight = leftHolds === undefined ? undefined : refineValues(file, right, outcome, leftHolds, undefined, depth + 1);
+      const leftFails = refineValues(file, left, outcome, values, domain, depth + 1, false);
+      const leftHolds = refineValues(file, left, !outcome, values, domain, depth + 1, false);
+      const viaRight = leftHolds === undefined ? undefined : refineValues(file, right, outcome, leftHolds, domain, depth + 1, false);
       if (leftFails === undefined && viaRight === undefined) return undefined;
       return values;
     }
@@ -534,10 +547,14 @@ export function refineValues(file: SourceFile, condition: Node, outcome: boolean
       const value = values.get(variable.text);
       if (value === undefined) {
         // `if (status == STATUS_PENDING)` teaches the value on the equal side.
-        if ((operator === '==') !== outcome || !tracked?.has(variable.text)) return values;
+        if (!learn || (operator === '==') !== outcome || !domain?.tracked.has(variable.text)) return values;
         return new Map(values).set(variable.text, literal);
       }
-      if (value.startsWith('~')) return (operator === '==') === outcome ? undefined : values; // a literal no condition names
+      if (value.startsWith('~')) {
+        // A collapsed value differs from every literal the conditions name; about others we know nothing.
+        if (!domain?.exact.get(variable.text)?.has(literal)) return values;
+        return (operator === '==') === outcome ? undefined : values;
+      }
       if (value.startsWith('#') !== literal.startsWith('#')) return values; // a macro we could not evaluate against a number
       const equal = value === literal;
       return (operator === '==') === outcome ? (equal ? values : undefined) : (equal ? undefined : values);
@@ -607,7 +624,6 @@ export function analyzePaths(file: SourceFile, fn: FunctionInfo, analysis: PathA
   const graph = flowGraph(fn);
   if (!graph || !graph.complete || !fn.body || fn.body.hasError) return undefined;
   const domain = valueDomain(file, fn, graph, analysis.keepLiterals ?? []);
-  const tracked = domain.tracked;
   const before = new Map<number, Map<string, PathState>>();
   const after = new Map<number, Map<string, PathState>>();
   const work: [FlowNode, PathState][] = [];
@@ -638,7 +654,7 @@ export function analyzePaths(file: SourceFile, fn: FunctionInfo, analysis: PathA
     for (const edge of node.succ) {
       let next: PathState | undefined = out;
       if (edge.branch !== undefined && node.kind === 'cond' && node.node) {
-        const values = refineValues(file, node.node, edge.branch, out.values, tracked);
+        const values = refineValues(file, node.node, edge.branch, out.values, domain);
         next = values === undefined ? undefined : values === out.values ? out : { facts: out.facts, values };
         if (next && analysis.refine) {
           const facts = normalizeFacts(analysis.refine(node.node, edge.branch, next));
