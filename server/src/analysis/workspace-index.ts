@@ -13,6 +13,8 @@ export type FunctionRole =
   | 'unload';
 
 export interface FileIndexEntry {
+  /** Pageable functions: named in `#pragma alloc_text(PAGE…, …)` or starting with PAGED_CODE(). */
+  paged?: string[];
   macros: MacroDefinition[];
   /** `declared`: the role comes from a role-type declaration (`DRIVER_DISPATCH Name;`), not an assignment. */
   roles: { name: string; role: FunctionRole; detail?: string; declared?: boolean }[];
@@ -76,11 +78,37 @@ export function indexText(text: string, fileName: string): FileIndexEntry {
   for (const match of text.matchAll(QUEUE_CALLBACK)) {
     if (KMDF_IO_CALLBACK_FIELDS.has(match[1])) roles.push({ name: match[2], role: 'kmdf-io', detail: match[1] });
   }
-  return { macros, roles };
+  return { macros, roles, paged: pagedFunctionNames(text) };
+}
+
+const ALLOC_TEXT_PAGE = /alloc_text\s*\(\s*PAGE\w*\s*,([^)]*)\)/g;
+const FUNCTION_START = /^([A-Za-z_]\w*)\s*\(/gm;
+const PAGED_CODE_STATEMENT = /^[ \t]+PAGED_CODE\s*\(\s*\)\s*;/gm;
+const NOT_FUNCTIONS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'else']);
+
+/**
+ * Functions that are pageable, by text: listed in `#pragma alloc_text(PAGE, …)`, or whose body contains
+ * PAGED_CODE() (the function is the nearest `Name(` at the start of a line before it, WDK style).
+ */
+export function pagedFunctionNames(text: string): string[] {
+  const names = new Set<string>();
+  if (!text.includes('PAGE')) return [];
+  for (const match of text.matchAll(ALLOC_TEXT_PAGE)) {
+    for (const name of match[1].split(',')) if (/^\s*[A-Za-z_]\w*\s*$/.test(name)) names.add(name.trim());
+  }
+  for (const use of text.matchAll(PAGED_CODE_STATEMENT)) {
+    const at = use.index ?? 0;
+    let name: string | undefined;
+    const before = text.slice(Math.max(0, at - 4000), at);
+    for (const match of before.matchAll(FUNCTION_START)) if (!NOT_FUNCTIONS.has(match[1])) name = match[1];
+    if (name) names.add(name);
+  }
+  return [...names];
 }
 
 /** The index over a set of files; entries are replaced as files change. */
 export class WorkspaceIndex {
+  private pagedSet?: Set<string>;
   private readonly entries = new Map<string, FileIndexEntry>();
   private macroTable?: MacroTable;
   private roleMap?: Map<string, { role: FunctionRole; detail?: string; declared?: boolean }[]>;
@@ -117,8 +145,15 @@ export class WorkspaceIndex {
     return this.roleMap.get(name) ?? [];
   }
 
+  /** Whether a function of the workspace is pageable (alloc_text PAGE or PAGED_CODE()). */
+  isPaged(name: string): boolean {
+    if (!this.pagedSet) this.pagedSet = new Set([...this.entries.values()].flatMap((entry) => entry.paged ?? []));
+    return this.pagedSet.has(name);
+  }
+
   private invalidate(): void {
     this.macroTable = undefined;
     this.roleMap = undefined;
+    this.pagedSet = undefined;
   }
 }

@@ -16,12 +16,14 @@ import { rule as embeddedUserPointer } from './embedded-user-pointer';
 import { rule as executableMemoryMapping } from './executable-memory-mapping';
 import { rule as executablePoolType } from './executable-pool-type';
 import { rule as formatStringUserControlled } from './format-string-user-controlled';
+import { rule as globalSharedStateUnlocked } from './global-shared-state-unlocked';
 import { rule as informationExceedsWritten } from './information-exceeds-written';
 import { rule as inputLengthNotValidated } from './input-length-not-validated';
 import { rule as ioctlFileAnyAccess } from './ioctl-file-any-access';
 import { rule as ioctlHandlerNoDefaultFail } from './ioctl-handler-no-default-fail';
 import { rule as ioctlMethodNeither } from './ioctl-method-neither';
 import { rule as ioctlPrivilegedOpNoCallerCheck } from './ioctl-privileged-op-no-caller-check';
+import { rule as irpCompletedTwice } from './irp-completed-twice';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
 import { rule as kernelHandleNotKernelOnly } from './kernel-handle-not-kernel-only';
 import { rule as kmdfMissingDeviceSddl } from './kmdf-missing-device-sddl';
@@ -29,12 +31,15 @@ import { rule as mdlMappingNoExecute } from './mdl-mapping-no-execute';
 import { rule as memoryLeakOnErrorPath } from './memory-leak-on-error-path';
 import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as outputLengthNotValidated } from './output-length-not-validated';
+import { rule as pagedCodeAtDispatch } from './paged-code-at-dispatch';
+import { rule as pendingWithoutMark } from './pending-without-mark';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as portIoExposed } from './port-io-exposed';
 import { rule as previousModeIgnored } from './previous-mode-ignored';
 import { rule as probeLengthMismatch } from './probe-length-mismatch';
 import { rule as probeOutsideTry } from './probe-outside-try';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
+import { rule as spinlockNotReleased } from './spinlock-not-released';
 import { rule as unicodeStringLengthTrust } from './unicode-string-length-trust';
 import { rule as uninitializedLocalUse } from './uninitialized-local-use';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
@@ -66,12 +71,14 @@ export const RULES: readonly Rule[] = [
   executableMemoryMapping,
   executablePoolType,
   formatStringUserControlled,
+  globalSharedStateUnlocked,
   informationExceedsWritten,
   inputLengthNotValidated,
   ioctlFileAnyAccess,
   ioctlHandlerNoDefaultFail,
   ioctlMethodNeither,
   ioctlPrivilegedOpNoCallerCheck,
+  irpCompletedTwice,
   kernelFileAccessNoForceCheck,
   kernelHandleNotKernelOnly,
   kmdfMissingDeviceSddl,
@@ -79,12 +86,15 @@ export const RULES: readonly Rule[] = [
   memoryLeakOnErrorPath,
   msrAccessExposed,
   outputLengthNotValidated,
+  pagedCodeAtDispatch,
+  pendingWithoutMark,
   physicalMemoryExposed,
   portIoExposed,
   previousModeIgnored,
   probeLengthMismatch,
   probeOutsideTry,
   sizeArithmeticOverflow,
+  spinlockNotReleased,
   unicodeStringLengthTrust,
   uninitializedLocalUse,
   uninitializedOutputBuffer,
