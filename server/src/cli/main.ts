@@ -75,8 +75,9 @@ function parseRuleOverrides(values: string[]): Record<string, SeveritySetting> {
 }
 
 function listRules(): string {
-  const rows = RULES.map((rule) => `${rule.meta.id.padEnd(40)} ${rule.meta.severity.padEnd(12)} ${checklistTitle(rule.meta.checklistItem).padEnd(45)} ${rule.meta.title}`);
-  return `${'RULE'.padEnd(40)} ${'SEVERITY'.padEnd(12)} ${'CHECKLIST ITEM'.padEnd(45)} TITLE\n${rows.join('\n')}\n`;
+  const rows = [['RULE', 'SEVERITY', 'CHECKLIST ITEM', 'TITLE'], ...RULES.map((rule) => [rule.meta.id, rule.meta.severity, checklistTitle(rule.meta.checklistItem), rule.meta.title])];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return `${rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ')).join('\n')}\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {
