@@ -32,6 +32,13 @@ describe('extension manifest', () => {
     assert.deepEqual(missing, []);
   });
 
+  it('every %placeholder% of the manifest has its text in package.nls.json', () => {
+    const nls = JSON.parse(readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8'));
+    const keys = [...JSON.stringify(manifest).matchAll(/"%([^"%]+)%"/g)].map((match) => match[1]);
+    assert.ok(keys.length > 10);
+    assert.deepEqual(keys.filter((key) => typeof nls[key] !== 'string'), []);
+  });
+
   it('files the manifest points at exist', () => {
     const paths: string[] = [];
     for (const snippet of manifest.contributes.snippets ?? []) paths.push(snippet.path);
