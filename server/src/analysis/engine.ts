@@ -92,6 +92,22 @@ export class Analyzer {
     return { text: document.text, parsedText, language, tree, dispose: () => tree.delete() };
   }
 
+  /**
+   * How many ERROR nodes tree-sitter produces for a document, parsed as written (`neutralize: false`) or after
+   * blanking annotations as the analysis does. A measurement for `scripts/precision-report.ts`; analysis never uses it.
+   */
+  countParseErrors(document: AnalyzeDocument, options: { neutralize: boolean }): number {
+    const language = languageFor(document.fileName, document.languageId);
+    const text = options.neutralize ? neutralizeAnnotations(document.text).text : document.text;
+    const tree = this.pool.parse(text, language);
+    if (!tree) return 0;
+    try {
+      return tree.rootNode.hasError ? tree.rootNode.descendantsOfType('ERROR').length : 0;
+    } finally {
+      tree.delete();
+    }
+  }
+
   /** Parses and analyzes a document in one go (CLI, tests, benchmarks). */
   analyze(document: AnalyzeDocument, options: AnalyzeOptions = {}): AnalysisResult {
     const skipped = Analyzer.skipReason(document.text, options.maxFileSize);
