@@ -43,4 +43,32 @@ describe('neutralizeAnnotations', () => {
     const { text } = neutralizeAnnotations(source);
     assert.ok(text.includes('int f(void) { return 0; }'));
   });
+
+  it('blanks the DDK parameter words IN, OUT and OPTIONAL where they annotate a parameter', () => {
+    const source = 'NTSTATUS F(\n    IN OUT PDEVICE_OBJECT Device,\n    IN PVOID Context OPTIONAL\n    );';
+    const { text } = neutralizeAnnotations(source);
+    assert.equal(text.length, source.length);
+    assert.equal(text, 'NTSTATUS F(\n           PDEVICE_OBJECT Device,\n       PVOID Context         \n    );');
+  });
+
+  it('keeps IN, OUT and OPTIONAL used as values or named by the preprocessor', () => {
+    const source = '#define IN\n#ifdef OPTIONAL\ncase IN: x = OUT; y = IN + 1; f(OPTIONAL_FLAG);';
+    const { text, count } = neutralizeAnnotations(source);
+    assert.equal(count, 0);
+    assert.equal(text, source);
+  });
+
+  it('blanks CONST before a type and the filter manager annotations', () => {
+    const source = 'CONST FLT_REGISTRATION R = { 0 };\nVOID F(_Flt_CompletionContext_Outptr_ PVOID *C);';
+    const { text } = neutralizeAnnotations(source);
+    assert.equal(text, `      FLT_REGISTRATION R = { 0 };\nVOID F(${' '.repeat(31)}PVOID *C);`);
+  });
+
+  it('blanks a KMDF context declaration written without a semicolon, but not a bare mention', () => {
+    const source = 'WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(DEVICE_CONTEXT, GetContext)\nNTSTATUS F(void);\n#define X WDF_DECLARE_CONTEXT_TYPE(T)';
+    const { text } = neutralizeAnnotations(source);
+    assert.equal(text.split('\n')[0].trim(), '');
+    assert.equal(text.split('\n')[1], 'NTSTATUS F(void);');
+    assert.equal(text.split('\n')[2], '#define X WDF_DECLARE_CONTEXT_TYPE(T)');
+  });
 });
