@@ -15,6 +15,8 @@ export type FunctionRole =
 export interface FileIndexEntry {
   macros: MacroDefinition[];
   roles: { name: string; role: FunctionRole; detail?: string }[];
+  /** The file calls `ExInitializeDriverRuntime(DrvRtPoolNxOptIn)`: the driver's NonPagedPool is non-executable. */
+  poolNxOptIn: boolean;
 }
 
 /** Role-type declarations (`DRIVER_DISPATCH Name;`) and the role each type stands for. */
@@ -46,6 +48,8 @@ const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\(([^)]*)\))?[ \t]*(.*)
 const ROLE_DECLARATION = /\b([A-Z][A-Z0-9_]+)[ \t]+([A-Za-z_]\w*)[ \t]*;/g;
 const MAJOR_FUNCTION = /MajorFunction\s*\[\s*([A-Za-z_0-9]+)\s*\]\s*=\s*(?:\(\s*PDRIVER_DISPATCH\s*\)\s*)?([A-Za-z_]\w*)\s*;/g;
 const QUEUE_CALLBACK = /\.\s*(EvtIo\w+)\s*=\s*([A-Za-z_]\w*)\s*;/g;
+/** The NX pool opt-in (only declared when the driver builds with POOL_NX_OPTIN=1). */
+export const POOL_NX_OPT_IN = /\bExInitializeDriverRuntime\s*\(\s*DrvRtPoolNxOptIn\s*\)/;
 
 /** Scans one file's text for macros and function roles. */
 export function indexText(text: string, fileName: string): FileIndexEntry {
@@ -75,7 +79,7 @@ export function indexText(text: string, fileName: string): FileIndexEntry {
   for (const match of text.matchAll(QUEUE_CALLBACK)) {
     if (KMDF_IO_CALLBACK_FIELDS.has(match[1])) roles.push({ name: match[2], role: 'kmdf-io', detail: match[1] });
   }
-  return { macros, roles };
+  return { macros, roles, poolNxOptIn: POOL_NX_OPT_IN.test(text) };
 }
 
 /** The index over a set of files; entries are replaced as files change. */
@@ -114,6 +118,20 @@ export class WorkspaceIndex {
       }
     }
     return this.roleMap.get(name) ?? [];
+  }
+
+  /** Whether some file builds a WDM dispatch table (`MajorFunction[IRP_MJ_…] = Routine;`). */
+  get hasDispatchTable(): boolean {
+    for (const entry of this.entries.values()) {
+      if (entry.roles.some((role) => role.role === 'wdm-dispatch' && role.detail !== undefined)) return true;
+    }
+    return false;
+  }
+
+  /** Whether some file opts the driver in to non-executable NonPagedPool (`ExInitializeDriverRuntime(DrvRtPoolNxOptIn)`). */
+  get poolNxOptIn(): boolean {
+    for (const entry of this.entries.values()) if (entry.poolNxOptIn) return true;
+    return false;
   }
 
   private invalidate(): void {
