@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { neutralizeAnnotations } from '../../server/src/analysis/neutralize';
+import { languageFor } from '../../server/src/analysis/parser';
 
 describe('neutralizeAnnotations', () => {
   it('blanks SAL annotations with their arguments and keeps every offset', () => {
@@ -70,5 +71,28 @@ describe('neutralizeAnnotations', () => {
     assert.equal(text.split('\n')[0].trim(), '');
     assert.equal(text.split('\n')[1], 'NTSTATUS F(void);');
     assert.equal(text.split('\n')[2], '#define X WDF_DECLARE_CONTEXT_TYPE(T)');
+  });
+
+  it('rewrites the try/except/finally/leave macros into equal-length C the grammar knows', () => {
+    const source = 'void F(PVOID p) {\n    try {\n        ProbeForRead(p, 4, 1);\n        if (!p) leave;\n    } except (EXCEPTION_EXECUTE_HANDLER) {\n        return;\n    }\n    try { G(); } finally { H(); }\n}';
+    const { text } = neutralizeAnnotations(source);
+    assert.equal(text.length, source.length);
+    assert.equal(text, 'void F(PVOID p) {\n        {\n        ProbeForRead(p, 4, 1);\n        if (!p) break;\n    } if     (EXCEPTION_EXECUTE_HANDLER) {\n        return;\n    }\n        { G(); }         { H(); }\n}');
+  });
+
+  it('leaves C++ try/catch, __try and identifiers named try alone', () => {
+    const source = 'void F() { try { G(); } catch (...) { } __try { G(); } __except (1) { } int try_count = 0; leave(); }';
+    const { text, count } = neutralizeAnnotations(source);
+    assert.equal(count, 0);
+    assert.equal(text, source);
+  });
+});
+
+describe('languageFor', () => {
+  it('parses a .h header as C++ when it declares a class, and as C otherwise', () => {
+    assert.equal(languageFor('queue.h', undefined, 'class CQueue\n    : public IBase\n{\npublic:\n    void Run();\n};'), 'cpp');
+    assert.equal(languageFor('queue.h', undefined, 'typedef struct _Q { int n; } Q;\n// the class of device { }'), 'c');
+    assert.equal(languageFor('queue.h'), 'c');
+    assert.equal(languageFor('queue.h', 'c', 'class C { };'), 'c');
   });
 });

@@ -79,7 +79,7 @@ export class Analyzer {
    * re-parses only what changed. The caller owns the result and disposes it (and `previous`) when done.
    */
   parse(document: AnalyzeDocument, previous?: ParsedDocument, deadline?: number): ParsedDocument | undefined {
-    const language = languageFor(document.fileName, document.languageId);
+    const language = languageFor(document.fileName, document.languageId, document.text);
     const parsedText = neutralizeAnnotations(document.text).text;
     let oldTree: Tree | undefined;
     if (previous && previous.language === language) {
@@ -97,7 +97,7 @@ export class Analyzer {
    * blanking annotations as the analysis does. A measurement for `scripts/precision-report.ts`; analysis never uses it.
    */
   countParseErrors(document: AnalyzeDocument, options: { neutralize: boolean }): number {
-    const language = languageFor(document.fileName, document.languageId);
+    const language = languageFor(document.fileName, document.languageId, document.text);
     const text = options.neutralize ? neutralizeAnnotations(document.text).text : document.text;
     const tree = this.pool.parse(text, language);
     if (!tree) return 0;

@@ -89,6 +89,76 @@ function inPreprocessorLine(source: string, start: number): boolean {
   return /^[ \t]*#/.test(source.slice(lineStart, start));
 }
 
+/**
+ * C drivers write structured exception handling with the `try` / `except` / `finally` / `leave` macros from
+ * <excpt.h> (`#define try __try`, …), which the C grammar does not know. The keywords cannot be rewritten to
+ * `__try` without moving offsets, so the statement is kept in equal-length C the grammar does know: `try` becomes
+ * blanks (the guarded block stays a block), `except (filter)` becomes `if     (filter)` (the handler runs only
+ * sometimes), `finally` becomes blanks and `leave;` becomes `break;` (it leaves the guarded block).
+ */
+const SEH_REWRITE: Record<string, string> = { except: 'if    ', finally: '       ', leave: 'break' };
+
+/** Index of the `}` that closes the block opening at `open`, skipping comments and literals; -1 when unbalanced. */
+function matchingBrace(source: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < source.length; i++) {
+    const code = source.charCodeAt(i);
+    if (code === 47 && source.charCodeAt(i + 1) === 47) {
+      const end = source.indexOf('\n', i);
+      if (end === -1) return -1;
+      i = end;
+    } else if (code === 47 && source.charCodeAt(i + 1) === 42) {
+      const end = source.indexOf('*/', i + 2);
+      if (end === -1) return -1;
+      i = end + 1;
+    } else if (code === 34 || code === 39) {
+      i = skipQuoted(source, i);
+    } else if (code === 123) {
+      depth++;
+    } else if (code === 125 && --depth === 0) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+/** Index of the next character that is not white space or a comment. */
+function skipSpaceAndComments(source: string, from: number): number {
+  let i = from;
+  for (;;) {
+    while (i < source.length && /\s/.test(source[i])) i++;
+    if (source.startsWith('//', i)) {
+      const end = source.indexOf('\n', i);
+      if (end === -1) return source.length;
+      i = end;
+    } else if (source.startsWith('/*', i)) {
+      const end = source.indexOf('*/', i + 2);
+      if (end === -1) return source.length;
+      i = end + 2;
+    } else {
+      return i;
+    }
+  }
+}
+
+/**
+ * For `try {…} except (…)` / `try {…} finally` written with the macros: the offsets of the words to rewrite (the
+ * handler keyword, every `leave;` in the guarded block) and their replacements. Undefined for anything else
+ * (a C++ `try {…} catch`, an identifier named `try`).
+ */
+function sehRewrites(source: string, tryStart: number): Map<number, string> | undefined {
+  const open = skipSpaceAndComments(source, tryStart + 3);
+  if (source.charCodeAt(open) !== 123) return undefined;
+  const close = matchingBrace(source, open);
+  if (close === -1) return undefined;
+  const handler = skipSpaceAndComments(source, close + 1);
+  const keyword = /^(except|finally)\b/.exec(source.slice(handler, handler + 8))?.[1];
+  if (!keyword) return undefined;
+  const rewrites = new Map<number, string>([[tryStart, '   '], [handler, SEH_REWRITE[keyword]]]);
+  for (const match of source.slice(open, close).matchAll(/\bleave\s*;/g)) rewrites.set(open + match.index, SEH_REWRITE.leave);
+  return rewrites;
+}
+
 /** Index just past the argument list that starts at `open` (a `(`), or -1 when it is unbalanced. */
 function skipArguments(text: string, open: number): number {
   let depth = 0;
@@ -128,6 +198,7 @@ export function neutralizeAnnotations(source: string): NeutralizeResult {
   let out: string[] | undefined;
   let last = 0;
   let count = 0;
+  const rewrites = new Map<number, string>();
   const length = source.length;
   let i = 0;
   while (i < length) {
@@ -152,6 +223,18 @@ export function neutralizeAnnotations(source: string): NeutralizeResult {
     }
     let end = i + 1;
     while (end < length && isIdentifierPart(source.charCodeAt(end))) end++;
+    if (end - i === 3 && source.startsWith('try', i) && !rewrites.has(i)) {
+      for (const [at, text] of sehRewrites(source, i) ?? []) rewrites.set(at, text);
+    }
+    const rewrite = rewrites.get(i);
+    if (rewrite !== undefined) {
+      out ??= [];
+      out.push(source.slice(last, i), rewrite);
+      last = i + rewrite.length;
+      count++;
+      i = last;
+      continue;
+    }
     const word = code === 95 || (code >= 65 && code <= 90) ? source.slice(i, end) : '';
     let kind = word ? classify(word) : 'no';
     if (kind === 'no' && (ANNOTATION_BEFORE_TYPE.has(word) || word === ANNOTATION_BEFORE_END) && !inPreprocessorLine(source, i)) {
