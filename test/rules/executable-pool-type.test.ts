@@ -1,3 +1,6 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createAnalyzer, WorkspaceIndex } from '../../server/src/core';
 import { runRuleTests } from '../helpers/rule-tester';
 
 runRuleTests('executable-pool-type', {
@@ -29,4 +32,19 @@ runRuleTests('executable-pool-type', {
       output: "NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {\n    ExInitializeDriverRuntime(DrvRtPoolNxOptIn);\n    g_Code = ExAllocatePoolWithTag(NonPagedPoolNx, 64, 'edoC');\n    return STATUS_SUCCESS;\n}",
     },
   ],
+});
+
+describe('executable-pool-type with the NX opt-in in another file', () => {
+  it('trusts the opt-in of the same driver folder (or a parent), not of another driver in the workspace', async () => {
+    const analyzer = await createAnalyzer();
+    const workspace = new WorkspaceIndex();
+    const entry = 'NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {\n    ExInitializeDriverRuntime(DrvRtPoolNxOptIn);\n    return STATUS_SUCCESS;\n}';
+    const allocation = "PVOID AllocateRecord(SIZE_T size) {\n    return ExAllocatePoolZero(NonPagedPool, size, 'ceR');\n}";
+    workspace.update('/src/scanner/driver.c', entry);
+    workspace.update('/src/scanner/hw/record.c', allocation);
+    workspace.update('/src/touch/spb.c', allocation);
+    const poolFindings = (fileName: string) => analyzer.analyze({ text: allocation, fileName }, { workspace }).findings.filter((finding) => finding.ruleId === 'executable-pool-type');
+    assert.equal(poolFindings('/src/scanner/hw/record.c').length, 0);
+    assert.equal(poolFindings('/src/touch/spb.c').length, 1);
+  });
 });

@@ -3,6 +3,7 @@
  * in a shared header) and the roles of functions (`DRIVER_DISPATCH Foo;` in a header, `MajorFunction[...] = Foo`
  * in another file). Built with a light text scan, no parse, so a whole workspace indexes in milliseconds.
  */
+import * as path from 'node:path';
 import { MacroTable, type MacroDefinition } from './macros';
 
 export type FunctionRole =
@@ -128,9 +129,17 @@ export class WorkspaceIndex {
     return false;
   }
 
-  /** Whether some file opts the driver in to non-executable NonPagedPool (`ExInitializeDriverRuntime(DrvRtPoolNxOptIn)`). */
-  get poolNxOptIn(): boolean {
-    for (const entry of this.entries.values()) if (entry.poolNxOptIn) return true;
+  /**
+   * Whether the driver that `fileName` belongs to opts in to non-executable NonPagedPool: a file in the same folder
+   * or a parent folder calls `ExInitializeDriverRuntime(DrvRtPoolNxOptIn)` (a workspace may hold several drivers).
+   */
+  poolNxOptInFor(fileName: string): boolean {
+    const folder = path.dirname(fileName);
+    for (const [other, entry] of this.entries) {
+      if (!entry.poolNxOptIn) continue;
+      const otherFolder = path.dirname(other);
+      if (folder === otherFolder || folder.startsWith(otherFolder + path.sep) || folder.startsWith(`${otherFolder}/`)) return true;
+    }
     return false;
   }
 

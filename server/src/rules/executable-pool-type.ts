@@ -44,10 +44,11 @@ export const rule: Rule = {
     let optedIn: boolean | undefined;
     /**
      * A driver built with POOL_NX_OPTIN=1 that calls ExInitializeDriverRuntime(DrvRtPoolNxOptIn) gets NonPagedPoolNx
-     * whenever it writes NonPagedPool (the other executable types keep their meaning).
+     * whenever it writes NonPagedPool (the other executable types keep their meaning). The call is looked for in this
+     * file and in the workspace files of the same folder or a parent folder.
      */
     const nxOptIn = (): boolean => {
-      optedIn ??= file.workspace?.poolNxOptIn === true
+      optedIn ??= file.workspace?.poolNxOptInFor(file.fileName) === true
         || file.nodes('call_expression').some((call) => calleeName(call) === 'ExInitializeDriverRuntime' && POOL_NX_OPT_IN.test(file.textOf(call)));
       return optedIn;
     };
