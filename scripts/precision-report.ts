@@ -18,6 +18,7 @@ const FILE_TIME_BUDGET_MS = 10_000;
 interface FindingRecord {
   file: string;
   line: number;
+  severity: string;
   message: string;
 }
 
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     if (result.skipped) skipped.push({ file: relative, reason: result.skipped.reason });
     for (const finding of result.findings as Finding[]) {
       const records = byRule.get(finding.ruleId) ?? [];
-      records.push({ file: relative, line: finding.range.start.line + 1, message: finding.message });
+      records.push({ file: relative, line: finding.range.start.line + 1, severity: finding.severity, message: finding.message });
       byRule.set(finding.ruleId, records);
     }
   }
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     id,
     findings: records.length,
     per10kLoc: Number((records.length / kloc).toFixed(2)),
+    bySeverity: Object.fromEntries(['error', 'warning', 'information', 'hint'].map((severity) => [severity, records.filter((record) => record.severity === severity).length]).filter(([, count]) => count)),
     locations: records,
   }));
   const total = rules.reduce((sum, rule) => sum + rule.findings, 0);
@@ -75,8 +77,11 @@ async function main(): Promise<void> {
     `neutralized ${parse.neutralized.filesWithErrors} (${percent(parse.neutralized.filesWithErrors, files.length)}, ${parse.neutralized.errorNodes} nodes)`);
   if (skipped.length > 0) console.log(`skipped: ${skipped.map((entry) => `${entry.file} (${entry.reason})`).join(', ')}`);
   console.log('');
-  console.log(`${'rule'.padEnd(36)} ${'findings'.padStart(8)} ${'/10kLOC'.padStart(8)}`);
-  for (const rule of rules) console.log(`${rule.id.padEnd(36)} ${String(rule.findings).padStart(8)} ${rule.per10kLoc.toFixed(2).padStart(8)}`);
+  console.log(`${'rule'.padEnd(36)} ${'findings'.padStart(8)} ${'/10kLOC'.padStart(8)}  by severity`);
+  for (const rule of rules) {
+    const severities = Object.entries(rule.bySeverity).map(([severity, count]) => `${severity} ${count}`).join(', ');
+    console.log(`${rule.id.padEnd(36)} ${String(rule.findings).padStart(8)} ${rule.per10kLoc.toFixed(2).padStart(8)}  ${severities}`);
+  }
   console.log(`${'total'.padEnd(36)} ${String(total).padStart(8)} ${(total / kloc).toFixed(2).padStart(8)}`);
 
   mkdirSync(path.dirname(OUTPUT), { recursive: true });
