@@ -39,7 +39,10 @@ async function main(): Promise<void> {
 
   const analyzer = await createAnalyzer();
   let lines = 0;
-  const parse = { raw: { filesWithErrors: 0, errorNodes: 0 }, neutralized: { filesWithErrors: 0, errorNodes: 0 } };
+  const parse = {
+    raw: { filesWithErrors: 0, errorNodes: 0 },
+    neutralized: { filesWithErrors: 0, errorNodes: 0, files: [] as { file: string; errorNodes: number }[] },
+  };
   const byRule = new Map<string, FindingRecord[]>(RULES.map((rule) => [rule.meta.id, []]));
   const skipped: { file: string; reason: string }[] = [];
 
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     parse.raw.filesWithErrors += raw > 0 ? 1 : 0;
     parse.neutralized.errorNodes += neutralized;
     parse.neutralized.filesWithErrors += neutralized > 0 ? 1 : 0;
+    if (neutralized > 0) parse.neutralized.files.push({ file: relative, errorNodes: neutralized });
 
     const result = analyzer.analyze({ text, fileName: file }, { workspace, timeBudgetMs: FILE_TIME_BUDGET_MS });
     if (result.skipped) skipped.push({ file: relative, reason: result.skipped.reason });

@@ -80,6 +80,11 @@ describe('neutralizeAnnotations', () => {
     assert.equal(text, 'void F(PVOID p) {\n        {\n        ProbeForRead(p, 4, 1);\n        if (!p) break;\n    } if     (EXCEPTION_EXECUTE_HANDLER) {\n        return;\n    }\n        { G(); }         { H(); }\n}');
   });
 
+  it('blanks CFORCEINLINE between the return type and the name of an inline helper', () => {
+    const { text } = neutralizeAnnotations('BOOLEAN\nCFORCEINLINE\nIsListEmpty(const LIST_ENTRY * ListHead)');
+    assert.equal(text, 'BOOLEAN\n            \nIsListEmpty(const LIST_ENTRY * ListHead)');
+  });
+
   it('leaves C++ try/catch, __try and identifiers named try alone', () => {
     const source = 'void F() { try { G(); } catch (...) { } __try { G(); } __except (1) { } int try_count = 0; leave(); }';
     const { text, count } = neutralizeAnnotations(source);
