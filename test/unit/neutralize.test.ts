@@ -100,4 +100,11 @@ describe('languageFor', () => {
     assert.equal(languageFor('queue.h'), 'c');
     assert.equal(languageFor('queue.h', 'c', 'class C { };'), 'c');
   });
+
+  it('parses a .h header as C++ when a prototype has default arguments, not for C assignments or comparisons', () => {
+    assert.equal(languageFor('helpers.h', undefined, 'NTSTATUS Alloc(_In_ UINT32 size,\n               _In_opt_ const VOID* pContext = 0);'), 'cpp');
+    assert.equal(languageFor('helpers.h', undefined, 'NTSTATUS Reset(ULONG mode = MODE_DEFAULT);'), 'cpp');
+    assert.equal(languageFor('helpers.h', undefined, '#define CHECK(s) F(x = 0);\nenum E { A = 0, B = 1 };\nint ok = (status == 0);'), 'c');
+    assert.equal(languageFor('helpers.h', undefined, 'FORCEINLINE VOID Init(PLIST_ENTRY h) { h->Flink = h->Blink = h; return; }'), 'c');
+  });
 });
