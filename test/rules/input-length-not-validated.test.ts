@@ -7,6 +7,14 @@ runRuleTests('input-length-not-validated', {
     { name: 'WDF minimum length', code: `${SETTINGS}NTSTATUS S(WDFREQUEST Request) {\n    PSETTINGS s = NULL;\n    NTSTATUS status = WdfRequestRetrieveInputBuffer(Request, sizeof(SETTINGS), (PVOID *)&s, NULL);\n    if (!NT_SUCCESS(status)) return status;\n    g_Mode = s->Mode;\n    return 0;\n}` },
     { name: 'InputBufferLength checked through a local', code: `${SETTINGS}NTSTATUS S(PIRP Irp, PIO_STACK_LOCATION IrpSp) {\n    PSETTINGS s = (PSETTINGS)Irp->AssociatedIrp.SystemBuffer;\n    ULONG length = IrpSp->Parameters.DeviceIoControl.InputBufferLength;\n    if (length < sizeof(SETTINGS)) return STATUS_BUFFER_TOO_SMALL;\n    g_Mode = s->Mode;\n    return 0;\n}` },
     { name: 'checked on the left of ||', code: `${SETTINGS}NTSTATUS S(PIRP Irp, PIO_STACK_LOCATION IrpSp) {\n    PSETTINGS s = (PSETTINGS)Irp->AssociatedIrp.SystemBuffer;\n    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(SETTINGS) || s->Mode > 3) return STATUS_INVALID_PARAMETER;\n    return 0;\n}` },
+    {
+      name: 'helper typed DRIVER_DISPATCH, called by the dispatch routine after its length check',
+      code: `${SETTINGS}DRIVER_DISPATCH Dispatch;\nDRIVER_DISPATCH ApplySettings;\nNTSTATUS ApplySettings(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PSETTINGS s = (PSETTINGS)Irp->AssociatedIrp.SystemBuffer;\n    g_Mode = s->Mode;\n    return STATUS_SUCCESS;\n}\nNTSTATUS Dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    if (irpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(SETTINGS)) {\n        return STATUS_INVALID_PARAMETER;\n    }\n    return ApplySettings(DeviceObject, Irp);\n}\nNTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {\n    DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = Dispatch;\n    return STATUS_SUCCESS;\n}`,
+    },
+    {
+      name: 'worker completing reads that the dispatch routine validated before queueing',
+      code: `${SETTINGS}DRIVER_DISPATCH Read;\nNTSTATUS Read(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    if (IoGetCurrentIrpStackLocation(Irp)->Parameters.Read.Length < sizeof(SETTINGS)) return STATUS_BUFFER_TOO_SMALL;\n    QueueRequest(Irp);\n    return STATUS_PENDING;\n}\nNTSTATUS PollDevice(PIRP Irp) {\n    PSETTINGS s = (PSETTINGS)Irp->AssociatedIrp.SystemBuffer;\n    return s->Mode == 0 ? STATUS_SUCCESS : STATUS_PENDING;\n}\nVOID PollingThread(PVOID Context) {\n    PollDevice(NextRequest(Context));\n}\nNTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {\n    DriverObject->MajorFunction[IRP_MJ_READ] = Read;\n    return STATUS_SUCCESS;\n}`,
+    },
     { name: 'writing the output is not reading input', code: `${SETTINGS}NTSTATUS S(PIRP Irp) {\n    PSETTINGS s = (PSETTINGS)Irp->AssociatedIrp.SystemBuffer;\n    s->Mode = g_Mode;\n    return 0;\n}` },
   ],
   invalid: [
@@ -15,6 +23,11 @@ runRuleTests('input-length-not-validated', {
       code: `${SETTINGS}NTSTATUS S(PIRP Irp, PIO_STACK_LOCATION IrpSp) {\n    PSETTINGS s = (PSETTINGS)Irp->AssociatedIrp.SystemBuffer;\n    g_Mode = s->Mode;\n    return 0;\n}`,
       errors: [{ messageId: 'unchecked', line: 5, message: 's->Mode' }],
       suggestionOutput: `${SETTINGS}NTSTATUS S(PIRP Irp, PIO_STACK_LOCATION IrpSp) {\n    PSETTINGS s = (PSETTINGS)Irp->AssociatedIrp.SystemBuffer;\n    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(*s)) {\n        return STATUS_BUFFER_TOO_SMALL;\n    }\n    g_Mode = s->Mode;\n    return 0;\n}`,
+    },
+    {
+      name: 'helper typed DRIVER_DISPATCH, called by a dispatch routine that never checks',
+      code: `${SETTINGS}DRIVER_DISPATCH Dispatch;\nDRIVER_DISPATCH ApplySettings;\nNTSTATUS ApplySettings(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PSETTINGS s = (PSETTINGS)Irp->AssociatedIrp.SystemBuffer;\n    g_Mode = s->Mode;\n    return STATUS_SUCCESS;\n}\nNTSTATUS Dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    return ApplySettings(DeviceObject, Irp);\n}\nNTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {\n    DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = Dispatch;\n    return STATUS_SUCCESS;\n}`,
+      errors: [{ messageId: 'unchecked', line: 7, message: 's->Mode' }],
     },
     { name: 'WDF minimum 0', code: `${SETTINGS}NTSTATUS S(WDFREQUEST Request) {\n    PSETTINGS s = NULL;\n    WdfRequestRetrieveInputBuffer(Request, 0, (PVOID *)&s, NULL);\n    g_Mode = s->Mode;\n    return 0;\n}`, errors: [{ messageId: 'unchecked', line: 6 }] },
   ],

@@ -22,5 +22,11 @@ runRuleTests('ioctl-file-any-access', {
       suggestionOutput: `#define IOCTL_X CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_READ_ACCESS)\n${DISPATCH('        Irp->IoStatus.Information = 0;')}`,
     },
     { name: 'handler not in this file', code: '#define IOCTL_Y CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_BUFFERED, 0)', errors: [{ messageId: 'unknownHandler' }] },
+    {
+      name: 'FILE_SPECIAL_ACCESS is FILE_ANY_ACCESS: the message and the fix name the token as written',
+      code: '#define IOCTL_PROTECT CTL_CODE (FILE_DEVICE_UNKNOWN, (0x800 + 2), METHOD_BUFFERED, FILE_SPECIAL_ACCESS)',
+      errors: [{ messageId: 'unknownHandler', message: 'uses FILE_SPECIAL_ACCESS (the same as FILE_ANY_ACCESS)' }],
+      suggestionOutput: '#define IOCTL_PROTECT CTL_CODE (FILE_DEVICE_UNKNOWN, (0x800 + 2), METHOD_BUFFERED, FILE_READ_ACCESS)',
+    },
   ],
 });

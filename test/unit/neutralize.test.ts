@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { neutralizeAnnotations } from '../../server/src/analysis/neutralize';
+import { languageFor } from '../../server/src/analysis/parser';
 
 describe('neutralizeAnnotations', () => {
   it('blanks SAL annotations with their arguments and keeps every offset', () => {
@@ -42,5 +43,68 @@ describe('neutralizeAnnotations', () => {
     const source = '_Success_(return == 0 int f(void) { return 0; }';
     const { text } = neutralizeAnnotations(source);
     assert.ok(text.includes('int f(void) { return 0; }'));
+  });
+
+  it('blanks the DDK parameter words IN, OUT and OPTIONAL where they annotate a parameter', () => {
+    const source = 'NTSTATUS F(\n    IN OUT PDEVICE_OBJECT Device,\n    IN PVOID Context OPTIONAL\n    );';
+    const { text } = neutralizeAnnotations(source);
+    assert.equal(text.length, source.length);
+    assert.equal(text, 'NTSTATUS F(\n           PDEVICE_OBJECT Device,\n       PVOID Context         \n    );');
+  });
+
+  it('keeps IN, OUT and OPTIONAL used as values or named by the preprocessor', () => {
+    const source = '#define IN\n#ifdef OPTIONAL\ncase IN: x = OUT; y = IN + 1; f(OPTIONAL_FLAG);';
+    const { text, count } = neutralizeAnnotations(source);
+    assert.equal(count, 0);
+    assert.equal(text, source);
+  });
+
+  it('blanks CONST before a type and the filter manager annotations', () => {
+    const source = 'CONST FLT_REGISTRATION R = { 0 };\nVOID F(_Flt_CompletionContext_Outptr_ PVOID *C);';
+    const { text } = neutralizeAnnotations(source);
+    assert.equal(text, `      FLT_REGISTRATION R = { 0 };\nVOID F(${' '.repeat(31)}PVOID *C);`);
+  });
+
+  it('blanks a KMDF context declaration written without a semicolon, but not a bare mention', () => {
+    const source = 'WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(DEVICE_CONTEXT, GetContext)\nNTSTATUS F(void);\n#define X WDF_DECLARE_CONTEXT_TYPE(T)';
+    const { text } = neutralizeAnnotations(source);
+    assert.equal(text.split('\n')[0].trim(), '');
+    assert.equal(text.split('\n')[1], 'NTSTATUS F(void);');
+    assert.equal(text.split('\n')[2], '#define X WDF_DECLARE_CONTEXT_TYPE(T)');
+  });
+
+  it('rewrites the try/except/finally/leave macros into equal-length C the grammar knows', () => {
+    const source = 'void F(PVOID p) {\n    try {\n        ProbeForRead(p, 4, 1);\n        if (!p) leave;\n    } except (EXCEPTION_EXECUTE_HANDLER) {\n        return;\n    }\n    try { G(); } finally { H(); }\n}';
+    const { text } = neutralizeAnnotations(source);
+    assert.equal(text.length, source.length);
+    assert.equal(text, 'void F(PVOID p) {\n        {\n        ProbeForRead(p, 4, 1);\n        if (!p) break;\n    } if     (EXCEPTION_EXECUTE_HANDLER) {\n        return;\n    }\n        { G(); }         { H(); }\n}');
+  });
+
+  it('blanks CFORCEINLINE between the return type and the name of an inline helper', () => {
+    const { text } = neutralizeAnnotations('BOOLEAN\nCFORCEINLINE\nIsListEmpty(const LIST_ENTRY * ListHead)');
+    assert.equal(text, 'BOOLEAN\n            \nIsListEmpty(const LIST_ENTRY * ListHead)');
+  });
+
+  it('leaves C++ try/catch, __try and identifiers named try alone', () => {
+    const source = 'void F() { try { G(); } catch (...) { } __try { G(); } __except (1) { } int try_count = 0; leave(); }';
+    const { text, count } = neutralizeAnnotations(source);
+    assert.equal(count, 0);
+    assert.equal(text, source);
+  });
+});
+
+describe('languageFor', () => {
+  it('parses a .h header as C++ when it declares a class, and as C otherwise', () => {
+    assert.equal(languageFor('queue.h', undefined, 'class CQueue\n    : public IBase\n{\npublic:\n    void Run();\n};'), 'cpp');
+    assert.equal(languageFor('queue.h', undefined, 'typedef struct _Q { int n; } Q;\n// the class of device { }'), 'c');
+    assert.equal(languageFor('queue.h'), 'c');
+    assert.equal(languageFor('queue.h', 'c', 'class C { };'), 'c');
+  });
+
+  it('parses a .h header as C++ when a prototype has default arguments, not for C assignments or comparisons', () => {
+    assert.equal(languageFor('helpers.h', undefined, 'NTSTATUS Alloc(_In_ UINT32 size,\n               _In_opt_ const VOID* pContext = 0);'), 'cpp');
+    assert.equal(languageFor('helpers.h', undefined, 'NTSTATUS Reset(ULONG mode = MODE_DEFAULT);'), 'cpp');
+    assert.equal(languageFor('helpers.h', undefined, '#define CHECK(s) F(x = 0);\nenum E { A = 0, B = 1 };\nint ok = (status == 0);'), 'c');
+    assert.equal(languageFor('helpers.h', undefined, 'FORCEINLINE VOID Init(PLIST_ENTRY h) { h->Flink = h->Blink = h; return; }'), 'c');
   });
 });

@@ -95,6 +95,27 @@ export class DriverModel {
       if (this.rolesByName.has(fn.name)) continue;
       for (const role of file.workspace?.rolesOf(fn.name) ?? []) this.addRole({ functionName: fn.name, role: role.role, detail: role.detail });
     }
+    this.dropDeclaredOnlyDispatchRoles();
+  }
+
+  /**
+   * `DRIVER_DISPATCH Helper;` only gives a helper the dispatch signature. When the driver's dispatch table is known
+   * (`MajorFunction[IRP_MJ_…] = Routine;` in this file or the workspace) and the function is not in it, the
+   * declaration does not make it a dispatch routine: it is called by one, after that routine's checks.
+   */
+  private dropDeclaredOnlyDispatchRoles(): void {
+    const inFileTable = (assignment: RoleAssignment) => assignment.role === 'wdm-dispatch' && assignment.node?.type === 'assignment_expression';
+    const workspace = this.file.workspace;
+    if (!this.roles.some(inFileTable) && !workspace?.hasDispatchTable) return;
+    for (const [name, assignments] of this.rolesByName) {
+      const dispatch = assignments.filter((assignment) => assignment.role === 'wdm-dispatch');
+      if (dispatch.length === 0 || dispatch.some(inFileTable)) continue;
+      if (dispatch.some((assignment) => assignment.detail !== undefined)) continue; // from a workspace table
+      if (workspace?.rolesOf(name).some((role) => role.role === 'wdm-dispatch' && role.detail !== undefined)) continue;
+      const kept = assignments.filter((assignment) => assignment.role !== 'wdm-dispatch');
+      this.rolesByName.set(name, kept);
+      for (const assignment of dispatch) this.roles.splice(this.roles.indexOf(assignment), 1);
+    }
   }
 
   rolesOf(name: string): RoleAssignment[] {

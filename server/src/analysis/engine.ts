@@ -79,7 +79,7 @@ export class Analyzer {
    * re-parses only what changed. The caller owns the result and disposes it (and `previous`) when done.
    */
   parse(document: AnalyzeDocument, previous?: ParsedDocument, deadline?: number): ParsedDocument | undefined {
-    const language = languageFor(document.fileName, document.languageId);
+    const language = languageFor(document.fileName, document.languageId, document.text);
     const parsedText = neutralizeAnnotations(document.text).text;
     let oldTree: Tree | undefined;
     if (previous && previous.language === language) {
@@ -90,6 +90,22 @@ export class Analyzer {
     oldTree?.delete();
     if (!tree) return undefined;
     return { text: document.text, parsedText, language, tree, dispose: () => tree.delete() };
+  }
+
+  /**
+   * How many ERROR nodes tree-sitter produces for a document, parsed as written (`neutralize: false`) or after
+   * blanking annotations as the analysis does. A measurement for `scripts/precision-report.ts`; analysis never uses it.
+   */
+  countParseErrors(document: AnalyzeDocument, options: { neutralize: boolean }): number {
+    const language = languageFor(document.fileName, document.languageId, document.text);
+    const text = options.neutralize ? neutralizeAnnotations(document.text).text : document.text;
+    const tree = this.pool.parse(text, language);
+    if (!tree) return 0;
+    try {
+      return tree.rootNode.hasError ? tree.rootNode.descendantsOfType('ERROR').length : 0;
+    } finally {
+      tree.delete();
+    }
   }
 
   /** Parses and analyzes a document in one go (CLI, tests, benchmarks). */

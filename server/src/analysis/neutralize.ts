@@ -13,6 +13,7 @@ const SAL_FIRST_WORDS = new Set([
   'Notnull', 'Maybenull', 'Readable', 'Writable', 'Strict', 'Points', 'Literal', 'Notliteral', 'Const',
   'Always', 'Return', 'Has', 'Satisfies', 'Unchanged', 'Inexpressible', 'On', 'Result', 'Called', 'Enum',
   'Benign', 'No', 'Analysis', 'Allocator', 'Maybe', 'Post', 'Format', 'Create', 'Lock', 'Write', 'Raises',
+  'Flt', // filter manager: _Flt_CompletionContext_Outptr_, _Flt_ConnectionCookie_Outptr_
 ]);
 
 /** SAL 2 annotations that never take arguments: a `(` after them belongs to the code. */
@@ -24,11 +25,25 @@ const BLANKED_WORDS = new Set([
   'NTSYSAPI', 'NTSYSCALLAPI', 'NTKERNELAPI', 'NTHALAPI', 'NTSTRSAFEAPI', 'NTSTRSAFEDDI', 'NTSTRSAFEVAPI',
   'DECLSPEC_NOINLINE', 'DECLSPEC_NORETURN', 'DECLSPEC_IMPORT', 'DECLSPEC_EXPORT', 'DECLSPEC_ALIGN',
   'DECLSPEC_CACHEALIGN', 'DECLSPEC_SELECTANY', 'DECLSPEC_NOTHROW', 'DECLSPEC_GUARDNOCF', 'EXTERN_C', 'EXTERN_C_START',
-  'EXTERN_C_END', 'FORCEINLINE', 'NOINLINE', 'CODE_SEG', 'INIT_CODE', 'PAGED_CODE_SEG', 'NONPAGED_CODE_SEG',
+  'EXTERN_C_END', 'FORCEINLINE', 'CFORCEINLINE', 'NOINLINE', 'CODE_SEG', 'INIT_CODE', 'PAGED_CODE_SEG', 'NONPAGED_CODE_SEG',
   'UNALIGNED', '__unaligned', '__ptr32', '__ptr64', '__sptr', '__uptr', 'POINTER_32', 'POINTER_64', '__RPC_FAR',
 ]);
 
-const FUNCTION_LIKE_WORDS = new Set(['DECLSPEC_ALIGN', 'CODE_SEG']);
+const FUNCTION_LIKE_WORDS = new Set(['DECLSPEC_ALIGN', 'CODE_SEG', 'WDF_DECLARE_CONTEXT_TYPE', 'WDF_DECLARE_CONTEXT_TYPE_WITH_NAME']);
+
+/**
+ * KMDF context declarations expand to a typedef and an accessor function and are written without a trailing `;`,
+ * so the grammar glues them to the next declaration. They are only blanked with their argument list.
+ */
+const BLANKED_ONLY_WITH_ARGUMENTS = new Set(['WDF_DECLARE_CONTEXT_TYPE', 'WDF_DECLARE_CONTEXT_TYPE_WITH_NAME']);
+
+/**
+ * Old-style parameter annotations from the DDK (`#define IN`, `OUT`, `OPTIONAL`) and the `CONST` qualifier macro.
+ * They are ordinary words, so they are blanked only where they annotate: `IN`, `OUT` and `CONST` directly before a
+ * type name (`IN OUT PIRP Irp`), `OPTIONAL` directly before `,` or `)`; never in a preprocessor line that names them.
+ */
+const ANNOTATION_BEFORE_TYPE = new Set(['IN', 'OUT', 'CONST']);
+const ANNOTATION_BEFORE_END = 'OPTIONAL';
 
 const SAL1 = /^__(in|out|inout|deref|checkReturn|success|reserved|nullterminated|nullnullterminated|field|range|bcount|ecount|typefix|callback|format_string|allocator|notnull|maybenull|readonly|override|post|pre|drv)(_[A-Za-z0-9_]*)?$/;
 
@@ -41,15 +56,107 @@ function isIdentifierPart(code: number): boolean {
 }
 
 /** Whether an identifier is an annotation or decoration to blank, and whether it may carry an argument list. */
-function classify(word: string): 'no' | 'word' | 'maybe-call' {
+function classify(word: string): 'no' | 'word' | 'maybe-call' | 'call-only' {
   if (word.length > 2 && word.charCodeAt(0) === 95 && word.charCodeAt(word.length - 1) === 95 && word.charCodeAt(1) !== 95) {
     const first = word.slice(1, word.indexOf('_', 1) === -1 ? undefined : word.indexOf('_', 1));
     if (SAL_FIRST_WORDS.has(first)) return SAL_WITHOUT_ARGUMENTS.test(word) ? 'word' : 'maybe-call';
     return 'no';
   }
+  if (BLANKED_ONLY_WITH_ARGUMENTS.has(word)) return 'call-only';
   if (BLANKED_WORDS.has(word)) return FUNCTION_LIKE_WORDS.has(word) ? 'maybe-call' : 'word';
   if (word.startsWith('__drv_') || SAL1.test(word)) return 'maybe-call';
   return 'no';
+}
+
+/** Whether the identifier ending at `end` is followed (after spaces or tabs) by another identifier on the same line. */
+function followedByIdentifier(source: string, end: number): boolean {
+  let next = end;
+  while (source.charCodeAt(next) === 32 || source.charCodeAt(next) === 9) next++;
+  return next > end && isIdentifierStart(source.charCodeAt(next));
+}
+
+/** Whether the identifier ending at `end` is followed (after any white space) by `,` or `)`. */
+function followedByListEnd(source: string, end: number): boolean {
+  let next = end;
+  while (next < source.length && /\s/.test(source[next])) next++;
+  const code = source.charCodeAt(next);
+  return code === 44 || code === 41;
+}
+
+/** Whether the word at `start` sits in a preprocessor line (`#define IN`, `#ifdef OPTIONAL`). */
+function inPreprocessorLine(source: string, start: number): boolean {
+  const lineStart = source.lastIndexOf('\n', start - 1) + 1;
+  return /^[ \t]*#/.test(source.slice(lineStart, start));
+}
+
+/**
+ * C drivers write structured exception handling with the `try` / `except` / `finally` / `leave` macros from
+ * <excpt.h> (`#define try __try`, …), which the C grammar does not know. The keywords cannot be rewritten to
+ * `__try` without moving offsets, so the statement is kept in equal-length C the grammar does know: `try` becomes
+ * blanks (the guarded block stays a block), `except (filter)` becomes `if     (filter)` (the handler runs only
+ * sometimes), `finally` becomes blanks and `leave;` becomes `break;` (it leaves the guarded block).
+ */
+const SEH_REWRITE: Record<string, string> = { except: 'if    ', finally: '       ', leave: 'break' };
+
+/** Index of the `}` that closes the block opening at `open`, skipping comments and literals; -1 when unbalanced. */
+function matchingBrace(source: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < source.length; i++) {
+    const code = source.charCodeAt(i);
+    if (code === 47 && source.charCodeAt(i + 1) === 47) {
+      const end = source.indexOf('\n', i);
+      if (end === -1) return -1;
+      i = end;
+    } else if (code === 47 && source.charCodeAt(i + 1) === 42) {
+      const end = source.indexOf('*/', i + 2);
+      if (end === -1) return -1;
+      i = end + 1;
+    } else if (code === 34 || code === 39) {
+      i = skipQuoted(source, i);
+    } else if (code === 123) {
+      depth++;
+    } else if (code === 125 && --depth === 0) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+/** Index of the next character that is not white space or a comment. */
+function skipSpaceAndComments(source: string, from: number): number {
+  let i = from;
+  for (;;) {
+    while (i < source.length && /\s/.test(source[i])) i++;
+    if (source.startsWith('//', i)) {
+      const end = source.indexOf('\n', i);
+      if (end === -1) return source.length;
+      i = end;
+    } else if (source.startsWith('/*', i)) {
+      const end = source.indexOf('*/', i + 2);
+      if (end === -1) return source.length;
+      i = end + 2;
+    } else {
+      return i;
+    }
+  }
+}
+
+/**
+ * For `try {…} except (…)` / `try {…} finally` written with the macros: the offsets of the words to rewrite (the
+ * handler keyword, every `leave;` in the guarded block) and their replacements. Undefined for anything else
+ * (a C++ `try {…} catch`, an identifier named `try`).
+ */
+function sehRewrites(source: string, tryStart: number): Map<number, string> | undefined {
+  const open = skipSpaceAndComments(source, tryStart + 3);
+  if (source.charCodeAt(open) !== 123) return undefined;
+  const close = matchingBrace(source, open);
+  if (close === -1) return undefined;
+  const handler = skipSpaceAndComments(source, close + 1);
+  const keyword = /^(except|finally)\b/.exec(source.slice(handler, handler + 8))?.[1];
+  if (!keyword) return undefined;
+  const rewrites = new Map<number, string>([[tryStart, '   '], [handler, SEH_REWRITE[keyword]]]);
+  for (const match of source.slice(open, close).matchAll(/\bleave\s*;/g)) rewrites.set(open + match.index, SEH_REWRITE.leave);
+  return rewrites;
 }
 
 /** Index just past the argument list that starts at `open` (a `(`), or -1 when it is unbalanced. */
@@ -91,6 +198,7 @@ export function neutralizeAnnotations(source: string): NeutralizeResult {
   let out: string[] | undefined;
   let last = 0;
   let count = 0;
+  const rewrites = new Map<number, string>();
   const length = source.length;
   let i = 0;
   while (i < length) {
@@ -115,7 +223,29 @@ export function neutralizeAnnotations(source: string): NeutralizeResult {
     }
     let end = i + 1;
     while (end < length && isIdentifierPart(source.charCodeAt(end))) end++;
-    const kind = code === 95 || (code >= 65 && code <= 90) ? classify(source.slice(i, end)) : 'no';
+    if (end - i === 3 && source.startsWith('try', i) && !rewrites.has(i)) {
+      for (const [at, text] of sehRewrites(source, i) ?? []) rewrites.set(at, text);
+    }
+    const rewrite = rewrites.get(i);
+    if (rewrite !== undefined) {
+      out ??= [];
+      out.push(source.slice(last, i), rewrite);
+      last = i + rewrite.length;
+      count++;
+      i = last;
+      continue;
+    }
+    const word = code === 95 || (code >= 65 && code <= 90) ? source.slice(i, end) : '';
+    let kind = word ? classify(word) : 'no';
+    if (kind === 'no' && (ANNOTATION_BEFORE_TYPE.has(word) || word === ANNOTATION_BEFORE_END) && !inPreprocessorLine(source, i)) {
+      kind = (word === ANNOTATION_BEFORE_END ? followedByListEnd(source, end) : followedByIdentifier(source, end)) ? 'word' : 'no';
+    }
+    if (kind === 'call-only') {
+      let next = end;
+      while (next < length && (source.charCodeAt(next) === 32 || source.charCodeAt(next) === 9)) next++;
+      const close = source.charCodeAt(next) === 40 && !inPreprocessorLine(source, i) ? skipArguments(source, next) : -1;
+      kind = close === -1 ? 'no' : 'maybe-call';
+    }
     if (kind !== 'no') {
       let blankEnd = end;
       if (kind === 'maybe-call') {

@@ -14,11 +14,27 @@ export function isSourceFile(fileName: string): boolean {
   return SOURCE_EXTENSIONS.includes(path.extname(fileName).toLowerCase());
 }
 
-/** Picks the grammar: an explicit language id wins, then the file extension (headers default to C). */
-export function languageFor(fileName: string, languageId?: string): SourceLanguage {
+/** Constructs only C++ has, at the start of a line: a class body, a template, a namespace, an access specifier. */
+const CPP_HEADER_MARKERS = /^[ \t]*(?:class\s+\w+[^;{()]*\{|template\s*<|namespace\s+\w*\s*\{|(?:public|private|protected)\s*:)/m;
+
+/**
+ * A prototype whose last parameter has a default argument (`..., const VOID* context = 0);`): C++ only. Default
+ * arguments are trailing, so the last one always sits before `);`. Needs a type and a name before the `=`, which
+ * a C call (`f(x = 0);`) or comparison (`status == 0`) does not have.
+ */
+const CPP_DEFAULT_ARGUMENT = /[A-Za-z_]\w*[ \t*&]+[A-Za-z_]\w*[ \t]*=[ \t]*[^,;(){}=\n]+\)[ \t]*;/;
+
+/**
+ * Picks the grammar: an explicit language id wins, then the file extension. A `.h` header is C unless its text
+ * (when given) declares classes, templates or namespaces, or a prototype with default arguments: C++ drivers keep
+ * their declarations in `.h` files.
+ */
+export function languageFor(fileName: string, languageId?: string, text?: string): SourceLanguage {
   if (languageId === 'cpp' || languageId === 'cuda-cpp') return 'cpp';
   if (languageId === 'c') return 'c';
-  return CPP_EXTENSIONS.has(path.extname(fileName).toLowerCase()) ? 'cpp' : 'c';
+  const extension = path.extname(fileName).toLowerCase();
+  if (CPP_EXTENSIONS.has(extension)) return 'cpp';
+  return extension === '.h' && text !== undefined && (CPP_HEADER_MARKERS.test(text) || CPP_DEFAULT_ARGUMENT.test(text)) ? 'cpp' : 'c';
 }
 
 /**

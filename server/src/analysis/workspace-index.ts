@@ -3,6 +3,7 @@
  * in a shared header) and the roles of functions (`DRIVER_DISPATCH Foo;` in a header, `MajorFunction[...] = Foo`
  * in another file). Built with a light text scan, no parse, so a whole workspace indexes in milliseconds.
  */
+import * as path from 'node:path';
 import { MacroTable, type MacroDefinition } from './macros';
 
 export type FunctionRole =
@@ -18,6 +19,8 @@ export interface FileIndexEntry {
   macros: MacroDefinition[];
   /** `declared`: the role comes from a role-type declaration (`DRIVER_DISPATCH Name;`), not an assignment. */
   roles: { name: string; role: FunctionRole; detail?: string; declared?: boolean }[];
+  /** The file calls `ExInitializeDriverRuntime(DrvRtPoolNxOptIn)`: the driver's NonPagedPool is non-executable. */
+  poolNxOptIn: boolean;
 }
 
 /** Role-type declarations (`DRIVER_DISPATCH Name;`) and the role each type stands for. */
@@ -49,6 +52,8 @@ const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\(([^)]*)\))?[ \t]*(.*)
 const ROLE_DECLARATION = /\b([A-Z][A-Z0-9_]+)[ \t]+([A-Za-z_]\w*)[ \t]*;/g;
 const MAJOR_FUNCTION = /MajorFunction\s*\[\s*([A-Za-z_0-9]+)\s*\]\s*=\s*(?:\(\s*PDRIVER_DISPATCH\s*\)\s*)?([A-Za-z_]\w*)\s*;/g;
 const QUEUE_CALLBACK = /\.\s*(EvtIo\w+)\s*=\s*([A-Za-z_]\w*)\s*;/g;
+/** The NX pool opt-in (only declared when the driver builds with POOL_NX_OPTIN=1). */
+export const POOL_NX_OPT_IN = /\bExInitializeDriverRuntime\s*\(\s*DrvRtPoolNxOptIn\s*\)/;
 
 /** Scans one file's text for macros and function roles. */
 export function indexText(text: string, fileName: string): FileIndexEntry {
@@ -78,7 +83,7 @@ export function indexText(text: string, fileName: string): FileIndexEntry {
   for (const match of text.matchAll(QUEUE_CALLBACK)) {
     if (KMDF_IO_CALLBACK_FIELDS.has(match[1])) roles.push({ name: match[2], role: 'kmdf-io', detail: match[1] });
   }
-  return { macros, roles, paged: pagedFunctionNames(text) };
+  return { macros, roles, paged: pagedFunctionNames(text), poolNxOptIn: POOL_NX_OPT_IN.test(text) };
 }
 
 const ALLOC_TEXT_PAGE = /alloc_text\s*\(\s*PAGE\w*\s*,([^)]*)\)/g;
@@ -149,6 +154,28 @@ export class WorkspaceIndex {
   isPaged(name: string): boolean {
     if (!this.pagedSet) this.pagedSet = new Set([...this.entries.values()].flatMap((entry) => entry.paged ?? []));
     return this.pagedSet.has(name);
+  }
+
+  /** Whether some file builds a WDM dispatch table (`MajorFunction[IRP_MJ_…] = Routine;`). */
+  get hasDispatchTable(): boolean {
+    for (const entry of this.entries.values()) {
+      if (entry.roles.some((role) => role.role === 'wdm-dispatch' && role.detail !== undefined)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether the driver that `fileName` belongs to opts in to non-executable NonPagedPool: a file in the same folder
+   * or a parent folder calls `ExInitializeDriverRuntime(DrvRtPoolNxOptIn)` (a workspace may hold several drivers).
+   */
+  poolNxOptInFor(fileName: string): boolean {
+    const folder = path.dirname(fileName);
+    for (const [other, entry] of this.entries) {
+      if (!entry.poolNxOptIn) continue;
+      const otherFolder = path.dirname(other);
+      if (folder === otherFolder || folder.startsWith(otherFolder + path.sep) || folder.startsWith(`${otherFolder}/`)) return true;
+    }
+    return false;
   }
 
   private invalidate(): void {

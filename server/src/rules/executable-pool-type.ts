@@ -3,7 +3,8 @@
  * type: memory that is both writable and executable breaks HVCI and gives exploits a place for their code.
  */
 import { fixer, type Rule } from '../analysis/rule';
-import type { Node } from '../analysis/query';
+import { calleeName, type Node } from '../analysis/query';
+import { POOL_NX_OPT_IN } from '../analysis/workspace-index';
 
 /** Executable pool type → its non-executable replacement. */
 const NX_REPLACEMENT: Record<string, string> = {
@@ -39,10 +40,23 @@ export const rule: Rule = {
     },
   },
   create(context) {
+    const { file } = context;
+    let optedIn: boolean | undefined;
+    /**
+     * A driver built with POOL_NX_OPTIN=1 that calls ExInitializeDriverRuntime(DrvRtPoolNxOptIn) gets NonPagedPoolNx
+     * whenever it writes NonPagedPool (the other executable types keep their meaning). The call is looked for in this
+     * file and in the workspace files of the same folder or a parent folder.
+     */
+    const nxOptIn = (): boolean => {
+      optedIn ??= file.workspace?.poolNxOptInFor(file.fileName) === true
+        || file.nodes('call_expression').some((call) => calleeName(call) === 'ExInitializeDriverRuntime' && POOL_NX_OPT_IN.test(file.textOf(call)));
+      return optedIn;
+    };
     const check = (node: Node | null) => {
       if (node?.type !== 'identifier') return;
       const replacement = NX_REPLACEMENT[node.text];
       if (!replacement) return;
+      if (node.text === 'NonPagedPool' && nxOptIn()) return;
       context.report({
         node,
         messageId: 'executable',

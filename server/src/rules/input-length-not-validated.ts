@@ -3,9 +3,35 @@
  * when nothing checked that the buffer is at least as large as the structure read.
  */
 import { failureExit, guardBefore } from '../analysis/fix-helpers';
-import { enclosingStatement, unwrap } from '../analysis/query';
+import { calleeName, contains, enclosingStatement, unwrap } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
+import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { LENGTH_KEYS } from '../analysis/taint';
+
+/** The names whose comparison validates the request's length inside `fn`: the length fields, its length parameters and their copies. */
+function lengthNamesIn(file: SourceFile, fn: FunctionInfo): string[] {
+  const names = [...LENGTH_KEYS, ...fn.params.filter((param) => /Length/.test(param.name)).map((param) => param.name)];
+  names.push(...file.taint(fn).aliasesOf(names));
+  return names;
+}
+
+/**
+ * A helper that reads SystemBuffer from the IRP itself (not a dispatch routine or KMDF callback) runs on behalf of
+ * the routines that call it: the length is theirs to check. It is covered when every call in this file follows a
+ * length check, or when the file's user entries never reach it (a worker completing requests their dispatch
+ * routine validated before queueing them).
+ */
+function checkedByCallers(file: SourceFile, fn: FunctionInfo): boolean {
+  const driver = file.driver;
+  if (driver.isUserEntry(fn.name)) return false;
+  const entries = file.functions().filter((other) => driver.isUserEntry(other.name));
+  if (entries.length > 0 && !driver.isUserReachable(fn.name)) return true;
+  const calls = file.nodes('call_expression').filter((call) => calleeName(call) === fn.name);
+  return calls.length > 0 && calls.every((call) => {
+    const caller = file.enclosingFunction(call);
+    return caller !== undefined && caller.node.id !== fn.node.id && file.taint(caller).isGuardedBy(call, lengthNamesIn(file, caller));
+  });
+}
 
 export const rule: Rule = {
   meta: {
@@ -44,9 +70,8 @@ export const rule: Rule = {
         // Writing into the buffer (output) is another rule's business; here only reads count.
         const parent = node.parent;
         if (parent?.type === 'assignment_expression' && parent.childForFieldName('left')?.id === node.id) return;
-        const lengthNames = [...LENGTH_KEYS, ...fn.params.filter((param) => /Length/.test(param.name)).map((param) => param.name)];
-        lengthNames.push(...taint.aliasesOf(lengthNames));
-        if (taint.isGuardedBy(node, lengthNames)) return;
+        if (taint.isGuardedBy(node, lengthNamesIn(file, fn))) return;
+        if (contains(fn.node, buffer.source) && checkedByCallers(file, fn)) return;
         reportedFunctions.add(fn.node.id);
         const statement = enclosingStatement(node);
         const length = buffer.origin === 'SystemBuffer' ? 'IrpSp->Parameters.DeviceIoControl.InputBufferLength' : undefined;

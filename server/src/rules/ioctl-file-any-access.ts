@@ -1,6 +1,7 @@
 /**
- * Flags IOCTL codes defined with FILE_ANY_ACCESS. Any process that can open the device — even with no read or
- * write access — may send them. A warning when the handler in this file changes state; information otherwise.
+ * Flags IOCTL codes defined with FILE_ANY_ACCESS (or FILE_SPECIAL_ACCESS, the same value). Any process that can
+ * open the device — even with no read or write access — may send them. A warning when the handler in this file
+ * changes state; information otherwise.
  */
 import type { IoctlDefinition } from '../analysis/driver-model';
 import { calleeName, unwrap, type Node } from '../analysis/query';
@@ -33,11 +34,17 @@ function changesState(file: SourceFile, root: Node, depth = 0): boolean {
   return false;
 }
 
+/** How the code spells its zero access: FILE_SPECIAL_ACCESS is defined as FILE_ANY_ACCESS. */
+function writtenAccess(definition: IoctlDefinition): string {
+  return /\bFILE_SPECIAL_ACCESS\b/.test(definition.node.childForFieldName('value')?.text ?? '') ? 'FILE_SPECIAL_ACCESS' : 'FILE_ANY_ACCESS';
+}
+
 function narrowAccess(definition: IoctlDefinition, access: string, title: string): FixDescriptor[] {
   const value = definition.node.childForFieldName('value');
-  const at = value?.text.indexOf('FILE_ANY_ACCESS') ?? -1;
+  const written = writtenAccess(definition);
+  const at = value?.text.search(new RegExp(`\\b${written}\\b`)) ?? -1;
   if (!value || at < 0) return [];
-  return [{ title, edits: [fixer.replaceRange(value.startIndex + at, value.startIndex + at + 'FILE_ANY_ACCESS'.length, access)] }];
+  return [{ title, edits: [fixer.replaceRange(value.startIndex + at, value.startIndex + at + written.length, access)] }];
 }
 
 export const rule: Rule = {
@@ -53,9 +60,9 @@ export const rule: Rule = {
     references: ['https://learn.microsoft.com/windows-hardware/drivers/kernel/defining-i-o-control-codes', 'https://learn.microsoft.com/windows-hardware/drivers/driversecurity/driver-security-checklist#manage-driver-access-control'],
     confidence: 'medium',
     messages: {
-      writes: '{{name}} uses FILE_ANY_ACCESS but its handler changes state: any caller with a handle can send it. Require FILE_WRITE_ACCESS.',
-      readOnly: '{{name}} uses FILE_ANY_ACCESS: any caller with a handle can send it. Prefer FILE_READ_ACCESS.',
-      unknownHandler: '{{name}} uses FILE_ANY_ACCESS: any caller with a handle can send it. Require the narrowest access the handler needs.',
+      writes: '{{name}} uses {{access}} but its handler changes state: any caller with a handle can send it. Require FILE_WRITE_ACCESS.',
+      readOnly: '{{name}} uses {{access}}: any caller with a handle can send it. Prefer FILE_READ_ACCESS.',
+      unknownHandler: '{{name}} uses {{access}}: any caller with a handle can send it. Require the narrowest access the handler needs.',
     },
     hasSuggestions: true,
     examples: {
@@ -76,7 +83,7 @@ export const rule: Rule = {
             node: definition.node.childForFieldName('name') ?? definition.node,
             messageId,
             severity: writes ? 'warning' : 'information',
-            data: { name: definition.name },
+            data: { name: definition.name, access: writtenAccess(definition) === 'FILE_SPECIAL_ACCESS' ? 'FILE_SPECIAL_ACCESS (the same as FILE_ANY_ACCESS)' : 'FILE_ANY_ACCESS' },
             suggestions: writes
               ? narrowAccess(definition, 'FILE_WRITE_ACCESS', 'Require FILE_WRITE_ACCESS')
               : [...narrowAccess(definition, 'FILE_READ_ACCESS', 'Require FILE_READ_ACCESS'), ...narrowAccess(definition, 'FILE_WRITE_ACCESS', 'Require FILE_WRITE_ACCESS')],

@@ -1,0 +1,99 @@
+/**
+ * `npm run precision -- <folder>`: measures Driver Guard on a folder of real driver code (e.g. Microsoft's
+ * Windows-driver-samples, see docs/precision.md) with the same core as the CLI:
+ *  (a) files, lines, and the share of files with ERROR nodes when parsed as written vs after annotation neutralizing
+ *  (b) per rule: findings and findings per 10 kLOC
+ * and writes the numbers to test-results/precision.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createAnalyzer, RULES, WorkspaceIndex, type Finding } from '../server/src/core';
+import { discoverSourceFiles, readSourceFile } from '../server/src/node/discover';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const OUTPUT = path.join(ROOT, 'test-results', 'precision.json');
+/** The CLI's per-file budget, so the report sees what `driver-guard scan` sees. */
+const FILE_TIME_BUDGET_MS = 10_000;
+
+interface FindingRecord {
+  file: string;
+  line: number;
+  severity: string;
+  message: string;
+}
+
+function percent(part: number, whole: number): string {
+  return whole === 0 ? '0.0%' : `${((100 * part) / whole).toFixed(1)}%`;
+}
+
+async function main(): Promise<void> {
+  const folder = process.argv[2];
+  if (!folder) {
+    console.error('usage: npm run precision -- <folder with driver sources>');
+    process.exit(2);
+  }
+  const files: { file: string; text: string }[] = [];
+  for await (const file of discoverSourceFiles([folder])) files.push({ file, text: await readSourceFile(file) });
+  const workspace = new WorkspaceIndex();
+  for (const { file, text } of files) workspace.update(file, text);
+
+  const analyzer = await createAnalyzer();
+  let lines = 0;
+  const parse = {
+    raw: { filesWithErrors: 0, errorNodes: 0 },
+    neutralized: { filesWithErrors: 0, errorNodes: 0, files: [] as { file: string; errorNodes: number }[] },
+  };
+  const byRule = new Map<string, FindingRecord[]>(RULES.map((rule) => [rule.meta.id, []]));
+  const skipped: { file: string; reason: string }[] = [];
+
+  for (const { file, text } of files) {
+    lines += text.split('\n').length;
+    const relative = path.relative(folder, file).split(path.sep).join('/');
+    const raw = analyzer.countParseErrors({ text, fileName: file }, { neutralize: false });
+    const neutralized = analyzer.countParseErrors({ text, fileName: file }, { neutralize: true });
+    parse.raw.errorNodes += raw;
+    parse.raw.filesWithErrors += raw > 0 ? 1 : 0;
+    parse.neutralized.errorNodes += neutralized;
+    parse.neutralized.filesWithErrors += neutralized > 0 ? 1 : 0;
+    if (neutralized > 0) parse.neutralized.files.push({ file: relative, errorNodes: neutralized });
+
+    const result = analyzer.analyze({ text, fileName: file }, { workspace, timeBudgetMs: FILE_TIME_BUDGET_MS });
+    if (result.skipped) skipped.push({ file: relative, reason: result.skipped.reason });
+    for (const finding of result.findings as Finding[]) {
+      const records = byRule.get(finding.ruleId) ?? [];
+      records.push({ file: relative, line: finding.range.start.line + 1, severity: finding.severity, message: finding.message });
+      byRule.set(finding.ruleId, records);
+    }
+  }
+
+  const kloc = lines / 10_000;
+  const rules = [...byRule].map(([id, records]) => ({
+    id,
+    findings: records.length,
+    per10kLoc: Number((records.length / kloc).toFixed(2)),
+    bySeverity: Object.fromEntries(['error', 'warning', 'information', 'hint'].map((severity) => [severity, records.filter((record) => record.severity === severity).length]).filter(([, count]) => count)),
+    locations: records,
+  }));
+  const total = rules.reduce((sum, rule) => sum + rule.findings, 0);
+
+  console.log(`${files.length} files, ${lines} lines (${folder})`);
+  console.log(`files with ERROR nodes: as written ${parse.raw.filesWithErrors} (${percent(parse.raw.filesWithErrors, files.length)}, ${parse.raw.errorNodes} nodes); ` +
+    `neutralized ${parse.neutralized.filesWithErrors} (${percent(parse.neutralized.filesWithErrors, files.length)}, ${parse.neutralized.errorNodes} nodes)`);
+  if (skipped.length > 0) console.log(`skipped: ${skipped.map((entry) => `${entry.file} (${entry.reason})`).join(', ')}`);
+  console.log('');
+  console.log(`${'rule'.padEnd(36)} ${'findings'.padStart(8)} ${'/10kLOC'.padStart(8)}  by severity`);
+  for (const rule of rules) {
+    const severities = Object.entries(rule.bySeverity).map(([severity, count]) => `${severity} ${count}`).join(', ');
+    console.log(`${rule.id.padEnd(36)} ${String(rule.findings).padStart(8)} ${rule.per10kLoc.toFixed(2).padStart(8)}  ${severities}`);
+  }
+  console.log(`${'total'.padEnd(36)} ${String(total).padStart(8)} ${(total / kloc).toFixed(2).padStart(8)}`);
+
+  mkdirSync(path.dirname(OUTPUT), { recursive: true });
+  writeFileSync(OUTPUT, `${JSON.stringify({ folder: path.resolve(folder), files: files.length, lines, parse, skipped, total, rules }, null, 2)}\n`);
+  console.log(`\nwritten: ${path.relative(process.cwd(), OUTPUT)}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
