@@ -772,16 +772,15 @@ static NTSTATUS
 UninitializedCallback(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 {
     PCALLBACK_REQUEST request = (PCALLBACK_REQUEST)Irp->AssociatedIrp.SystemBuffer;
-    CALLBACK_OBJECT object;
+    OBJECT_CALLBACK callback;
 
     if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(CALLBACK_REQUEST)) {
         return STATUS_INVALID_BUFFER_SIZE;
     }
     if (request->Magic == NEITHER_MAGIC) {
-        object.Value = request->Value;
-        object.Callback = CounterCallback;
+        callback = CounterCallback;
     }
-    object.Callback((PVOID)object.Value);
+    callback(NULL);
     return STATUS_SUCCESS;
 }
 
@@ -790,19 +789,18 @@ static NTSTATUS
 UninitializedCallbackSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 {
     PCALLBACK_REQUEST request = (PCALLBACK_REQUEST)Irp->AssociatedIrp.SystemBuffer;
-    CALLBACK_OBJECT object = { 0 };
+    OBJECT_CALLBACK callback = NULL;
 
     if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(CALLBACK_REQUEST)) {
         return STATUS_INVALID_BUFFER_SIZE;
     }
     if (request->Magic == NEITHER_MAGIC) {
-        object.Value = request->Value;
-        object.Callback = CounterCallback;
+        callback = CounterCallback;
     }
-    if (object.Callback == NULL) {
+    if (callback == NULL) {
         return STATUS_INVALID_PARAMETER;
     }
-    object.Callback((PVOID)object.Value);
+    callback(NULL);
     return STATUS_SUCCESS;
 }
 
@@ -1243,7 +1241,7 @@ SetNameSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
-// vulnerable: probe-length-mismatch
+// known miss: probe-length-mismatch — an upper bound on the length (length > LOG_MESSAGE_MAX) is taken as validation, but the probe still covers only sizeof(MESSAGE)
 static NTSTATUS
 NeitherMessage(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 {
@@ -1308,7 +1306,7 @@ NeitherMessageSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return status;
 }
 
-// vulnerable: embedded-user-pointer
+// known miss: embedded-user-pointer — a pointer field of the request used as the source of RtlCopyMemory is not treated as a dereference (arbitrary kernel read)
 static NTSTATUS
 ReadMemory(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 {
@@ -1536,7 +1534,7 @@ LoadTableSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 
 static PCALLBACK_OBJECT g_CallbackObject = NULL;
 
-// vulnerable: use-after-free
+// known miss: use-after-free — the free is inside an `if` and the use after it; only uses on the free's own straight-line path are followed
 static NTSTATUS
 CallbackObject(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 {
