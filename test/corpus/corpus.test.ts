@@ -1,8 +1,9 @@
 /**
  * The team-written vulnerable drivers in test/corpus: every handler marked `// vulnerable: <rule-id>` must be
  * flagged by that rule inside the handler, and no handler marked `// secure` may get a warning or an error.
- * A handler marked `// known miss: <rule-id> — <why>` is vulnerable but not (yet) found by its rule: it is not
- * asserted, but it counts against recall. Prints recall and precision per bug class and in total for the record.
+ * A handler marked `// known miss: <rule-id> — <why>` is vulnerable but not (yet) found by its rule, and a secure
+ * twin marked `// known false positive: <rule-id> — <why>` gets that rule's warning although it is correct: neither
+ * is asserted, but they count against recall and precision. Prints recall and precision per bug class and in total for the record.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -15,7 +16,7 @@ const CORPUS = path.resolve(__dirname, '..', '..', '..', 'test', 'corpus');
 interface Handler {
   file: string;
   name: string;
-  kind: 'vulnerable' | 'secure' | 'known-miss';
+  kind: 'vulnerable' | 'secure' | 'known-miss' | 'known-false-positive';
   ruleIds: string[];
   /** The bug class: the rule ids of the vulnerable handler (a secure twin takes the class of the handler before it). */
   bugClass: string;
@@ -30,23 +31,24 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Handlers are the function definitions right after a `// vulnerable: …`, `// known miss: …` or `// secure` line. */
+/** Handlers are the function definitions right after a `// vulnerable: …`, `// known miss: …`, `// secure` or `// known false positive: …` line. */
 function handlersOf(file: string, text: string): Handler[] {
   const lines = text.split('\n');
   const handlers: Handler[] = [];
   let bugClass = '(none)';
   lines.forEach((line, index) => {
-    const marker = /^\/\/ (vulnerable|secure|known miss)(?::\s*(.+))?$/.exec(line.trim());
+    const marker = /^\/\/ (vulnerable|secure|known miss|known false positive)(?::\s*(.+))?$/.exec(line.trim());
     if (!marker) return;
     let end = index + 1;
     while (end < lines.length && lines[end] !== '}') end++;
     const signature = lines.slice(index + 1, index + 4).join(' ');
     const name = /(\w+)\s*\(/.exec(signature)?.[1] ?? `line ${index + 1}`;
-    const kind: Handler['kind'] = marker[1] === 'known miss' ? 'known-miss' : (marker[1] as 'vulnerable' | 'secure');
+    const kind: Handler['kind'] = marker[1] === 'known miss' ? 'known-miss' : marker[1] === 'known false positive' ? 'known-false-positive' : (marker[1] as 'vulnerable' | 'secure');
     // `// known miss: <rule-id> — <why>`: only the rule id before the dash.
-    const ids = kind === 'known-miss' ? (marker[2] ?? '').split(/\s+[—-]\s+/)[0] : (marker[2] ?? '');
+    const known = kind === 'known-miss' || kind === 'known-false-positive';
+    const ids = known ? (marker[2] ?? '').split(/\s+[—-]\s+/)[0] : (marker[2] ?? '');
     const ruleIds = ids.split(',').map((id) => id.trim()).filter(Boolean);
-    if (kind !== 'secure') bugClass = ruleIds.join(', ') || '(none)';
+    if (kind === 'vulnerable' || kind === 'known-miss') bugClass = ruleIds.join(', ') || '(none)';
     handlers.push({ file, name, kind, ruleIds, bugClass, startLine: index + 1, endLine: end });
   });
   return handlers;
@@ -85,25 +87,28 @@ describe('vulnerable driver corpus', () => {
     assert.ok(count('vulnerable', 'wdm') >= 30, 'at least 30 vulnerable WDM handlers');
     assert.ok(count('vulnerable', 'kmdf') >= 20, 'at least 20 vulnerable KMDF handlers');
     // Every vulnerable handler (found or known miss) has a secure twin right after it.
-    const vulnerable = count('vulnerable') + count('known-miss');
-    assert.equal(count('secure'), vulnerable, 'one secure twin per vulnerable handler');
+    assert.equal(count('secure') + count('known-false-positive'), count('vulnerable') + count('known-miss'), 'one secure twin per vulnerable handler');
   });
 
   it('prints recall and precision per bug class', () => {
     const classes = [...new Set(handlers.map((handler) => handler.bugClass))].sort();
     const rows = classes.map((bugClass) => {
       const of = handlers.filter((handler) => handler.bugClass === bugClass);
-      const vulnerable = of.filter((handler) => handler.kind !== 'secure');
+      const vulnerable = of.filter((handler) => handler.kind === 'vulnerable' || handler.kind === 'known-miss');
       const found = vulnerable.filter((handler) => handler.kind === 'vulnerable' && flagged(handler)).length;
-      const secure = of.filter((handler) => handler.kind === 'secure');
+      const secure = of.filter((handler) => handler.kind === 'secure' || handler.kind === 'known-false-positive');
       const quiet = secure.filter(clean).length;
       return `  ${bugClass.padEnd(60)} recall ${`${found}/${vulnerable.length}`.padStart(5)} ${percent(found, vulnerable.length).padStart(4)}   precision ${`${quiet}/${secure.length}`.padStart(5)} ${percent(quiet, secure.length).padStart(4)}`;
     });
-    const vulnerable = handlers.filter((handler) => handler.kind !== 'secure');
+    const vulnerable = handlers.filter((handler) => handler.kind === 'vulnerable' || handler.kind === 'known-miss');
     const found = vulnerable.filter((handler) => handler.kind === 'vulnerable' && flagged(handler)).length;
+    const twins = handlers.filter((handler) => handler.kind === 'secure' || handler.kind === 'known-false-positive');
+    const quiet = twins.filter(clean).length;
     const knownMisses = handlers.filter((handler) => handler.kind === 'known-miss');
+    const knownFalsePositives = handlers.filter((handler) => handler.kind === 'known-false-positive');
     console.log(`corpus per bug class (recall: vulnerable handlers flagged by their rule, known misses included; precision: secure twins without warnings or errors):\n${rows.join('\n')}`);
     console.log(`corpus recall including known misses: ${found}/${vulnerable.length} (${percent(found, vulnerable.length)}); known misses: ${knownMisses.map((handler) => `${path.basename(handler.file)}:${handler.name} (${handler.ruleIds.join(', ')})`).join(', ') || 'none'}`);
+    console.log(`corpus precision including known false positives: ${quiet}/${twins.length} (${percent(quiet, twins.length)}); known false positives: ${knownFalsePositives.map((handler) => `${path.basename(handler.file)}:${handler.name} (${handler.ruleIds.join(', ')})`).join(', ') || 'none'}`);
     assert.ok(classes.length > 0);
   });
 

@@ -755,30 +755,27 @@ KmdfReadPhysicalSafe(_In_ WDFREQUEST Request, _In_ PKMDF_DEVICE_CONTEXT Device, 
 
 // vulnerable: port-io-exposed
 static NTSTATUS
-KmdfPortRead(_In_ WDFREQUEST Request, _Out_ size_t *BytesWritten)
+KmdfPortWrite(_In_ WDFREQUEST Request)
 {
     PKMDF_PORT request = NULL;
     NTSTATUS status;
 
-    *BytesWritten = 0;
     status = WdfRequestRetrieveInputBuffer(Request, sizeof(KMDF_PORT), (PVOID *)&request, NULL);
     if (!NT_SUCCESS(status)) {
         return status;
     }
-    request->Value = READ_PORT_ULONG((PULONG)(ULONG_PTR)request->Port);
+    WRITE_PORT_UCHAR((PUCHAR)(ULONG_PTR)request->Port, request->Value);
     return STATUS_SUCCESS;
 }
 
-// secure
+// known false positive: ioctl-privileged-op-no-caller-check — the port is the device's own PortBase plus an offset bounded by PortCount (the port-io-exposed fix), yet it is reported as "an I/O port chosen by the request"
 static NTSTATUS
-KmdfPortReadSafe(_In_ WDFREQUEST Request, _In_ PKMDF_DEVICE_CONTEXT Device, _Out_ size_t *BytesWritten)
+KmdfPortWriteSafe(_In_ WDFREQUEST Request, _In_ PKMDF_DEVICE_CONTEXT Device)
 {
     PKMDF_PORT request = NULL;
-    PULONG output = NULL;
     ULONG offset;
     NTSTATUS status;
 
-    *BytesWritten = 0;
     status = WdfRequestRetrieveInputBuffer(Request, sizeof(KMDF_PORT), (PVOID *)&request, NULL);
     if (!NT_SUCCESS(status)) {
         return status;
@@ -787,12 +784,7 @@ KmdfPortReadSafe(_In_ WDFREQUEST Request, _In_ PKMDF_DEVICE_CONTEXT Device, _Out
     if (offset >= Device->PortCount) {
         return STATUS_INVALID_PARAMETER;
     }
-    status = WdfRequestRetrieveOutputBuffer(Request, sizeof(ULONG), (PVOID *)&output, NULL);
-    if (!NT_SUCCESS(status)) {
-        return status;
-    }
-    *output = READ_PORT_ULONG((PULONG)(Device->PortBase + offset * sizeof(ULONG)));
-    *BytesWritten = sizeof(ULONG);
+    WRITE_PORT_UCHAR(Device->PortBase + offset, request->Value);
     return STATUS_SUCCESS;
 }
 
