@@ -18,7 +18,7 @@ interface Handler {
   name: string;
   kind: 'vulnerable' | 'secure' | 'known-miss' | 'known-false-positive';
   ruleIds: string[];
-  /** The bug class: the rule ids of the vulnerable handler (a secure twin takes the class of the handler before it). */
+  /** The bug class: the `// bug class: …` line above the vulnerable handler, else its rule ids (a secure twin takes the class of the handler before it). */
   bugClass: string;
   startLine: number;
   endLine: number;
@@ -36,7 +36,13 @@ function handlersOf(file: string, text: string): Handler[] {
   const lines = text.split('\n');
   const handlers: Handler[] = [];
   let bugClass = '(none)';
+  let label: string | undefined;
   lines.forEach((line, index) => {
+    const classLine = /^\/\/ bug class:\s*(.+)$/.exec(line.trim());
+    if (classLine) {
+      label = classLine[1].trim();
+      return;
+    }
     const marker = /^\/\/ (vulnerable|secure|known miss|known false positive)(?::\s*(.+))?$/.exec(line.trim());
     if (!marker) return;
     let end = index + 1;
@@ -48,7 +54,8 @@ function handlersOf(file: string, text: string): Handler[] {
     const known = kind === 'known-miss' || kind === 'known-false-positive';
     const ids = known ? (marker[2] ?? '').split(/\s+[—-]\s+/)[0] : (marker[2] ?? '');
     const ruleIds = ids.split(',').map((id) => id.trim()).filter(Boolean);
-    if (kind === 'vulnerable' || kind === 'known-miss') bugClass = ruleIds.join(', ') || '(none)';
+    if (kind === 'vulnerable' || kind === 'known-miss') bugClass = label ?? (ruleIds.join(', ') || '(none)');
+    label = undefined;
     handlers.push({ file, name, kind, ruleIds, bugClass, startLine: index + 1, endLine: end });
   });
   return handlers;
@@ -91,14 +98,15 @@ describe('vulnerable driver corpus', () => {
   });
 
   it('prints recall and precision per bug class', () => {
-    const classes = [...new Set(handlers.map((handler) => handler.bugClass))].sort();
+    const classes = [...new Set(handlers.map((handler) => handler.bugClass))].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
     const rows = classes.map((bugClass) => {
       const of = handlers.filter((handler) => handler.bugClass === bugClass);
       const vulnerable = of.filter((handler) => handler.kind === 'vulnerable' || handler.kind === 'known-miss');
       const found = vulnerable.filter((handler) => handler.kind === 'vulnerable' && flagged(handler)).length;
       const secure = of.filter((handler) => handler.kind === 'secure' || handler.kind === 'known-false-positive');
       const quiet = secure.filter(clean).length;
-      return `  ${bugClass.padEnd(60)} recall ${`${found}/${vulnerable.length}`.padStart(5)} ${percent(found, vulnerable.length).padStart(4)}   precision ${`${quiet}/${secure.length}`.padStart(5)} ${percent(quiet, secure.length).padStart(4)}`;
+      const rules = [...new Set(vulnerable.flatMap((handler) => handler.ruleIds))].join(', ');
+      return `  ${`${bugClass} [${rules}]`.padEnd(96)} recall ${`${found}/${vulnerable.length}`.padStart(5)} ${percent(found, vulnerable.length).padStart(4)}   precision ${`${quiet}/${secure.length}`.padStart(5)} ${percent(quiet, secure.length).padStart(4)}`;
     });
     const vulnerable = handlers.filter((handler) => handler.kind === 'vulnerable' || handler.kind === 'known-miss');
     const found = vulnerable.filter((handler) => handler.kind === 'vulnerable' && flagged(handler)).length;

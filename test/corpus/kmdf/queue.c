@@ -144,6 +144,7 @@ static KMDF_CONTEXT g_Context;
 
 EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL KmdfEvtIoDeviceControl;
 
+// bug class: stack buffer overflow
 // vulnerable: user-length-copy-unchecked
 static NTSTATUS
 KmdfCopy(_In_ WDFREQUEST Request, _In_ size_t InputBufferLength)
@@ -179,6 +180,7 @@ KmdfCopySafe(_In_ WDFREQUEST Request, _In_ size_t InputBufferLength)
     return STATUS_SUCCESS;
 }
 
+// bug class: input length not validated
 // vulnerable: input-length-not-validated
 static NTSTATUS
 KmdfSettings(_In_ WDFREQUEST Request)
@@ -211,6 +213,7 @@ KmdfSettingsSafe(_In_ WDFREQUEST Request)
     return STATUS_SUCCESS;
 }
 
+// bug class: uninitialized pool memory disclosed
 // vulnerable: uninitialized-output-buffer
 static NTSTATUS
 KmdfStats(_In_ WDFREQUEST Request, _Out_ size_t *BytesWritten)
@@ -259,6 +262,7 @@ KmdfStatsSafe(_In_ WDFREQUEST Request, _Out_ size_t *BytesWritten)
     return STATUS_SUCCESS;
 }
 
+// bug class: over-long output length (kernel memory disclosure)
 // vulnerable: information-exceeds-written
 static VOID
 KmdfVersion(_In_ WDFREQUEST Request, _In_ size_t OutputBufferLength)
@@ -292,6 +296,7 @@ KmdfVersionSafe(_In_ WDFREQUEST Request, _In_ size_t OutputBufferLength)
     WdfRequestCompleteWithInformation(Request, STATUS_SUCCESS, sizeof(ULONG));
 }
 
+// bug class: MSR access exposed
 // vulnerable: msr-access-exposed
 static NTSTATUS
 KmdfWriteMsr(_In_ WDFREQUEST Request)
@@ -325,6 +330,7 @@ KmdfWriteMsrSafe(_In_ WDFREQUEST Request)
     return STATUS_SUCCESS;
 }
 
+// bug class: pool buffer overflow
 // vulnerable: user-length-copy-unchecked
 static NTSTATUS
 KmdfPoolCopy(_In_ WDFREQUEST Request, _In_ size_t InputBufferLength)
@@ -370,6 +376,7 @@ KmdfPoolCopySafe(_In_ WDFREQUEST Request, _In_ size_t InputBufferLength)
     return STATUS_SUCCESS;
 }
 
+// bug class: arbitrary write (write-what-where)
 // vulnerable: embedded-user-pointer
 static NTSTATUS
 KmdfPoke(_In_ WDFREQUEST Request)
@@ -412,6 +419,7 @@ KmdfPokeSafe(_In_ WDFREQUEST Request)
 
 static LONG g_KmdfCounters[KMDF_COUNTER_COUNT];
 
+// bug class: arbitrary increment
 // vulnerable: user-index-unchecked
 static NTSTATUS
 KmdfBump(_In_ WDFREQUEST Request)
@@ -447,6 +455,7 @@ KmdfBumpSafe(_In_ WDFREQUEST Request)
     return STATUS_SUCCESS;
 }
 
+// bug class: NULL pointer dereference
 // vulnerable: alloc-result-unchecked
 static NTSTATUS
 KmdfSnapshot(_In_ WDFREQUEST Request)
@@ -478,6 +487,7 @@ KmdfSnapshotSafe(_In_ WDFREQUEST Request)
     return STATUS_SUCCESS;
 }
 
+// bug class: use after free
 // vulnerable: use-after-free
 static NTSTATUS
 KmdfRelease(_In_ WDFREQUEST Request)
@@ -513,6 +523,7 @@ KmdfReleaseSafe(_In_ WDFREQUEST Request)
     return STATUS_SUCCESS;
 }
 
+// bug class: uninitialized stack memory disclosed
 // vulnerable: uninitialized-output-buffer
 static NTSTATUS
 KmdfQueryContext(_In_ WDFREQUEST Request, _Out_ size_t *BytesWritten)
@@ -553,6 +564,7 @@ KmdfQueryContextSafe(_In_ WDFREQUEST Request, _Out_ size_t *BytesWritten)
     return STATUS_SUCCESS;
 }
 
+// bug class: integer overflow in a size check
 // known miss: size-arithmetic-overflow — the product is first stored in a local (bytes = Count * RecordSize); only arithmetic written inside the comparison or the size argument is checked
 static NTSTATUS
 KmdfBatch(_In_ WDFREQUEST Request, _In_ size_t InputBufferLength)
@@ -604,6 +616,7 @@ KmdfBatchSafe(_In_ WDFREQUEST Request, _In_ size_t InputBufferLength)
     return STATUS_SUCCESS;
 }
 
+// bug class: type confusion
 // vulnerable: user-type-confusion
 static NTSTATUS
 KmdfCompleteOther(_In_ WDFREQUEST Request)
@@ -639,6 +652,7 @@ KmdfCompleteOtherSafe(_In_ WDFREQUEST Request, _In_ WDFQUEUE PendingQueue)
     return STATUS_SUCCESS;
 }
 
+// bug class: insecure kernel file access
 // vulnerable: kernel-file-access-no-force-check
 static NTSTATUS
 KmdfOpenLog(_In_ WDFREQUEST Request, _In_ size_t InputBufferLength)
@@ -700,6 +714,7 @@ KmdfOpenLogSafe(_In_ WDFREQUEST Request, _In_ size_t InputBufferLength)
     return status;
 }
 
+// bug class: physical memory exposed
 // vulnerable: physical-memory-exposed
 static NTSTATUS
 KmdfReadPhysical(_In_ WDFREQUEST Request, _Out_ size_t *BytesWritten)
@@ -753,6 +768,7 @@ KmdfReadPhysicalSafe(_In_ WDFREQUEST Request, _In_ PKMDF_DEVICE_CONTEXT Device, 
     return STATUS_SUCCESS;
 }
 
+// bug class: port I/O exposed
 // vulnerable: port-io-exposed
 static NTSTATUS
 KmdfPortWrite(_In_ WDFREQUEST Request)
@@ -788,6 +804,7 @@ KmdfPortWriteSafe(_In_ WDFREQUEST Request, _In_ PKMDF_DEVICE_CONTEXT Device)
     return STATUS_SUCCESS;
 }
 
+// bug class: format string
 // vulnerable: format-string-user-controlled
 static NTSTATUS
 KmdfTrace(_In_ WDFREQUEST Request, _In_ size_t InputBufferLength)
@@ -826,6 +843,7 @@ KmdfTraceSafe(_In_ WDFREQUEST Request, _In_ size_t InputBufferLength)
     return STATUS_SUCCESS;
 }
 
+// bug class: user handle referenced with KernelMode
 // vulnerable: user-handle-kernel-mode
 static NTSTATUS
 KmdfQueryFile(_In_ WDFREQUEST Request)
@@ -869,6 +887,7 @@ KmdfQueryFileSafe(_In_ WDFREQUEST Request)
     return STATUS_SUCCESS;
 }
 
+// bug class: control registers exposed
 // vulnerable: control-register-access
 static NTSTATUS
 KmdfSetWriteProtect(_In_ WDFREQUEST Request)
@@ -902,6 +921,7 @@ KmdfSetWriteProtectSafe(_In_ WDFREQUEST Request, _In_ PMDL PatchMdl)
     return MmProtectMdlSystemAddress(PatchMdl, request->Index == 0 ? PAGE_READWRITE : PAGE_READONLY);
 }
 
+// bug class: process killer
 // vulnerable: user-process-control
 static NTSTATUS
 KmdfTerminate(_In_ WDFREQUEST Request)
@@ -957,6 +977,7 @@ KmdfTerminateSafe(_In_ WDFREQUEST Request)
     return status;
 }
 
+// bug class: double free
 // vulnerable: double-free
 static NTSTATUS
 KmdfStage(_In_ WDFREQUEST Request)
@@ -1006,6 +1027,7 @@ Cleanup:
     return status;
 }
 
+// bug class: unterminated user string
 // vulnerable: unterminated-string-from-user
 static NTSTATUS
 KmdfNameLength(_In_ WDFREQUEST Request)
@@ -1041,6 +1063,7 @@ KmdfNameLengthSafe(_In_ WDFREQUEST Request)
     return STATUS_SUCCESS;
 }
 
+// bug class: output length not validated
 // vulnerable: output-length-not-validated
 static NTSTATUS
 KmdfGetContext(_In_ WDFREQUEST Request, _Out_ size_t *BytesWritten)

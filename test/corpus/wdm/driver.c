@@ -15,6 +15,7 @@ _Dispatch_type_(IRP_MJ_DEVICE_CONTROL) DRIVER_DISPATCH CorpusDeviceControl;
 
 static const GUID CorpusClassGuid = { 0x5d0b6c2e, 0x3a1f, 0x4c1e, { 0x9b, 0x55, 0x2d, 0x61, 0x7f, 0x03, 0x11, 0x42 } };
 
+// bug class: stack buffer overflow
 // vulnerable: user-length-copy-unchecked
 static NTSTATUS
 StackOverflow(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -42,6 +43,7 @@ StackOverflowSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: pool buffer overflow
 // vulnerable: user-length-copy-unchecked
 static NTSTATUS
 PoolOverflow(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -78,6 +80,7 @@ PoolOverflowSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: arbitrary write (write-what-where)
 // vulnerable: embedded-user-pointer
 static NTSTATUS
 WriteWhatWhere(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -118,6 +121,7 @@ WriteWhatWhereSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return status;
 }
 
+// bug class: arbitrary increment
 // vulnerable: embedded-user-pointer
 static NTSTATUS
 ArbitraryIncrement(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -155,6 +159,7 @@ ArbitraryIncrementSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return status;
 }
 
+// bug class: NULL pointer dereference
 // vulnerable: alloc-result-unchecked
 static NTSTATUS
 NullDereference(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -190,6 +195,7 @@ NullDereferenceSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 
 static PUSER_OBJECT g_SharedObject = NULL;
 
+// bug class: use after free
 // vulnerable: use-after-free
 static NTSTATUS
 UseAfterFree(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -227,6 +233,7 @@ UseAfterFreeSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: double fetch
 // vulnerable: double-fetch
 static NTSTATUS
 DoubleFetch(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -269,6 +276,7 @@ DoubleFetchSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: uninitialized stack memory disclosed
 // vulnerable: uninitialized-output-buffer
 static NTSTATUS
 UninitializedStack(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -301,6 +309,7 @@ UninitializedStackSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: uninitialized pool memory disclosed
 // vulnerable: uninitialized-output-buffer
 static NTSTATUS
 UninitializedPool(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -343,6 +352,7 @@ UninitializedPoolSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: integer overflow in a size check
 // vulnerable: size-arithmetic-overflow
 static NTSTATUS
 IntegerOverflow(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -384,6 +394,7 @@ IntegerOverflowSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: type confusion
 // vulnerable: user-function-pointer-call
 static NTSTATUS
 TypeConfusion(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -421,6 +432,7 @@ TypeConfusionSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: insecure kernel file access
 // vulnerable: kernel-file-access-no-force-check
 static NTSTATUS
 OpenUserFile(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -476,6 +488,7 @@ OpenUserFileSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return status;
 }
 
+// bug class: over-long output length (kernel memory disclosure)
 // vulnerable: information-exceeds-written
 static NTSTATUS
 LeakLength(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -506,6 +519,7 @@ LeakLengthSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: physical memory exposed
 // vulnerable: physical-memory-exposed
 static NTSTATUS
 MapPhysical(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -555,6 +569,7 @@ MapPhysicalSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp, _In_ PCORPUS_DEVIC
     return STATUS_SUCCESS;
 }
 
+// bug class: MSR access exposed
 // vulnerable: msr-access-exposed
 static NTSTATUS
 ReadMsr(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -585,6 +600,7 @@ ReadMsrSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: port I/O exposed
 // vulnerable: port-io-exposed
 static NTSTATUS
 PortIo(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -618,6 +634,7 @@ PortIoSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 
 static LONG g_Counters[COUNTER_COUNT];
 
+// bug class: arbitrary increment
 // vulnerable: user-index-unchecked
 static NTSTATUS
 CounterIncrement(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -651,6 +668,7 @@ CounterIncrementSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 
 static ULONG g_Mode;
 
+// bug class: NULL pointer dereference
 // vulnerable: user-pointer-unprobed
 static NTSTATUS
 NeitherConfig(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -693,6 +711,7 @@ NeitherConfigSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: arbitrary write (write-what-where)
 // vulnerable: user-pointer-unprobed
 static NTSTATUS
 NeitherStatus(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -728,6 +747,7 @@ NeitherStatusSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: unhandled exception on a user address
 // vulnerable: probe-outside-try
 static NTSTATUS
 NeitherProbe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -767,6 +787,7 @@ NeitherProbeSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return result;
 }
 
+// bug class: uninitialized stack variable used
 // known miss: uninitialized-local-use — the function-pointer typedef OBJECT_CALLBACK is not recognized as a pointer type (only P…/PFN_… names are)
 static NTSTATUS
 UninitializedCallback(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -804,6 +825,7 @@ UninitializedCallbackSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: integer overflow in a size check
 // vulnerable: size-arithmetic-overflow
 static NTSTATUS
 EntryArray(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -858,6 +880,7 @@ EntryArraySafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: format string
 // vulnerable: format-string-user-controlled
 static NTSTATUS
 LogMessage(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -888,6 +911,7 @@ LogMessageSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: user handle referenced with KernelMode
 // vulnerable: user-handle-kernel-mode
 static NTSTATUS
 SignalHandle(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -930,6 +954,7 @@ SignalHandleSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: type confusion
 // vulnerable: user-type-confusion
 static NTSTATUS
 SignalObject(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -964,6 +989,7 @@ SignalObjectSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: control registers exposed
 // vulnerable: control-register-access
 static NTSTATUS
 CpuState(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -997,6 +1023,7 @@ CpuStateSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: process killer
 // vulnerable: user-process-control
 static NTSTATUS
 KillProcess(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -1048,6 +1075,7 @@ KillProcessSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return status;
 }
 
+// bug class: double free
 // vulnerable: double-free
 static NTSTATUS
 ParseRecord(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -1103,6 +1131,7 @@ Exit:
 
 static UNICODE_STRING g_AllowedName = RTL_CONSTANT_STRING(L"DriverGuardCorpus");
 
+// bug class: unterminated user string
 // vulnerable: unterminated-string-from-user
 static NTSTATUS
 CheckName(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -1142,6 +1171,7 @@ CheckNameSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 
 static LARGE_INTEGER g_LoadTime;
 
+// bug class: output length not validated
 // vulnerable: output-length-not-validated
 static NTSTATUS
 DriverInfo(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -1174,6 +1204,7 @@ DriverInfoSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 
 static CONFIG_REQUEST g_Config;
 
+// bug class: input length not validated
 // vulnerable: input-length-not-validated
 static NTSTATUS
 SetConfig(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -1202,6 +1233,7 @@ SetConfigSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 
 static UNICODE_STRING g_DeviceLabel;
 
+// bug class: user UNICODE_STRING trusted
 // vulnerable: unicode-string-length-trust
 static NTSTATUS
 SetName(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -1241,6 +1273,7 @@ SetNameSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: partial probe of a user buffer
 // known miss: probe-length-mismatch — an upper bound on the length (length > LOG_MESSAGE_MAX) is taken as validation, but the probe still covers only sizeof(MESSAGE)
 static NTSTATUS
 NeitherMessage(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -1306,6 +1339,7 @@ NeitherMessageSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return status;
 }
 
+// bug class: arbitrary read
 // known miss: embedded-user-pointer — a pointer field of the request used as the source of RtlCopyMemory is not treated as a dereference (arbitrary kernel read)
 static NTSTATUS
 ReadMemory(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -1355,6 +1389,7 @@ ReadMemorySafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return status;
 }
 
+// bug class: kernel handle leaked to user mode
 // vulnerable: kernel-handle-not-kernel-only
 static NTSTATUS
 OpenParametersKey(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -1401,6 +1436,7 @@ OpenParametersKeySafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: stack buffer overflow
 // vulnerable: unsafe-string-function, unterminated-string-from-user
 static NTSTATUS
 CopyLabel(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -1436,6 +1472,7 @@ CopyLabelSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: executable MDL mapping (HVCI)
 // vulnerable: mdl-mapping-no-execute
 static NTSTATUS
 DirectRead(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -1474,6 +1511,7 @@ DirectReadSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 
 static PENTRY g_Table = NULL;
 
+// bug class: pool leak on an error path
 // vulnerable: memory-leak-on-error-path
 static NTSTATUS
 LoadTable(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
@@ -1534,6 +1572,7 @@ LoadTableSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 
 static PCALLBACK_OBJECT g_CallbackObject = NULL;
 
+// bug class: use after free
 // known miss: use-after-free — the free is inside an `if` and the use after it; only uses on the free's own straight-line path are followed
 static NTSTATUS
 CallbackObject(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
