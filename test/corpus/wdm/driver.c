@@ -840,10 +840,10 @@ EntryArray(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
         return STATUS_INVALID_BUFFER_SIZE;
     }
     count = request->Count;
-    if (count * sizeof(ENTRY) > inputLength - ENTRY_ARRAY_HEADER) {
+    if (count * ENTRY_SIZE > inputLength - ENTRY_ARRAY_HEADER) {
         return STATUS_INVALID_BUFFER_SIZE;
     }
-    entries = ExAllocatePool2(POOL_FLAG_PAGED, count * sizeof(ENTRY), CORPUS_TAG);
+    entries = ExAllocatePool2(POOL_FLAG_PAGED, count * ENTRY_SIZE, CORPUS_TAG);
     if (entries == NULL) {
         return STATUS_INSUFFICIENT_RESOURCES;
     }
@@ -868,7 +868,7 @@ EntryArraySafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
         return STATUS_INVALID_BUFFER_SIZE;
     }
     count = request->Count;
-    if (!NT_SUCCESS(RtlULongMult(count, sizeof(ENTRY), &bytes)) || bytes > inputLength - ENTRY_ARRAY_HEADER) {
+    if (!NT_SUCCESS(RtlULongMult(count, ENTRY_SIZE, &bytes)) || bytes > inputLength - ENTRY_ARRAY_HEADER) {
         return STATUS_INVALID_BUFFER_SIZE;
     }
     entries = ExAllocatePool2(POOL_FLAG_PAGED, bytes, CORPUS_TAG);
@@ -1530,7 +1530,7 @@ LoadTable(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     count = request->Count;
-    if (count > TABLE_MAX_ENTRIES || !NT_SUCCESS(RtlULongMult(count, sizeof(ENTRY), &bytes)) || bytes > inputLength - ENTRY_ARRAY_HEADER) {
+    if (count > TABLE_MAX_ENTRIES || !NT_SUCCESS(RtlULongMult(count, ENTRY_SIZE, &bytes)) || bytes > inputLength - ENTRY_ARRAY_HEADER) {
         return STATUS_INVALID_PARAMETER;
     }
     RtlCopyMemory(table, request->Entries, bytes);
@@ -1555,7 +1555,7 @@ LoadTableSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
         return STATUS_INVALID_BUFFER_SIZE;
     }
     count = request->Count;
-    if (count > TABLE_MAX_ENTRIES || !NT_SUCCESS(RtlULongMult(count, sizeof(ENTRY), &bytes)) || bytes > inputLength - ENTRY_ARRAY_HEADER) {
+    if (count > TABLE_MAX_ENTRIES || !NT_SUCCESS(RtlULongMult(count, ENTRY_SIZE, &bytes)) || bytes > inputLength - ENTRY_ARRAY_HEADER) {
         return STATUS_INVALID_PARAMETER;
     }
     table = ExAllocatePool2(POOL_FLAG_PAGED, TABLE_MAX_ENTRIES * sizeof(ENTRY), CORPUS_TAG);
