@@ -55,6 +55,8 @@
 #define IOCTL_KMDF_NAME_LENGTH_SAFE   KMDF_IOCTL(0x92B, METHOD_BUFFERED)
 #define IOCTL_KMDF_GET_CONTEXT        KMDF_IOCTL(0x92C, METHOD_BUFFERED)
 #define IOCTL_KMDF_GET_CONTEXT_SAFE   KMDF_IOCTL(0x92D, METHOD_BUFFERED)
+#define IOCTL_KMDF_NEITHER_COPY       KMDF_IOCTL(0x92E, METHOD_NEITHER)
+#define IOCTL_KMDF_NEITHER_COPY_SAFE  KMDF_IOCTL(0x92F, METHOD_NEITHER)
 
 #define KMDF_LOCAL_SIZE 64
 #define KMDF_STATS_SIZE 96
@@ -124,6 +126,13 @@ typedef struct _KMDF_NAME {
     WCHAR Name[32];
 } KMDF_NAME, *PKMDF_NAME;
 
+typedef struct _KMDF_MESSAGE {
+    ULONG Length;
+    UCHAR Data[1];
+} KMDF_MESSAGE, *PKMDF_MESSAGE;
+
+#define KMDF_MESSAGE_HEADER FIELD_OFFSET(KMDF_MESSAGE, Data)
+
 typedef struct _KMDF_DEVICE_CONTEXT {
     PHYSICAL_ADDRESS RegistersBase;
     ULONG RegistersLength;
@@ -143,6 +152,7 @@ typedef struct _KMDF_CONTEXT {
 static KMDF_CONTEXT g_Context;
 
 EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL KmdfEvtIoDeviceControl;
+EVT_WDF_IO_IN_CALLER_CONTEXT KmdfEvtIoInCallerContext;
 
 // bug class: stack buffer overflow
 // vulnerable: user-length-copy-unchecked
@@ -1100,6 +1110,91 @@ KmdfGetContextSafe(_In_ WDFREQUEST Request, _Out_ size_t *BytesWritten)
     return STATUS_SUCCESS;
 }
 
+// bug class: double fetch
+// vulnerable: double-fetch
+static NTSTATUS
+KmdfNeitherCopy(_In_ WDFREQUEST Request)
+{
+    PKMDF_MESSAGE user = NULL;
+    UCHAR local[KMDF_LOCAL_SIZE] = { 0 };
+    size_t length = 0;
+    NTSTATUS status;
+
+    status = WdfRequestRetrieveUnsafeUserInputBuffer(Request, sizeof(KMDF_MESSAGE), (PVOID *)&user, &length);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    __try {
+        ProbeForRead(user, length, __alignof(KMDF_MESSAGE));
+        if (user->Length > sizeof(local) || user->Length > length - KMDF_MESSAGE_HEADER) {
+            return STATUS_INVALID_BUFFER_SIZE;
+        }
+        RtlCopyMemory(local, user->Data, user->Length);
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+KmdfNeitherCopySafe(_In_ WDFREQUEST Request)
+{
+    PKMDF_MESSAGE user = NULL;
+    UCHAR local[KMDF_LOCAL_SIZE] = { 0 };
+    size_t length = 0;
+    ULONG messageLength;
+    NTSTATUS status;
+
+    status = WdfRequestRetrieveUnsafeUserInputBuffer(Request, sizeof(KMDF_MESSAGE), (PVOID *)&user, &length);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    __try {
+        ProbeForRead(user, length, __alignof(KMDF_MESSAGE));
+        messageLength = user->Length;
+        if (messageLength > sizeof(local) || messageLength > length - KMDF_MESSAGE_HEADER) {
+            return STATUS_INVALID_BUFFER_SIZE;
+        }
+        RtlCopyMemory(local, user->Data, messageLength);
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+_Use_decl_annotations_
+VOID
+KmdfEvtIoInCallerContext(WDFDEVICE Device, WDFREQUEST Request)
+{
+    WDF_REQUEST_PARAMETERS parameters;
+    NTSTATUS status;
+
+    WDF_REQUEST_PARAMETERS_INIT(&parameters);
+    WdfRequestGetParameters(Request, &parameters);
+    if (parameters.Type != WdfRequestTypeDeviceControl) {
+        status = WdfDeviceEnqueueRequest(Device, Request);
+        if (!NT_SUCCESS(status)) {
+            WdfRequestComplete(Request, status);
+        }
+        return;
+    }
+    switch (parameters.Parameters.DeviceIoControl.IoControlCode) {
+    case IOCTL_KMDF_NEITHER_COPY:
+        WdfRequestComplete(Request, KmdfNeitherCopy(Request));
+        return;
+    case IOCTL_KMDF_NEITHER_COPY_SAFE:
+        WdfRequestComplete(Request, KmdfNeitherCopySafe(Request));
+        return;
+    default:
+        status = WdfDeviceEnqueueRequest(Device, Request);
+        if (!NT_SUCCESS(status)) {
+            WdfRequestComplete(Request, status);
+        }
+        return;
+    }
+}
+
 _Use_decl_annotations_
 VOID
 KmdfEvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t OutputBufferLength, size_t InputBufferLength, ULONG IoControlCode)
@@ -1169,4 +1264,10 @@ KmdfQueueInitialize(_In_ WDFDEVICE Device)
     WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&queueConfig, WdfIoQueueDispatchSequential);
     queueConfig.EvtIoDeviceControl = KmdfEvtIoDeviceControl;
     return WdfIoQueueCreate(Device, &queueConfig, WDF_NO_OBJECT_ATTRIBUTES, &queue);
+}
+
+VOID
+KmdfDeviceInitialize(_In_ PWDFDEVICE_INIT DeviceInit)
+{
+    WdfDeviceInitSetIoInCallerContextCallback(DeviceInit, KmdfEvtIoInCallerContext);
 }
