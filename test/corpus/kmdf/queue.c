@@ -1,6 +1,9 @@
 /*
  * Deliberately vulnerable KMDF driver (queue callbacks), written by the Driver Guard team as a test corpus.
  * Handlers marked `// vulnerable: <rule-id>` must be flagged by that rule; `// secure` twins must stay clean.
+ * A `// bug class: <name>` line names the class for the per-class report. `// known miss: <rule-id> — <why>` marks
+ * a vulnerable handler its rule does not find yet, `// known false positive: <rule-id> — <why>` a correct twin that
+ * rule still warns about; the test counts both against recall/precision without failing on them.
  */
 #include <ntddk.h>
 #include <wdf.h>
