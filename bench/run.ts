@@ -8,7 +8,7 @@
  * With a folder argument, (a) and (b) run on that folder instead of the generated tree.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Module from 'node:module';
@@ -176,11 +176,19 @@ async function activation() {
   const { child, connection, initializeMs } = await startServer();
   connection.dispose();
   child.kill();
+  // Always package the current build (a stale .vsix would report an old size); say why when packaging fails.
   let vsixBytes: number | undefined;
-  const vsix = path.join(ROOT, 'driver-guard.vsix');
-  if (!existsSync(vsix)) spawnSync('npx', ['vsce', 'package', '--no-dependencies', '--out', vsix], { cwd: ROOT, stdio: 'ignore' });
-  if (existsSync(vsix)) vsixBytes = statSync(vsix).size;
-  return { clientLoadMs, serverInitializeMs: initializeMs, vsixMb: vsixBytes === undefined ? undefined : vsixBytes / 1024 / 1024 };
+  let vsixError: string | undefined;
+  const vsix = path.join(os.tmpdir(), `driver-guard-bench-${process.pid}.vsix`);
+  const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const packaged = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--out', vsix], { cwd: ROOT, encoding: 'utf8' });
+  if (existsSync(vsix)) {
+    vsixBytes = statSync(vsix).size;
+    rmSync(vsix, { force: true });
+  } else {
+    vsixError = (packaged.stderr || packaged.stdout || String(packaged.error ?? '')).split('\n').find((line) => /ERROR|Error/.test(line))?.trim() ?? `vsce exited with ${packaged.status}`;
+  }
+  return { clientLoadMs, serverInitializeMs: initializeMs, vsixMb: vsixBytes === undefined ? undefined : vsixBytes / 1024 / 1024, vsixError };
 }
 
 async function main(): Promise<void> {
@@ -213,6 +221,7 @@ async function main(): Promise<void> {
   const e = await activation();
   console.log('\n(e) activation and package size');
   console.table([{ 'client bundle load ms': e.clientLoadMs.toFixed(1), 'server start → initialized ms': e.serverInitializeMs.toFixed(0), 'vsix MB': e.vsixMb?.toFixed(2) ?? 'not built' }]);
+  if (e.vsixError) console.log(`   vsix not built: ${e.vsixError}`);
 
   const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, a, b, c, d, e };
   const out = path.join(RESULTS, `bench-${results.date.replace(/[:.]/g, '-')}.json`);
