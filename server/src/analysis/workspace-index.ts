@@ -97,6 +97,18 @@ export class WorkspaceIndex {
     return this.entries.size;
   }
 
+  /** The per-file entries (plain data), e.g. to hand the index to a worker thread without re-reading files. */
+  snapshot(): [string, FileIndexEntry][] {
+    return [...this.entries];
+  }
+
+  /** An index from `snapshot()` entries. */
+  static fromEntries(entries: Iterable<[string, FileIndexEntry]>): WorkspaceIndex {
+    const index = new WorkspaceIndex();
+    for (const [fileName, entry] of entries) index.entries.set(fileName, entry);
+    return index;
+  }
+
   get macros(): MacroTable {
     this.macroTable ??= new MacroTable([...this.entries.values()].flatMap((entry) => entry.macros));
     return this.macroTable;
