@@ -518,18 +518,28 @@ function unique(values: string[]): string[] {
 }
 
 /** Propagates taint from callers' arguments into callee parameters across the file (two rounds). */
-export function computeParameterTaint(file: SourceFile): Map<string, ParameterTaint> {
+export function computeParameterTaint(file: SourceFile, built?: Map<number, { taint: FunctionTaint; parameters: number }>): Map<string, ParameterTaint> {
   const result = new Map<string, ParameterTaint>();
+  const builtHere = built ?? new Map<number, { taint: FunctionTaint; parameters: number }>();
+  const localCalls = new Map<number, Node[]>();
   for (let round = 0; round < 2; round++) {
     let changed = false;
     for (const fn of file.functions()) {
       if (!fn.body) continue;
-      const calls = file.within(fn.body, 'call_expression').filter((call) => {
-        const callee = calleeName(call);
-        return callee !== undefined && callee !== fn.name && file.functionByName(callee) !== undefined;
-      });
+      let calls = localCalls.get(fn.node.id);
+      if (!calls) {
+        calls = file.within(fn.body, 'call_expression').filter((call) => {
+          const callee = calleeName(call);
+          return callee !== undefined && callee !== fn.name && file.functionByName(callee) !== undefined;
+        });
+        localCalls.set(fn.node.id, calls);
+      }
       if (calls.length === 0) continue;
-      const taint = new FunctionTaint(file, fn, result.get(fn.name));
+      // Parameter taints are only ever added: the same count means the same parameters, hence the same taint.
+      const parameters = result.get(fn.name)?.size ?? 0;
+      const previous = builtHere.get(fn.node.id);
+      const taint = previous && previous.parameters === parameters ? previous.taint : new FunctionTaint(file, fn, result.get(fn.name));
+      builtHere.set(fn.node.id, { taint, parameters });
       for (const call of calls) {
         const callee = file.functionByName(calleeName(call)!)!;
         callArguments(call).forEach((arg, index) => {
