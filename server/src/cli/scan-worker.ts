@@ -20,6 +20,9 @@ export interface ScanTask {
   id: number;
   file: string;
   text: string;
+  /** Per-file settings (the server's are per resource); the worker's defaults when absent. */
+  rules?: Record<string, SeveritySetting>;
+  maxFileSize?: number;
 }
 
 export type ScanReply = { id: number; result: AnalysisResult } | { ready: true };
@@ -29,9 +32,17 @@ async function start(): Promise<void> {
   if (!port) throw new Error('scan-worker must run in a worker thread');
   const data = workerData as ScanWorkerData;
   const workspace = WorkspaceIndex.fromEntries(data.index);
-  const analyzer = await createAnalyzer();
-  port.on('message', (task: ScanTask) => {
-    const result = analyzer.analyze({ text: task.text, fileName: task.file }, { rules: data.rules, workspace, maxFileSize: data.maxFileSize, timeBudgetMs: data.timeBudgetMs });
+  // C++ is loaded when a C++ file comes (most driver trees are C only; the grammar costs memory).
+  const analyzer = await createAnalyzer({ preload: ['c'] });
+  // One file at a time, in arrival order (the main thread sends the next one only after this one's reply).
+  port.on('message', async (task: ScanTask) => {
+    await analyzer.prepare({ fileName: task.file });
+    const result = analyzer.analyze({ text: task.text, fileName: task.file }, {
+      rules: task.rules ?? data.rules,
+      workspace,
+      maxFileSize: task.maxFileSize ?? data.maxFileSize,
+      timeBudgetMs: data.timeBudgetMs,
+    });
     port.postMessage({ id: task.id, result } satisfies ScanReply);
   });
   port.postMessage({ ready: true } satisfies ScanReply);
