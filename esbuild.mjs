@@ -1,4 +1,4 @@
-// Bundles the extension client, the language server and the CLI into dist/, and copies the tree-sitter wasm files
+// Bundles the extension client, the language server and the CLI (with its worker) into dist/, and copies the tree-sitter wasm files
 // next to them. esbuild does not type-check: `npm run check-types` does.
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -36,6 +36,8 @@ const builds = [
   { entryPoints: { client: 'client/src/extension.ts' }, external: ['vscode'] },
   { entryPoints: { server: 'server/src/lsp/server.ts' } },
   { entryPoints: { cli: 'server/src/cli/main.ts' } },
+  // The CLI's analysis worker threads (parallel scans) load this file from next to cli.js.
+  { entryPoints: { 'scan-worker': 'server/src/cli/scan-worker.ts' } },
 ];
 
 copyWasm();

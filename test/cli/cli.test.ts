@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
+import { generateFile } from '../../bench/generate';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'driver-guard.js');
@@ -144,6 +145,29 @@ describe('driver-guard CLI', () => {
     const safeEnd = driver.findIndex((line, index) => index > safeStart && line === '}') + 1;
     const inSafe = report.findings.filter((finding: { file: string; line: number }) => finding.file.endsWith('driver.c') && finding.line >= safeStart && finding.line <= safeEnd);
     assert.deepEqual(inSafe, []);
+  });
+
+  it('a parallel scan (worker threads) reports exactly what a serial scan reports, in the same order', () => {
+    const files: Record<string, string> = {
+      // A KMDF callback declared in a header: the workers must see the workspace index the main thread built.
+      'include/queue.h': 'EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL SharedEvtIoDeviceControl;\n',
+      'shared.c': 'VOID SharedEvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t OutputBufferLength, size_t InputBufferLength, ULONG IoControlCode) {\n    UCHAR local[16];\n    PVOID source = NULL;\n    RtlCopyMemory(local, source, InputBufferLength);\n}\n',
+      'blob.c': 'abc\u0000def',
+    };
+    for (let index = 0; index < 60; index++) files[`component${index % 4}/source${index}.c`] = generateFile(120 + ((index * 53) % 300), 7000 + index);
+    const dir = project(files);
+    const serial = run(['scan', dir, '--format', 'json', '--fail-on', 'none', '--jobs', '1']);
+    const parallel = run(['scan', dir, '--format', 'json', '--fail-on', 'none', '--jobs', '3']);
+    const automatic = run(['scan', dir, '--format', 'json', '--fail-on', 'none']);
+    assert.equal(serial.code, 0, serial.stderr);
+    const report = JSON.parse(serial.stdout);
+    assert.equal(report.files, 63);
+    assert.ok(report.findings.length > 60, `the generated tree has findings (${report.findings.length})`);
+    assert.ok(report.findings.some((finding: { file: string; ruleId: string }) => finding.file.endsWith('shared.c') && finding.ruleId === 'user-length-copy-unchecked'), 'role from the shared header known');
+    assert.equal(parallel.stdout, serial.stdout);
+    assert.equal(parallel.stderr, serial.stderr);
+    assert.equal(automatic.stdout, serial.stdout);
+    assert.equal(run(['scan', dir, '--jobs', '0']).code, 2);
   });
 
   it('--version, --help and list-rules', () => {

@@ -126,6 +126,16 @@ describe('language server over LSP', () => {
     await waitForDiagnostics((list) => list.some((d) => d.code === 'ioctl-method-neither'));
   });
 
+  it('analyzes a C++ document (the C++ grammar is loaded on first use)', async () => {
+    const uri = 'file:///tmp/driver-guard-lsp-test/filter.cpp';
+    const text = "namespace drv { void f() { PVOID p = ExAllocatePoolWithTag(PagedPool, 8, 'xx'); } }\n";
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'cpp', version: 1, text } });
+    const started = Date.now();
+    while (!published.get(uri) && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(published.get(uri)?.at(-1)?.diagnostics.map((d) => d.code), ['deprecated-pool-alloc'], stderr);
+    await connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  });
+
   it('reports a skipped binary file instead of analyzing it', async () => {
     const uri = 'file:///tmp/driver-guard-lsp-test/blob.c';
     await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: 'abc\u0000\u0001def' } });

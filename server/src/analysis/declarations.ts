@@ -1,5 +1,5 @@
 /** Finding where a variable is declared (local first, then file scope) and what its declaration says. */
-import { descendantsOfType, declaratorName, type Node } from './query';
+import { declaratorName, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
 
 export interface VariableDeclaration {
@@ -17,7 +17,28 @@ export interface VariableDeclaration {
   isParameter: boolean;
 }
 
+/** Answers per file, by function (node id, -1 for file scope) and name: rules ask about the same variables. */
+const answers = new WeakMap<SourceFile, Map<number, Map<string, VariableDeclaration | undefined>>>();
+
 export function findDeclaration(file: SourceFile, fn: FunctionInfo | undefined, name: string): VariableDeclaration | undefined {
+  let byFunction = answers.get(file);
+  if (!byFunction) {
+    byFunction = new Map();
+    answers.set(file, byFunction);
+  }
+  const key = fn ? fn.node.id : -1;
+  let byName = byFunction.get(key);
+  if (!byName) {
+    byName = new Map();
+    byFunction.set(key, byName);
+  }
+  if (byName.has(name)) return byName.get(name);
+  const found = lookUp(file, fn, name);
+  byName.set(name, found);
+  return found;
+}
+
+function lookUp(file: SourceFile, fn: FunctionInfo | undefined, name: string): VariableDeclaration | undefined {
   if (fn) {
     const param = fn.params.find((candidate) => candidate.name === name);
     if (param) {
@@ -25,7 +46,8 @@ export function findDeclaration(file: SourceFile, fn: FunctionInfo | undefined, 
       return describe(name, param.node, declarator, param.type, true, true);
     }
     if (fn.body) {
-      for (const declaration of descendantsOfType(fn.body, 'declaration')) {
+      // The declarations of the single walk inside the body (same nodes, same order as walking the body again).
+      for (const declaration of file.within(fn.body, 'declaration')) {
         const found = declaratorFor(declaration, name);
         if (found) return describe(name, declaration, found, declaration.childForFieldName('type')?.text ?? '', true, false);
       }

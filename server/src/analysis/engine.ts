@@ -65,6 +65,11 @@ export class Analyzer {
     return new Analyzer(await ParserPool.load(options), rules);
   }
 
+  /** Loads the grammar a document needs when the analyzer was created without it (`preload`). */
+  prepare(document: Pick<AnalyzeDocument, 'fileName' | 'languageId'>): Promise<void> {
+    return this.pool.ensure(languageFor(document.fileName, document.languageId));
+  }
+
   /** Why a text is not analyzed at all, if it is not. */
   static skipReason(text: string, maxFileSize = DEFAULT_MAX_FILE_SIZE): string | undefined {
     if (text.length > maxFileSize) {

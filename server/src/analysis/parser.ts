@@ -54,43 +54,75 @@ function locateWasm(fileName: string, packageName: string, wasmDir?: string): st
 export interface ParserOptions {
   /** Folder holding tree-sitter.wasm, tree-sitter-c.wasm and tree-sitter-cpp.wasm. */
   wasmDir?: string;
+  /**
+   * Grammars to load up front (default: both). The language server loads C++ only when it meets a C++ file
+   * (`Analyzer.prepare`): the C++ grammar alone costs about 10 MB of memory.
+   */
+  preload?: readonly SourceLanguage[];
 }
 
-/** Loads the WASM runtime and both grammars once; hands out parsers that are cheap to reuse. */
+const GRAMMARS: Record<SourceLanguage, { file: string; packageName: string }> = {
+  c: { file: 'tree-sitter-c.wasm', packageName: 'tree-sitter-c' },
+  cpp: { file: 'tree-sitter-cpp.wasm', packageName: 'tree-sitter-cpp' },
+};
+
+/** Loads the WASM runtime once and the grammars as needed; hands out parsers that are cheap to reuse. */
 export class ParserPool {
   private readonly parsers = new Map<SourceLanguage, Parser>();
+  private readonly languages: Partial<Record<SourceLanguage, Language>> = {};
+  private readonly loadingLanguages = new Map<SourceLanguage, Promise<void>>();
 
-  private constructor(private readonly languages: Record<SourceLanguage, Language>) {}
+  private constructor(private readonly wasmDir: string | undefined) {}
 
   private static loading = new Map<string, Promise<ParserPool>>();
 
-  /** Loads once per wasm folder; later calls share the same languages. */
-  static load(options: ParserOptions = {}): Promise<ParserPool> {
+  /** Loads the runtime once per wasm folder (later calls share it) and the requested grammars. */
+  static async load(options: ParserOptions = {}): Promise<ParserPool> {
     const key = options.wasmDir ?? '';
     let pool = ParserPool.loading.get(key);
     if (!pool) {
-      pool = ParserPool.loadUncached(options);
+      pool = ParserPool.loadRuntime(options);
       ParserPool.loading.set(key, pool);
       pool.catch(() => ParserPool.loading.delete(key));
     }
-    return pool;
+    const loaded = await pool;
+    await Promise.all((options.preload ?? ['c', 'cpp']).map((language) => loaded.ensure(language)));
+    return loaded;
   }
 
-  private static async loadUncached(options: ParserOptions): Promise<ParserPool> {
+  private static async loadRuntime(options: ParserOptions): Promise<ParserPool> {
     const runtime = locateWasm('tree-sitter.wasm', 'web-tree-sitter', options.wasmDir);
     await Parser.init({ locateFile: () => runtime });
-    const [c, cpp] = await Promise.all([
-      Language.load(fs.readFileSync(locateWasm('tree-sitter-c.wasm', 'tree-sitter-c', options.wasmDir))),
-      Language.load(fs.readFileSync(locateWasm('tree-sitter-cpp.wasm', 'tree-sitter-cpp', options.wasmDir))),
-    ]);
-    return new ParserPool({ c, cpp });
+    return new ParserPool(options.wasmDir);
+  }
+
+  /** Whether a grammar is loaded (parsing needs it). */
+  has(language: SourceLanguage): boolean {
+    return this.languages[language] !== undefined;
+  }
+
+  /** Loads a grammar if it is not loaded yet. */
+  ensure(language: SourceLanguage): Promise<void> {
+    if (this.languages[language]) return Promise.resolve();
+    let loading = this.loadingLanguages.get(language);
+    if (!loading) {
+      const { file, packageName } = GRAMMARS[language];
+      loading = Language.load(fs.readFileSync(locateWasm(file, packageName, this.wasmDir))).then((loaded) => {
+        this.languages[language] = loaded;
+      });
+      loading.catch(() => this.loadingLanguages.delete(language));
+      this.loadingLanguages.set(language, loading);
+    }
+    return loading;
   }
 
   parser(language: SourceLanguage): Parser {
     let parser = this.parsers.get(language);
     if (!parser) {
+      const grammar = this.languages[language];
+      if (!grammar) throw new Error(`the ${language} grammar is not loaded (call ParserPool.ensure / Analyzer.prepare first)`);
       parser = new Parser();
-      parser.setLanguage(this.languages[language]);
+      parser.setLanguage(grammar);
       this.parsers.set(language, parser);
     }
     return parser;

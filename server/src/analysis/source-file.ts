@@ -35,7 +35,12 @@ export class SourceFile {
   private macroTable?: MacroTable;
   private driverModel?: DriverModel;
   private parameterTaint?: Map<string, ParameterTaint>;
+  /** FunctionTaints that computeParameterTaint built for callers, reusable when their parameters did not change. */
+  private readonly callerTaints = new Map<number, { taint: FunctionTaint; parameters: number }>();
   private readonly taintByFunction = new Map<number, FunctionTaint>();
+  /** End offsets of the nodes of each gathered type (same order as `nodes(type)`), read from WASM once each. */
+  private readonly ends = new Map<string, number[]>();
+  private functionEnds?: number[];
 
   constructor(
     readonly fileName: string,
@@ -78,9 +83,15 @@ export class SourceFile {
       if (nodes[mid].startIndex < start) low = mid + 1;
       else high = mid;
     }
+    let ends = this.ends.get(type);
+    if (!ends) {
+      ends = new Array<number>(nodes.length).fill(-1);
+      this.ends.set(type, ends);
+    }
     const result: Node[] = [];
     for (let index = low; index < nodes.length && nodes[index].startIndex < end; index++) {
-      if (nodes[index].endIndex <= end) result.push(nodes[index]);
+      if (ends[index] < 0) ends[index] = nodes[index].endIndex;
+      if (ends[index] <= end) result.push(nodes[index]);
     }
     return result;
   }
@@ -115,6 +126,7 @@ export class SourceFile {
   enclosingFunction(node: Node): FunctionInfo | undefined {
     const offset = node.startIndex;
     const functions = this.functions();
+    this.functionEnds ??= functions.map((fn) => fn.node.endIndex);
     let low = 0;
     let high = functions.length - 1;
     let candidate = -1;
@@ -129,7 +141,7 @@ export class SourceFile {
     }
     for (let index = candidate; index >= 0; index--) {
       const fn = functions[index];
-      if (fn.node.startIndex <= offset && offset < fn.node.endIndex) return fn;
+      if (fn.node.startIndex <= offset && offset < this.functionEnds[index]) return fn;
     }
     return undefined;
   }
@@ -155,8 +167,12 @@ export class SourceFile {
   taint(fn: FunctionInfo): FunctionTaint {
     let taint = this.taintByFunction.get(fn.node.id);
     if (!taint) {
-      this.parameterTaint ??= computeParameterTaint(this);
-      taint = new FunctionTaint(this, fn, this.parameterTaint.get(fn.name));
+      this.parameterTaint ??= computeParameterTaint(this, this.callerTaints);
+      const parameters = this.parameterTaint.get(fn.name);
+      // A caller's taint built while propagating to its callees is the same object when its own parameters
+      // gained nothing since (parameter taints are only ever added).
+      const built = this.callerTaints.get(fn.node.id);
+      taint = built && built.parameters === (parameters?.size ?? 0) ? built.taint : new FunctionTaint(this, fn, parameters);
       this.taintByFunction.set(fn.node.id, taint);
     }
     return taint;

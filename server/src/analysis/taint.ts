@@ -81,19 +81,25 @@ interface Assignment {
 
 export class FunctionTaint {
   private readonly assignments = new Map<string, Assignment[]>();
-  private conditions?: { condition: Node; owner: Node }[];
+  private conditions?: GuardCondition[];
   private probeCalls?: Node[];
+  /** Answers of `taintOf` once the function is fully propagated, by node id and offset (rules ask the same ones). */
+  private readonly answers = new Map<number, Map<number, Taint | undefined>>();
+  private propagated = false;
+  private readonly guards: GuardIndex;
 
   constructor(
     private readonly file: SourceFile,
     readonly fn: FunctionInfo,
     parameterTaint?: ParameterTaint,
   ) {
+    this.guards = guardIndexOf(file);
     fn.params.forEach((param, index) => {
       const taint = parameterTaint?.get(index) ?? this.kmdfParameterTaint(param.name, index);
       if (taint) this.record(param.name, fn.node.startIndex, { ...taint, keys: unique([...taint.keys, param.name]) });
     });
     if (fn.body) this.propagate(fn.body);
+    this.propagated = true;
   }
 
   /** True when anything in the function is user-controlled. */
@@ -212,6 +218,20 @@ export class FunctionTaint {
     const node = unwrap(expression);
     if (!node) return undefined;
     const offset = at ?? node.startIndex;
+    // While propagating, assignments are still being recorded: only answers about the finished function are kept.
+    if (!this.propagated) return this.computeTaintOf(node, offset);
+    let byOffset = this.answers.get(node.id);
+    if (!byOffset) {
+      byOffset = new Map();
+      this.answers.set(node.id, byOffset);
+    }
+    if (byOffset.has(offset)) return byOffset.get(offset);
+    const taint = this.computeTaintOf(node, offset);
+    byOffset.set(offset, taint);
+    return taint;
+  }
+
+  private computeTaintOf(node: Node, offset: number): Taint | undefined {
     switch (node.type) {
       case 'identifier':
         return this.taintAt(node.text, offset);
@@ -276,15 +296,9 @@ export class FunctionTaint {
     }
   }
 
-  private guardConditions(): { condition: Node; owner: Node }[] {
+  private guardConditions(): GuardCondition[] {
     if (!this.conditions) {
-      this.conditions = [];
-      if (this.fn.body) {
-        for (const owner of this.file.withinAll(this.fn.body, ['if_statement', 'while_statement', 'for_statement', 'do_statement', 'conditional_expression'])) {
-          const condition = owner.childForFieldName('condition');
-          if (condition) this.conditions.push({ condition, owner });
-        }
-      }
+      this.conditions = this.fn.body ? this.guards.conditionsIn(this.file, this.fn.body) : [];
     }
     return this.conditions;
   }
@@ -294,29 +308,22 @@ export class FunctionTaint {
     if (names.length === 0) return false;
     const wanted = new Set(names);
     if (this.guardedByShortCircuit(use, wanted)) return true;
-    for (const { condition, owner } of this.guardConditions()) {
-      if (condition.startIndex >= use.startIndex) continue;
-      if (contains(condition, use)) continue;
-      const dominates = contains(owner, use) || (owner.parent !== null && owner.endIndex <= use.startIndex && contains(owner.parent, use));
+    const useStart = use.startIndex;
+    const useEnd = use.endIndex;
+    for (const guard of this.guardConditions()) {
+      if (guard.start >= useStart) continue;
+      if (guard.start <= useStart && useEnd <= guard.end) continue; // the use is inside the condition
+      const dominates = (guard.ownerStart <= useStart && useEnd <= guard.ownerEnd)
+        || (guard.ownerEnd <= useStart && this.guards.ownerParentContains(guard, useStart, useEnd));
       if (!dominates) continue;
-      if (conditionChecks(condition, wanted)) return true;
+      if (this.guards.checks(guard.condition, wanted)) return true;
     }
     return false;
   }
 
   /** `len >= sizeof(T) && p->x` and `len < sizeof(T) || p->x`: the left operand checks before the right runs. */
   private guardedByShortCircuit(use: Node, keys: ReadonlySet<string>): boolean {
-    let current: Node | null = use;
-    while (current?.parent && current.parent.type !== 'compound_statement') {
-      const parent: Node = current.parent;
-      if (parent.type === 'binary_expression') {
-        const operator = binaryOperator(parent);
-        const left = parent.childForFieldName('left');
-        if ((operator === '&&' || operator === '||') && left && left.id !== current.id && conditionChecks(left, keys)) return true;
-      }
-      current = parent;
-    }
-    return false;
+    return this.guards.shortCircuitLefts(use).some((left) => this.guards.checks(left, keys));
   }
 
   isGuarded(use: Node, taint: Taint): boolean {
@@ -378,23 +385,161 @@ function conditionChecks(condition: Node, keys: ReadonlySet<string>): boolean {
   return false;
 }
 
+interface GuardCondition {
+  condition: Node;
+  owner: Node;
+  /** Offsets of the condition and its owner, read once (each read crosses into WASM). */
+  start: number;
+  end: number;
+  ownerStart: number;
+  ownerEnd: number;
+  /** The owner's parent's span: undefined until first needed, null for no parent. */
+  parentSpan?: { start: number; end: number } | null;
+}
+
+/**
+ * What guard checks ask about the syntax, computed once per file and shared by every FunctionTaint (also the
+ * throw-away ones of `computeParameterTaint`): the conditions of each function, the strings each condition can
+ * "mention" (so a check for some names is a set lookup instead of a walk of the condition), and the left operands
+ * of the `&&`/`||` around a use. Pure functions of the tree, so caching them cannot change an answer.
+ */
+class GuardIndex {
+  private readonly conditionsByBody = new Map<number, GuardCondition[]>();
+  private readonly mentionSets = new Map<number, ReadonlySet<string>>();
+  private readonly lefts = new Map<number, Node[]>();
+
+  conditionsIn(file: SourceFile, body: Node): GuardCondition[] {
+    let conditions = this.conditionsByBody.get(body.id);
+    if (!conditions) {
+      conditions = [];
+      for (const owner of file.withinAll(body, ['if_statement', 'while_statement', 'for_statement', 'do_statement', 'conditional_expression'])) {
+        const condition = owner.childForFieldName('condition');
+        if (condition) conditions.push({ condition, owner, start: condition.startIndex, end: condition.endIndex, ownerStart: owner.startIndex, ownerEnd: owner.endIndex });
+      }
+      this.conditionsByBody.set(body.id, conditions);
+    }
+    return conditions;
+  }
+
+  ownerParentContains(guard: GuardCondition, start: number, end: number): boolean {
+    if (guard.parentSpan === undefined) {
+      const parent = guard.owner.parent;
+      guard.parentSpan = parent ? { start: parent.startIndex, end: parent.endIndex } : null;
+    }
+    return guard.parentSpan !== null && guard.parentSpan.start <= start && end <= guard.parentSpan.end;
+  }
+
+  /** Same answer as `conditionChecks(condition, keys)`. */
+  checks(condition: Node, keys: ReadonlySet<string>): boolean {
+    let mentioned = this.mentionSets.get(condition.id);
+    if (!mentioned) {
+      mentioned = conditionMentions(condition);
+      this.mentionSets.set(condition.id, mentioned);
+    }
+    if (mentioned.size === 0) return false;
+    for (const key of keys) if (mentioned.has(key)) return true;
+    return false;
+  }
+
+  /** Left operands of the `&&`/`||` expressions a use sits on the right of, up to its statement's block. */
+  shortCircuitLefts(use: Node): Node[] {
+    let found = this.lefts.get(use.id);
+    if (!found) {
+      found = [];
+      let current: Node | null = use;
+      while (current?.parent && current.parent.type !== 'compound_statement') {
+        const parent: Node = current.parent;
+        if (parent.type === 'binary_expression') {
+          const operator = binaryOperator(parent);
+          const left = parent.childForFieldName('left');
+          if ((operator === '&&' || operator === '||') && left && left.id !== current.id) found.push(left);
+        }
+        current = parent;
+      }
+      this.lefts.set(use.id, found);
+    }
+    return found;
+  }
+}
+
+const guardIndexes = new WeakMap<SourceFile, GuardIndex>();
+
+function guardIndexOf(file: SourceFile): GuardIndex {
+  let index = guardIndexes.get(file);
+  if (!index) {
+    index = new GuardIndex();
+    guardIndexes.set(file, index);
+  }
+  return index;
+}
+
+/**
+ * Every string whose presence among a check's keys makes `conditionChecks(condition, keys)` true: the mention
+ * strings (see `mentionStrings`) of both operands of each relational comparison and of the arguments of each
+ * overflow-checked arithmetic call in the condition.
+ */
+function conditionMentions(condition: Node): ReadonlySet<string> {
+  const strings = new Set<string>();
+  for (const expression of descendantsOfType(condition, ['binary_expression', 'call_expression'])) {
+    if (expression.type === 'call_expression') {
+      if (SAFE_ARITHMETIC.test(calleeName(expression) ?? '')) for (const arg of callArguments(expression)) mentionStrings(arg, strings);
+      continue;
+    }
+    const operator = binaryOperator(expression);
+    if (!operator || !RELATIONAL_OPERATORS.has(operator)) continue;
+    const left = expression.childForFieldName('left');
+    const right = expression.childForFieldName('right');
+    if (left) mentionStrings(left, strings);
+    if (right) mentionStrings(right, strings);
+  }
+  return strings;
+}
+
+/** The strings `mentions(expression, keys)` tests against the keys: it is true exactly when one of them is a key. */
+function mentionStrings(expression: Node, into: Set<string>): void {
+  const node = unwrap(expression);
+  if (!node) return;
+  into.add(node.text);
+  const path = accessPath(node);
+  if (path) into.add(path);
+  for (const inner of descendantsOfType(node, ['identifier', 'field_expression', 'field_identifier'])) {
+    if (inner.type === 'identifier') into.add(inner.text);
+    else if (inner.type === 'field_identifier') {
+      if (FIELD_SOURCES[inner.text]) into.add(inner.text);
+    } else {
+      const innerPath = accessPath(inner);
+      if (innerPath) into.add(innerPath);
+    }
+  }
+}
+
 function unique(values: string[]): string[] {
   return [...new Set(values)];
 }
 
 /** Propagates taint from callers' arguments into callee parameters across the file (two rounds). */
-export function computeParameterTaint(file: SourceFile): Map<string, ParameterTaint> {
+export function computeParameterTaint(file: SourceFile, built?: Map<number, { taint: FunctionTaint; parameters: number }>): Map<string, ParameterTaint> {
   const result = new Map<string, ParameterTaint>();
+  const builtHere = built ?? new Map<number, { taint: FunctionTaint; parameters: number }>();
+  const localCalls = new Map<number, Node[]>();
   for (let round = 0; round < 2; round++) {
     let changed = false;
     for (const fn of file.functions()) {
       if (!fn.body) continue;
-      const calls = file.within(fn.body, 'call_expression').filter((call) => {
-        const callee = calleeName(call);
-        return callee !== undefined && callee !== fn.name && file.functionByName(callee) !== undefined;
-      });
+      let calls = localCalls.get(fn.node.id);
+      if (!calls) {
+        calls = file.within(fn.body, 'call_expression').filter((call) => {
+          const callee = calleeName(call);
+          return callee !== undefined && callee !== fn.name && file.functionByName(callee) !== undefined;
+        });
+        localCalls.set(fn.node.id, calls);
+      }
       if (calls.length === 0) continue;
-      const taint = new FunctionTaint(file, fn, result.get(fn.name));
+      // Parameter taints are only ever added: the same count means the same parameters, hence the same taint.
+      const parameters = result.get(fn.name)?.size ?? 0;
+      const previous = builtHere.get(fn.node.id);
+      const taint = previous && previous.parameters === parameters ? previous.taint : new FunctionTaint(file, fn, result.get(fn.name));
+      builtHere.set(fn.node.id, { taint, parameters });
       for (const call of calls) {
         const callee = file.functionByName(calleeName(call)!)!;
         callArguments(call).forEach((arg, index) => {

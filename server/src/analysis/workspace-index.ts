@@ -111,6 +111,21 @@ export function pagedFunctionNames(text: string): string[] {
   return [...names];
 }
 
+function sameEntry(a: FileIndexEntry, b: FileIndexEntry): boolean {
+  if (a.macros.length !== b.macros.length || a.roles.length !== b.roles.length) return false;
+  for (let index = 0; index < a.macros.length; index++) {
+    const x = a.macros[index];
+    const y = b.macros[index];
+    if (x.name !== y.name || x.body !== y.body || x.line !== y.line || x.fileName !== y.fileName || String(x.params) !== String(y.params) || (x.params === undefined) !== (y.params === undefined)) return false;
+  }
+  for (let index = 0; index < a.roles.length; index++) {
+    const x = a.roles[index];
+    const y = b.roles[index];
+    if (x.name !== y.name || x.role !== y.role || x.detail !== y.detail) return false;
+  }
+  return true;
+}
+
 /** The index over a set of files; entries are replaced as files change. */
 export class WorkspaceIndex {
   private pagedSet?: Set<string>;
@@ -119,7 +134,12 @@ export class WorkspaceIndex {
   private roleMap?: Map<string, { role: FunctionRole; detail?: string; declared?: boolean }[]>;
 
   update(fileName: string, text: string): void {
-    this.entries.set(fileName, indexText(text, fileName));
+    const entry = indexText(text, fileName);
+    const previous = this.entries.get(fileName);
+    this.entries.set(fileName, entry);
+    // Most keystrokes change no #define and no role: keep the merged tables (rebuilding them for a big
+    // workspace on every keystroke costs more than the edit's analysis).
+    if (previous && sameEntry(previous, entry)) return;
     this.invalidate();
   }
 
@@ -129,6 +149,18 @@ export class WorkspaceIndex {
 
   get fileCount(): number {
     return this.entries.size;
+  }
+
+  /** The per-file entries (plain data), e.g. to hand the index to a worker thread without re-reading files. */
+  snapshot(): [string, FileIndexEntry][] {
+    return [...this.entries];
+  }
+
+  /** An index from `snapshot()` entries. */
+  static fromEntries(entries: Iterable<[string, FileIndexEntry]>): WorkspaceIndex {
+    const index = new WorkspaceIndex();
+    for (const [fileName, entry] of entries) index.entries.set(fileName, entry);
+    return index;
   }
 
   get macros(): MacroTable {

@@ -26,6 +26,8 @@ Options:
   --rule <id>=<severity|off>     override a rule's severity (repeatable)
   --exclude <glob>               skip matching files and folders (repeatable; .gitignore is respected too)
   --max-file-size <KiB>          skip larger files with a warning (default: 2048)
+  --jobs <n>                     analyze on n threads (default: one per core when there are 50+ files;
+                                 1 = no worker threads); the report is the same either way
   --no-color                     plain text output
   -h, --help                     show this help
 
@@ -94,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
         rule: { type: 'string', multiple: true, default: [] },
         exclude: { type: 'string', multiple: true, default: [] },
         'max-file-size': { type: 'string', default: '2048' },
+        jobs: { type: 'string' },
         'no-color': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -121,6 +124,8 @@ export async function main(argv: string[]): Promise<number> {
     const maxKiB = Number(values['max-file-size']);
     if (!Number.isFinite(maxKiB) || maxKiB < 1) throw new UsageError(`--max-file-size must be a number of KiB of at least 1, got '${values['max-file-size']}'`);
     const rules = parseRuleOverrides(values.rule as string[]);
+    const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+    if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError(`--jobs must be a whole number of at least 1, got '${values.jobs}'`);
 
     const showProgress = Boolean(process.stderr.isTTY);
     const result = await scan({
@@ -128,6 +133,7 @@ export async function main(argv: string[]): Promise<number> {
       exclude: values.exclude as string[],
       rules,
       maxFileSize: maxKiB * 1024,
+      jobs,
       onProgress: showProgress ? (done, total) => {
         if (done % 20 === 0 || done === total) process.stderr.write(`\rscanning ${done}/${total} files…${done === total ? '\n' : ''}`);
       } : undefined,

@@ -76,6 +76,12 @@ export class DocumentAnalysis {
     const uri = document.uri;
     const version = document.version;
     const settings = await this.settings.get(uri);
+    try {
+      await this.analyzer.prepare({ fileName: URI.parse(uri).fsPath, languageId: document.languageId });
+    } catch (error) {
+      this.connection.console.error(`Cannot load the grammar for ${uri}: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
     const state = this.states.get(uri);
     if (!state || document.version !== version) return undefined; // closed or changed meanwhile
     const fileName = URI.parse(uri).fsPath;

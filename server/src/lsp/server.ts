@@ -63,7 +63,9 @@ connection.onInitialize(async (params: InitializeParams): Promise<InitializeResu
   folderUris = (params.workspaceFolders ?? []).map((folder) => folder.uri);
   folderPaths = folderUris.map((uri) => URI.parse(uri).fsPath);
   settings.setSupportsConfiguration(Boolean(params.capabilities.workspace?.configuration));
-  analyzer = await createAnalyzer();
+  // C++ is loaded on the first C++ file (DocumentAnalysis and the workspace scan call `prepare`): most driver
+  // workspaces are C only, and the C++ grammar costs about 10 MB.
+  analyzer = await createAnalyzer({ preload: ['c'] });
   const debounceMs = typeof options.debounceMs === 'number' && options.debounceMs >= 0 ? options.debounceMs : 200;
   analysis = new DocumentAnalysis(connection, analyzer, settings, workspace, () => folderPaths, debounceMs, (uri, current) => {
     findings.setOpen(uri, current);

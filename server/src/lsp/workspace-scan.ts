@@ -8,7 +8,8 @@ import { FileChangeType, type CancellationToken, type Connection, type TextDocum
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import { SCAN_WORKSPACE_REQUEST, type ScanWorkspaceParams, type ScanWorkspaceResult, type StatusParams } from '../../../shared/protocol';
-import { Analyzer, isSourceFile, type WorkspaceIndex } from '../core';
+import { Analyzer, DEFAULT_MAX_FILE_SIZE, isSourceFile, type AnalysisResult, type WorkspaceIndex } from '../core';
+import { AnalysisWorkers, workerCount } from '../node/analysis-workers';
 import { discoverSourceFiles, readSourceFile } from '../node/discover';
 import { skippedDiagnostic, toDiagnostic } from './diagnostics';
 import type { FindingsStore } from './findings-store';
@@ -33,7 +34,7 @@ export function registerWorkspaceScan(deps: WorkspaceScanDeps): void {
   /** Folders scanned at least once: file events there keep the results current. */
   const scannedFolders = new Set<string>();
 
-  async function analyzeFile(filePath: string): Promise<{ findings: number; skipped: boolean }> {
+  async function analyzeFile(filePath: string, workers?: AnalysisWorkers): Promise<{ findings: number; skipped: boolean }> {
     const analyzer = deps.analyzer();
     const uri = URI.file(filePath).toString();
     if (!analyzer || documents.get(uri)) return { findings: 0, skipped: false };
@@ -52,7 +53,22 @@ export function registerWorkspaceScan(deps: WorkspaceScanDeps): void {
       findings.removeScanned(uri);
       return { findings: 0, skipped: true };
     }
-    const result = analyzer.analyze({ text, fileName: filePath }, { rules: config.rules, workspace, maxFileSize: config.maxFileSizeKB * 1024, timeBudgetMs: FILE_TIME_BUDGET_MS });
+    const options = { rules: config.rules, maxFileSize: config.maxFileSizeKB * 1024 };
+    let result: AnalysisResult | undefined;
+    if (workers) {
+      // A failed worker leaves the file to this thread.
+      result = await workers.analyze(filePath, text, options).catch(() => undefined);
+      if (documents.get(uri)) return { findings: 0, skipped: false }; // opened meanwhile: the editor's analysis wins
+    }
+    if (!result) {
+      try {
+        await analyzer.prepare({ fileName: filePath });
+      } catch (error) {
+        connection.console.error(`Workspace scan: cannot load the grammar for ${filePath}: ${(error as Error).message}`);
+        return { findings: 0, skipped: true };
+      }
+      result = analyzer.analyze({ text, fileName: filePath }, { ...options, workspace, timeBudgetMs: FILE_TIME_BUDGET_MS });
+    }
     for (const error of result.ruleErrors) connection.console.error(`Rule ${error.ruleId} failed on ${filePath}: ${error.message}`);
     const visible = result.findings.filter((finding) => !finding.suppression);
     findings.setScanned(uri, visible);
@@ -95,17 +111,33 @@ export function registerWorkspaceScan(deps: WorkspaceScanDeps): void {
         }
       }
       const stale = new Set(findings.all().map((finding) => finding.uri));
-      for (let index = 0; index < files.length && !cancelled(); index++) {
-        const outcome = await analyzeFile(files[index]);
-        stale.delete(URI.file(files[index]).toString());
-        result.files++;
-        result.findings += outcome.findings;
-        if (outcome.skipped) result.skipped++;
-        if (index % 10 === 0) {
-          progress.report(Math.round((index / files.length) * 100), `${index + 1} / ${files.length}: ${path.basename(files[index])}`);
-          deps.onChanged();
-          await new Promise((resolve) => setImmediate(resolve)); // let edits and cancellation through
+      // Big scans run on worker threads: all cores, an editor that stays responsive, and no trees, texts or
+      // garbage of closed files left in this process afterwards (the workers' memory goes with them).
+      const jobs = workerCount(undefined, files.length);
+      // Settings are per file: each task carries its own, so the workers' defaults are never used.
+      const workers = jobs > 1 ? AnalysisWorkers.start(jobs, workspace, FILE_TIME_BUDGET_MS, { rules: {}, maxFileSize: DEFAULT_MAX_FILE_SIZE }) : undefined;
+      const inFlight = new Set<Promise<void>>();
+      try {
+        for (let index = 0; index < files.length && !cancelled(); index++) {
+          const file = files[index];
+          const task: Promise<void> = analyzeFile(file, workers).then((outcome) => {
+            stale.delete(URI.file(file).toString());
+            result.files++;
+            result.findings += outcome.findings;
+            if (outcome.skipped) result.skipped++;
+            if (result.files % 10 === 1) {
+              progress.report(Math.round((result.files / files.length) * 100), `${result.files} / ${files.length}: ${path.basename(file)}`);
+              deps.onChanged();
+            }
+          }).finally(() => inFlight.delete(task));
+          inFlight.add(task);
+          // One file at a time on this thread; with workers, enough in flight to keep each of them busy.
+          if (inFlight.size >= (workers ? jobs * 2 : 1)) await Promise.race(inFlight);
+          if (index % 10 === 0) await new Promise((resolve) => setImmediate(resolve)); // let edits and cancellation through
         }
+        await Promise.all(inFlight);
+      } finally {
+        await workers?.close();
       }
       result.cancelled = cancelled();
       if (!result.cancelled) {
