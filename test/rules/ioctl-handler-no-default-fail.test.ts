@@ -40,6 +40,10 @@ ${cases}    }
 
 runRuleTests('ioctl-handler-no-default-fail', {
   valid: [
+    {
+      name: 'a filter forwards the codes it does not handle',
+      code: WDM(`${TWO_CASES}    default:\n        break;\n`, undefined, '    if (!NT_SUCCESS(status)) {\n        Irp->IoStatus.Status = status;\n        IoCompleteRequest(Irp, IO_NO_INCREMENT);\n        return status;\n    }\n    IoSkipCurrentIrpStackLocation(Irp);\n    return IoCallDriver(LowerDevice, Irp);\n'),
+    },
     { name: 'default sets STATUS_INVALID_DEVICE_REQUEST', code: WDM(TWO_CASES + DEFAULT_FAIL) },
     { name: 'status starts as a failure and only known codes set success', code: WDM(TWO_CASES, 'NTSTATUS status = STATUS_INVALID_DEVICE_REQUEST;') },
     { name: 'default returns a failure', code: WDM(`${TWO_CASES}    default:\n        Irp->IoStatus.Status = STATUS_NOT_SUPPORTED;\n        IoCompleteRequest(Irp, IO_NO_INCREMENT);\n        return STATUS_NOT_SUPPORTED;\n`) },

@@ -13,6 +13,9 @@ const STATUS_NAME = /status/i;
 const FAILURE = 'STATUS_INVALID_DEVICE_REQUEST';
 
 /** The case labels (and `default:`) that belong to this switch, including those inside `#if` branches. */
+/** Calls that pass the request down the stack (filters forward the control codes they do not handle). */
+const FORWARDS_REQUEST = /\b(?:IoCallDriver|IofCallDriver|WdfRequestSend|WdfRequestForwardToIoQueue|WdfRequestFormatRequestUsingCurrentType|IoSkipCurrentIrpStackLocation|IoCopyCurrentIrpStackLocationToNext|\w*(?:PassThrough|PassDown|ForwardRequest|SendToNextDriver)\w*)\s*\(/;
+
 function casesOf(file: SourceFile, ioctlSwitch: IoctlSwitch): Node[] {
   const body = ioctlSwitch.node.childForFieldName('body');
   if (!body) return [];
@@ -168,6 +171,8 @@ export const rule: Rule = {
           if (stores.some((store) => store.node.startIndex >= ioctlSwitch.node.endIndex)) continue;
           const after = file.text.slice(ioctlSwitch.node.endIndex, fnBody.endIndex);
           if (!after.includes(status)) continue;
+          // A filter hands unknown codes to the next driver: they are not succeeded here.
+          if (FORWARDS_REQUEST.test(after)) continue;
           const condition = ioctlSwitch.node.childForFieldName('condition');
           if (condition && validatedBefore(file, fnBody, ioctlSwitch.node, condition)) continue;
           const code = condition ? file.textOf(condition).replace(/^\(\s*|\s*\)$/g, '') : 'the control code';
