@@ -97,6 +97,10 @@ runRuleTests('ioctl-privileged-op-no-caller-check', {
     },
     { name: 'privileged call outside user-reachable code (worker started at DriverEntry)', code: 'VOID Cleanup(HANDLE Process)\n{\n    ZwTerminateProcess(Process, STATUS_SUCCESS);\n}\nNTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)\n{\n    Cleanup(g_Helper);\n    return STATUS_SUCCESS;\n}\n' },
     { name: 'user value written to the device\'s own port', code: KMDF_PORT().replace('__outbyte(request->Port, request->Value)', 'WRITE_PORT_UCHAR(g_Device.ControlPort, request->Value)') },
+    {
+      name: 'port offset bounded by the device\'s port count (the port-io-exposed fix)',
+      code: KMDF_PORT('    if (request->Port >= g_Device.PortCount) {\n        WdfRequestComplete(Request, STATUS_INVALID_PARAMETER);\n        return;\n    }\n').replace('__outbyte(request->Port, request->Value)', '__outbyte((USHORT)(g_Device.PortBase + request->Port), request->Value)'),
+    },
     { name: 'KMDF port write after an ExGetPreviousMode check', code: KMDF_PORT('    if (ExGetPreviousMode() != KernelMode) {\n        WdfRequestComplete(Request, STATUS_ACCESS_DENIED);\n        return;\n    }\n') },
     {
       name: 'config value with a fixed name, user data',

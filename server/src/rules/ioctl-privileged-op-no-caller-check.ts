@@ -6,6 +6,7 @@
 import { ancestorOfType, callArguments, calleeName, contains, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import { hasRestrictiveDeviceSddl } from '../analysis/sddl';
+import { unguardedUserValue } from '../analysis/user-input';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
 type Trigger = 'user-argument' | 'always' | 'user-path';
@@ -176,6 +177,15 @@ export const rule: Rule = {
         && taint.taintOf(argument, call.startIndex) !== undefined);
     };
 
+    /** A target argument the request chooses: a bounded or allow-listed user value only picks among the driver's own. */
+    const chosenByRequest = (fn: FunctionInfo, call: Node, targets: readonly number[]): boolean => {
+      const taint = file.taint(fn);
+      return targets.some((index) => {
+        const value = taint.taintOf(callArguments(call)[index], call.startIndex);
+        return value !== undefined && (value.kind !== 'value' || unguardedUserValue(file, call, index) !== undefined);
+      });
+    };
+
     /** The target (key, value name, file) comes from the request; the data written may (ZwSetValueKey's Type/Data/DataSize). */
     const userPath = (fn: FunctionInfo, call: Node, name: string): boolean => {
       if (userArgument(fn, call, name === 'ZwSetValueKey' ? [3, 4, 5] : [])) return true;
@@ -193,7 +203,7 @@ export const rule: Rule = {
         const fn = file.enclosingFunction(call);
         if (!fn?.body || fn.body.hasError || !file.driver.isUserReachable(fn.name)) return;
         if (privileged === TERMINATE && CURRENT_PROCESS.test(callArguments(call)[0]?.text.trim() ?? '')) return;
-        if (privileged.trigger === 'user-argument' && !userArgument(fn, call, [], privileged.targets)) return;
+        if (privileged.trigger === 'user-argument' && !chosenByRequest(fn, call, privileged.targets ?? callArguments(call).map((_, index) => index))) return;
         if (privileged.trigger === 'user-path' && !userPath(fn, call, name)) return;
         // An admin-only device (restrictive SDDL in this file), or a caller check when the device is opened
         // (IRP_MJ_CREATE / EvtDeviceFileCreate), already limits who can send the request.

