@@ -19,7 +19,7 @@ export function unguardedUserValue(file: SourceFile, call: Node, index: number):
 }
 
 /** `switch (request->Register) { case KNOWN: … }` is an allow-list for uses inside its cases. */
-function isInsideSwitchOn(node: Node, taint: Taint): boolean {
+export function isInsideSwitchOn(node: Node, taint: Taint): boolean {
   for (let current = node.parent; current; current = current.parent) {
     if (current.type === 'switch_statement') {
       const condition = current.childForFieldName('condition')?.text ?? '';

@@ -39,8 +39,8 @@ export interface UserPointerAccess {
   length?: Node;
 }
 
-/** True for the left side of an assignment or the operand of ++/--. */
-function isWritten(node: Node): boolean {
+/** True for the left side of an assignment (plain or compound) or the operand of ++/--. */
+export function isWritten(node: Node): boolean {
   let current = node;
   while (current.parent?.type === 'parenthesized_expression') current = current.parent;
   const parent = current.parent;

@@ -9,16 +9,8 @@ import { callArguments, calleeName, declaratorName, enclosingStatement, unwrap, 
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import type { Rule } from '../analysis/rule';
 import type { Taint } from '../analysis/taint';
-
-/** True for the left side of an assignment (plain or compound) or the operand of ++/--. */
-function isWritten(node: Node): boolean {
-  let current = node;
-  while (current.parent?.type === 'parenthesized_expression') current = current.parent;
-  const parent = current.parent;
-  if (!parent) return false;
-  if (parent.type === 'assignment_expression') return parent.childForFieldName('left')?.id === current.id;
-  return parent.type === 'update_expression';
-}
+import { isInsideSwitchOn } from '../analysis/user-input';
+import { isWritten } from '../analysis/user-pointers';
 
 function isIncrement(node: Node): boolean {
   let current = node;
@@ -32,18 +24,6 @@ function isIncrement(node: Node): boolean {
 function insideSizeof(node: Node): boolean {
   for (let current = node.parent; current && current.type !== 'expression_statement' && current.type !== 'compound_statement'; current = current.parent) {
     if (current.type === 'sizeof_expression' || current.type === 'alignof_expression') return true;
-  }
-  return false;
-}
-
-/** `switch (request->Index) { case 0: … }` is an allow-list for uses inside its cases. */
-function insideSwitchOn(node: Node, taint: Taint): boolean {
-  for (let current = node.parent; current; current = current.parent) {
-    if (current.type === 'switch_statement') {
-      const condition = current.childForFieldName('condition')?.text ?? '';
-      if (taint.keys.some((key) => condition.includes(key))) return true;
-    }
-    if (current.type === 'function_definition') return false;
   }
   return false;
 }
@@ -143,7 +123,7 @@ export const rule: Rule = {
         if (!sizes.has(arrayKey)) sizes.set(arrayKey, array.type === 'identifier' ? declaredArraySize(file, fn, array.text) : fieldArraySize(file, array));
         const arraySize = sizes.get(arrayKey);
         if (!arraySize) return;
-        if (taint.isGuarded(node, value) || insideSwitchOn(node, value)) return;
+        if (taint.isGuarded(node, value) || isInsideSwitchOn(node, value)) return;
         // `RtlCopyMemory(name, in, len); name[len] = 0;`: the missing length check is user-length-copy-unchecked's finding.
         const valueKey = `${arrayKey}:${value.keys.join('|')}`;
         if (!copied.has(valueKey)) copied.set(valueKey, copiedWithSameLength(file, fn.body, array.text, value, node));

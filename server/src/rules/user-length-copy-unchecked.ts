@@ -7,17 +7,10 @@ import { failureExit, guardBefore } from '../analysis/fix-helpers';
 import { callArguments, calleeName, enclosingStatement, unwrap, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
+import { COPY_CALLS } from '../analysis/user-pointers';
 
-/** Copy routines as (destination, source, length) argument positions. */
-const COPIES: Record<string, [number, number, number]> = {
-  memcpy: [0, 1, 2],
-  memmove: [0, 1, 2],
-  RtlCopyMemory: [0, 1, 2],
-  RtlMoveMemory: [0, 1, 2],
-  RtlCopyBytes: [0, 1, 2],
-  CopyMemory: [0, 1, 2],
-  __movsb: [0, 1, 2],
-};
+/** Copy routines as (destination, source, length) argument positions; `__movsb` too, as a copy into a buffer. */
+const COPIES: Record<string, [number, number, number]> = { ...COPY_CALLS, __movsb: [0, 1, 2] };
 
 const ALLOCATORS: Record<string, number> = {
   ExAllocatePool2: 1,
