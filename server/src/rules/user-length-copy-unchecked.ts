@@ -46,7 +46,7 @@ function destinationOf(file: SourceFile, fn: FunctionInfo, expression: Node): De
     const count = elements === undefined ? declaration.arraySize : String(elements);
     return { name: node.text, limit: `sizeof(${node.text})`, description: byteSized ? `${count} bytes` : `${count} × ${declaration.typeText.trim()}` };
   }
-  const allocation = unwrap(declaration.initializer) ?? lastAllocation(fn, node.text);
+  const allocation = unwrap(declaration.initializer) ?? lastAllocation(file, fn, node.text);
   if (allocation?.type === 'call_expression') {
     const sizeIndex = ALLOCATORS[calleeName(allocation) ?? ''];
     const size = sizeIndex === undefined ? undefined : callArguments(allocation)[sizeIndex];
@@ -58,10 +58,10 @@ function destinationOf(file: SourceFile, fn: FunctionInfo, expression: Node): De
 }
 
 /** `p = ExAllocatePool2(...)` assignments of a variable in the function (the last one wins). */
-function lastAllocation(fn: FunctionInfo, name: string): Node | undefined {
+function lastAllocation(file: SourceFile, fn: FunctionInfo, name: string): Node | undefined {
   let found: Node | undefined;
-  for (const assignment of fn.body?.descendantsOfType('assignment_expression') ?? []) {
-    if (!assignment || unwrap(assignment.childForFieldName('left'))?.text !== name) continue;
+  for (const assignment of fn.body ? file.within(fn.body, 'assignment_expression') : []) {
+    if (unwrap(assignment.childForFieldName('left'))?.text !== name) continue;
     const right = unwrap(assignment.childForFieldName('right'));
     if (right?.type === 'call_expression' && ALLOCATORS[calleeName(right) ?? ''] !== undefined) found = right;
   }
