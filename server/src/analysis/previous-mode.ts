@@ -10,7 +10,10 @@ import type { FunctionInfo, SourceFile } from './source-file';
 export const MODE_QUERIES = new Set(['ExGetPreviousMode', 'KeGetPreviousMode', 'WdfRequestGetRequestorMode']);
 
 /** Calls that check the caller's rights (an access check counts as consulting the caller). */
-export const ACCESS_CHECKS = new Set(['SeAccessCheck', 'SeSinglePrivilegeCheck', 'SePrivilegeCheck', 'SeAccessCheckWithHint', 'SeTokenIsAdmin', 'IoCheckFunctionAccess']);
+export const ACCESS_CHECKS = new Set([
+  'SeAccessCheck', 'SeSinglePrivilegeCheck', 'SePrivilegeCheck', 'SeAccessCheckWithHint', 'SeAccessCheckFromState',
+  'SeAccessCheckFromStateEx', 'SeTokenIsAdmin', 'IoCheckFunctionAccess',
+]);
 
 /** True when an expression reads the requestor mode: `Irp->RequestorMode`, `ExGetPreviousMode()`, `WdfRequestGetRequestorMode(r)`. */
 export function readsRequestorMode(expression: Node | null | undefined): boolean {

@@ -5,6 +5,7 @@
  */
 import { ancestorOfType, callArguments, calleeName, contains, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
+import { ACCESS_CHECKS, MODE_QUERIES } from '../analysis/previous-mode';
 import { hasRestrictiveDeviceSddl } from '../analysis/sddl';
 import { unguardedUserValue } from '../analysis/user-input';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
@@ -67,11 +68,7 @@ const TARGET_SETUP = new Set([
   'ZwOpenProcess', 'PsLookupProcessByProcessId', 'ObOpenObjectByPointer',
 ]);
 
-/** Calls and names that show the driver checks who is asking. */
-const CHECK_CALLS = new Set([
-  'SeSinglePrivilegeCheck', 'SePrivilegeCheck', 'SeAccessCheck', 'SeAccessCheckWithHint', 'SeAccessCheckFromState',
-  'SeAccessCheckFromStateEx', 'SeTokenIsAdmin', 'ExGetPreviousMode', 'KeGetPreviousMode', 'WdfRequestGetRequestorMode',
-]);
+/** Names that show the driver checks who is asking (calls: ACCESS_CHECKS and MODE_QUERIES). */
 const CHECK_NAMES = /\b(RequestorMode|PreviousMode)\b/;
 
 const CURRENT_PROCESS = /^\(?\s*(\(HANDLE\)\s*)?(ZwCurrentProcess|NtCurrentProcess)\s*\(\s*\)\s*\)?$|^\(?\s*\(HANDLE\)\s*-1\s*\)?$/;
@@ -123,7 +120,7 @@ export const rule: Rule = {
         if (call.startIndex >= before) break;
         const name = calleeName(call);
         if (!name) continue;
-        if (CHECK_CALLS.has(name)) return true;
+        if (ACCESS_CHECKS.has(name) || MODE_QUERIES.has(name)) return true;
         if (depth === 0 && file.functionByName(name) && helperChecks(name)) return true;
       }
       for (const field of file.within(region, 'field_identifier')) {
