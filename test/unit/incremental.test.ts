@@ -6,8 +6,15 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Analyzer as Engine } from '../../server/src/analysis/engine';
+import type { Rule } from '../../server/src/analysis/rule';
+import { calleeName } from '../../server/src/analysis/query';
 import { createAnalyzer, WorkspaceIndex, type Analyzer, type ParsedDocument } from '../../server/src/core';
 import { generateFile } from '../../bench/generate';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** Edits a user might type: characters, whole statements, guards, deletions. */
 const EDITS = ['x', ' ', '\n', ';', '0', 'InputLength', '    i = InputLength;\n', '    if (InputLength < 8) {\n        return STATUS_INVALID_PARAMETER;\n    }\n', '    RtlCopyMemory(local, Input, InputLength);\n', '// ', '}', '('];
@@ -56,5 +63,153 @@ describe('incremental analysis', () => {
     ), { numRuns: 60, seed: 8 });
     assert.ok(comparedCases >= 30, `only ${comparedCases} cases had identical trees: the property tested too little`);
     assert.ok(findingsSeen > 0, 'the edited files have findings');
+  });
+
+  it('reusing per-function findings between edits gives the findings of a fresh analysis', () => {
+    const corpus = (relative: string) => ({ fileName: path.join(ROOT, relative), text: readFileSync(path.join(ROOT, relative), 'utf8') });
+    const seeds = [
+      { fileName: 'gen.c', text: generateFile(400, 21) },
+      corpus('test/corpus/wdm/driver.c'),
+      corpus('test/corpus/kmdf/queue.c'),
+      corpus('examples/sample-driver/driver.c'),
+    ];
+    const header = corpus('test/corpus/wdm/ioctl.h');
+    let compared = 0;
+    let reusedSteps = 0;
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: seeds.length - 1 }),
+      fc.array(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), remove: fc.integer({ min: 0, max: 6 }), insert: fc.constantFrom(...EDITS), inBody: fc.boolean() }), { minLength: 1, maxLength: 5 }),
+      (seedIndex, edits) => {
+        const { fileName } = seeds[seedIndex];
+        let text = seeds[seedIndex].text;
+        const workspace = new WorkspaceIndex();
+        workspace.update(header.fileName, header.text);
+        workspace.update(fileName, text);
+        let parsed: ParsedDocument = analyzer.parse({ text, fileName })!;
+        analyzer.analyzeParsed(fileName, parsed, { workspace, reuse: true });
+        for (const edit of edits) {
+          let index = Math.floor(edit.at * text.length);
+          if (edit.inBody) {
+            // Most typing happens inside function bodies, where findings are reused: go to an indented line.
+            const indented = text.indexOf('\n    ', index);
+            if (indented >= 0) index = indented + 5;
+          }
+          text = text.slice(0, index) + edit.insert + text.slice(index + edit.remove);
+          const next = analyzer.parse({ text, fileName }, parsed)!;
+          parsed.dispose();
+          parsed = next;
+          workspace.update(fileName, text);
+          const reused = analyzer.analyzeParsed(fileName, parsed, { workspace, reuse: true });
+          if (parsed.base) reusedSteps++;
+          const freshParse = analyzer.parse({ text, fileName })!;
+          const sameTree = freshParse.tree.rootNode.toString() === parsed.tree.rootNode.toString();
+          freshParse.dispose();
+          if (!sameTree) break; // tree-sitter recovered differently: nothing to compare from here on
+          compared++;
+          assert.deepEqual(reused, analyzer.analyze({ text, fileName }, { workspace }), `after inserting ${JSON.stringify(edit.insert)} at ${index} in ${fileName}`);
+        }
+        parsed.dispose();
+        return true;
+      },
+    ), { numRuns: 80, seed: 31 });
+    assert.ok(compared >= 150, `only ${compared} edits compared`);
+    assert.ok(reusedSteps >= 100, `only ${reusedSteps} analyses had an earlier analysis to reuse`);
+  });
+
+  it('after an edit inside one function, function-scoped rules visit only it and the functions it calls', async () => {
+    const visited: string[] = [];
+    const spy: Rule = {
+      meta: { id: 'spy', title: 'spy', type: 'problem', severity: 'warning', checklistItem: 'checklist.secure-coding', description: 'spy', rationale: 'spy', confidence: 'high', messages: { call: 'calls {{name}}' }, scope: 'function' },
+      create(context) {
+        return {
+          call_expression(call) {
+            const name = calleeName(call) ?? '?';
+            visited.push(context.file.enclosingFunction(call)?.name ?? 'top-level');
+            context.report({ node: call, messageId: 'call', data: { name } });
+          },
+        };
+      },
+    };
+    const engine = await Engine.create([spy]);
+    const text = [
+      'int Leaf(int a) { return Helper(a); }',
+      'int Helper(int b) { return Other(b); }',
+      'int Lonely(int c) { return Other(c) + Other(c); }',
+      'int Unrelated(int d) { return Another(d); }',
+      '',
+    ].join('\n');
+    let parsed = engine.parse({ text, fileName: 'spy.c' })!;
+    const first = engine.analyzeParsed('spy.c', parsed, { reuse: true });
+    assert.equal(first.findings.length, 5);
+    assert.deepEqual(visited.sort(), ['Helper', 'Leaf', 'Lonely', 'Lonely', 'Unrelated']);
+
+    // Inside Unrelated, which calls no function of the file.
+    visited.length = 0;
+    const edited = text.replace('Another(d)', 'Another(d + 1)');
+    let next = engine.parse({ text: edited, fileName: 'spy.c' }, parsed)!;
+    parsed.dispose();
+    parsed = next;
+    const second = engine.analyzeParsed('spy.c', parsed, { reuse: true });
+    assert.deepEqual(visited, ['Unrelated']);
+    assert.deepEqual(second, engine.analyze({ text: edited, fileName: 'spy.c' }));
+
+    // Inside Leaf, which calls Helper: both are analyzed again, Lonely and Unrelated are not.
+    // (And inside Helper, Leaf would not be: what Leaf's callers pass and check does not depend on Helper's body.)
+    visited.length = 0;
+    const again = edited.replace('return Helper(a);', 'a++; return Helper(a);');
+    next = engine.parse({ text: again, fileName: 'spy.c' }, parsed)!;
+    parsed.dispose();
+    parsed = next;
+    const third = engine.analyzeParsed('spy.c', parsed, { reuse: true });
+    assert.deepEqual(visited.sort(), ['Helper', 'Leaf']);
+    assert.deepEqual(third, engine.analyze({ text: again, fileName: 'spy.c' }));
+
+    // Between functions: everything again.
+    visited.length = 0;
+    const between = again.replace('\nint Lonely', '\n\nint Lonely');
+    next = engine.parse({ text: between, fileName: 'spy.c' }, parsed)!;
+    parsed.dispose();
+    parsed = next;
+    engine.analyzeParsed('spy.c', parsed, { reuse: true });
+    assert.equal(visited.length, 5);
+    parsed.dispose();
+  });
+
+  it('an edit in a caller re-analyzes its callees: removing the caller\'s length check flags the helper', () => {
+    const checked = [
+      'typedef struct _SETTINGS { ULONG Mode; ULONG Level; } SETTINGS, *PSETTINGS;',
+      'ULONG g_Mode;',
+      'DRIVER_DISPATCH Dispatch;',
+      'DRIVER_DISPATCH ApplySettings;',
+      'NTSTATUS ApplySettings(PDEVICE_OBJECT DeviceObject, PIRP Irp) {',
+      '    PSETTINGS s = (PSETTINGS)Irp->AssociatedIrp.SystemBuffer;',
+      '    g_Mode = s->Mode;',
+      '    return STATUS_SUCCESS;',
+      '}',
+      'NTSTATUS Dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp) {',
+      '    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);',
+      '    if (irpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(SETTINGS)) {',
+      '        return STATUS_INVALID_PARAMETER;',
+      '    }',
+      '    return ApplySettings(DeviceObject, Irp);',
+      '}',
+      'NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {',
+      '    DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = Dispatch;',
+      '    return STATUS_SUCCESS;',
+      '}',
+      '',
+    ].join('\n');
+    const unchecked = checked.replace(/    if \(irpSp[^]*?\n    \}\n/, '');
+    assert.notEqual(unchecked, checked);
+    const fileName = 'callers.c';
+    const parsed = analyzer.parse({ text: checked, fileName })!;
+    const before = analyzer.analyzeParsed(fileName, parsed, { reuse: true });
+    assert.ok(!before.findings.some((finding) => finding.ruleId === 'input-length-not-validated'));
+    const next = analyzer.parse({ text: unchecked, fileName }, parsed)!;
+    parsed.dispose();
+    const after = analyzer.analyzeParsed(fileName, next, { reuse: true });
+    next.dispose();
+    assert.ok(after.findings.some((finding) => finding.ruleId === 'input-length-not-validated' && finding.range.start.line === 6));
+    assert.deepEqual(after, analyzer.analyze({ text: unchecked, fileName }));
   });
 });

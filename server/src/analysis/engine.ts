@@ -6,11 +6,12 @@
 import type { Tree } from 'web-tree-sitter';
 import { getChecklistItem } from '../../../shared/checklist-items';
 import type { AnalysisResult, Finding, Fix, RuleError, Severity, SeveritySetting } from './finding';
-import { LineIndex } from './line-index';
+import { buildMemo, functionRanges, planReuse, type AnalysisMemo, type RawFinding } from './incremental';
+import type { LineIndex } from './line-index';
 import { neutralizeAnnotations } from './neutralize';
 import { languageFor, ParserPool, type ParserOptions, type SourceLanguage } from './parser';
 import type { Node } from './query';
-import type { FixDescriptor, ReportDescriptor, Rule, RuleVisitor } from './rule';
+import { LineReference, type FixDescriptor, type ReportDescriptor, type Rule, type RuleVisitor } from './rule';
 import { SourceFile } from './source-file';
 import { applySuppressions, parseSuppressions } from './suppressions';
 import type { WorkspaceIndex } from './workspace-index';
@@ -30,6 +31,11 @@ export interface AnalyzeOptions {
   maxFileSize?: number;
   /** Give up (with a rule error) when rules run longer than this many milliseconds. */
   timeBudgetMs?: number;
+  /**
+   * Keep per-function findings on the parsed document, and take over those of an earlier version's analysis for
+   * the functions an edit cannot have affected (the language server, between keystrokes). See `incremental.ts`.
+   */
+  reuse?: boolean;
 }
 
 /** A parsed document kept between edits so the next parse can reuse the tree. Call `dispose()` when done. */
@@ -39,6 +45,10 @@ export interface ParsedDocument {
   readonly parsedText: string;
   readonly language: SourceLanguage;
   readonly tree: Tree;
+  /** What the last analysis with `reuse` left for the next one. */
+  memo?: AnalysisMemo;
+  /** The memo of the earlier version this one was parsed from, until this version has one of its own. */
+  readonly base?: AnalysisMemo;
   dispose(): void;
 }
 
@@ -94,7 +104,8 @@ export class Analyzer {
     const tree = this.pool.parse(parsedText, language, oldTree, deadline);
     oldTree?.delete();
     if (!tree) return undefined;
-    return { text: document.text, parsedText, language, tree, dispose: () => tree.delete() };
+    const base = previous && previous.language === language ? previous.memo ?? previous.base : undefined;
+    return { text: document.text, parsedText, language, tree, base, dispose: () => tree.delete() };
   }
 
   /**
@@ -156,24 +167,42 @@ export class Analyzer {
   }
 
   /** The analysis as steps: one per rule, so callers decide whether to pause between them. */
-  private *analysisSteps(fileName: string, parsed: ParsedDocument, options: AnalyzeOptions): Generator<void, AnalysisResult> {
+  private *analysisSteps(fileName: string, parsed: ParsedDocument, options: AnalyzeOptions, allowReuse = true): Generator<void, AnalysisResult> {
     const skipped = Analyzer.skipReason(parsed.text, options.maxFileSize);
     if (skipped) return { findings: [], parseErrors: 0, skipped: { reason: skipped }, ruleErrors: [] };
     const overrides = options.rules ?? {};
     const activeRules = this.rules.filter((rule) => (overrides[rule.meta.id] ?? rule.meta.severity) !== 'off');
-    const findings: Finding[] = [];
+    const found: RawFinding[] = [];
     const ruleErrors: RuleError[] = [];
     const byType = new Map<string, Node[]>();
-    const lines = new LineIndex(parsed.text);
     const file = new SourceFile(fileName, parsed.text, parsed.language, parsed.tree, byType, options.workspace);
+
+    // Per-function bookkeeping for `reuse`: which function a reported finding belongs to (the function of the node
+    // being visited; for `onEnd`, the function of the reported node).
+    let ranges: { start: number; end: number }[] | undefined;
+    const recorded = new Map<number, RawFinding[]>();
+    let owner: number | 'top-level' | 'end' = 'top-level';
+    let plan: ReturnType<typeof planReuse>;
+    let contractBroken = false;
 
     const visitors: { rule: Rule; visitor: RuleVisitor }[] = [];
     for (const rule of activeRules) {
       try {
         const userSeverity = overrides[rule.meta.id] as Severity | undefined;
+        const perFunction = rule.meta.scope === 'function';
         const context = {
           file,
-          report: (descriptor: ReportDescriptor) => findings.push(toFinding(rule, userSeverity ?? descriptor.severity ?? rule.meta.severity, descriptor, lines)),
+          report: (descriptor: ReportDescriptor) => {
+            const raw = toRawFinding(rule, userSeverity ?? descriptor.severity ?? rule.meta.severity, descriptor);
+            found.push(raw);
+            if (!perFunction || !ranges) return;
+            const index = owner === 'end' ? rangeIndexOf(ranges, raw.start) : owner;
+            if (index === 'top-level' || index === undefined) return;
+            if (plan?.reused[index]) contractBroken = true; // reported into a function whose findings were taken over
+            const list = recorded.get(index);
+            if (list) list.push(raw);
+            else recorded.set(index, [raw]);
+          },
         };
         visitors.push({ rule, visitor: rule.create(context) });
       } catch (error) {
@@ -186,6 +215,22 @@ export class Analyzer {
     for (const type of wanted) byType.set(type, []);
     collectNodes(parsed.tree.rootNode, byType);
 
+    const key = options.reuse ? reuseKey(fileName, parsed.language, options) : undefined;
+    if (key !== undefined) {
+      ranges = functionRanges(file);
+      if (allowReuse) plan = planReuse(file, parsed.parsedText, key, parsed.memo ?? parsed.base);
+    }
+    // Each gathered node with the index of the function it lies in, computed once per type for every rule.
+    const owned = new Map<string, { nodes: Node[]; owners: (number | 'top-level')[] }>();
+    const ownedNodes = (type: string) => {
+      let entry = owned.get(type);
+      if (!entry) {
+        entry = ownersOf(byType.get(type) ?? [], ranges!, plan?.reused);
+        owned.set(type, entry);
+      }
+      return entry;
+    };
+
     const deadline = options.timeBudgetMs === undefined ? Infinity : Date.now() + options.timeBudgetMs;
     const notRun: string[] = [];
     for (const { rule, visitor } of visitors) {
@@ -193,19 +238,42 @@ export class Analyzer {
         notRun.push(rule.meta.id);
         continue;
       }
+      const tracked = rule.meta.scope === 'function' && ranges !== undefined;
       try {
         for (const [type, callback] of Object.entries(visitor)) {
           if (type === 'onEnd' || !callback) continue;
-          for (const node of byType.get(type) ?? []) (callback as (node: Node) => void)(node);
+          const visit = callback as (node: Node) => void;
+          if (tracked) {
+            const { nodes, owners } = ownedNodes(type);
+            for (let index = 0; index < nodes.length; index++) {
+              owner = owners[index];
+              visit(nodes[index]);
+            }
+            owner = 'top-level';
+          } else {
+            for (const node of byType.get(type) ?? []) visit(node);
+          }
         }
+        owner = 'end';
         visitor.onEnd?.();
       } catch (error) {
         ruleErrors.push({ ruleId: rule.meta.id, message: errorMessage(error) });
+      } finally {
+        owner = 'top-level';
       }
       yield;
     }
+    if (contractBroken) return yield* this.analysisSteps(fileName, parsed, options, false);
 
-    const unique = dedupe(findings);
+    const reused = plan ? plan.reused.flatMap((findings) => findings ?? []) : [];
+    if (key !== undefined && ranges && ruleErrors.length === 0 && notRun.length === 0) {
+      parsed.memo = buildMemo(file, parsed.parsedText, key, ranges, (index) => plan?.reused[index] ?? recorded.get(index) ?? [], plan && { memo: (parsed.memo ?? parsed.base)!, reusedFrom: plan.reusedFrom });
+    } else if (key !== undefined) {
+      parsed.memo = undefined;
+    }
+
+    const lines = file.lines;
+    const unique = dedupe([...found, ...reused].map((raw) => toFinding(raw, lines)).sort(compareFindings));
     const suppressions = parseSuppressions(byType.get('comment') ?? [], lines);
     const unused = applySuppressions(unique, suppressions, {
       known: this.ruleIds,
@@ -219,6 +287,43 @@ export class Analyzer {
     }
     return result;
   }
+}
+
+/** Settings and workspace state that findings depend on besides the text. */
+function reuseKey(fileName: string, language: SourceLanguage, options: AnalyzeOptions): string {
+  return JSON.stringify([fileName, language, options.rules ?? {}, options.maxFileSize ?? null, options.workspace?.revision ?? null]);
+}
+
+/** The index of the function range containing an offset. */
+function rangeIndexOf(ranges: readonly { start: number; end: number }[], offset: number): number | undefined {
+  let low = 0;
+  let high = ranges.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (ranges[mid].end <= offset) low = mid + 1;
+    else if (ranges[mid].start > offset) high = mid - 1;
+    else return mid;
+  }
+  return undefined;
+}
+
+/**
+ * The nodes (in document order) with the function each lies in, leaving out nodes of functions whose findings are
+ * taken over from the previous analysis.
+ */
+function ownersOf(nodes: readonly Node[], ranges: readonly { start: number; end: number }[], reused?: readonly (unknown[] | undefined)[]) {
+  const kept: Node[] = [];
+  const owners: (number | 'top-level')[] = [];
+  let index = 0;
+  for (const node of nodes) {
+    const start = node.startIndex;
+    while (index < ranges.length && ranges[index].end <= start) index++;
+    const inside = index < ranges.length && ranges[index].start <= start;
+    if (inside && reused?.[index]) continue;
+    kept.push(node);
+    owners.push(inside ? index : 'top-level');
+  }
+  return { nodes: kept, owners };
 }
 
 /**
@@ -269,27 +374,45 @@ function interpolate(template: string, data: Record<string, string | number> = {
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => (key in data ? String(data[key]) : whole));
 }
 
-function toFinding(rule: Rule, severity: Severity, descriptor: ReportDescriptor, lines: LineIndex): Finding {
+function toRawFinding(rule: Rule, severity: Severity, descriptor: ReportDescriptor): RawFinding {
   const template = rule.meta.messages[descriptor.messageId];
   if (template === undefined) throw new Error(`rule ${rule.meta.id} reported unknown messageId '${descriptor.messageId}'`);
   if (descriptor.fix && !rule.meta.fixable) throw new Error(`rule ${rule.meta.id} reported a fix but meta.fixable is not set`);
   if (descriptor.suggestions?.length && !rule.meta.hasSuggestions) throw new Error(`rule ${rule.meta.id} reported suggestions but meta.hasSuggestions is not set`);
-  const toFix = (fix: FixDescriptor, isPreferred: boolean): Fix => ({
-    title: fix.title,
-    isPreferred,
-    edits: fix.edits.map((edit) => ({ range: lines.rangeOf(edit.start, edit.end), newText: edit.text })),
-  });
-  const fixes: Fix[] = [];
+  const toFix = (fix: FixDescriptor, isPreferred: boolean) => ({ title: fix.title, isPreferred, edits: fix.edits.map((edit) => ({ ...edit })) });
+  const fixes: RawFinding['fixes'] = [];
   if (descriptor.fix) fixes.push(toFix(descriptor.fix, true));
   for (const suggestion of descriptor.suggestions ?? []) fixes.push(toFix(suggestion, false));
+  const data: Record<string, string | number> = {};
+  let lineReferences: Record<string, number> | undefined;
+  for (const [key, value] of Object.entries(descriptor.data ?? {})) {
+    if (value instanceof LineReference) (lineReferences ??= {})[key] = value.offset;
+    else data[key] = value;
+  }
   return {
     ruleId: rule.meta.id,
     checklistItem: rule.meta.checklistItem,
     severity,
-    message: interpolate(template, descriptor.data),
-    range: lines.rangeOf(descriptor.node.startIndex, descriptor.node.endIndex),
-    related: (descriptor.related ?? []).map((related) => ({ range: lines.rangeOf(related.node.startIndex, related.node.endIndex), message: related.message })),
+    message: interpolate(template, data),
+    ...(lineReferences && { lineReferences }),
+    start: descriptor.node.startIndex,
+    end: descriptor.node.endIndex,
+    related: (descriptor.related ?? []).map((related) => ({ start: related.node.startIndex, end: related.node.endIndex, message: related.message })),
     fixes,
+  };
+}
+
+function toFinding(raw: RawFinding, lines: LineIndex): Finding {
+  return {
+    ruleId: raw.ruleId,
+    checklistItem: raw.checklistItem,
+    severity: raw.severity,
+    message: raw.lineReferences
+      ? interpolate(raw.message, Object.fromEntries(Object.entries(raw.lineReferences).map(([key, offset]) => [key, lines.positionAt(offset).line + 1])))
+      : raw.message,
+    range: lines.rangeOf(raw.start, raw.end),
+    related: raw.related.map((related) => ({ range: lines.rangeOf(related.start, related.end), message: related.message })),
+    fixes: raw.fixes.map((fix): Fix => ({ title: fix.title, isPreferred: fix.isPreferred, edits: fix.edits.map((edit) => ({ range: lines.rangeOf(edit.start, edit.end), newText: edit.text })) })),
   };
 }
 
@@ -303,8 +426,15 @@ function dedupe(findings: Finding[]): Finding[] {
   });
 }
 
+/** A total order, so the result does not depend on the order rules reported in (reused findings come last). */
 function compareFindings(a: Finding, b: Finding): number {
-  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.ruleId.localeCompare(b.ruleId);
+  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.ruleId.localeCompare(b.ruleId)
+    || a.range.end.line - b.range.end.line || a.range.end.character - b.range.end.character || compareText(a.message, b.message)
+    || compareText(JSON.stringify([a.related, a.fixes]), JSON.stringify([b.related, b.fixes]));
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function errorMessage(error: unknown): string {

@@ -34,6 +34,16 @@ export interface RuleMeta {
   hasSuggestions?: boolean;
   /** Docs examples: code that is flagged and its safe variant. */
   examples?: { bad: string; good: string };
+  /**
+   * `function` promises that what the rule reports while visiting a node inside a function F depends only on F's
+   * text, on the text of the functions of the file that call F (directly or not: taint passed in, checks made
+   * before the call) and on file-level facts (text outside function bodies, driver roles, the set of function
+   * names, the workspace index) — not on the bodies of F's callees or of unrelated functions; and that `onEnd`
+   * reports only nodes it visited, inside the function it visited them in. The engine then re-runs the rule only on
+   * the edited function and the functions it calls, reusing the findings of the rest of the file (see
+   * ARCHITECTURE.md, "Incremental analysis"). Left out, the rule runs over the whole file after every edit.
+   */
+  scope?: 'function';
 }
 
 /** A text replacement in offsets of the analyzed text. */
@@ -48,10 +58,22 @@ export interface FixDescriptor {
   edits: OffsetEdit[];
 }
 
+/**
+ * A line number for a message (`data: { line: lineOf(node) }`): unlike `startPosition.row + 1` it follows the node
+ * when an edit above moves it, so findings reused between edits keep saying the right line.
+ */
+export class LineReference {
+  constructor(readonly offset: number) {}
+}
+
+export function lineOf(node: Node): LineReference {
+  return new LineReference(node.startIndex);
+}
+
 export interface ReportDescriptor {
   node: Node;
   messageId: string;
-  data?: Record<string, string | number>;
+  data?: Record<string, string | number | LineReference>;
   /** This finding's severity when it differs from the rule's default (a user's setting still wins). */
   severity?: Severity;
   related?: { node: Node; message: string }[];

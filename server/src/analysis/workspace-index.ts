@@ -111,12 +111,17 @@ export function pagedFunctionNames(text: string): string[] {
   return [...names];
 }
 
+/**
+ * Whether two entries give the same answers. A macro's line is left out: it only says where a definition is, and
+ * typing a line break above a `#define` must not count as a change of the workspace.
+ */
 function sameEntry(a: FileIndexEntry, b: FileIndexEntry): boolean {
   if (a.macros.length !== b.macros.length || a.roles.length !== b.roles.length) return false;
+  if (a.poolNxOptIn !== b.poolNxOptIn || String(a.paged ?? []) !== String(b.paged ?? [])) return false;
   for (let index = 0; index < a.macros.length; index++) {
     const x = a.macros[index];
     const y = b.macros[index];
-    if (x.name !== y.name || x.body !== y.body || x.line !== y.line || x.fileName !== y.fileName || String(x.params) !== String(y.params) || (x.params === undefined) !== (y.params === undefined)) return false;
+    if (x.name !== y.name || x.body !== y.body || x.fileName !== y.fileName || String(x.params) !== String(y.params) || (x.params === undefined) !== (y.params === undefined)) return false;
   }
   for (let index = 0; index < a.roles.length; index++) {
     const x = a.roles[index];
@@ -126,12 +131,21 @@ function sameEntry(a: FileIndexEntry, b: FileIndexEntry): boolean {
   return true;
 }
 
+/** Revisions are unique across instances, so a revision also tells two indexes apart. */
+let revisions = 0;
+
 /** The index over a set of files; entries are replaced as files change. */
 export class WorkspaceIndex {
   private pagedSet?: Set<string>;
   private readonly entries = new Map<string, FileIndexEntry>();
   private macroTable?: MacroTable;
   private roleMap?: Map<string, { role: FunctionRole; detail?: string; declared?: boolean }[]>;
+  private changes = ++revisions;
+
+  /** Changes whenever an answer of the index may have changed (analyses cached under it are then stale). */
+  get revision(): number {
+    return this.changes;
+  }
 
   update(fileName: string, text: string): void {
     const entry = indexText(text, fileName);
@@ -211,6 +225,7 @@ export class WorkspaceIndex {
   }
 
   private invalidate(): void {
+    this.changes = ++revisions;
     this.macroTable = undefined;
     this.roleMap = undefined;
     this.pagedSet = undefined;

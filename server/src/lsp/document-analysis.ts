@@ -112,7 +112,7 @@ export class DocumentAnalysis {
       const result = await this.analyzer.analyzeParsedCooperatively(
         fileName,
         parsed,
-        { rules: settings.rules, workspace: this.workspace, maxFileSize, timeBudgetMs: TIME_BUDGET_MS },
+        { rules: settings.rules, workspace: this.workspace, maxFileSize, timeBudgetMs: TIME_BUDGET_MS, reuse: true },
         // A newer edit or a close makes this result worthless: stop and let the newer analysis run.
         () => document.version !== version || this.states.get(uri) !== state,
       );

@@ -3,7 +3,7 @@
  * validated: the user can change it between the check and the use (a TOCTOU double fetch).
  */
 import { accessPath, ancestorOfType, contains, unwrap, type Node } from '../analysis/query';
-import type { Rule } from '../analysis/rule';
+import { lineOf, type Rule } from '../analysis/rule';
 
 export const rule: Rule = {
   meta: {
@@ -12,6 +12,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
+    scope: 'function',
     description: 'A field of a raw user-mode buffer is checked and then read again from user memory for the actual use.',
     rationale: 'User-mode memory can change at any moment: another thread rewrites it between the driver\'s check and its use. The second read returns a value that was never validated, so a bounded size becomes unbounded. Read each value from user memory once into a local (or copy the whole structure into kernel memory) and use only the copy.',
     cwe: ['CWE-367'],
@@ -59,7 +60,7 @@ export const rule: Rule = {
         context.report({
           node,
           messageId: 'fetchedAgain',
-          data: { path, line: firstCheck.startPosition.row + 1 },
+          data: { path, line: lineOf(firstCheck) },
           related: [{ node: firstCheck, message: 'first read, validated here' }],
         });
       },

@@ -8,7 +8,7 @@
  */
 import { freedArgument } from '../analysis/frees';
 import { accessPath, baseIdentifier, callArguments, calleeName, declaratorName, unwrap, type Node } from '../analysis/query';
-import type { Rule } from '../analysis/rule';
+import { lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
 const EVENT_TYPES = ['call_expression', 'assignment_expression', 'pointer_expression', 'update_expression', 'init_declarator'];
@@ -158,6 +158,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
+    scope: 'function',
     description: 'The same pointer is passed to ExFreePool*/IoFreeMdl twice on one path, with no reassignment in between.',
     rationale: 'Freeing a block twice corrupts the pool: the machine bug-checks, or, if the block was handed to another allocation in between (which an attacker can arrange from user mode), the second free releases someone else\'s object and creates a use-after-free. Typical sources are error paths that free and then jump to a cleanup label that frees again. Set the pointer to NULL after freeing it and free only non-NULL pointers in the cleanup code.',
     cwe: ['CWE-415'],
@@ -189,7 +190,7 @@ export const rule: Rule = {
         context.report({
           node: second.call,
           messageId: 'twice',
-          data: { path, call: calleeName(second.call) ?? '', first: name, line: call.startPosition.row + 1 },
+          data: { path, call: calleeName(second.call) ?? '', first: name, line: lineOf(call) },
           related: [{ node: call, message: 'first freed here' }],
         });
       },

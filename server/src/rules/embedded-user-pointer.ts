@@ -12,6 +12,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
+    scope: 'function',
     description: 'A pointer stored inside a user buffer is dereferenced without ProbeForRead/ProbeForWrite.',
     rationale: 'METHOD_BUFFERED copies the request into kernel memory, but a pointer inside it still points wherever the caller wants, including kernel addresses. Reading or writing through it gives user mode an arbitrary kernel read/write (write-what-where, arbitrary increment). Check Irp->RequestorMode, probe the pointer for the exact size inside __try/__except, and access it only there.',
     cwe: ['CWE-822', 'CWE-123'],

@@ -40,6 +40,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
+    scope: 'function',
     description: 'A structure is read from the request\'s input buffer without checking InputBufferLength (or passing a minimum length to WdfRequestRetrieveInputBuffer).',
     rationale: 'The I/O manager allocates SystemBuffer with the caller\'s length, which can be 0 or a few bytes. Reading a structure from a shorter buffer reads past the allocation: kernel pool data leaks into the driver\'s logic or back to user mode, and writes corrupt the pool. Compare InputBufferLength with sizeof(the structure) first, or let KMDF do it by passing the size as the minimum length.',
     cwe: ['CWE-125', 'CWE-1284'],

@@ -5,7 +5,7 @@
  */
 import { analyzePaths, type FlowGraph, type FlowNode, type PathState } from '../analysis/paths';
 import { callArguments, calleeName, declaratorName, unwrap, type Node } from '../analysis/query';
-import type { Rule } from '../analysis/rule';
+import { lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
 /** Completion calls and the argument that names the IRP/request. */
@@ -206,7 +206,7 @@ export const rule: Rule = {
             context.report({
               node: event.node,
               messageId: kind === 'pass' ? 'completedAfterPassDown' : 'completedTwice',
-              data: { irp: event.irp, first: calleeName(first) ?? 'the first completion', line: first.startPosition.row + 1 },
+              data: { irp: event.irp, first: calleeName(first) ?? 'the first completion', line: lineOf(first) },
               related: [{ node: first, message: kind === 'pass' ? 'passed down here' : 'first completed here' }],
             });
           }

@@ -32,6 +32,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.security-model',
+    scope: 'function',
     description: 'A file, registry key or section is opened by a name derived from user input, and its object attributes lack OBJ_FORCE_ACCESS_CHECK.',
     rationale: 'Zw* routines and IoCreateFile called from a driver run with PreviousMode = KernelMode, which skips the access check. If the caller supplies the name, it can make the driver open (and read, overwrite or delete) files and keys it has no right to, such as system binaries or the SAM hive. OBJ_FORCE_ACCESS_CHECK makes the object manager check the caller\'s access as if it had opened the object itself.',
     cwe: ['CWE-22', 'CWE-269'],

@@ -4,7 +4,7 @@
  */
 import { freedArgument } from '../analysis/frees';
 import { accessPath, binaryOperator, callArguments, calleeName, contains, declaratorName, enclosingStatement, unwrap, type Node } from '../analysis/query';
-import type { Rule } from '../analysis/rule';
+import { lineOf, type Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
 
 const POOL_ALLOCATORS = new Set([
@@ -101,6 +101,7 @@ export const rule: Rule = {
     type: 'suggestion',
     severity: 'information',
     checklistItem: 'checklist.secure-coding',
+    scope: 'function',
     description: 'A function returns a failure status after a pool allocation without freeing the allocation or handing it to anyone.',
     rationale: 'Every time the error path runs, the block stays allocated until reboot. When a user request can trigger the failure (a bad length, an invalid handle), any caller can exhaust pool by repeating it, and the machine slows down or bug-checks. Free the allocation on every failure path, typically through a single cleanup label.',
     cwe: ['CWE-401', 'CWE-772'],
@@ -151,7 +152,7 @@ export const rule: Rule = {
           context.report({
             node: ret,
             messageId: 'leaked',
-            data: { name, allocator, line: call.startPosition.row + 1, status },
+            data: { name, allocator, line: lineOf(call), status },
             related: [{ node: call, message: 'allocated here' }],
           });
         }

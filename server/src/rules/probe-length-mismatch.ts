@@ -4,7 +4,7 @@
  * rest of the copied range can reach into kernel memory.
  */
 import { accessPath, callArguments, calleeName, unwrap, type Node } from '../analysis/query';
-import type { Rule } from '../analysis/rule';
+import { lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import type { FunctionTaint, Taint } from '../analysis/taint';
 import { COPY_CALLS, probeCallsIn, wrappableStatement } from '../analysis/user-pointers';
@@ -68,6 +68,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'warning',
     checklistItem: 'checklist.secure-coding',
+    scope: 'function',
     description: 'A user pointer is probed for N bytes and then copied from or to with a different, user-controlled length M.',
     rationale: 'ProbeForRead/ProbeForWrite only prove that the probed range lies in user space. Copying more than was probed, with a length the caller chose, reads or writes past that range: when the buffer sits at the top of user space, the extra bytes are kernel memory, which turns the copy into a kernel information leak or write. Probe exactly the range the copy touches.',
     cwe: ['CWE-781', 'CWE-125', 'CWE-787'],
@@ -129,7 +130,7 @@ export const rule: Rule = {
               origin: `from ${lengthTaint.origin}`,
               direction: write ? 'to' : 'from',
               pointer: pointerText,
-              line: probe.startPosition.row + 1,
+              line: lineOf(probe),
               probed: probedLength.text,
             },
             related: [{ node: probe, message: `probed for ${probedLength.text} bytes` }],

@@ -5,7 +5,7 @@
  */
 import { failureExit } from '../analysis/fix-helpers';
 import { accessPath, callArguments, calleeName, contains, unwrap, type Node } from '../analysis/query';
-import type { Rule } from '../analysis/rule';
+import { lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { mentions } from '../analysis/taint';
 import {
@@ -73,6 +73,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
+    scope: 'function',
     description: 'ProbeForRead/ProbeForWrite/MmProbeAndLockPages, or an access through a probed user pointer, is not inside a __try block with an __except handler.',
     rationale: 'Probing raises STATUS_ACCESS_VIOLATION or STATUS_DATATYPE_MISALIGNMENT for a bad address, and a user thread can unmap or protect its pages between the probe and every later access. Without a __try/__except around the probe and all accesses, that exception is unhandled in kernel mode and bugchecks the machine: any user can crash the system.',
     cwe: ['CWE-248', 'CWE-755'],
@@ -153,7 +154,7 @@ export const rule: Rule = {
           context.report({
             node,
             messageId: 'access',
-            data: { expression: text.length > 80 ? `${text.slice(0, 77)}...` : text, pointer: access.pointer.text, line: probe.startPosition.row + 1 },
+            data: { expression: text.length > 80 ? `${text.slice(0, 77)}...` : text, pointer: access.pointer.text, line: lineOf(probe) },
             related: [{ node: probe, message: 'probed here' }],
             fix: statement && handler ? { title: 'Wrap in __try/__except', edits: [wrapInTry(file, statement, statement, file.indentationOf(statement), handler)] } : undefined,
           });

@@ -29,6 +29,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
+    scope: 'function',
     description: 'A user-controlled value is added to or multiplied by another in a bounds check, an allocation size or a copy length, without ntintsafe or an explicit overflow test.',
     rationale: 'ULONG arithmetic wraps: 0xFFFFFFF0 + 0x20 is 0x10. A check like `size + HEADER > sizeof(buffer)` then passes for a huge size, and the copy that follows overflows; an allocation of `count * sizeof(ENTRY)` is far smaller than what the driver writes. Use RtlULongAdd/RtlSizeTMult (ntintsafe.h) and fail on overflow, or compare each value separately.',
     cwe: ['CWE-190', 'CWE-131'],

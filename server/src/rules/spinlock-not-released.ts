@@ -5,7 +5,7 @@
  */
 import { LOCK_ACQUIRES, LOCK_RELEASES, RELEASE_FOR, lockKey, lockPaths, parseHeld, type HeldLock } from '../analysis/locks';
 import { callArguments, calleeName, type Node } from '../analysis/query';
-import type { Rule } from '../analysis/rule';
+import { lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
 /** Functions that take a lock for their caller by design (lock wrappers). */
@@ -125,7 +125,7 @@ export const rule: Rule = {
               context.report({
                 node,
                 messageId: atEnd ? 'notReleasedAtEnd' : 'notReleased',
-                data: { lock: lockText, family, api: lock.api, line: acquire.startPosition.row + 1, release: RELEASE_FOR[lock.api] ?? 'the release' },
+                data: { lock: lockText, family, api: lock.api, line: lineOf(acquire), release: RELEASE_FOR[lock.api] ?? 'the release' },
                 related: [{ node: acquire, message: 'acquired here' }],
               });
             }

@@ -5,7 +5,7 @@
  * switch cases, loops run zero or more times, gotos to forward labels, __try/__except).
  */
 import { declaratorName, type Node } from '../analysis/query';
-import { fixer, type Rule } from '../analysis/rule';
+import { fixer, lineOf, type Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
 
 interface State {
@@ -333,6 +333,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
+    scope: 'function',
     description: 'A local pointer or structure declared without an initializer is assigned on some paths only and then used on a path that may have skipped the assignment.',
     rationale: 'An uninitialized local holds whatever the stack held before: often a pointer left by an earlier call, which a caller can influence by steering which kernel code ran before. Calling through it, dereferencing it or copying it out gives an attacker control over the driver or leaks kernel addresses. Initialize pointers to NULL and structures with `= { 0 }` where they are declared, and check before use.',
     cwe: ['CWE-457', 'CWE-908'],
@@ -378,7 +379,7 @@ export const rule: Rule = {
             context.report({
               node: analysis.found,
               messageId: 'maybeUninitialized',
-              data: { name, line: analysis.firstAssignment.startPosition.row + 1, initializer },
+              data: { name, line: lineOf(analysis.firstAssignment), initializer },
               related: [{ node: declaration, message: 'declared without an initializer' }, { node: analysis.firstAssignment, message: 'assigned only on some paths' }],
               fix: { title: `Initialize ${name} with ${initializer.slice(2)}`, edits: [fixer.insertAfter(declarator, ` ${initializer}`)] },
             });

@@ -32,6 +32,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'warning',
     checklistItem: 'checklist.secure-coding',
+    scope: 'function',
     description: 'strcpy, strcat, sprintf, wcscpy and similar functions write without knowing the destination size.',
     rationale: 'These functions copy until the source ends, however large the destination is, and the n-variants may leave the result unterminated. In a driver one long string is a kernel stack or pool overflow. The ntstrsafe functions (RtlStringCbCopyW, RtlStringCbPrintfA, …) take the destination size in bytes, always terminate, and report truncation as STATUS_BUFFER_OVERFLOW.',
     cwe: ['CWE-120', 'CWE-676'],

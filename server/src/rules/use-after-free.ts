@@ -4,7 +4,7 @@
  */
 import { accessPath, callArguments, calleeName, contains, enclosingStatement, unwrap, type Node } from '../analysis/query';
 import { FREES, freeCallOfArgument } from '../analysis/frees';
-import type { Rule } from '../analysis/rule';
+import { lineOf, type Rule } from '../analysis/rule';
 
 const LOOPS = ['for_statement', 'while_statement', 'do_statement'];
 
@@ -48,6 +48,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
+    scope: 'function',
     description: 'A pointer is read, written or passed on after ExFreePool*/IoFreeMdl released its memory in the same block.',
     rationale: 'Freed pool is handed to the next allocation of the same size, which an attacker can often make from user mode with controlled contents. A write through the stale pointer corrupts that object; a read leaks it; a call through a function pointer in it runs attacker code. Finish every use before the free and set the pointer to NULL right after it.',
     cwe: ['CWE-416'],
@@ -84,7 +85,7 @@ export const rule: Rule = {
         context.report({
           node: use,
           messageId: 'used',
-          data: { path, call: name ?? '', line: call.startPosition.row + 1 },
+          data: { path, call: name ?? '', line: lineOf(call) },
           related: [{ node: call, message: 'freed here' }],
           suggestions: [{ title: `Set ${path} to NULL after freeing it`, edits: [{ start: statement.endIndex, end: statement.endIndex, text: `${file.eol}${indent}${path} = NULL;` }] }],
         });

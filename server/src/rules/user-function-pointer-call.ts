@@ -9,6 +9,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
+    scope: 'function',
     description: 'A function pointer read from a user buffer (or from an object the user controls) is called.',
     rationale: 'Calling a pointer the caller supplied executes code at an address of the caller\'s choosing in kernel mode: direct code execution, or a jump into a ROP chain when SMEP blocks user pages. Type-confusion bugs usually end here: the driver trusts an object type field from the request and calls the object\'s callback. Never take code pointers from user input; dispatch on a validated type tag to functions of the driver itself.',
     cwe: ['CWE-822', 'CWE-843'],

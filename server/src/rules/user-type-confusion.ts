@@ -4,7 +4,7 @@
  * Dereferences of such pointers are embedded-user-pointer's; calls through them are user-function-pointer-call's.
  */
 import { callArguments, calleeName, declaratorName, fieldName, unwrap, type Node } from '../analysis/query';
-import type { Rule } from '../analysis/rule';
+import { lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { findDeclaration } from '../analysis/declarations';
 
@@ -155,7 +155,7 @@ export const rule: Rule = {
         context.report({
           node: assignment,
           messageId: 'overlay',
-          data: { expression: assignment.text.replace(/\s+/g, ' '), origin: value.origin, field, callback: fieldName(unwrap(call.childForFieldName('function'))) ?? '', line: call.startPosition.row + 1 },
+          data: { expression: assignment.text.replace(/\s+/g, ' '), origin: value.origin, field, callback: fieldName(unwrap(call.childForFieldName('function'))) ?? '', line: lineOf(call) },
           related: [{ node: call, message: 'the overlaid function pointer is called here' }, { node: value.source, message: `user-controlled: ${value.origin}` }],
         });
       },

@@ -1,0 +1,230 @@
+/**
+ * Reuse of per-function findings between analyses of an edited document (the language server's keystroke path).
+ *
+ * After an analysis the engine keeps, for each function of the file, the findings that `scope: 'function'` rules
+ * reported while visiting it (in text offsets). When the next version differs from that one by an edit strictly
+ * inside one function body, only that function and the functions it reaches through references (calls, dispatch
+ * table assignments, callbacks passed on; transitively) are analyzed again; the findings of every other function are taken over with
+ * their offsets shifted by the edit. Anything the plan cannot vouch for — an edit outside a function, a changed
+ * set of functions, changed driver roles or references, a preprocessor line in the edited function, other settings
+ * or workspace facts — gives a full analysis instead. `test/unit/incremental.test.ts` checks on random edits that
+ * the result equals a fresh analysis.
+ */
+import type { Severity } from './finding';
+import type { OffsetEdit } from './rule';
+import type { SourceFile } from './source-file';
+
+/** A finding in offsets of the analyzed text: the form kept between analyses (lines are derived at the end). */
+export interface RawFinding {
+  ruleId: string;
+  checklistItem: string;
+  severity: Severity;
+  /** The message with `{{key}}` left in for each line reference, resolved when the finding is built. */
+  message: string;
+  /** Offsets whose line numbers the message names, by placeholder. */
+  lineReferences?: Record<string, number>;
+  start: number;
+  end: number;
+  related: { start: number; end: number; message: string }[];
+  fixes: { title: string; isPreferred: boolean; edits: OffsetEdit[] }[];
+}
+
+interface FunctionResult {
+  name: string;
+  start: number;
+  end: number;
+  text: string;
+  /** Names of the file's functions this one mentions (calls, dispatch-table assignments, callbacks passed on). */
+  references: string[];
+  findings: RawFinding[];
+}
+
+/** What an analysis leaves behind for the next one. */
+export interface AnalysisMemo {
+  /** Settings and workspace state the findings were computed under. */
+  key: string;
+  /** The analyzed text (after neutralizing annotations). */
+  parsedText: string;
+  /** Driver roles of the file. */
+  roles: string;
+  functions: FunctionResult[];
+}
+
+export interface ReusePlan {
+  /** For each function (index as in `file.functions()`): the findings to take over, or undefined to analyze it again. */
+  reused: (RawFinding[] | undefined)[];
+  /** Function ranges in document order, for attributing nodes to functions. */
+  ranges: { start: number; end: number }[];
+}
+
+/** Function ranges when functions do not nest or overlap (always so in C; C++ local classes are the exception). */
+export function functionRanges(file: SourceFile): { start: number; end: number }[] | undefined {
+  const ranges = file.functions().map((fn) => ({ start: fn.node.startIndex, end: fn.node.endIndex }));
+  for (let index = 1; index < ranges.length; index++) if (ranges[index].start < ranges[index - 1].end) return undefined;
+  return ranges;
+}
+
+export function rolesFingerprint(file: SourceFile): string {
+  return file.driver.roles.map((role) => `${role.functionName}|${role.role}|${role.detail ?? ''}`).join('\n');
+}
+
+const IDENTIFIER = /[A-Za-z_]\w*/g;
+
+function referencesIn(text: string, names: ReadonlySet<string>): string[] {
+  const found = new Set<string>();
+  for (const match of text.matchAll(IDENTIFIER)) if (names.has(match[0])) found.add(match[0]);
+  return [...found].sort();
+}
+
+/** The memo of a finished analysis: `findingsOf(index)` gives the findings recorded for each function. */
+export function buildMemo(
+  file: SourceFile,
+  parsedText: string,
+  key: string,
+  ranges: { start: number; end: number }[],
+  findingsOf: (index: number) => RawFinding[],
+  previous?: { memo: AnalysisMemo; reusedFrom: (number | undefined)[] },
+): AnalysisMemo {
+  const functions = file.functions();
+  const names = new Set(functions.map((fn) => fn.name));
+  return {
+    key,
+    parsedText,
+    roles: rolesFingerprint(file),
+    functions: functions.map((fn, index) => {
+      const { start, end } = ranges[index];
+      const text = parsedText.slice(start, end);
+      const old = previous?.reusedFrom[index];
+      // An unchanged function keeps its references (its text is the same, and so is the set of names).
+      const references = old !== undefined ? previous!.memo.functions[old].references : referencesIn(text, names);
+      return { name: fn.name, start, end, text, references, findings: findingsOf(index) };
+    }),
+  };
+}
+
+/** The single changed span between two texts: common prefix and suffix (offsets in `before` and `after`). */
+export function changedSpan(before: string, after: string): { start: number; oldEnd: number; newEnd: number } | undefined {
+  if (before === after) return undefined;
+  let start = 0;
+  const shortest = Math.min(before.length, after.length);
+  while (start < shortest && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let oldEnd = before.length;
+  let newEnd = after.length;
+  while (oldEnd > start && newEnd > start && before.charCodeAt(oldEnd - 1) === after.charCodeAt(newEnd - 1)) {
+    oldEnd--;
+    newEnd--;
+  }
+  return { start, oldEnd, newEnd };
+}
+
+/**
+ * Which functions' findings can be taken over from `memo` for the file as it is now, or undefined when the whole
+ * file must be analyzed. `reusedFrom[i]` is the memo's index of function i when its findings were reused.
+ */
+export function planReuse(file: SourceFile, parsedText: string, key: string, memo: AnalysisMemo | undefined):
+  (ReusePlan & { reusedFrom: (number | undefined)[] }) | undefined {
+  if (!memo || memo.key !== key) return undefined;
+  const ranges = functionRanges(file);
+  if (!ranges || ranges.length !== memo.functions.length) return undefined;
+  const functions = file.functions();
+  const span = changedSpan(memo.parsedText, parsedText);
+  const delta = span ? span.newEnd - span.oldEnd : 0;
+  let changed: number | undefined;
+  for (let index = 0; index < ranges.length; index++) {
+    const now = ranges[index];
+    const old = memo.functions[index];
+    if (old.name !== functions[index].name) return undefined;
+    if (!span || now.end <= span.start) {
+      if (old.start !== now.start || old.end !== now.end) return undefined;
+    } else if (now.start >= span.newEnd) {
+      if (old.start !== now.start - delta || old.end !== now.end - delta) return undefined;
+    } else {
+      // The edit must lie strictly inside this function, which keeps its start and grows or shrinks by the edit:
+      // then the text outside every function body is the same as before.
+      const inside = now.start < span.start && span.newEnd < now.end && old.start === now.start && old.end + delta === now.end && span.oldEnd < old.end;
+      if (!inside || changed !== undefined) return undefined;
+      changed = index;
+      continue;
+    }
+    if (parsedText.slice(now.start, now.end) !== old.text) return undefined;
+  }
+  if (span && changed === undefined) return undefined; // an edit between functions: declarations, macros, roles
+  const reused: (RawFinding[] | undefined)[] = new Array(ranges.length).fill(undefined);
+  const reusedFrom: (number | undefined)[] = new Array(ranges.length).fill(undefined);
+  if (changed === undefined) {
+    // The same text under the same settings: everything is reused.
+    memo.functions.forEach((old, index) => {
+      reused[index] = old.findings;
+      reusedFrom[index] = index;
+    });
+    return { reused, reusedFrom, ranges };
+  }
+  const changedText = parsedText.slice(ranges[changed].start, ranges[changed].end);
+  // A preprocessor line inside a function can define macros or switch code for the whole rest of the file, and
+  // a type defined inside one is seen by rules that look up fields and typedefs file-wide.
+  if (!isSelfContained(changedText) || !isSelfContained(memo.functions[changed].text)) return undefined;
+  const names = new Set(functions.map((fn) => fn.name));
+  if (referencesIn(changedText, names).join(' ') !== memo.functions[changed].references.join(' ')) return undefined;
+  if (rolesFingerprint(file) !== memo.roles) return undefined;
+
+  const dirty = reachedFrom(memo.functions[changed].name, memo.functions);
+  const changedOld = memo.functions[changed];
+  for (let index = 0; index < ranges.length; index++) {
+    const old = memo.functions[index];
+    if (index === changed || dirty.has(old.name)) continue;
+    const shifted = shiftFindings(old.findings, span!, changedOld);
+    if (!shifted) continue; // it points into the edited function: analyze it again
+    reused[index] = shifted;
+    reusedFrom[index] = index;
+  }
+  return { reused, reusedFrom, ranges };
+}
+
+const LOCAL_TYPE_DEFINITION = /\b(?:typedef|struct|union|enum)\b[^;(){}]*\{/;
+
+function isSelfContained(functionText: string): boolean {
+  return !functionText.includes('#') && !LOCAL_TYPE_DEFINITION.test(functionText);
+}
+
+/**
+ * The function named `name` and every function it reaches through references: what a function-scoped rule finds
+ * in a function depends on the functions that call it (taint passed in, checks made before the call), not on its
+ * callees, so an edit can change the findings of the edited function and of what it calls, directly or not.
+ */
+function reachedFrom(name: string, functions: readonly FunctionResult[]): Set<string> {
+  const callees = new Map<string, string[]>();
+  for (const fn of functions) {
+    const list = callees.get(fn.name) ?? [];
+    list.push(...fn.references.filter((reference) => reference !== fn.name));
+    callees.set(fn.name, list);
+  }
+  const result = new Set<string>([name]);
+  const queue = [name];
+  while (queue.length > 0) {
+    for (const next of callees.get(queue.pop()!) ?? []) {
+      if (result.has(next)) continue;
+      result.add(next);
+      queue.push(next);
+    }
+  }
+  return result;
+}
+
+/** Findings moved by the edit, or undefined when one of their offsets lies in the edited function. */
+function shiftFindings(findings: readonly RawFinding[], span: { start: number; oldEnd: number; newEnd: number }, edited: { start: number; end: number }): RawFinding[] | undefined {
+  const delta = span.newEnd - span.oldEnd;
+  let touchesEdited = false;
+  const move = (offset: number): number => {
+    if (offset >= edited.start && offset <= edited.end) touchesEdited = true;
+    return offset < span.start ? offset : offset + delta;
+  };
+  const moved = findings.map((finding) => ({
+    ...finding,
+    start: move(finding.start),
+    end: move(finding.end),
+    lineReferences: finding.lineReferences && Object.fromEntries(Object.entries(finding.lineReferences).map(([key, offset]) => [key, move(offset)])),
+    related: finding.related.map((related) => ({ ...related, start: move(related.start), end: move(related.end) })),
+    fixes: finding.fixes.map((fix) => ({ ...fix, edits: fix.edits.map((edit) => ({ ...edit, start: move(edit.start), end: move(edit.end) })) })),
+  }));
+  return touchesEdited ? undefined : moved;
+}
