@@ -164,10 +164,20 @@ describe('incremental analysis', () => {
     assert.deepEqual(visited.sort(), ['Helper', 'Leaf']);
     assert.deepEqual(third, engine.analyze({ text: again, fileName: 'spy.c' }));
 
-    // Between functions: everything again.
+    // A blank line between functions changes nothing: no function is visited.
     visited.length = 0;
-    const between = again.replace('\nint Lonely', '\n\nint Lonely');
-    next = engine.parse({ text: between, fileName: 'spy.c' }, parsed)!;
+    const blank = again.replace('\nint Lonely', '\n\nint Lonely');
+    next = engine.parse({ text: blank, fileName: 'spy.c' }, parsed)!;
+    parsed.dispose();
+    parsed = next;
+    const fourth = engine.analyzeParsed('spy.c', parsed, { reuse: true });
+    assert.deepEqual(visited, []);
+    assert.deepEqual(fourth, engine.analyze({ text: blank, fileName: 'spy.c' }));
+
+    // A declaration between functions: everything again.
+    visited.length = 0;
+    const declaration = blank.replace('\n\nint Lonely', '\nint g_Count;\nint Lonely');
+    next = engine.parse({ text: declaration, fileName: 'spy.c' }, parsed)!;
     parsed.dispose();
     parsed = next;
     engine.analyzeParsed('spy.c', parsed, { reuse: true });

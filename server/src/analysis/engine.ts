@@ -183,6 +183,7 @@ export class Analyzer {
     const recorded = new Map<number, RawFinding[]>();
     let owner: number | 'top-level' | 'end' = 'top-level';
     let plan: ReturnType<typeof planReuse>;
+    let facts = '';
     let contractBroken = false;
 
     const visitors: { rule: Rule; visitor: RuleVisitor }[] = [];
@@ -218,7 +219,8 @@ export class Analyzer {
     const key = options.reuse ? reuseKey(fileName, parsed.language, options) : undefined;
     if (key !== undefined) {
       ranges = functionRanges(file);
-      if (allowReuse) plan = planReuse(file, parsed.parsedText, key, parsed.memo ?? parsed.base);
+      facts = activeRules.filter((rule) => rule.meta.scope === 'function' && rule.fileFacts).map((rule) => `${rule.meta.id}:${rule.fileFacts!(file)}`).join('\n');
+      if (allowReuse) plan = planReuse(file, parsed.parsedText, key, facts, parsed.memo ?? parsed.base);
     }
     // Each gathered node with the index of the function it lies in, computed once per type for every rule.
     const owned = new Map<string, { nodes: Node[]; owners: (number | 'top-level')[] }>();
@@ -267,7 +269,7 @@ export class Analyzer {
 
     const reused = plan ? plan.reused.flatMap((findings) => findings ?? []) : [];
     if (key !== undefined && ranges && ruleErrors.length === 0 && notRun.length === 0) {
-      parsed.memo = buildMemo(file, parsed.parsedText, key, ranges, (index) => plan?.reused[index] ?? recorded.get(index) ?? [], plan && { memo: (parsed.memo ?? parsed.base)!, reusedFrom: plan.reusedFrom });
+      parsed.memo = buildMemo(file, parsed.parsedText, key, facts, ranges, (index) => plan?.reused[index] ?? recorded.get(index) ?? [], plan && { memo: (parsed.memo ?? parsed.base)!, reusedFrom: plan.reusedFrom });
     } else if (key !== undefined) {
       parsed.memo = undefined;
     }

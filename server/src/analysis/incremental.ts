@@ -47,6 +47,8 @@ export interface AnalysisMemo {
   parsedText: string;
   /** Driver roles of the file. */
   roles: string;
+  /** What function-scoped rules read file-wide (`Rule.fileFacts`). */
+  facts: string;
   functions: FunctionResult[];
 }
 
@@ -81,6 +83,7 @@ export function buildMemo(
   file: SourceFile,
   parsedText: string,
   key: string,
+  facts: string,
   ranges: { start: number; end: number }[],
   findingsOf: (index: number) => RawFinding[],
   previous?: { memo: AnalysisMemo; reusedFrom: (number | undefined)[] },
@@ -91,6 +94,7 @@ export function buildMemo(
     key,
     parsedText,
     roles: rolesFingerprint(file),
+    facts,
     functions: functions.map((fn, index) => {
       const { start, end } = ranges[index];
       const text = parsedText.slice(start, end);
@@ -120,38 +124,19 @@ export function changedSpan(before: string, after: string): { start: number; old
 /**
  * Which functions' findings can be taken over from `memo` for the file as it is now, or undefined when the whole
  * file must be analyzed. `reusedFrom[i]` is the memo's index of function i when its findings were reused.
+ * `facts` sums up what function-scoped rules read file-wide besides roles (`Rule.fileFacts`).
  */
-export function planReuse(file: SourceFile, parsedText: string, key: string, memo: AnalysisMemo | undefined):
+export function planReuse(file: SourceFile, parsedText: string, key: string, facts: string, memo: AnalysisMemo | undefined):
   (ReusePlan & { reusedFrom: (number | undefined)[] }) | undefined {
   if (!memo || memo.key !== key) return undefined;
   const ranges = functionRanges(file);
   if (!ranges || ranges.length !== memo.functions.length) return undefined;
   const functions = file.functions();
-  const span = changedSpan(memo.parsedText, parsedText);
-  const delta = span ? span.newEnd - span.oldEnd : 0;
-  let changed: number | undefined;
-  for (let index = 0; index < ranges.length; index++) {
-    const now = ranges[index];
-    const old = memo.functions[index];
-    if (old.name !== functions[index].name) return undefined;
-    if (!span || now.end <= span.start) {
-      if (old.start !== now.start || old.end !== now.end) return undefined;
-    } else if (now.start >= span.newEnd) {
-      if (old.start !== now.start - delta || old.end !== now.end - delta) return undefined;
-    } else {
-      // The edit must lie strictly inside this function, which keeps its start and grows or shrinks by the edit:
-      // then the text outside every function body is the same as before.
-      const inside = now.start < span.start && span.newEnd < now.end && old.start === now.start && old.end + delta === now.end && span.oldEnd < old.end;
-      if (!inside || changed !== undefined) return undefined;
-      changed = index;
-      continue;
-    }
-    if (parsedText.slice(now.start, now.end) !== old.text) return undefined;
-  }
-  if (span && changed === undefined) return undefined; // an edit between functions: declarations, macros, roles
   const reused: (RawFinding[] | undefined)[] = new Array(ranges.length).fill(undefined);
   const reusedFrom: (number | undefined)[] = new Array(ranges.length).fill(undefined);
-  if (changed === undefined) {
+  const span = changedSpan(memo.parsedText, parsedText);
+  if (!span) {
+    if (facts !== memo.facts) return undefined;
     // The same text under the same settings: everything is reused.
     memo.functions.forEach((old, index) => {
       reused[index] = old.findings;
@@ -159,25 +144,60 @@ export function planReuse(file: SourceFile, parsedText: string, key: string, mem
     });
     return { reused, reusedFrom, ranges };
   }
-  const changedText = parsedText.slice(ranges[changed].start, ranges[changed].end);
-  // A preprocessor line inside a function can define macros or switch code for the whole rest of the file, and
-  // a type defined inside one is seen by rules that look up fields and typedefs file-wide.
-  if (!isSelfContained(changedText) || !isSelfContained(memo.functions[changed].text)) return undefined;
-  const names = new Set(functions.map((fn) => fn.name));
-  if (referencesIn(changedText, names).join(' ') !== memo.functions[changed].references.join(' ')) return undefined;
-  if (rolesFingerprint(file) !== memo.roles) return undefined;
-
-  const dirty = reachedFrom(memo.functions[changed].name, memo.functions);
-  const changedOld = memo.functions[changed];
+  const delta = span.newEnd - span.oldEnd;
+  // Functions before and after the edit keep their text; at most one function is touched by it.
+  let changed: number | undefined;
+  for (let index = 0; index < ranges.length; index++) {
+    const now = ranges[index];
+    const old = memo.functions[index];
+    if (old.name !== functions[index].name) return undefined;
+    if (now.end <= span.start) {
+      if (old.start !== now.start || old.end !== now.end) return undefined;
+    } else if (now.start >= span.newEnd) {
+      if (old.start !== now.start - delta || old.end !== now.end - delta) return undefined;
+    } else {
+      if (changed !== undefined) return undefined;
+      changed = index;
+      continue;
+    }
+    if (parsedText.slice(now.start, now.end) !== old.text) return undefined;
+  }
+  // Declarations, macros, pragmas and role declarations live between functions: the text there may differ in
+  // whitespace only (typing on a blank line before a function makes it part of that function's range).
+  for (let gap = 0; gap <= ranges.length; gap++) {
+    const newGap = { start: gap > 0 ? ranges[gap - 1].end : 0, end: gap < ranges.length ? ranges[gap].start : parsedText.length };
+    if (newGap.end < span.start || newGap.start > span.newEnd) continue;
+    const oldStart = gap > 0 ? memo.functions[gap - 1].end : 0;
+    const oldEnd = gap < ranges.length ? memo.functions[gap].start : memo.parsedText.length;
+    if (withoutWhitespace(memo.parsedText.slice(oldStart, oldEnd)) !== withoutWhitespace(parsedText.slice(newGap.start, newGap.end))) return undefined;
+  }
+  if (rolesFingerprint(file) !== memo.roles || facts !== memo.facts) return undefined;
+  let dirty = new Set<string>();
+  let edited: { start: number; end: number } = { start: span.start, end: span.oldEnd };
+  if (changed !== undefined) {
+    const changedText = parsedText.slice(ranges[changed].start, ranges[changed].end);
+    // A preprocessor line inside a function can define macros or switch code for the whole rest of the file, and
+    // a type defined inside one is seen by rules that look up fields and typedefs file-wide.
+    if (!isSelfContained(changedText) || !isSelfContained(memo.functions[changed].text)) return undefined;
+    const names = new Set(functions.map((fn) => fn.name));
+    if (referencesIn(changedText, names).join(' ') !== memo.functions[changed].references.join(' ')) return undefined;
+    dirty = reachedFrom(memo.functions[changed].name, memo.functions);
+    const old = memo.functions[changed];
+    edited = { start: Math.min(old.start, span.start), end: Math.max(old.end, span.oldEnd) };
+  }
   for (let index = 0; index < ranges.length; index++) {
     const old = memo.functions[index];
     if (index === changed || dirty.has(old.name)) continue;
-    const shifted = shiftFindings(old.findings, span!, changedOld);
+    const shifted = shiftFindings(old.findings, span, edited);
     if (!shifted) continue; // it points into the edited function: analyze it again
     reused[index] = shifted;
     reusedFrom[index] = index;
   }
   return { reused, reusedFrom, ranges };
+}
+
+function withoutWhitespace(text: string): string {
+  return text.replace(/\s+/g, '');
 }
 
 const LOCAL_TYPE_DEFINITION = /\b(?:typedef|struct|union|enum)\b[^;(){}]*\{/;
@@ -210,7 +230,7 @@ function reachedFrom(name: string, functions: readonly FunctionResult[]): Set<st
   return result;
 }
 
-/** Findings moved by the edit, or undefined when one of their offsets lies in the edited function. */
+/** Findings moved by the edit, or undefined when one of their offsets lies in the edited function or text. */
 function shiftFindings(findings: readonly RawFinding[], span: { start: number; oldEnd: number; newEnd: number }, edited: { start: number; end: number }): RawFinding[] | undefined {
   const delta = span.newEnd - span.oldEnd;
   let touchesEdited = false;

@@ -94,6 +94,12 @@ export type RuleVisitor = { [nodeType: string]: ((node: Node) => void) | undefin
 export interface Rule {
   meta: RuleMeta;
   create(context: RuleContext): RuleVisitor;
+  /**
+   * For a `scope: 'function'` rule that also reads something file-wide (a union overlay called anywhere, an opt-in
+   * made in DriverEntry): that something, summed up as a string. Computed after every edit; when it changes, the
+   * function-scoped rules run over the whole file. Keep it cheap.
+   */
+  fileFacts?(file: SourceFile): string;
 }
 
 /** Builders for fix edits. */

@@ -4,6 +4,7 @@
  */
 import { fixer, type Rule } from '../analysis/rule';
 import { calleeName, type Node } from '../analysis/query';
+import type { SourceFile } from '../analysis/source-file';
 import { POOL_NX_OPT_IN } from '../analysis/workspace-index';
 
 /** Executable pool type → its non-executable replacement. */
@@ -18,6 +19,16 @@ const NX_REPLACEMENT: Record<string, string> = {
   NonPagedPoolCacheAlignedSession: 'NonPagedPoolNxCacheAligned',
 };
 
+/**
+ * A driver built with POOL_NX_OPTIN=1 that calls ExInitializeDriverRuntime(DrvRtPoolNxOptIn) gets NonPagedPoolNx
+ * whenever it writes NonPagedPool (the other executable types keep their meaning). The call is looked for in this
+ * file and in the workspace files of the same folder or a parent folder.
+ */
+function optsInToNxPool(file: SourceFile): boolean {
+  return file.workspace?.poolNxOptInFor(file.fileName) === true
+    || file.nodes('call_expression').some((call) => calleeName(call) === 'ExInitializeDriverRuntime' && POOL_NX_OPT_IN.test(file.textOf(call)));
+}
+
 export const rule: Rule = {
   meta: {
     id: 'executable-pool-type',
@@ -25,6 +36,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.hvci-compatible',
+    scope: 'function',
     description: 'An executable non-paged pool type (NonPagedPool, NonPagedPoolExecute, NonPagedPoolCacheAligned, …) is used for an allocation.',
     rationale: 'NonPagedPool is executable. Under HVCI (memory integrity) the kernel refuses writable and executable memory, so the driver fails to load or allocate, and without HVCI every such allocation is a ready-made place for injected code. Use NonPagedPoolNx (or POOL_FLAG_NON_PAGED with ExAllocatePool2, which is non-executable).',
     cwe: ['CWE-1220'],
@@ -39,17 +51,13 @@ export const rule: Rule = {
       good: "buffer = ExAllocatePoolWithTag(NonPagedPoolNx, size, 'gDvD');",
     },
   },
+  // The opt-in is made once, usually in DriverEntry, and changes the meaning of NonPagedPool in every function.
+  fileFacts: (file) => String(optsInToNxPool(file)),
   create(context) {
     const { file } = context;
     let optedIn: boolean | undefined;
-    /**
-     * A driver built with POOL_NX_OPTIN=1 that calls ExInitializeDriverRuntime(DrvRtPoolNxOptIn) gets NonPagedPoolNx
-     * whenever it writes NonPagedPool (the other executable types keep their meaning). The call is looked for in this
-     * file and in the workspace files of the same folder or a parent folder.
-     */
     const nxOptIn = (): boolean => {
-      optedIn ??= file.workspace?.poolNxOptInFor(file.fileName) === true
-        || file.nodes('call_expression').some((call) => calleeName(call) === 'ExInitializeDriverRuntime' && POOL_NX_OPT_IN.test(file.textOf(call)));
+      optedIn ??= optsInToNxPool(file);
       return optedIn;
     };
     const check = (node: Node | null) => {

@@ -100,6 +100,14 @@ function unionOverlays(file: SourceFile): Map<string, UnionOverlay> {
   return result;
 }
 
+/** Calls through one of the given function pointer members, anywhere in the file. */
+function overlayCalls(file: SourceFile, callbacks: readonly string[]): Node[] {
+  return file.nodes('call_expression').filter((candidate) => {
+    const callee = unwrap(candidate.childForFieldName('function'));
+    return callee?.type === 'field_expression' && callbacks.includes(fieldName(callee) ?? '');
+  });
+}
+
 export const rule: Rule = {
   meta: {
     id: 'user-type-confusion',
@@ -107,6 +115,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
+    scope: 'function',
     description: 'A pointer or handle read from a user buffer is treated as a kernel object (cast to PKEVENT, PFILE_OBJECT, PEPROCESS, PMDL, WDFREQUEST, …) and passed to a kernel routine, or a user value is stored in a union member that overlays a function pointer the driver calls.',
     rationale: 'A pointer inside a request is just a number the caller picked. Passing it to KeSetEvent, ObDereferenceObject, IoFreeMdl or ExFreePool makes the kernel treat attacker-chosen memory as an object of that type: a type confusion that corrupts memory, frees arbitrary pool or dispatches through fake function tables. User mode must refer to kernel objects by handle; resolve the handle with ObReferenceObjectByHandle (with the expected object type and Irp->RequestorMode), or look the object up in a table the driver owns.',
     cwe: ['CWE-843', 'CWE-822'],
@@ -123,6 +132,12 @@ export const rule: Rule = {
       bad: 'PSIGNAL_REQUEST request = (PSIGNAL_REQUEST)Irp->AssociatedIrp.SystemBuffer;\nKeSetEvent((PKEVENT)request->Event, IO_NO_INCREMENT, FALSE);',
       good: 'PSIGNAL_REQUEST request = (PSIGNAL_REQUEST)Irp->AssociatedIrp.SystemBuffer;\nPKEVENT event;\nstatus = ObReferenceObjectByHandle(request->EventHandle, EVENT_MODIFY_STATE, *ExEventObjectType, Irp->RequestorMode, (PVOID *)&event, NULL);\nif (NT_SUCCESS(status)) {\n    KeSetEvent(event, IO_NO_INCREMENT, FALSE);\n    ObDereferenceObject(event);\n}',
     },
+  },
+  // An overlay finding names the first call through the overlaid pointer, which may be in any function.
+  fileFacts(file) {
+    const callbacks = [...new Set([...unionOverlays(file).values()].flatMap((overlay) => overlay.callbacks))];
+    if (callbacks.length === 0) return '';
+    return overlayCalls(file, callbacks).map((call) => `${fieldName(unwrap(call.childForFieldName('function')))}@${file.enclosingFunction(call)?.name ?? ''}`).join(' ');
   },
   create(context) {
     const { file } = context;
@@ -147,10 +162,7 @@ export const rule: Rule = {
         // Writing into the user's own buffer changes nothing the kernel calls.
         const target = taint.taintOf(left.childForFieldName('argument'), assignment.startIndex);
         if (target && target.kind !== 'value') return;
-        const call = file.nodes('call_expression').find((candidate) => {
-          const callee = unwrap(candidate.childForFieldName('function'));
-          return callee?.type === 'field_expression' && overlay.callbacks.includes(fieldName(callee) ?? '');
-        });
+        const call = overlayCalls(file, overlay.callbacks)[0];
         if (!call) return;
         context.report({
           node: assignment,
