@@ -90,8 +90,9 @@ describe('incremental analysis', () => {
         for (const edit of edits) {
           let index = Math.floor(edit.at * text.length);
           if (edit.inBody) {
-            // Most typing happens inside function bodies, where findings are reused: go to an indented line.
-            const indented = text.indexOf('\n    ', index);
+            // Most typing happens inside function bodies, where findings are reused: go to an indented line
+            // below the end of the first function (above it are the file's declarations).
+            const indented = text.indexOf('\n    ', Math.max(index, text.indexOf('\n}\n')));
             if (indented >= 0) index = indented + 5;
           }
           text = text.slice(0, index) + edit.insert + text.slice(index + edit.remove);
@@ -99,8 +100,8 @@ describe('incremental analysis', () => {
           parsed.dispose();
           parsed = next;
           workspace.update(fileName, text);
-          const reused = analyzer.analyzeParsed(fileName, parsed, { workspace, reuse: true });
-          if (parsed.base) reusedSteps++;
+          const { reuse, ...reused } = analyzer.analyzeParsed(fileName, parsed, { workspace, reuse: true });
+          if (reuse) reusedSteps++;
           const freshParse = analyzer.parse({ text, fileName })!;
           const sameTree = freshParse.tree.rootNode.toString() === parsed.tree.rootNode.toString();
           freshParse.dispose();
@@ -113,7 +114,7 @@ describe('incremental analysis', () => {
       },
     ), { numRuns: 80, seed: 31 });
     assert.ok(compared >= 150, `only ${compared} edits compared`);
-    assert.ok(reusedSteps >= 100, `only ${reusedSteps} analyses had an earlier analysis to reuse`);
+    assert.ok(reusedSteps >= 100, `only ${reusedSteps} analyses reused findings of the one before`);
   });
 
   it('after an edit inside one function, function-scoped rules visit only it and the functions it calls', async () => {
@@ -149,8 +150,9 @@ describe('incremental analysis', () => {
     let next = engine.parse({ text: edited, fileName: 'spy.c' }, parsed)!;
     parsed.dispose();
     parsed = next;
-    const second = engine.analyzeParsed('spy.c', parsed, { reuse: true });
+    const { reuse: secondReuse, ...second } = engine.analyzeParsed('spy.c', parsed, { reuse: true });
     assert.deepEqual(visited, ['Unrelated']);
+    assert.deepEqual(secondReuse, { functions: 4, reanalyzed: 1 });
     assert.deepEqual(second, engine.analyze({ text: edited, fileName: 'spy.c' }));
 
     // Inside Leaf, which calls Helper: both are analyzed again, Lonely and Unrelated are not.
@@ -160,7 +162,7 @@ describe('incremental analysis', () => {
     next = engine.parse({ text: again, fileName: 'spy.c' }, parsed)!;
     parsed.dispose();
     parsed = next;
-    const third = engine.analyzeParsed('spy.c', parsed, { reuse: true });
+    const { reuse: _thirdReuse, ...third } = engine.analyzeParsed('spy.c', parsed, { reuse: true });
     assert.deepEqual(visited.sort(), ['Helper', 'Leaf']);
     assert.deepEqual(third, engine.analyze({ text: again, fileName: 'spy.c' }));
 
@@ -170,7 +172,8 @@ describe('incremental analysis', () => {
     next = engine.parse({ text: blank, fileName: 'spy.c' }, parsed)!;
     parsed.dispose();
     parsed = next;
-    const fourth = engine.analyzeParsed('spy.c', parsed, { reuse: true });
+    const { reuse: fourthReuse, ...fourth } = engine.analyzeParsed('spy.c', parsed, { reuse: true });
+    assert.deepEqual(fourthReuse, { functions: 4, reanalyzed: 0 });
     assert.deepEqual(visited, []);
     assert.deepEqual(fourth, engine.analyze({ text: blank, fileName: 'spy.c' }));
 
@@ -180,7 +183,7 @@ describe('incremental analysis', () => {
     next = engine.parse({ text: declaration, fileName: 'spy.c' }, parsed)!;
     parsed.dispose();
     parsed = next;
-    engine.analyzeParsed('spy.c', parsed, { reuse: true });
+    assert.equal(engine.analyzeParsed('spy.c', parsed, { reuse: true }).reuse, undefined);
     assert.equal(visited.length, 5);
     parsed.dispose();
   });
@@ -217,7 +220,8 @@ describe('incremental analysis', () => {
     assert.ok(!before.findings.some((finding) => finding.ruleId === 'input-length-not-validated'));
     const next = analyzer.parse({ text: unchecked, fileName }, parsed)!;
     parsed.dispose();
-    const after = analyzer.analyzeParsed(fileName, next, { reuse: true });
+    const { reuse, ...after } = analyzer.analyzeParsed(fileName, next, { reuse: true });
+    assert.deepEqual(reuse, { functions: 3, reanalyzed: 2 });
     next.dispose();
     assert.ok(after.findings.some((finding) => finding.ruleId === 'input-length-not-validated' && finding.range.start.line === 6));
     assert.deepEqual(after, analyzer.analyze({ text: unchecked, fileName }));

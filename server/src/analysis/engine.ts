@@ -284,6 +284,7 @@ export class Analyzer {
     });
     const all = [...unique, ...unused].sort(compareFindings);
     const result: AnalysisResult = { findings: all, parseErrors: (byType.get('ERROR') ?? []).length, ruleErrors };
+    if (plan) result.reuse = { functions: plan.reused.length, reanalyzed: plan.reused.filter((findings) => !findings).length };
     if (notRun.length > 0) {
       result.skipped = { reason: `analysis exceeded its time budget; ${notRun.length} rule(s) did not run (${notRun.join(', ')})` };
     }

@@ -63,4 +63,6 @@ export interface AnalysisResult {
   skipped?: { reason: string };
   /** Rules that threw: reported, never fatal. */
   ruleErrors: RuleError[];
+  /** Set when findings of an earlier analysis were reused (`reuse`): how many functions were analyzed again. */
+  reuse?: { functions: number; reanalyzed: number };
 }
