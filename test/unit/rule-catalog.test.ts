@@ -32,6 +32,11 @@ describe('rule catalogue', () => {
         assert.ok(meta.references && meta.references.length > 0, 'meta.references');
       });
 
+      it('names lines in messages through lineOf (a reused finding\'s line follows the edit)', () => {
+        const source = readFileSync(path.join(ROOT, 'server/src/rules', `${rule.meta.id}.ts`), 'utf8');
+        assert.doesNotMatch(source, /startPosition\.row\s*\+\s*1/, 'use data: { line: lineOf(node) } instead of node.startPosition.row + 1');
+      });
+
       it('has a test file', () => {
         assert.ok(existsSync(path.join(ROOT, 'test/rules', `${rule.meta.id}.test.ts`)), `test/rules/${rule.meta.id}.test.ts`);
       });
