@@ -3,6 +3,7 @@
  * `switch`, completed in an error branch that does not return — or completed after IoCallDriver handed it to the
  * lower driver. The second completion touches memory the I/O manager may already have freed or reused.
  */
+import { callsByCallee } from '../analysis/callers';
 import { analyzePaths, type FlowGraph, type FlowNode, type PathState } from '../analysis/paths';
 import { callArguments, calleeName, declaratorName, unwrap, type Node } from '../analysis/query';
 import { lineOf, type Rule } from '../analysis/rule';
@@ -159,7 +160,9 @@ export const rule: Rule = {
       init_declarator() {},
       pointer_expression() {},
       onEnd() {
-        const helpers = file.functions().filter((fn) => completedParameter(file, fn.name) !== undefined).map((fn) => fn.name);
+        // Only a function called in this file can be a completing helper of another one.
+        const called = callsByCallee(file);
+        const helpers = file.functions().filter((fn) => called.has(fn.name) && completedParameter(file, fn.name) !== undefined).map((fn) => fn.name);
         const completes = helpers.length === 0 ? COMPLETION_CALL : new RegExp(`${COMPLETION_CALL.source}|\\b(${helpers.join('|')})\\s*\\(`);
         for (const fn of file.functions()) {
           if (!fn.body || !completes.test(file.text.slice(fn.body.startIndex, fn.body.endIndex))) continue;
