@@ -126,6 +126,42 @@ describe('language server over LSP', () => {
     await waitForDiagnostics((list) => list.some((d) => d.code === 'ioctl-method-neither'));
   });
 
+  it('findings of untouched functions follow an edit above them (the server reuses them between edits)', async () => {
+    const uri = 'file:///tmp/driver-guard-lsp-test/two.c';
+    const text = [
+      'NTSTATUS First(PIRP Irp) {',
+      "    PVOID p = ExAllocatePoolWithTag(NonPagedPoolNx, 16, 'gDvD');",
+      '    return STATUS_SUCCESS;',
+      '}',
+      'VOID Second(PVOID q) {',
+      "    ExFreePoolWithTag(q, 'gDvD');",
+      "    ExFreePoolWithTag(q, 'gDvD');",
+      '}',
+      '',
+    ].join('\n');
+    const latest = () => published.get(uri)?.at(-1);
+    const waitForVersion = async (version: number) => {
+      const started = Date.now();
+      while (latest()?.version !== version && Date.now() - started < 10000) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(latest()?.version, version, stderr);
+      return latest()!.diagnostics;
+    };
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text } });
+    const before = await waitForVersion(1);
+    assert.deepEqual(before.map((d) => [d.code, d.range.start.line]), [['deprecated-pool-alloc', 1], ['double-free', 6]]);
+    assert.match(String(before[1].message), /already freed it on line 6 /);
+    // Two lines typed into First: Second's double free is taken over from the last analysis, two lines lower.
+    await connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, text: '    ULONG a = 0;\n    ULONG b = a;\n' }],
+    });
+    const after = await waitForVersion(2);
+    assert.deepEqual(after.map((d) => [d.code, d.range.start.line, d.range.start.character, d.range.end.line]), [['deprecated-pool-alloc', 1, 14, 1], ['double-free', 8, 4, 8]]);
+    assert.match(String(after[1].message), /already freed it on line 8 /);
+    assert.equal(after[1].relatedInformation?.[0]?.location.range.start.line, 7);
+    await connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  });
+
   it('analyzes a C++ document (the C++ grammar is loaded on first use)', async () => {
     const uri = 'file:///tmp/driver-guard-lsp-test/filter.cpp';
     const text = "namespace drv { void f() { PVOID p = ExAllocatePoolWithTag(PagedPool, 8, 'xx'); } }\n";
