@@ -4,6 +4,7 @@
  */
 import { callArguments, calleeName } from '../analysis/query';
 import { fixer, type Rule } from '../analysis/rule';
+import type { SourceFile } from '../analysis/source-file';
 
 /** Mapping routines with the index of their priority argument (and of the access mode, when there is one). */
 const MAPPERS: Record<string, { priority: number; mode?: number }> = {
@@ -14,6 +15,10 @@ const MAPPERS: Record<string, { priority: number; mode?: number }> = {
 /** Only priorities written as constants are judged: a variable may carry the flag. */
 const CONSTANT_PRIORITY = /^[\s()|]*(?:(?:(?:Normal|High|Low)PagePriority|MdlMapping[A-Za-z]+|0[xX][0-9a-fA-F]+|\d+)[uUlL]*[\s()|]*)+$/;
 
+function optsInToNx(file: SourceFile): boolean {
+  return /\bPOOL_NX_OPTIN(_AUTO)?\b/.test(file.text);
+}
+
 export const rule: Rule = {
   meta: {
     id: 'mdl-mapping-no-execute',
@@ -21,6 +26,7 @@ export const rule: Rule = {
     type: 'suggestion',
     severity: 'warning',
     checklistItem: 'checklist.hvci-compatible',
+    scope: 'function',
     description: 'An MDL is mapped into system space (MmGetSystemAddressForMdlSafe, MmMapLockedPagesSpecifyCache) with a page priority that lacks MdlMappingNoExecute.',
     rationale: 'Without MdlMappingNoExecute the system-space mapping of the buffer is executable. A buffer whose contents the caller controls then sits in executable kernel memory, which turns any control-flow bug into code execution and is not HVCI compatible. Data buffers never need to execute: OR MdlMappingNoExecute into the priority (Windows 8 and later).',
     cwe: ['CWE-732'],
@@ -39,6 +45,8 @@ export const rule: Rule = {
       good: 'PVOID buffer = MmGetSystemAddressForMdlSafe(Irp->MdlAddress, NormalPagePriority | MdlMappingNoExecute);',
     },
   },
+  // POOL_NX_OPTIN is a build-wide switch (usually in a #define or the sources file): it can sit anywhere in the text.
+  fileFacts: (file) => String(optsInToNx(file)),
   create(context) {
     const { file } = context;
     let optIn: boolean | undefined;
@@ -54,7 +62,7 @@ export const rule: Rule = {
         if (spec.mode !== undefined && args[spec.mode]?.text.trim() !== 'KernelMode') return;
         const text = priority.text;
         if (text.includes('MdlMappingNoExecute') || !CONSTANT_PRIORITY.test(text)) return;
-        optIn ??= /\bPOOL_NX_OPTIN(_AUTO)?\b/.test(file.text);
+        optIn ??= optsInToNx(file);
         if (optIn) return;
         // `#if NTDDI_VERSION >= NTDDI_WIN8 … | MdlMappingNoExecute #else … #endif`: the old-system branch.
         for (let current = call.parent; current && current.type !== 'function_definition'; current = current.parent) {
