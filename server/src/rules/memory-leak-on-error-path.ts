@@ -120,6 +120,9 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     return {
+      // Registered (and nothing else) so the engine's single walk gathers these nodes for `file.within` below;
+      // otherwise the first `within` would walk the whole tree once more for them.
+      return_statement() {},
       call_expression(call) {
         const allocator = calleeName(call);
         if (!allocator || !POOL_ALLOCATORS.has(allocator)) return;
