@@ -35,7 +35,7 @@ export function formatArgument(call: Node, formatter: Formatter): Node | undefin
 }
 
 /** All arguments of a formatter call after unpacking `KdPrint((…))`. */
-export function formatterArguments(call: Node, formatter: Formatter): Node[] {
+export function formatterArguments(call: Node, formatter: Formatter): readonly Node[] {
   const args = callArguments(call);
   if (!formatter.doubleParen) return args;
   if (args.length !== 1 || args[0].type !== 'parenthesized_expression') return [];

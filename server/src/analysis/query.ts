@@ -36,11 +36,11 @@ export function descendantsOfType(root: Node, types: string | readonly string[])
 export function unwrap(node: Node | null | undefined): Node | null {
   let current = node ?? null;
   while (current) {
-    if (current.type === 'parenthesized_expression' || current.type === 'cast_expression') {
-      current = current.type === 'cast_expression' ? current.childForFieldName('value') : current.namedChild(0);
-    } else {
-      return current;
-    }
+    // One read of the type per step: each read crosses into WASM, and unwrap runs for nearly every expression.
+    const type = current.type;
+    if (type === 'cast_expression') current = current.childForFieldName('value');
+    else if (type === 'parenthesized_expression') current = current.namedChild(0);
+    else return current;
   }
   return null;
 }
@@ -64,11 +64,20 @@ function computeCalleeName(call: Node): string | undefined {
   return undefined;
 }
 
-/** The argument expressions of a call (comments left out). */
-export function callArguments(call: Node): Node[] {
-  const list = call.childForFieldName('arguments');
-  if (!list) return [];
-  return list.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment');
+const argumentLists = new WeakMap<Node, readonly Node[]>();
+
+/**
+ * The argument expressions of a call (comments left out). Memoized per node object: most calls are asked about by
+ * several rules, through the same objects of the engine's walk. The array is frozen: callers share it.
+ */
+export function callArguments(call: Node): readonly Node[] {
+  let args = argumentLists.get(call);
+  if (!args) {
+    const list = call.childForFieldName('arguments');
+    args = Object.freeze(list ? list.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment') : []);
+    argumentLists.set(call, args);
+  }
+  return args;
 }
 
 /** The nearest ancestor (or the node itself) of one of the given types. */

@@ -27,7 +27,7 @@ function createdAtDriverEntry(file: SourceFile, call: Node): boolean {
   return !!entry?.body && file.within(entry.body, 'call_expression').some((inner) => calleeName(inner) === fn.name);
 }
 
-function secureCreateSuggestion(call: Node, args: Node[]): FixDescriptor[] {
+function secureCreateSuggestion(call: Node, args: readonly Node[]): FixDescriptor[] {
   const callee = unwrap(call.childForFieldName('function'));
   if (!callee || callee.type !== 'identifier' || args.length !== 7) return [];
   return [{
