@@ -307,9 +307,9 @@ export class FunctionTaint {
   isGuardedBy(use: Node, names: readonly string[]): boolean {
     if (names.length === 0) return false;
     const wanted = new Set(names);
-    if (this.guardedByShortCircuit(use, wanted)) return true;
     const useStart = use.startIndex;
     const useEnd = use.endIndex;
+    if (this.guardedByShortCircuit(use, useEnd, wanted)) return true;
     for (const guard of this.guardConditions()) {
       if (guard.start >= useStart) continue;
       if (guard.start <= useStart && useEnd <= guard.end) continue; // the use is inside the condition
@@ -322,8 +322,8 @@ export class FunctionTaint {
   }
 
   /** `len >= sizeof(T) && p->x` and `len < sizeof(T) || p->x`: the left operand checks before the right runs. */
-  private guardedByShortCircuit(use: Node, keys: ReadonlySet<string>): boolean {
-    return this.guards.shortCircuitLefts(use).some((left) => this.guards.checks(left, keys));
+  private guardedByShortCircuit(use: Node, useEnd: number, keys: ReadonlySet<string>): boolean {
+    return this.guards.shortCircuitLefts(this.file, use, useEnd).some((left) => this.guards.checks(left, keys));
   }
 
   isGuarded(use: Node, taint: Taint): boolean {
@@ -407,6 +407,8 @@ class GuardIndex {
   private readonly conditionsByBody = new Map<number, GuardCondition[]>();
   private readonly mentionSets = new Map<number, ReadonlySet<string>>();
   private readonly lefts = new Map<number, Node[]>();
+  /** The file's `&&`/`||` candidates (see `insideShortCircuit`): starts ascending, and the running maximum of ends. */
+  private shortCircuits?: { starts: number[]; maxEnds: number[] };
 
   conditionsIn(file: SourceFile, body: Node): GuardCondition[] {
     let conditions = this.conditionsByBody.get(body.id);
@@ -441,11 +443,45 @@ class GuardIndex {
     return false;
   }
 
+  /**
+   * Whether some binary expression whose text holds `&&` or `||` spans the use. Every ancestor spans its
+   * descendants, and a `&&`/`||` expression's text holds its operator, so when none does, the use has no
+   * `&&`/`||` ancestor and `shortCircuitLefts` is empty without walking up (a parent costs a descent from the root).
+   */
+  private insideShortCircuit(file: SourceFile, start: number, end: number): boolean {
+    if (!this.shortCircuits) {
+      const spans: { start: number; end: number }[] = [];
+      for (const expression of file.nodes('binary_expression')) {
+        const text = expression.text;
+        if (text.includes('&&') || text.includes('||')) spans.push({ start: expression.startIndex, end: expression.endIndex });
+      }
+      spans.sort((a, b) => a.start - b.start);
+      const maxEnds: number[] = [];
+      let max = -1;
+      for (const span of spans) maxEnds.push(max = Math.max(max, span.end));
+      this.shortCircuits = { starts: spans.map((span) => span.start), maxEnds };
+    }
+    const { starts, maxEnds } = this.shortCircuits;
+    // The last candidate starting at or before the use: any candidate that spans the use starts there or earlier.
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (starts[mid] <= start) low = mid + 1;
+      else high = mid;
+    }
+    return low > 0 && maxEnds[low - 1] >= end;
+  }
+
   /** Left operands of the `&&`/`||` expressions a use sits on the right of, up to its statement's block. */
-  shortCircuitLefts(use: Node): Node[] {
+  shortCircuitLefts(file: SourceFile, use: Node, useEnd: number): Node[] {
     let found = this.lefts.get(use.id);
     if (!found) {
       found = [];
+      if (!this.insideShortCircuit(file, use.startIndex, useEnd)) {
+        this.lefts.set(use.id, found);
+        return found;
+      }
       let current: Node | null = use;
       while (current?.parent && current.parent.type !== 'compound_statement') {
         const parent: Node = current.parent;
