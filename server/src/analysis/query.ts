@@ -45,13 +45,15 @@ export function unwrap(node: Node | null | undefined): Node | null {
   return null;
 }
 
-const calleeNames = new WeakMap<Node, string | undefined>();
+/** Memo of `calleeName`; `null` stands for "no name" so one lookup answers (every rule asks about every call). */
+const calleeNames = new WeakMap<Node, string | null>();
 
 /** The called function's name: `foo(…)` → foo, `obj->fn(…)` → fn; undefined for computed callees. Memoized per node. */
 export function calleeName(call: Node): string | undefined {
-  if (calleeNames.has(call)) return calleeNames.get(call);
+  const known = calleeNames.get(call);
+  if (known !== undefined) return known ?? undefined;
   const name = computeCalleeName(call);
-  calleeNames.set(call, name);
+  calleeNames.set(call, name ?? null);
   return name;
 }
 
