@@ -13,7 +13,6 @@ import {
   contains,
   declaratorName,
   descendantsOfType,
-  fieldName,
   RELATIONAL_OPERATORS,
   unwrap,
   type Node,
@@ -126,11 +125,12 @@ export class FunctionTaint {
   private propagate(body: Node): void {
     const events = this.file.withinAll(body, ['init_declarator', 'assignment_expression', 'call_expression', 'declaration']);
     for (const node of events) {
-      if (node.type === 'init_declarator') {
+      const type = node.type;
+      if (type === 'init_declarator') {
         const name = declaratorName(node.childForFieldName('declarator'));
         const value = node.childForFieldName('value');
         if (name && value) this.assign(name, value, node.endIndex, node);
-      } else if (node.type === 'declaration') {
+      } else if (type === 'declaration') {
         // A plain `T x;` resets x (shadowing a parameter or an earlier value).
         for (const declarator of node.childrenForFieldName('declarator')) {
           if (declarator && declarator.type !== 'init_declarator') {
@@ -138,7 +138,7 @@ export class FunctionTaint {
             if (name && this.assignments.has(name)) this.record(name, node.endIndex, undefined);
           }
         }
-      } else if (node.type === 'assignment_expression') {
+      } else if (type === 'assignment_expression') {
         const left = unwrap(node.childForFieldName('left'));
         const right = node.childForFieldName('right');
         if (left?.type === 'field_expression' && right && left.childForFieldName('operator')?.text !== '->') {
@@ -236,16 +236,21 @@ export class FunctionTaint {
       case 'identifier':
         return this.taintAt(node.text, offset);
       case 'field_expression': {
-        const field = fieldName(node);
-        const path = accessPath(node) ?? node.text;
-        if (field && FIELD_SOURCES[field] && (field !== 'UserBuffer' || !/\bParameters\b/.test(path))) {
-          return { kind: FIELD_SOURCES[field], origin: field, keys: unique([field, path]), source: node };
-        }
-        if (field === 'Length' && READ_WRITE_LENGTH.test(path.replace(/->/g, '.'))) {
-          return { kind: 'value', origin: path.replace(/^.*?(Parameters)/, '$1'), keys: unique([path, 'Length']), source: node };
+        // `node` is unwrapped already: its field is `fieldName(node)`. The path is only built when it is used.
+        const field = node.childForFieldName('field')?.text;
+        let path: string | undefined;
+        if (field && (FIELD_SOURCES[field] || field === 'Length')) {
+          path = accessPath(node) ?? node.text;
+          if (FIELD_SOURCES[field] && (field !== 'UserBuffer' || !/\bParameters\b/.test(path))) {
+            return { kind: FIELD_SOURCES[field], origin: field, keys: unique([field, path]), source: node };
+          }
+          if (field === 'Length' && READ_WRITE_LENGTH.test(path.replace(/->/g, '.'))) {
+            return { kind: 'value', origin: path.replace(/^.*?(Parameters)/, '$1'), keys: unique([path, 'Length']), source: node };
+          }
         }
         const base = this.taintOf(node.childForFieldName('argument'), offset);
         if (!base) return undefined;
+        path ??= accessPath(node) ?? node.text;
         if (base.kind === 'value') return { ...base, keys: unique([...base.keys, path]) };
         return { kind: 'value', origin: path, keys: [path], source: node, fromUserMemory: true };
       }
