@@ -132,11 +132,13 @@ export const rule: Rule = {
       union_specifier() {},
       type_definition() {},
       assignment_expression(assignment) {
+        // Most files have no union overlaying a function pointer: then no assignment needs a look.
+        overlays ??= unionOverlays(file);
+        if (overlays.size === 0) return;
         const left = unwrap(assignment.childForFieldName('left'));
         const right = assignment.childForFieldName('right');
         const field = fieldName(left);
         if (!left || !right || !field) return;
-        overlays ??= unionOverlays(file);
         const overlay = overlays.get(field);
         if (!overlay) return;
         const fn = file.enclosingFunction(assignment);
