@@ -452,8 +452,11 @@ class GuardIndex {
    * Whether some binary expression whose text holds `&&` or `||` spans the use. Every ancestor spans its
    * descendants, and a `&&`/`||` expression's text holds its operator, so when none does, the use has no
    * `&&`/`||` ancestor and `shortCircuitLefts` is empty without walking up (a parent costs a descent from the root).
+   * True (walk up) when the engine's walk did not gather binary expressions.
    */
   private insideShortCircuit(file: SourceFile, start: number, end: number): boolean {
+    // Without the binary expressions at hand, a walk of the whole tree for them would cost more than it saves.
+    if (!this.shortCircuits && !file.gathered('binary_expression')) return true;
     if (!this.shortCircuits) {
       const spans: { start: number; end: number }[] = [];
       for (const expression of file.nodes('binary_expression')) {
