@@ -173,7 +173,8 @@ export const rule: Rule = {
         for (let index = 0; index < args.length; index++) {
           const argument = args[index];
           const inner = unwrap(argument);
-          if (!inner || (inner.type !== 'identifier' && inner.type !== 'field_expression' && inner.type !== 'subscript_expression')) continue;
+          const innerType = inner?.type;
+          if (!inner || (innerType !== 'identifier' && innerType !== 'field_expression' && innerType !== 'subscript_expression')) continue;
           const value = taint.taintOf(inner, call.startIndex);
           if (!value) continue;
           const consumes = consumer?.includes(index) ?? false;
