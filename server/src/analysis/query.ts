@@ -116,17 +116,38 @@ export function contains(outer: Node, inner: Node): boolean {
 
 /** The statement that holds a node: the child of the nearest compound statement (or case) on the way up. */
 export function enclosingStatement(node: Node): Node {
+  // Each parent is read once: tree-sitter finds a parent by descending from the root.
   let current: Node = node;
-  while (current.parent) {
-    const parentType = current.parent.type;
+  let parent = current.parent;
+  while (parent) {
+    const parentType = parent.type;
     if (parentType === 'compound_statement' || parentType === 'case_statement' || parentType === 'translation_unit'
       || parentType === 'seh_try_statement' || parentType === 'preproc_if' || parentType === 'preproc_ifdef'
       || parentType === 'preproc_else' || parentType === 'preproc_elif') {
       if (current.type !== 'comment' && current.type !== 'compound_statement') return current;
     }
-    current = current.parent;
+    current = parent;
+    parent = current.parent;
   }
   return current;
+}
+
+/** Casts and parentheses: wrappers that `unwrap` looks through, climbed the other way by `climbWrappers`. */
+export const CAST_OR_PARENTHESES: ReadonlySet<string> = new Set(['cast_expression', 'parenthesized_expression']);
+
+/**
+ * From `node` up through ancestors whose type is in `wrappers`: the outermost of them (or the node itself) and its
+ * parent. The same as `while (holder.parent && wrappers.has(holder.parent.type)) holder = holder.parent;`, with
+ * each parent read once (a read descends from the root).
+ */
+export function climbWrappers(node: Node, wrappers: ReadonlySet<string>): { holder: Node; parent: Node | null } {
+  let holder = node;
+  let parent = holder.parent;
+  while (parent && wrappers.has(parent.type)) {
+    holder = parent;
+    parent = holder.parent;
+  }
+  return { holder, parent };
 }
 
 /** Identifiers (not field names) used inside an expression. */

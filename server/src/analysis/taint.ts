@@ -490,15 +490,18 @@ class GuardIndex {
         this.lefts.set(use.id, found);
         return found;
       }
-      let current: Node | null = use;
-      while (current?.parent && current.parent.type !== 'compound_statement') {
-        const parent: Node = current.parent;
-        if (parent.type === 'binary_expression') {
+      let current: Node = use;
+      let parent = current.parent;
+      while (parent) {
+        const parentType = parent.type;
+        if (parentType === 'compound_statement') break;
+        if (parentType === 'binary_expression') {
           const operator = binaryOperator(parent);
           const left = parent.childForFieldName('left');
           if ((operator === '&&' || operator === '||') && left && left.id !== current.id) found.push(left);
         }
         current = parent;
+        parent = current.parent;
       }
       this.lefts.set(use.id, found);
     }
