@@ -321,14 +321,14 @@ export class FunctionTaint {
       const dominates = (guard.ownerStart <= useStart && useEnd <= guard.ownerEnd)
         || (guard.ownerEnd <= useStart && this.guards.ownerParentContains(guard, useStart, useEnd));
       if (!dominates) continue;
-      if (this.guards.checks(guard.condition, wanted)) return true;
+      if (this.guards.checks(this.file, guard.condition, wanted)) return true;
     }
     return false;
   }
 
   /** `len >= sizeof(T) && p->x` and `len < sizeof(T) || p->x`: the left operand checks before the right runs. */
   private guardedByShortCircuit(use: Node, useEnd: number, keys: ReadonlySet<string>): boolean {
-    return this.guards.shortCircuitLefts(this.file, use, useEnd).some((left) => this.guards.checks(left, keys));
+    return this.guards.shortCircuitLefts(this.file, use, useEnd).some((left) => this.guards.checks(this.file, left, keys));
   }
 
   isGuarded(use: Node, taint: Taint): boolean {
@@ -437,10 +437,10 @@ class GuardIndex {
   }
 
   /** Same answer as `conditionChecks(condition, keys)`. */
-  checks(condition: Node, keys: ReadonlySet<string>): boolean {
+  checks(file: SourceFile, condition: Node, keys: ReadonlySet<string>): boolean {
     let mentioned = this.mentionSets.get(condition.id);
     if (!mentioned) {
-      mentioned = conditionMentions(condition);
+      mentioned = conditionMentions(file, condition);
       this.mentionSets.set(condition.id, mentioned);
     }
     if (mentioned.size === 0) return false;
@@ -525,9 +525,14 @@ function guardIndexOf(file: SourceFile): GuardIndex {
  * strings (see `mentionStrings`) of both operands of each relational comparison and of the arguments of each
  * overflow-checked arithmetic call in the condition.
  */
-function conditionMentions(condition: Node): ReadonlySet<string> {
+function conditionMentions(file: SourceFile, condition: Node): ReadonlySet<string> {
   const strings = new Set<string>();
-  for (const expression of descendantsOfType(condition, ['binary_expression', 'call_expression'])) {
+  // The engine's walk usually has these nodes: the condition's are then found without walking it (only the set of
+  // strings matters, not the order they are found in).
+  const expressions = file.gathered('binary_expression') && file.gathered('call_expression')
+    ? file.withinAll(condition, ['binary_expression', 'call_expression'])
+    : descendantsOfType(condition, ['binary_expression', 'call_expression']);
+  for (const expression of expressions) {
     if (expression.type === 'call_expression') {
       if (SAFE_ARITHMETIC.test(calleeName(expression) ?? '')) for (const arg of callArguments(expression)) mentionStrings(arg, strings);
       continue;
@@ -547,6 +552,9 @@ function mentionStrings(expression: Node, into: Set<string>): void {
   const node = unwrap(expression);
   if (!node) return;
   into.add(node.text);
+  // Leaves need no walk: an identifier's path and only inner identifier are itself, a number has neither.
+  const type = node.type;
+  if (type === 'identifier' || type === 'number_literal') return;
   const path = accessPath(node);
   if (path) into.add(path);
   for (const inner of descendantsOfType(node, ['identifier', 'field_expression', 'field_identifier'])) {
