@@ -34,10 +34,21 @@ export function formatArgument(call: Node, formatter: Formatter): Node | undefin
   return formatterArguments(call, formatter)[formatter.index];
 }
 
+/** Unpacked `KdPrint((…))` arguments per call node (two rules read them for every such call). */
+const unpackedArguments = new WeakMap<Node, readonly Node[]>();
+
 /** All arguments of a formatter call after unpacking `KdPrint((…))`. */
-export function formatterArguments(call: Node, formatter: Formatter): Node[] {
-  const args = callArguments(call);
-  if (!formatter.doubleParen) return args;
+export function formatterArguments(call: Node, formatter: Formatter): readonly Node[] {
+  if (!formatter.doubleParen) return callArguments(call);
+  let parts = unpackedArguments.get(call);
+  if (!parts) {
+    parts = Object.freeze(unpackParenthesized(callArguments(call)));
+    unpackedArguments.set(call, parts);
+  }
+  return parts;
+}
+
+function unpackParenthesized(args: readonly Node[]): Node[] {
   if (args.length !== 1 || args[0].type !== 'parenthesized_expression') return [];
   const parts: Node[] = [];
   let current: Node | null = args[0].namedChild(0);

@@ -1,5 +1,5 @@
 /** Routines that free memory, and which argument they free. Shared by use-after-free and double-free. */
-import { callArguments, calleeName, unwrap, type Node } from './query';
+import { callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, unwrap, type Node } from './query';
 
 /** Free routines with the index of the freed pointer. */
 export const FREES: Record<string, number> = {
@@ -23,9 +23,8 @@ export function freedArgument(call: Node): Node | undefined {
 
 /** The free call when `node` is (a cast of) the pointer argument that call releases. */
 export function freeCallOfArgument(node: Node): Node | undefined {
-  let holder: Node = node;
-  while (holder.parent && (holder.parent.type === 'parenthesized_expression' || holder.parent.type === 'cast_expression')) holder = holder.parent;
-  const call = holder.parent?.type === 'argument_list' ? holder.parent.parent : null;
+  const { parent } = climbWrappers(node, CAST_OR_PARENTHESES);
+  const call = parent?.type === 'argument_list' ? parent.parent : null;
   if (!call || call.type !== 'call_expression') return undefined;
   return freedArgument(call)?.id === node.id ? call : undefined;
 }

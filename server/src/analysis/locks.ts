@@ -3,7 +3,7 @@
  * rules that reason about held locks (spinlock-not-released, paged-code-at-dispatch, global-shared-state-unlocked).
  */
 import { analyzePaths, normalizedText, refineValues, type FlowNode, type PathResult } from './paths';
-import { callArguments, calleeName, enclosingStatement, unwrap, type Node } from './query';
+import { callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, enclosingStatement, unwrap, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
 
 export interface LockApi {
@@ -106,9 +106,7 @@ const RESULT_OF_ACQUIRE: Record<string, string> = {
  * can still mean success; undefined when we cannot tell (a try-acquire inside a condition).
  */
 export function acquireEffect(call: Node): 'always' | { variable: string; success: string } | undefined {
-  let holder: Node = call;
-  while (holder.parent && (holder.parent.type === 'cast_expression' || holder.parent.type === 'parenthesized_expression')) holder = holder.parent;
-  const parent = holder.parent;
+  const { holder, parent } = climbWrappers(call, CAST_OR_PARENTHESES);
   if (!parent) return undefined;
   if (parent.type === 'expression_statement') return 'always';
   const name = calleeName(call) ?? '';
@@ -150,9 +148,7 @@ function savedStateOf(call: Node, name: string): string | undefined {
     return normalizedText(callArguments(call)[1])?.replace(/^&/, '');
   }
   if (name === 'KeAcquireSpinLockRaiseToDpc' || name === 'ExAcquireSpinLockExclusive' || name === 'ExAcquireSpinLockShared') {
-    let holder: Node = call;
-    while (holder.parent && (holder.parent.type === 'cast_expression' || holder.parent.type === 'parenthesized_expression')) holder = holder.parent;
-    const parent = holder.parent;
+    const { parent } = climbWrappers(call, CAST_OR_PARENTHESES);
     if (parent?.type === 'assignment_expression') return normalizedText(parent.childForFieldName('left'));
     if (parent?.type === 'init_declarator') return parent.childForFieldName('declarator')?.text;
   }

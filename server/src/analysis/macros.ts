@@ -92,12 +92,24 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** Tokens of each definition's body, tokenized once (tokens and these arrays are only read, never changed). */
+const bodyTokens = new WeakMap<MacroDefinition, readonly Token[]>();
+
+function tokensOfBody(definition: MacroDefinition): readonly Token[] {
+  let tokens = bodyTokens.get(definition);
+  if (!tokens) {
+    tokens = tokenize(definition.body);
+    bodyTokens.set(definition, tokens);
+  }
+  return tokens;
+}
+
 function join(tokens: Token[]): string {
   return tokens.map((token) => token.text).join(' ');
 }
 
 /** Splits `( a, (b, c), d )` starting at tokens[open] into argument token lists; returns the index after `)`. */
-function readArguments(tokens: Token[], open: number): { args: Token[][]; end: number } | undefined {
+function readArguments(tokens: readonly Token[], open: number): { args: Token[][]; end: number } | undefined {
   let depth = 0;
   const args: Token[][] = [[]];
   for (let i = open; i < tokens.length; i++) {
@@ -147,8 +159,8 @@ export class MacroTable {
     return join(this.expandTokens(tokenize(text), new Set(), 0));
   }
 
-  private expandTokens(tokens: Token[], active: Set<string>, depth: number): Token[] {
-    if (depth > MAX_EXPANSION_DEPTH) return tokens;
+  private expandTokens(tokens: readonly Token[], active: Set<string>, depth: number): Token[] {
+    if (depth > MAX_EXPANSION_DEPTH) return [...tokens];
     const out: Token[] = [];
     for (let i = 0; i < tokens.length; i++) {
       const token = tokens[i];
@@ -159,7 +171,7 @@ export class MacroTable {
       }
       const nextActive = new Set(active).add(token.text);
       if (!definition.params) {
-        out.push(...this.expandTokens(tokenize(definition.body), nextActive, depth + 1));
+        out.push(...this.expandTokens(tokensOfBody(definition), nextActive, depth + 1));
         continue;
       }
       if (tokens[i + 1]?.text !== '(') {
@@ -172,7 +184,7 @@ export class MacroTable {
         continue;
       }
       const params = definition.params;
-      const body = tokenize(definition.body).flatMap((bodyToken) => {
+      const body = tokensOfBody(definition).flatMap((bodyToken) => {
         const index = bodyToken.kind === 'id' ? params.indexOf(bodyToken.text) : -1;
         return index >= 0 ? (call.args[index] ?? []) : [bodyToken];
       });

@@ -36,22 +36,24 @@ export function descendantsOfType(root: Node, types: string | readonly string[])
 export function unwrap(node: Node | null | undefined): Node | null {
   let current = node ?? null;
   while (current) {
-    if (current.type === 'parenthesized_expression' || current.type === 'cast_expression') {
-      current = current.type === 'cast_expression' ? current.childForFieldName('value') : current.namedChild(0);
-    } else {
-      return current;
-    }
+    // One read of the type per step: each read crosses into WASM, and unwrap runs for nearly every expression.
+    const type = current.type;
+    if (type === 'cast_expression') current = current.childForFieldName('value');
+    else if (type === 'parenthesized_expression') current = current.namedChild(0);
+    else return current;
   }
   return null;
 }
 
-const calleeNames = new WeakMap<Node, string | undefined>();
+/** Memo of `calleeName`; `null` stands for "no name" so one lookup answers (every rule asks about every call). */
+const calleeNames = new WeakMap<Node, string | null>();
 
 /** The called function's name: `foo(…)` → foo, `obj->fn(…)` → fn; undefined for computed callees. Memoized per node. */
 export function calleeName(call: Node): string | undefined {
-  if (calleeNames.has(call)) return calleeNames.get(call);
+  const known = calleeNames.get(call);
+  if (known !== undefined) return known ?? undefined;
   const name = computeCalleeName(call);
-  calleeNames.set(call, name);
+  calleeNames.set(call, name ?? null);
   return name;
 }
 
@@ -64,11 +66,20 @@ function computeCalleeName(call: Node): string | undefined {
   return undefined;
 }
 
-/** The argument expressions of a call (comments left out). */
-export function callArguments(call: Node): Node[] {
-  const list = call.childForFieldName('arguments');
-  if (!list) return [];
-  return list.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment');
+const argumentLists = new WeakMap<Node, readonly Node[]>();
+
+/**
+ * The argument expressions of a call (comments left out). Memoized per node object: most calls are asked about by
+ * several rules, through the same objects of the engine's walk. The array is frozen: callers share it.
+ */
+export function callArguments(call: Node): readonly Node[] {
+  let args = argumentLists.get(call);
+  if (!args) {
+    const list = call.childForFieldName('arguments');
+    args = Object.freeze(list ? list.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment') : []);
+    argumentLists.set(call, args);
+  }
+  return args;
 }
 
 /** The nearest ancestor (or the node itself) of one of the given types. */
@@ -105,17 +116,38 @@ export function contains(outer: Node, inner: Node): boolean {
 
 /** The statement that holds a node: the child of the nearest compound statement (or case) on the way up. */
 export function enclosingStatement(node: Node): Node {
+  // Each parent is read once: tree-sitter finds a parent by descending from the root.
   let current: Node = node;
-  while (current.parent) {
-    const parentType = current.parent.type;
+  let parent = current.parent;
+  while (parent) {
+    const parentType = parent.type;
     if (parentType === 'compound_statement' || parentType === 'case_statement' || parentType === 'translation_unit'
       || parentType === 'seh_try_statement' || parentType === 'preproc_if' || parentType === 'preproc_ifdef'
       || parentType === 'preproc_else' || parentType === 'preproc_elif') {
       if (current.type !== 'comment' && current.type !== 'compound_statement') return current;
     }
-    current = current.parent;
+    current = parent;
+    parent = current.parent;
   }
   return current;
+}
+
+/** Casts and parentheses: wrappers that `unwrap` looks through, climbed the other way by `climbWrappers`. */
+export const CAST_OR_PARENTHESES: ReadonlySet<string> = new Set(['cast_expression', 'parenthesized_expression']);
+
+/**
+ * From `node` up through ancestors whose type is in `wrappers`: the outermost of them (or the node itself) and its
+ * parent. The same as `while (holder.parent && wrappers.has(holder.parent.type)) holder = holder.parent;`, with
+ * each parent read once (a read descends from the root).
+ */
+export function climbWrappers(node: Node, wrappers: ReadonlySet<string>): { holder: Node; parent: Node | null } {
+  let holder = node;
+  let parent = holder.parent;
+  while (parent && wrappers.has(parent.type)) {
+    holder = parent;
+    parent = holder.parent;
+  }
+  return { holder, parent };
 }
 
 /** Identifiers (not field names) used inside an expression. */

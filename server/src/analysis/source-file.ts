@@ -68,6 +68,11 @@ export class SourceFile {
     return found;
   }
 
+  /** Whether nodes of this type are at hand without a walk (gathered by the engine's walk or already asked for). */
+  gathered(type: string): boolean {
+    return this.byType.has(type);
+  }
+
   /**
    * Nodes of a type inside `container` (the container itself included when it has the type), from the single walk:
    * a binary search over the file-wide list instead of another walk of the subtree.

@@ -13,7 +13,6 @@ import {
   contains,
   declaratorName,
   descendantsOfType,
-  fieldName,
   RELATIONAL_OPERATORS,
   unwrap,
   type Node,
@@ -126,11 +125,12 @@ export class FunctionTaint {
   private propagate(body: Node): void {
     const events = this.file.withinAll(body, ['init_declarator', 'assignment_expression', 'call_expression', 'declaration']);
     for (const node of events) {
-      if (node.type === 'init_declarator') {
+      const type = node.type;
+      if (type === 'init_declarator') {
         const name = declaratorName(node.childForFieldName('declarator'));
         const value = node.childForFieldName('value');
         if (name && value) this.assign(name, value, node.endIndex, node);
-      } else if (node.type === 'declaration') {
+      } else if (type === 'declaration') {
         // A plain `T x;` resets x (shadowing a parameter or an earlier value).
         for (const declarator of node.childrenForFieldName('declarator')) {
           if (declarator && declarator.type !== 'init_declarator') {
@@ -138,7 +138,7 @@ export class FunctionTaint {
             if (name && this.assignments.has(name)) this.record(name, node.endIndex, undefined);
           }
         }
-      } else if (node.type === 'assignment_expression') {
+      } else if (type === 'assignment_expression') {
         const left = unwrap(node.childForFieldName('left'));
         const right = node.childForFieldName('right');
         if (left?.type === 'field_expression' && right && left.childForFieldName('operator')?.text !== '->') {
@@ -236,16 +236,21 @@ export class FunctionTaint {
       case 'identifier':
         return this.taintAt(node.text, offset);
       case 'field_expression': {
-        const field = fieldName(node);
-        const path = accessPath(node) ?? node.text;
-        if (field && FIELD_SOURCES[field] && (field !== 'UserBuffer' || !/\bParameters\b/.test(path))) {
-          return { kind: FIELD_SOURCES[field], origin: field, keys: unique([field, path]), source: node };
-        }
-        if (field === 'Length' && READ_WRITE_LENGTH.test(path.replace(/->/g, '.'))) {
-          return { kind: 'value', origin: path.replace(/^.*?(Parameters)/, '$1'), keys: unique([path, 'Length']), source: node };
+        // `node` is unwrapped already: its field is `fieldName(node)`. The path is only built when it is used.
+        const field = node.childForFieldName('field')?.text;
+        let path: string | undefined;
+        if (field && (FIELD_SOURCES[field] || field === 'Length')) {
+          path = accessPath(node) ?? node.text;
+          if (FIELD_SOURCES[field] && (field !== 'UserBuffer' || !/\bParameters\b/.test(path))) {
+            return { kind: FIELD_SOURCES[field], origin: field, keys: unique([field, path]), source: node };
+          }
+          if (field === 'Length' && READ_WRITE_LENGTH.test(path.replace(/->/g, '.'))) {
+            return { kind: 'value', origin: path.replace(/^.*?(Parameters)/, '$1'), keys: unique([path, 'Length']), source: node };
+          }
         }
         const base = this.taintOf(node.childForFieldName('argument'), offset);
         if (!base) return undefined;
+        path ??= accessPath(node) ?? node.text;
         if (base.kind === 'value') return { ...base, keys: unique([...base.keys, path]) };
         return { kind: 'value', origin: path, keys: [path], source: node, fromUserMemory: true };
       }
@@ -307,23 +312,23 @@ export class FunctionTaint {
   isGuardedBy(use: Node, names: readonly string[]): boolean {
     if (names.length === 0) return false;
     const wanted = new Set(names);
-    if (this.guardedByShortCircuit(use, wanted)) return true;
     const useStart = use.startIndex;
     const useEnd = use.endIndex;
+    if (this.guardedByShortCircuit(use, useEnd, wanted)) return true;
     for (const guard of this.guardConditions()) {
       if (guard.start >= useStart) continue;
       if (guard.start <= useStart && useEnd <= guard.end) continue; // the use is inside the condition
       const dominates = (guard.ownerStart <= useStart && useEnd <= guard.ownerEnd)
         || (guard.ownerEnd <= useStart && this.guards.ownerParentContains(guard, useStart, useEnd));
       if (!dominates) continue;
-      if (this.guards.checks(guard.condition, wanted)) return true;
+      if (this.guards.checks(this.file, guard.condition, wanted)) return true;
     }
     return false;
   }
 
   /** `len >= sizeof(T) && p->x` and `len < sizeof(T) || p->x`: the left operand checks before the right runs. */
-  private guardedByShortCircuit(use: Node, keys: ReadonlySet<string>): boolean {
-    return this.guards.shortCircuitLefts(use).some((left) => this.guards.checks(left, keys));
+  private guardedByShortCircuit(use: Node, useEnd: number, keys: ReadonlySet<string>): boolean {
+    return this.guards.shortCircuitLefts(this.file, use, useEnd).some((left) => this.guards.checks(this.file, left, keys));
   }
 
   isGuarded(use: Node, taint: Taint): boolean {
@@ -407,6 +412,8 @@ class GuardIndex {
   private readonly conditionsByBody = new Map<number, GuardCondition[]>();
   private readonly mentionSets = new Map<number, ReadonlySet<string>>();
   private readonly lefts = new Map<number, Node[]>();
+  /** The file's `&&`/`||` candidates (see `insideShortCircuit`): starts ascending, and the running maximum of ends. */
+  private shortCircuits?: { starts: number[]; maxEnds: number[] };
 
   conditionsIn(file: SourceFile, body: Node): GuardCondition[] {
     let conditions = this.conditionsByBody.get(body.id);
@@ -430,10 +437,10 @@ class GuardIndex {
   }
 
   /** Same answer as `conditionChecks(condition, keys)`. */
-  checks(condition: Node, keys: ReadonlySet<string>): boolean {
+  checks(file: SourceFile, condition: Node, keys: ReadonlySet<string>): boolean {
     let mentioned = this.mentionSets.get(condition.id);
     if (!mentioned) {
-      mentioned = conditionMentions(condition);
+      mentioned = conditionMentions(file, condition);
       this.mentionSets.set(condition.id, mentioned);
     }
     if (mentioned.size === 0) return false;
@@ -441,20 +448,60 @@ class GuardIndex {
     return false;
   }
 
+  /**
+   * Whether some binary expression whose text holds `&&` or `||` spans the use. Every ancestor spans its
+   * descendants, and a `&&`/`||` expression's text holds its operator, so when none does, the use has no
+   * `&&`/`||` ancestor and `shortCircuitLefts` is empty without walking up (a parent costs a descent from the root).
+   * True (walk up) when the engine's walk did not gather binary expressions.
+   */
+  private insideShortCircuit(file: SourceFile, start: number, end: number): boolean {
+    // Without the binary expressions at hand, a walk of the whole tree for them would cost more than it saves.
+    if (!this.shortCircuits && !file.gathered('binary_expression')) return true;
+    if (!this.shortCircuits) {
+      const spans: { start: number; end: number }[] = [];
+      for (const expression of file.nodes('binary_expression')) {
+        const text = expression.text;
+        if (text.includes('&&') || text.includes('||')) spans.push({ start: expression.startIndex, end: expression.endIndex });
+      }
+      spans.sort((a, b) => a.start - b.start);
+      const maxEnds: number[] = [];
+      let max = -1;
+      for (const span of spans) maxEnds.push(max = Math.max(max, span.end));
+      this.shortCircuits = { starts: spans.map((span) => span.start), maxEnds };
+    }
+    const { starts, maxEnds } = this.shortCircuits;
+    // The last candidate starting at or before the use: any candidate that spans the use starts there or earlier.
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (starts[mid] <= start) low = mid + 1;
+      else high = mid;
+    }
+    return low > 0 && maxEnds[low - 1] >= end;
+  }
+
   /** Left operands of the `&&`/`||` expressions a use sits on the right of, up to its statement's block. */
-  shortCircuitLefts(use: Node): Node[] {
+  shortCircuitLefts(file: SourceFile, use: Node, useEnd: number): Node[] {
     let found = this.lefts.get(use.id);
     if (!found) {
       found = [];
-      let current: Node | null = use;
-      while (current?.parent && current.parent.type !== 'compound_statement') {
-        const parent: Node = current.parent;
-        if (parent.type === 'binary_expression') {
+      if (!this.insideShortCircuit(file, use.startIndex, useEnd)) {
+        this.lefts.set(use.id, found);
+        return found;
+      }
+      let current: Node = use;
+      let parent = current.parent;
+      while (parent) {
+        const parentType = parent.type;
+        if (parentType === 'compound_statement') break;
+        if (parentType === 'binary_expression') {
           const operator = binaryOperator(parent);
           const left = parent.childForFieldName('left');
           if ((operator === '&&' || operator === '||') && left && left.id !== current.id) found.push(left);
         }
         current = parent;
+        parent = current.parent;
       }
       this.lefts.set(use.id, found);
     }
@@ -478,9 +525,14 @@ function guardIndexOf(file: SourceFile): GuardIndex {
  * strings (see `mentionStrings`) of both operands of each relational comparison and of the arguments of each
  * overflow-checked arithmetic call in the condition.
  */
-function conditionMentions(condition: Node): ReadonlySet<string> {
+function conditionMentions(file: SourceFile, condition: Node): ReadonlySet<string> {
   const strings = new Set<string>();
-  for (const expression of descendantsOfType(condition, ['binary_expression', 'call_expression'])) {
+  // The engine's walk usually has these nodes: the condition's are then found without walking it (only the set of
+  // strings matters, not the order they are found in).
+  const expressions = file.gathered('binary_expression') && file.gathered('call_expression')
+    ? file.withinAll(condition, ['binary_expression', 'call_expression'])
+    : descendantsOfType(condition, ['binary_expression', 'call_expression']);
+  for (const expression of expressions) {
     if (expression.type === 'call_expression') {
       if (SAFE_ARITHMETIC.test(calleeName(expression) ?? '')) for (const arg of callArguments(expression)) mentionStrings(arg, strings);
       continue;
@@ -500,6 +552,9 @@ function mentionStrings(expression: Node, into: Set<string>): void {
   const node = unwrap(expression);
   if (!node) return;
   into.add(node.text);
+  // Leaves need no walk: an identifier's path and only inner identifier are itself, a number has neither.
+  const type = node.type;
+  if (type === 'identifier' || type === 'number_literal') return;
   const path = accessPath(node);
   if (path) into.add(path);
   for (const inner of descendantsOfType(node, ['identifier', 'field_expression', 'field_identifier'])) {

@@ -29,6 +29,22 @@ function isDereference(use: Node): boolean {
   return false;
 }
 
+/**
+ * The first identifier `name` in `body` that starts at or after `from` (document order). Found through the text
+ * instead of a walk of every identifier of the body: each occurrence of the name in the parsed text is looked up
+ * (an identifier with that text starts where the text has the name, so none is missed).
+ */
+function firstIdentifierAfter(body: Node, name: string, from: number): Node | undefined {
+  if (name === '') return undefined;
+  const start = body.startIndex;
+  const text = body.text;
+  for (let index = text.indexOf(name, Math.max(0, from - start)); index !== -1; index = text.indexOf(name, index + 1)) {
+    const node = body.descendantForIndex(start + index, start + index + name.length);
+    if (node && node.type === 'identifier' && node.startIndex === start + index && node.text === name) return node;
+  }
+  return undefined;
+}
+
 export const rule: Rule = {
   meta: {
     id: 'alloc-result-unchecked',
@@ -60,8 +76,11 @@ export const rule: Rule = {
         if (allocator === 'ExAllocatePool2' && /POOL_FLAG_RAISE_ON_FAILURE/.test(callArguments(call)[0]?.text ?? '')) return;
         // `p = Alloc(...)` or `T p = Alloc(...)`, possibly through a cast.
         let holder: Node = call;
-        while (holder.parent && (holder.parent.type === 'cast_expression' || holder.parent.type === 'parenthesized_expression')) holder = holder.parent;
-        const parent = holder.parent;
+        let parent = holder.parent;
+        while (parent && (parent.type === 'cast_expression' || parent.type === 'parenthesized_expression')) {
+          holder = parent;
+          parent = holder.parent;
+        }
         let name: string | undefined;
         if (parent?.type === 'assignment_expression' && parent.childForFieldName('right')?.id === holder.id) {
           const left = unwrap(parent.childForFieldName('left'));
@@ -73,8 +92,7 @@ export const rule: Rule = {
         if (!name || !fn?.body) return;
         const statement = enclosingStatement(call);
         // The first mention of the name after the allocation decides: a check, an escape, or a dereference.
-        const uses = fn.body.descendantsOfType('identifier').filter((node): node is Node => node !== null && node.text === name && node.startIndex >= statement.endIndex);
-        const first = uses[0];
+        const first = firstIdentifierAfter(fn.body, name, statement.endIndex);
         if (!first || !isDereference(first)) return;
         const indent = file.indentationOf(statement);
         const exit = failureExit(fn, 'STATUS_INSUFFICIENT_RESOURCES');

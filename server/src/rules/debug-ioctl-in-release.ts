@@ -92,6 +92,9 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     return {
+      // Registered (and nothing else) so the engine's single walk gathers these nodes for `file.within` below;
+      // otherwise the first `within` would walk the whole tree once more for them.
+      case_statement() {},
       onEnd() {
         for (const ioctlSwitch of file.driver.ioctlSwitches()) {
           const body = ioctlSwitch.node.childForFieldName('body');

@@ -27,7 +27,7 @@ function createdAtDriverEntry(file: SourceFile, call: Node): boolean {
   return !!entry?.body && file.within(entry.body, 'call_expression').some((inner) => calleeName(inner) === fn.name);
 }
 
-function secureCreateSuggestion(call: Node, args: Node[]): FixDescriptor[] {
+function secureCreateSuggestion(call: Node, args: readonly Node[]): FixDescriptor[] {
   const callee = unwrap(call.childForFieldName('function'));
   if (!callee || callee.type !== 'identifier' || args.length !== 7) return [];
   return [{
@@ -70,8 +70,8 @@ export const rule: Rule = {
       call_expression(call) {
         const name = calleeName(call);
         if (!name) return;
-        const args = callArguments(call);
         if (name === 'IoCreateDevice') {
+          const args = callArguments(call);
           const deviceName = unwrap(args[2]);
           if (!deviceName || /^(NULL|0|nullptr)$/.test(deviceName.text)) return;
           judgeIoCreateDevice ??= !notSoftwareOnly(file);
@@ -86,7 +86,7 @@ export const rule: Rule = {
         }
         const index = SDDL_ARGUMENT[name];
         if (index === undefined) return;
-        const argument = args[index];
+        const argument = callArguments(call)[index];
         const sddl = resolveSddl(file, argument);
         const grant = sddl === undefined ? undefined : broadWriteGrant(sddl);
         if (!argument || !grant) return;

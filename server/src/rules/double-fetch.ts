@@ -37,7 +37,8 @@ export const rule: Rule = {
         const base = unwrap(node.childForFieldName('argument'));
         if (base?.type !== 'identifier') return;
         // Only values read, not the address of a field (`&user->Data`) or a write.
-        if (node.parent?.type === 'pointer_expression' && node.parent.child(0)?.text === '&') return;
+        const parent = node.parent;
+        if (parent?.type === 'pointer_expression' && parent.child(0)?.text === '&') return;
         const fn = file.enclosingFunction(node);
         if (!fn) return;
         const taint = file.taint(fn).taintOf(base, node.startIndex);

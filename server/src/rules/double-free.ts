@@ -178,6 +178,9 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     return {
+      // Registered (and nothing else) so the engine's single walk gathers these nodes for `file.within` below;
+      // otherwise the first `within` would walk the whole tree once more for them.
+      labeled_statement() {},
       call_expression(call) {
         const freed = freedArgument(call);
         const path = freed ? accessPath(freed) : undefined;

@@ -70,8 +70,8 @@ export const rule: Rule = {
       call_expression(call) {
         const name = calleeName(call);
         if (!name) return;
-        const args = callArguments(call);
         if (name === 'MmMapIoSpace') {
+          const args = callArguments(call);
           if (args.length !== 3 || hasFallbackFor(file, call, 'MmMapIoSpaceEx')) return;
           const cacheNode = unwrap(args[2]);
           const cache = cacheNode?.text.trim() ?? '';
@@ -89,12 +89,14 @@ export const rule: Rule = {
           return;
         }
         if (name === 'MmAllocateContiguousMemory') {
+          const args = callArguments(call);
           if (args.length !== 2 || hasFallbackFor(file, call, 'MmAllocateContiguousNodeMemory')) return;
           context.report({ node: call, messageId: 'contiguous', data: { call: name } });
           return;
         }
         const index = PROTECTION_ARGUMENT[name];
         if (index === undefined) return;
+        const args = callArguments(call);
         const candidates = index < 0 ? args : args[index] ? [args[index]] : [];
         for (const argument of candidates) {
           const written = argument.text.match(EXECUTE);

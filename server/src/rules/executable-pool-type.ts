@@ -20,6 +20,12 @@ const NX_REPLACEMENT: Record<string, string> = {
 };
 
 /**
+ * Every text `NX_REPLACEMENT[text]` answers for contains one of these: the keys all contain `NonPagedPool`, and a
+ * plain object also answers for the names it inherits (`constructor`, `toString`, …), which this rule does too.
+ */
+const CANDIDATE_WORDS = ['NonPagedPool', ...Object.getOwnPropertyNames(Object.prototype)];
+
+/**
  * A driver built with POOL_NX_OPTIN=1 that calls ExInitializeDriverRuntime(DrvRtPoolNxOptIn) gets NonPagedPoolNx
  * whenever it writes NonPagedPool (the other executable types keep their meaning). The call is looked for in this
  * file and in the workspace files of the same folder or a parent folder.
@@ -74,6 +80,9 @@ export const rule: Rule = {
     };
     return {
       argument_list(list) {
+        // One read of the list's text rules out nearly every call before its arguments are looked at one by one.
+        const text = list.text;
+        if (!CANDIDATE_WORDS.some((word) => text.includes(word))) return;
         for (const argument of list.namedChildren) check(argument);
       },
       init_declarator(node) {

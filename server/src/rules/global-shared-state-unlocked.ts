@@ -136,6 +136,7 @@ export const rule: Rule = {
         const globals = globalVariables(file);
         if (globals.size === 0) return;
         const globalPattern = new RegExp(`\\b(${[...globals.keys()].map((name) => name.replace(/[^\\w]/g, '')).join('|')})\\b`);
+        const globalNames = [...globals.keys()];
         const driver = file.driver;
         const concurrent = concurrentFunctions(file);
         /** Whether some caller in this file calls `fn` with a lock held (or cannot be analysed). */
@@ -174,6 +175,9 @@ export const rule: Rule = {
           if (/_Requires_(exclusive_|shared_)?lock_held_|_IRQL_requires_\(DISPATCH_LEVEL\)/.test(header)) continue;
           const bodyText = file.text.slice(fn.body.startIndex, fn.body.endIndex);
           if (!globalPattern.test(bodyText)) continue;
+          // A write to a global names it, so its name is in the body's (parsed) text: when no name is, no candidate.
+          const parsedBody = fn.body.text;
+          if (!globalNames.some((name) => parsedBody.includes(name))) continue;
           const candidates = file.withinAll(fn.body, ['assignment_expression', 'update_expression']).map((write) => ({
             write,
             name: writtenGlobal(write.type === 'assignment_expression' ? write.childForFieldName('left') : write.childForFieldName('argument'), globals),

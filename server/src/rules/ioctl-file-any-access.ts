@@ -11,9 +11,21 @@ import type { SourceFile } from '../analysis/source-file';
 /** Calls that change state, memory or hardware. */
 const WRITING_CALL = /Write|Set|Delete|Remove|Terminate|Kill|Map|Copy|Move|Create|Reset|Register|Load|Unload|Protect|Allocate|Free|Zero|Fill|__write|WRITE_|__out/;
 
-/** The statements of the switch cases that handle the IOCTL in this file. */
-function handlerCases(file: SourceFile, definition: IoctlDefinition): Node[] {
-  return file.driver.ioctlSwitches().flatMap((ioctlSwitch) => ioctlSwitch.cases.filter((ioctlCase) => ioctlCase.label.text === definition.name).map((ioctlCase) => ioctlCase.caseNode));
+/**
+ * The statements of the switch cases that handle each IOCTL in this file, by label (switches and cases in
+ * document order): each label's text is read once instead of once per definition.
+ */
+function handlerCasesByLabel(file: SourceFile): Map<string, Node[]> {
+  const byLabel = new Map<string, Node[]>();
+  for (const ioctlSwitch of file.driver.ioctlSwitches()) {
+    for (const ioctlCase of ioctlSwitch.cases) {
+      const label = ioctlCase.label.text;
+      const cases = byLabel.get(label);
+      if (cases) cases.push(ioctlCase.caseNode);
+      else byLabel.set(label, [ioctlCase.caseNode]);
+    }
+  }
+  return byLabel;
 }
 
 /** Whether code changes state: a write through a pointer or to a non-local, or a state-changing call (one level into local callees). */
@@ -74,9 +86,11 @@ export const rule: Rule = {
     const { file } = context;
     return {
       onEnd() {
+        let casesByLabel: Map<string, Node[]> | undefined;
         for (const definition of file.driver.ioctlDefinitions()) {
           if (definition.code.access !== 0) continue;
-          const cases = handlerCases(file, definition);
+          casesByLabel ??= handlerCasesByLabel(file);
+          const cases = casesByLabel.get(definition.name) ?? [];
           const writes = cases.some((caseNode) => changesState(file, caseNode));
           const messageId = cases.length === 0 ? 'unknownHandler' : writes ? 'writes' : 'readOnly';
           context.report({

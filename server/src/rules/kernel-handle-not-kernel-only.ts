@@ -3,7 +3,7 @@
  * driver keeps for itself: without the flag the handle lands in the handle table of whatever process the driver
  * runs in (the calling application, for a dispatch routine), where user mode can use, duplicate or close it.
  */
-import { accessPath, callArguments, calleeName, contains, enclosingStatement, unwrap, type Node } from '../analysis/query';
+import { accessPath, callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, contains, enclosingStatement, unwrap, type Node } from '../analysis/query';
 import { fixer, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
@@ -52,9 +52,7 @@ function handleEscapes(file: SourceFile, fn: FunctionInfo, path: string, after: 
   for (const candidate of file.withinAll(fn.body, ['identifier', 'field_expression'])) {
     if (candidate.startIndex < after.endIndex) continue;
     if ((accessPath(candidate) ?? candidate.text) !== path) continue;
-    let holder: Node = candidate;
-    while (holder.parent && (holder.parent.type === 'parenthesized_expression' || holder.parent.type === 'cast_expression')) holder = holder.parent;
-    const parent = holder.parent;
+    const { holder, parent } = climbWrappers(candidate, CAST_OR_PARENTHESES);
     if (!parent) continue;
     if (parent.type === 'return_statement') return true;
     if (parent.type === 'init_declarator' && parent.childForFieldName('value')?.id === holder.id) return true;

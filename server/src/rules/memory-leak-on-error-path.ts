@@ -3,7 +3,7 @@
  * every failing request leaks pool, and a caller that can make the request fail at will exhausts it.
  */
 import { freedArgument } from '../analysis/frees';
-import { accessPath, binaryOperator, callArguments, calleeName, contains, declaratorName, enclosingStatement, unwrap, type Node } from '../analysis/query';
+import { accessPath, binaryOperator, callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, contains, declaratorName, enclosingStatement, unwrap, type Node } from '../analysis/query';
 import { lineOf, type Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
 
@@ -66,9 +66,7 @@ function isNullCheckExit(ret: Node, name: string): boolean {
 function ownershipChanges(file: SourceFile, body: Node, name: string, from: number, to: number): boolean {
   for (const identifier of file.within(body, 'identifier')) {
     if (identifier.startIndex <= from || identifier.startIndex >= to || identifier.text !== name) continue;
-    let holder: Node = identifier;
-    while (holder.parent && (holder.parent.type === 'parenthesized_expression' || holder.parent.type === 'cast_expression')) holder = holder.parent;
-    const parent = holder.parent;
+    const { holder, parent } = climbWrappers(identifier, CAST_OR_PARENTHESES);
     if (!parent) continue;
     if (parent.type === 'assignment_expression') return true; // stored somewhere, or reassigned
     if (parent.type === 'init_declarator' || parent.type === 'initializer_list' || parent.type === 'return_statement') return true;
@@ -121,12 +119,13 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     return {
+      // Registered (and nothing else) so the engine's single walk gathers these nodes for `file.within` below;
+      // otherwise the first `within` would walk the whole tree once more for them.
+      return_statement() {},
       call_expression(call) {
         const allocator = calleeName(call);
         if (!allocator || !POOL_ALLOCATORS.has(allocator)) return;
-        let holder: Node = call;
-        while (holder.parent && (holder.parent.type === 'cast_expression' || holder.parent.type === 'parenthesized_expression')) holder = holder.parent;
-        const parent = holder.parent;
+        const { holder, parent } = climbWrappers(call, CAST_OR_PARENTHESES);
         let name: string | undefined;
         if (parent?.type === 'assignment_expression' && parent.childForFieldName('right')?.id === holder.id && binaryOperator(parent) !== undefined) {
           const left = unwrap(parent.childForFieldName('left'));

@@ -63,8 +63,8 @@ function pointeeSize(file: SourceFile, fn: FunctionInfo, expression: Node): stri
 }
 
 /** The buffer and byte count a node writes, for assignments through a pointer and memory-writing calls. */
-function writeOf(file: SourceFile, fn: FunctionInfo, taint: FunctionTaint, node: Node): Write | undefined {
-  if (node.type === 'call_expression') {
+function writeOf(file: SourceFile, fn: FunctionInfo, taint: FunctionTaint, node: Node, nodeType: string): Write | undefined {
+  if (nodeType === 'call_expression') {
     const lengthIndex = WRITERS[calleeName(node) ?? ''];
     if (lengthIndex === undefined) return undefined;
     const args = callArguments(node);
@@ -75,22 +75,33 @@ function writeOf(file: SourceFile, fn: FunctionInfo, taint: FunctionTaint, node:
     const text = length.text;
     return { buffer: args[0], size: () => (/\+\+|--|=/.test(text.replace(/[<>!=]=/g, '')) ? undefined : text) };
   }
-  if (node.type !== 'assignment_expression') return undefined;
+  if (nodeType !== 'assignment_expression') return undefined;
+  // Each type is read once (a read crosses into WASM).
   let left = node.childForFieldName('left');
-  while (left?.type === 'parenthesized_expression') left = left.namedChild(0);
+  let type = left?.type;
+  while (left && type === 'parenthesized_expression') {
+    left = left.namedChild(0);
+    type = left?.type;
+  }
   // `out->a.b = x` writes through `out->a`.
-  while (left?.type === 'field_expression' && left.childForFieldName('operator')?.text === '.') left = left.childForFieldName('argument');
-  while (left?.type === 'parenthesized_expression') left = left.namedChild(0);
+  while (left && type === 'field_expression' && left.childForFieldName('operator')?.text === '.') {
+    left = left.childForFieldName('argument');
+    type = left?.type;
+  }
+  while (left && type === 'parenthesized_expression') {
+    left = left.namedChild(0);
+    type = left?.type;
+  }
   if (!left) return undefined;
-  if (left.type === 'field_expression') {
+  if (type === 'field_expression') {
     const pointer = left.childForFieldName('argument');
     return pointer ? { buffer: pointer, size: () => pointeeSize(file, fn, pointer) } : undefined;
   }
-  if (left.type === 'pointer_expression' && (left.childForFieldName('operator')?.text ?? left.child(0)?.text) === '*') {
+  if (type === 'pointer_expression' && (left.childForFieldName('operator')?.text ?? left.child(0)?.text) === '*') {
     const pointer = left.childForFieldName('argument');
     return pointer ? { buffer: pointer, size: () => pointeeSize(file, fn, pointer) } : undefined;
   }
-  if (left.type === 'subscript_expression') {
+  if (type === 'subscript_expression') {
     const index = left.childForFieldName('index');
     const pointer = left.childForFieldName('argument');
     // Only a constant index says how far the write reaches.
@@ -248,13 +259,14 @@ export const rule: Rule = {
       return result;
     };
 
-    function check(node: Node): void {
+    /** `type` is the node's type, known from the visitor. */
+    function check(node: Node, type: string): void {
       const fn = file.enclosingFunction(node);
       if (!fn || !mayWriteOutput(fn)) return;
       const known = first.get(fn.node.id);
       if (known && known.node.startIndex <= node.startIndex) return;
       const taint = file.taint(fn);
-      const write = writeOf(file, fn, taint, node);
+      const write = writeOf(file, fn, taint, node, type);
       if (!write) return;
       const output = outputBufferOf(file, fn, taint, write.buffer, node.startIndex);
       if (!output) return;
@@ -270,8 +282,8 @@ export const rule: Rule = {
     }
 
     return {
-      assignment_expression: check,
-      call_expression: check,
+      assignment_expression: (node) => check(node, 'assignment_expression'),
+      call_expression: (node) => check(node, 'call_expression'),
       onEnd() {
         for (const { node, fn, write, output } of [...first.values()].sort((a, b) => a.node.startIndex - b.node.startIndex)) {
           const taint = file.taint(fn);

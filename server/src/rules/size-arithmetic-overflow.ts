@@ -66,6 +66,9 @@ export const rule: Rule = {
     // of the tree in tree-sitter, and long `a + b + …` chains would make that quadratic.
     return {
       binary_expression(comparison) {
+        // A sum below the comparison has its `+`, `*` or `<<` in the comparison's text: one read rules most out.
+        const text = comparison.text;
+        if (!text.includes('+') && !text.includes('*') && !text.includes('<<')) return;
         if (!RELATIONAL_OPERATORS.has(binaryOperator(comparison) ?? '')) return;
         const sums = [comparison.childForFieldName('left'), comparison.childForFieldName('right')].map(arithmetic).filter((sum): sum is Node => sum !== undefined);
         if (sums.length === 0) return;

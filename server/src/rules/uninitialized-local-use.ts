@@ -355,6 +355,10 @@ export const rule: Rule = {
     const { file } = context;
     let structs: Set<string> | undefined;
     return {
+      // Registered (and nothing else) so the engine's single walk gathers these nodes for `file.within` below;
+      // otherwise the first `within` would walk the whole tree once more for them.
+      labeled_statement() {},
+      goto_statement() {},
       function_definition(node) {
         const body = node.childForFieldName('body');
         if (!body || body.hasError) return;

@@ -3,7 +3,7 @@
  * of it: the untouched bytes (and struct padding) are kernel memory disclosed to user mode.
  */
 import { findDeclaration } from '../analysis/declarations';
-import { accessPath, callArguments, calleeName, declaratorName, enclosingStatement, unwrap, type Node } from '../analysis/query';
+import { accessPath, callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, declaratorName, enclosingStatement, unwrap, type Node } from '../analysis/query';
 import { fixer, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
@@ -58,9 +58,7 @@ function nonZeroingAllocation(file: SourceFile, fn: FunctionInfo, name: string, 
 }
 
 function assignedName(call: Node): string | undefined {
-  let holder: Node = call;
-  while (holder.parent && (holder.parent.type === 'cast_expression' || holder.parent.type === 'parenthesized_expression')) holder = holder.parent;
-  const parent = holder.parent;
+  const { parent } = climbWrappers(call, CAST_OR_PARENTHESES);
   if (parent?.type === 'assignment_expression') return unwrap(parent.childForFieldName('left'))?.text;
   if (parent?.type === 'init_declarator') return declaratorName(parent.childForFieldName('declarator'));
   return undefined;

@@ -28,8 +28,9 @@ export const rule: Rule = {
     return {
       call_expression(call) {
         const callee = unwrap(call.childForFieldName('function'));
-        if (!callee || (callee.type !== 'field_expression' && callee.type !== 'identifier')) return;
-        if (callee.type === 'identifier' && file.functionByName(callee.text)) return;
+        const calleeType = callee?.type;
+        if (!callee || (calleeType !== 'field_expression' && calleeType !== 'identifier')) return;
+        if (calleeType === 'identifier' && file.functionByName(callee.text)) return;
         const fn = file.enclosingFunction(call);
         if (!fn) return;
         const value = file.taint(fn).taintOf(callee, call.startIndex);

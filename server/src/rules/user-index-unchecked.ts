@@ -108,8 +108,10 @@ export const rule: Rule = {
       field_declaration() {},
       subscript_expression(node) {
         const array = unwrap(node.childForFieldName('argument'));
+        const arrayType = array?.type;
+        if (!array || (arrayType !== 'identifier' && arrayType !== 'field_expression')) return;
         const index = node.childForFieldName('index');
-        if (!array || (array.type !== 'identifier' && array.type !== 'field_expression') || !index) return;
+        if (!index) return;
         const fn = file.enclosingFunction(node);
         if (!fn) return;
         const taint = file.taint(fn);
@@ -121,7 +123,7 @@ export const rule: Rule = {
         const key = `${fn.node.id}:${array.text}:${index.text}`;
         if (reported.has(key)) return;
         const arrayKey = `${fn.node.id}:${array.text}`;
-        if (!sizes.has(arrayKey)) sizes.set(arrayKey, array.type === 'identifier' ? declaredArraySize(file, fn, array.text) : fieldArraySize(file, array));
+        if (!sizes.has(arrayKey)) sizes.set(arrayKey, arrayType === 'identifier' ? declaredArraySize(file, fn, array.text) : fieldArraySize(file, array));
         const arraySize = sizes.get(arrayKey);
         if (!arraySize) return;
         if (taint.isGuarded(node, value) || isInsideSwitchOn(node, value)) return;

@@ -147,11 +147,13 @@ export const rule: Rule = {
       union_specifier() {},
       type_definition() {},
       assignment_expression(assignment) {
+        // Most files have no union overlaying a function pointer: then no assignment needs a look.
+        overlays ??= unionOverlays(file);
+        if (overlays.size === 0) return;
         const left = unwrap(assignment.childForFieldName('left'));
         const right = assignment.childForFieldName('right');
         const field = fieldName(left);
         if (!left || !right || !field) return;
-        overlays ??= unionOverlays(file);
         const overlay = overlays.get(field);
         if (!overlay) return;
         const fn = file.enclosingFunction(assignment);
@@ -183,7 +185,8 @@ export const rule: Rule = {
         for (let index = 0; index < args.length; index++) {
           const argument = args[index];
           const inner = unwrap(argument);
-          if (!inner || (inner.type !== 'identifier' && inner.type !== 'field_expression' && inner.type !== 'subscript_expression')) continue;
+          const innerType = inner?.type;
+          if (!inner || (innerType !== 'identifier' && innerType !== 'field_expression' && innerType !== 'subscript_expression')) continue;
           const value = taint.taintOf(inner, call.startIndex);
           if (!value) continue;
           const consumes = consumer?.includes(index) ?? false;
