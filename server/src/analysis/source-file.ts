@@ -40,6 +40,8 @@ export class SourceFile {
   private readonly taintByFunction = new Map<number, FunctionTaint>();
   /** End offsets of the nodes of each gathered type (same order as `nodes(type)`), read from WASM once each. */
   private readonly ends = new Map<string, number[]>();
+  /** End offsets of the containers `within` was asked about (mostly function bodies, asked by every rule), by id. */
+  private readonly containerEnds = new Map<number, number>();
   private functionEnds?: number[];
 
   constructor(
@@ -80,7 +82,11 @@ export class SourceFile {
   within(container: Node, type: string): Node[] {
     const nodes = this.nodes(type);
     const start = container.startIndex;
-    const end = container.endIndex;
+    let end = this.containerEnds.get(container.id);
+    if (end === undefined) {
+      end = container.endIndex;
+      this.containerEnds.set(container.id, end);
+    }
     let low = 0;
     let high = nodes.length;
     while (low < high) {
@@ -95,6 +101,12 @@ export class SourceFile {
     }
     const result: Node[] = [];
     for (let index = low; index < nodes.length && nodes[index].startIndex < end; index++) {
+      // A node that starts strictly inside the container is its descendant (spans nest or are disjoint), so it
+      // ends inside too; only one starting where the container starts (an ancestor?) needs its end.
+      if (nodes[index].startIndex > start) {
+        result.push(nodes[index]);
+        continue;
+      }
       if (ends[index] < 0) ends[index] = nodes[index].endIndex;
       if (ends[index] <= end) result.push(nodes[index]);
     }
