@@ -116,7 +116,8 @@ export class SourceFile {
   /** Several types inside a container, in document order. */
   withinAll(container: Node, types: readonly string[]): Node[] {
     if (types.length === 1) return this.within(container, types[0]);
-    return types.flatMap((type) => this.within(container, type)).sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+    const lists = types.map((type) => this.within(container, type));
+    return mergeInDocumentOrder(lists) ?? lists.flat().sort(byStartThenOuter);
   }
 
   /** Original source text of a node (identical to the parsed text except where annotations were blanked). */
@@ -205,6 +206,35 @@ export class SourceFile {
   get eol(): string {
     return this.text.includes('\r\n') ? '\r\n' : '\n';
   }
+}
+
+/** Document order: by start, the outer of two nodes that start together first. */
+function byStartThenOuter(a: Node, b: Node): number {
+  return a.startIndex - b.startIndex || b.endIndex - a.endIndex;
+}
+
+/**
+ * The lists merged into the order a stable sort of their concatenation by `byStartThenOuter` gives: each list is
+ * in that order already (the single walk is in document order), so merging them is enough. Undefined when a list
+ * is not (zero-width nodes can make document order differ from it): the caller sorts then.
+ */
+function mergeInDocumentOrder(lists: readonly Node[][]): Node[] | undefined {
+  for (const list of lists) {
+    for (let index = 1; index < list.length; index++) if (byStartThenOuter(list[index - 1], list[index]) > 0) return undefined;
+  }
+  const heads = lists.map(() => 0);
+  const total = lists.reduce((sum, list) => sum + list.length, 0);
+  const result: Node[] = [];
+  while (result.length < total) {
+    let best = -1;
+    for (let which = 0; which < lists.length; which++) {
+      if (heads[which] >= lists[which].length) continue;
+      // Ties go to the earlier list, as in the stable sort of the concatenation.
+      if (best < 0 || byStartThenOuter(lists[which][heads[which]], lists[best][heads[best]]) < 0) best = which;
+    }
+    result.push(lists[best][heads[best]++]);
+  }
+  return result;
 }
 
 function toFunctionInfo(node: Node): FunctionInfo | undefined {
