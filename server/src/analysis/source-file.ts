@@ -40,6 +40,8 @@ export class SourceFile {
   private readonly taintByFunction = new Map<number, FunctionTaint>();
   /** End offsets of the nodes of each gathered type (same order as `nodes(type)`), read from WASM once each. */
   private readonly ends = new Map<string, number[]>();
+  /** End offsets of the containers `within` was asked about (mostly function bodies, asked by every rule), by id. */
+  private readonly containerEnds = new Map<number, number>();
   private functionEnds?: number[];
 
   constructor(
@@ -80,7 +82,11 @@ export class SourceFile {
   within(container: Node, type: string): Node[] {
     const nodes = this.nodes(type);
     const start = container.startIndex;
-    const end = container.endIndex;
+    let end = this.containerEnds.get(container.id);
+    if (end === undefined) {
+      end = container.endIndex;
+      this.containerEnds.set(container.id, end);
+    }
     let low = 0;
     let high = nodes.length;
     while (low < high) {
@@ -95,6 +101,12 @@ export class SourceFile {
     }
     const result: Node[] = [];
     for (let index = low; index < nodes.length && nodes[index].startIndex < end; index++) {
+      // A node that starts strictly inside the container is its descendant (spans nest or are disjoint), so it
+      // ends inside too; only one starting where the container starts (an ancestor?) needs its end.
+      if (nodes[index].startIndex > start) {
+        result.push(nodes[index]);
+        continue;
+      }
       if (ends[index] < 0) ends[index] = nodes[index].endIndex;
       if (ends[index] <= end) result.push(nodes[index]);
     }
@@ -104,7 +116,8 @@ export class SourceFile {
   /** Several types inside a container, in document order. */
   withinAll(container: Node, types: readonly string[]): Node[] {
     if (types.length === 1) return this.within(container, types[0]);
-    return types.flatMap((type) => this.within(container, type)).sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+    const lists = types.map((type) => this.within(container, type));
+    return mergeInDocumentOrder(lists) ?? lists.flat().sort(byStartThenOuter);
   }
 
   /** Original source text of a node (identical to the parsed text except where annotations were blanked). */
@@ -193,6 +206,35 @@ export class SourceFile {
   get eol(): string {
     return this.text.includes('\r\n') ? '\r\n' : '\n';
   }
+}
+
+/** Document order: by start, the outer of two nodes that start together first. */
+function byStartThenOuter(a: Node, b: Node): number {
+  return a.startIndex - b.startIndex || b.endIndex - a.endIndex;
+}
+
+/**
+ * The lists merged into the order a stable sort of their concatenation by `byStartThenOuter` gives: each list is
+ * in that order already (the single walk is in document order), so merging them is enough. Undefined when a list
+ * is not (zero-width nodes can make document order differ from it): the caller sorts then.
+ */
+function mergeInDocumentOrder(lists: readonly Node[][]): Node[] | undefined {
+  for (const list of lists) {
+    for (let index = 1; index < list.length; index++) if (byStartThenOuter(list[index - 1], list[index]) > 0) return undefined;
+  }
+  const heads = lists.map(() => 0);
+  const total = lists.reduce((sum, list) => sum + list.length, 0);
+  const result: Node[] = [];
+  while (result.length < total) {
+    let best = -1;
+    for (let which = 0; which < lists.length; which++) {
+      if (heads[which] >= lists[which].length) continue;
+      // Ties go to the earlier list, as in the stable sort of the concatenation.
+      if (best < 0 || byStartThenOuter(lists[which][heads[which]], lists[best][heads[best]]) < 0) best = which;
+    }
+    result.push(lists[best][heads[best]++]);
+  }
+  return result;
 }
 
 function toFunctionInfo(node: Node): FunctionInfo | undefined {

@@ -140,8 +140,9 @@ export class FunctionTaint {
         }
       } else if (type === 'assignment_expression') {
         const left = unwrap(node.childForFieldName('left'));
+        const leftType = left?.type;
         const right = node.childForFieldName('right');
-        if (left?.type === 'field_expression' && right && left.childForFieldName('operator')?.text !== '->') {
+        if (left && leftType === 'field_expression' && right && left.childForFieldName('operator')?.text !== '->') {
           // `name.Buffer = userPath;` makes the local struct `name` carry user data.
           let base = unwrap(left.childForFieldName('argument'));
           while (base?.type === 'field_expression' && base.childForFieldName('operator')?.text !== '->') base = unwrap(base.childForFieldName('argument'));
@@ -149,7 +150,7 @@ export class FunctionTaint {
           if (base?.type === 'identifier' && taint) this.record(base.text, node.endIndex, { ...taint, keys: unique([...taint.keys, base.text]) });
           continue;
         }
-        if (left?.type !== 'identifier' || !right) continue;
+        if (!left || leftType !== 'identifier' || !right) continue;
         const operator = binaryOperator(node) ?? node.child(1)?.text;
         if (operator === '=') this.assign(left.text, right, node.endIndex, node);
         else {

@@ -75,7 +75,8 @@ export const rule: Rule = {
         if (!formatter || !callee) return;
         const format = formatArgument(call, formatter);
         const inner = unwrap(format);
-        if (!format || !inner || inner.type === 'string_literal' || inner.type === 'concatenated_string') return;
+        const innerType = inner?.type;
+        if (!format || !inner || innerType === 'string_literal' || innerType === 'concatenated_string') return;
         const fn = file.enclosingFunction(call);
         if (!fn) return;
         const taint = file.taint(fn).taintOf(format, call.startIndex);

@@ -37,12 +37,16 @@ const OBJECT_CONSUMERS: Record<string, number[]> = {
 /** The kernel object type the argument is cast to, or that its variable is declared with. */
 function objectType(file: SourceFile, fn: FunctionInfo, argument: Node): string | undefined {
   let current: Node | null = argument;
-  while (current?.type === 'parenthesized_expression') current = current.namedChild(0);
-  if (current?.type === 'cast_expression') {
+  let currentType: string | undefined = current?.type;
+  while (current && currentType === 'parenthesized_expression') {
+    current = current.namedChild(0);
+    currentType = current?.type;
+  }
+  if (current && currentType === 'cast_expression') {
     const type = current.childForFieldName('type')?.text.replace(/\s+/g, '') ?? '';
     return KERNEL_OBJECT_TYPES.has(type) ? type : undefined;
   }
-  if (current?.type === 'identifier') {
+  if (current && currentType === 'identifier') {
     const declaration = findDeclaration(file, fn, current.text);
     const type = declaration?.typeText.trim() ?? '';
     return KERNEL_OBJECT_TYPES.has(type) && !declaration?.isArray ? type : undefined;
