@@ -121,6 +121,25 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) 
   ],
   invalid: [
     {
+      // Every global's name holds a `w`: the file-wide name pattern once dropped those letters and matched nothing.
+      name: 'globals whose names all contain w',
+      code: `ULONG g_wMode;
+LONG g_wCount;
+NTSTATUS DispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    PULONG mode = Irp->AssociatedIrp.SystemBuffer;
+    g_wMode = *mode;
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_SUCCESS;
+}
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
+    g_wMode = 0;
+    DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = DispatchDeviceControl;
+    return STATUS_SUCCESS;
+}`,
+      errors: [{ messageId: 'unlocked', line: 5, message: 'Global `g_wMode`' }],
+    },
+    {
       name: 'mode and counters updated from the IOCTL handler without a lock',
       code: `${HEAD}NTSTATUS DispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
     PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);

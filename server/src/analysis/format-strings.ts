@@ -1,5 +1,6 @@
 /** printf-style kernel routines (DbgPrint, KdPrint, RtlStringCch*Printf*): where the format is and which arguments it reads as strings. */
 import { callArguments, unwrap, type Node } from './query';
+import { lookupTable } from './lookup';
 
 /** Format argument index, and whether the format is a wide string. Double-parenthesized macros count inside. */
 export interface Formatter {
@@ -9,14 +10,14 @@ export interface Formatter {
   doubleParen?: boolean;
 }
 
-export const FORMATTERS: Record<string, Formatter> = {
+export const FORMATTERS: Record<string, Formatter> = lookupTable({
   DbgPrint: { index: 0, wide: false },
   DbgPrintEx: { index: 2, wide: false },
   vDbgPrintEx: { index: 2, wide: false },
   vDbgPrintExWithPrefix: { index: 3, wide: false },
   KdPrint: { index: 0, wide: false, doubleParen: true },
   KdPrintEx: { index: 2, wide: false, doubleParen: true },
-};
+});
 for (const unit of ['Cch', 'Cb']) {
   for (const [suffix, wide] of [['A', false], ['W', true]] as const) {
     FORMATTERS[`RtlString${unit}Printf${suffix}`] = { index: 2, wide };

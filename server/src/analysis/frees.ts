@@ -1,8 +1,9 @@
 /** Routines that free memory, and which argument they free. Shared by use-after-free and double-free. */
 import { callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, unwrap, type Node } from './query';
+import { lookupTable } from './lookup';
 
 /** Free routines with the index of the freed pointer. */
-export const FREES: Record<string, number> = {
+export const FREES: Record<string, number> = lookupTable({
   ExFreePool: 0,
   ExFreePoolWithTag: 0,
   ExFreePool2: 0,
@@ -11,7 +12,7 @@ export const FREES: Record<string, number> = {
   MmFreeNonCachedMemory: 0,
   ExFreeToNPagedLookasideList: 1,
   ExFreeToPagedLookasideList: 1,
-};
+});
 
 /** The pointer a free call releases (casts and parentheses dropped); undefined for other calls. */
 export function freedArgument(call: Node): Node | undefined {

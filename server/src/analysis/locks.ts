@@ -5,6 +5,7 @@
 import { analyzePaths, normalizedText, refineValues, type FlowNode, type PathResult } from './paths';
 import { callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, enclosingStatement, unwrap, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
+import { lookupTable } from './lookup';
 
 export interface LockApi {
   /** Acquire and release calls of one family pair up. */
@@ -15,7 +16,7 @@ export interface LockApi {
   spin: boolean;
 }
 
-export const LOCK_ACQUIRES: Record<string, LockApi> = {
+export const LOCK_ACQUIRES: Record<string, LockApi> = lookupTable({
   KeAcquireSpinLock: { family: 'spin lock', argument: 0, spin: true },
   KeAcquireSpinLockRaiseToDpc: { family: 'spin lock', argument: 0, spin: true },
   KeAcquireSpinLockAtDpcLevel: { family: 'spin lock', argument: 0, spin: true },
@@ -35,9 +36,9 @@ export const LOCK_ACQUIRES: Record<string, LockApi> = {
   ExAcquireSpinLockShared: { family: 'reader/writer spin lock', argument: 0, spin: true },
   NdisAcquireSpinLock: { family: 'NDIS spin lock', argument: 0, spin: true },
   NdisDprAcquireSpinLock: { family: 'NDIS spin lock', argument: 0, spin: true },
-};
+});
 
-export const LOCK_RELEASES: Record<string, { family: string; argument: number }> = {
+export const LOCK_RELEASES: Record<string, { family: string; argument: number }> = lookupTable({
   KeReleaseSpinLock: { family: 'spin lock', argument: 0 },
   KeReleaseSpinLockFromDpcLevel: { family: 'spin lock', argument: 0 },
   KeReleaseInStackQueuedSpinLock: { family: 'queued spin lock', argument: 0 },
@@ -56,10 +57,10 @@ export const LOCK_RELEASES: Record<string, { family: string; argument: number }>
   ExReleaseSpinLockShared: { family: 'reader/writer spin lock', argument: 0 },
   NdisReleaseSpinLock: { family: 'NDIS spin lock', argument: 0 },
   NdisDprReleaseSpinLock: { family: 'NDIS spin lock', argument: 0 },
-};
+});
 
 /** The release that matches an acquire, for messages. */
-export const RELEASE_FOR: Record<string, string> = {
+export const RELEASE_FOR: Record<string, string> = lookupTable({
   KeAcquireSpinLock: 'KeReleaseSpinLock',
   KeAcquireSpinLockRaiseToDpc: 'KeReleaseSpinLock',
   KeAcquireSpinLockAtDpcLevel: 'KeReleaseSpinLockFromDpcLevel',
@@ -79,7 +80,7 @@ export const RELEASE_FOR: Record<string, string> = {
   ExAcquireSpinLockShared: 'ExReleaseSpinLockShared',
   NdisAcquireSpinLock: 'NdisReleaseSpinLock',
   NdisDprAcquireSpinLock: 'NdisDprReleaseSpinLock',
-};
+});
 
 /** `family:argument`: the identity of a lock. */
 export function lockKey(call: Node, api: { family: string; argument: number }): string | undefined {
@@ -93,11 +94,11 @@ export function lockKey(call: Node, api: { family: string; argument: number }): 
 }
 
 /** Acquires that return whether they got the lock (NTSTATUS or BOOLEAN), and the value that means success. */
-const RESULT_OF_ACQUIRE: Record<string, string> = {
+const RESULT_OF_ACQUIRE: Record<string, string> = lookupTable({
   WdfWaitLockAcquire: 'STATUS_SUCCESS',
   ExAcquireResourceExclusiveLite: '#1',
   ExAcquireResourceSharedLite: '#1',
-};
+});
 
 /**
  * How an acquire takes effect: `always` for a statement of its own (`KeAcquireSpinLock(&l, &irql);`,

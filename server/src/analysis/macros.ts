@@ -1,3 +1,4 @@
+import { lookupTable } from './lookup';
 /**
  * A small preprocessor for the few things rules need from macros: IOCTL codes (`CTL_CODE` and wrapper macros),
  * buffer sizes (`#define BUFFER_SIZE 512`) and flag values. Definitions come from the file and from the
@@ -15,7 +16,7 @@ export interface MacroDefinition {
 }
 
 /** WDK constants the analyzer must know without the WDK headers. */
-const BUILTIN_CONSTANTS: Record<string, number> = {
+const BUILTIN_CONSTANTS: Record<string, number> = lookupTable({
   METHOD_BUFFERED: 0,
   METHOD_IN_DIRECT: 1,
   METHOD_OUT_DIRECT: 2,
@@ -50,7 +51,7 @@ const BUILTIN_CONSTANTS: Record<string, number> = {
   FILE_DEVICE_PMI: 0x45,
   IOCTL_USB_BASE: 0x22,
   FILE_DEVICE_USB: 0x22,
-};
+});
 
 export interface IoctlCode {
   deviceType: number;

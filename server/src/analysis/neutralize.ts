@@ -1,3 +1,4 @@
+import { lookupTable } from './lookup';
 /**
  * Driver code is full of SAL annotations (`_In_`, `_Inout_updates_bytes_(n)`, `__drv_maxIRQL(2)`) and
  * calling-convention macros (`NTAPI`) that tree-sitter's C grammar does not know. Parsing them as written
@@ -96,7 +97,7 @@ function inPreprocessorLine(source: string, start: number): boolean {
  * blanks (the guarded block stays a block), `except (filter)` becomes `if     (filter)` (the handler runs only
  * sometimes), `finally` becomes blanks and `leave;` becomes `break;` (it leaves the guarded block).
  */
-const SEH_REWRITE: Record<string, string> = { except: 'if    ', finally: '       ', leave: 'break' };
+const SEH_REWRITE: Record<string, string> = lookupTable({ except: 'if    ', finally: '       ', leave: 'break' });
 
 /** Index of the `}` that closes the block opening at `open`, skipping comments and literals; -1 when unbalanced. */
 function matchingBrace(source: string, open: number): number {

@@ -4,9 +4,10 @@
  */
 import { callArguments, calleeName, unwrap, type Node } from './query';
 import type { SourceFile } from './source-file';
+import { lookupTable } from './lookup';
 
 /** The SDDL_DEVOBJ_* constants of wdmsec.h. */
-export const KNOWN_SDDL: Record<string, string> = {
+export const KNOWN_SDDL: Record<string, string> = lookupTable({
   SDDL_DEVOBJ_KERNEL_ONLY: 'D:P',
   SDDL_DEVOBJ_SYS_ALL: 'D:P(A;;GA;;;SY)',
   SDDL_DEVOBJ_SYS_ALL_ADM_ALL: 'D:P(A;;GA;;;SY)(A;;GA;;;BA)',
@@ -16,17 +17,17 @@ export const KNOWN_SDDL: Record<string, string> = {
   SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_RW_RES_R: 'D:P(A;;GA;;;SY)(A;;GRGWGX;;;BA)(A;;GRGW;;;WD)(A;;GR;;;RC)',
   SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_RWX_RES_RWX: 'D:P(A;;GA;;;SY)(A;;GRGWGX;;;BA)(A;;GRGWGX;;;WD)(A;;GRGWGX;;;RC)',
   SDDL_DEVOBJ_SYS_ALL_ADM_ALL_WORLD_ALL_RES_ALL: 'D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;WD)(A;;GA;;;RC)',
-};
+});
 
 /** Trustees that stand for (nearly) every user. */
-const BROAD_TRUSTEES: Record<string, string> = {
+const BROAD_TRUSTEES: Record<string, string> = lookupTable({
   WD: 'Everyone',
   BU: 'Builtin Users',
   AU: 'Authenticated Users',
   IU: 'Interactive Users',
   AN: 'Anonymous',
   BG: 'Builtin Guests',
-};
+});
 
 /** Rights codes that allow writing to (or taking over) the device. */
 const WRITE_RIGHTS = new Set(['GA', 'GW', 'FA', 'FW', 'WD', 'WO', 'KA', 'KW', 'SD']);
@@ -117,12 +118,12 @@ function expandedSddl(file: SourceFile, text: string, depth = 0): string | undef
 }
 
 /** SDDL arguments of the calls that set a device object's security descriptor. */
-export const SDDL_ARGUMENT: Record<string, number> = {
+export const SDDL_ARGUMENT: Record<string, number> = lookupTable({
   IoCreateDeviceSecure: 6,
   WdmlibIoCreateDeviceSecure: 6,
   WdfDeviceInitAssignSDDLString: 1,
   WdfControlDeviceInitAllocate: 1,
-};
+});
 
 /** True when the file gives a device object an SDDL that lets no broad group write (e.g. SDDL_DEVOBJ_SYS_ALL_ADM_ALL). */
 export function hasRestrictiveDeviceSddl(file: SourceFile): boolean {

@@ -18,6 +18,7 @@ import {
   type Node,
 } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
+import { lookupTable } from './lookup';
 
 /**
  * - value: a scalar the user controls (a length, a field of a user buffer)
@@ -44,23 +45,23 @@ export interface Taint {
 export type ParameterTaint = Map<number, Taint>;
 
 /** Fields of the IRP and its stack location that carry user input, by field name. */
-const FIELD_SOURCES: Record<string, TaintKind> = {
+const FIELD_SOURCES: Record<string, TaintKind> = lookupTable({
   SystemBuffer: 'buffer',
   Type3InputBuffer: 'pointer',
   UserBuffer: 'pointer',
   InputBufferLength: 'value',
   OutputBufferLength: 'value',
-};
+});
 
 /** Length fields that are user-controlled only below Parameters.Read / Parameters.Write. */
 const READ_WRITE_LENGTH = /Parameters\s*\.\s*(Read|Write)\s*\.\s*Length$/;
 
 /** WDF calls that return user buffers through out parameters: [buffer argument, length argument, kind]. */
-const WDF_RETRIEVE: Record<string, { buffer: number; length: number; kind: TaintKind; origin: string }> = {
+const WDF_RETRIEVE: Record<string, { buffer: number; length: number; kind: TaintKind; origin: string }> = lookupTable({
   WdfRequestRetrieveInputBuffer: { buffer: 2, length: 3, kind: 'buffer', origin: 'WDF input buffer' },
   WdfRequestRetrieveUnsafeUserInputBuffer: { buffer: 2, length: 3, kind: 'pointer', origin: 'unsafe user input buffer' },
   WdfRequestRetrieveUnsafeUserOutputBuffer: { buffer: 2, length: 3, kind: 'pointer', origin: 'unsafe user output buffer' },
-};
+});
 
 /** Names whose comparison validates the size of the request's buffers. */
 export const LENGTH_KEYS = ['InputBufferLength', 'OutputBufferLength', 'Length'];

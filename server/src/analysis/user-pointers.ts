@@ -7,26 +7,27 @@ import { accessPath, ancestorOfType, callArguments, calleeName, contains, unwrap
 import type { FunctionInfo, SourceFile } from './source-file';
 import { callsOf } from './callers';
 import { mentions, type Taint } from './taint';
+import { lookupTable } from './lookup';
 
 /** Calls that probe a user address (pointer argument first) and may raise an exception. */
 export const PROBE_CALLS = new Set(['ProbeForRead', 'ProbeForWrite', 'ProbeForReadSmallStructure', 'ProbeAndReadUlong', 'ProbeForWriteUlong']);
 
 /** Calls that validate a user address another way (probe and lock into an MDL or a WDF memory object). */
-const PROBE_AND_LOCK: Record<string, number> = {
+const PROBE_AND_LOCK: Record<string, number> = lookupTable({
   WdfRequestProbeAndLockUserBufferForRead: 1,
   WdfRequestProbeAndLockUserBufferForWrite: 1,
   IoAllocateMdl: 0,
-};
+});
 
 /** Copy routines as (destination, source, length) argument positions. */
-export const COPY_CALLS: Record<string, [number, number, number]> = {
+export const COPY_CALLS: Record<string, [number, number, number]> = lookupTable({
   memcpy: [0, 1, 2],
   memmove: [0, 1, 2],
   RtlCopyMemory: [0, 1, 2],
   RtlMoveMemory: [0, 1, 2],
   RtlCopyBytes: [0, 1, 2],
   CopyMemory: [0, 1, 2],
-};
+});
 
 export interface UserPointerAccess {
   /** The node that reads or writes user memory (`*p`, `p->x`, `p[i]`, the copy call). */

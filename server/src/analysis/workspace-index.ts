@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { MacroTable, type MacroDefinition } from './macros';
+import { lookupTable } from './lookup';
 
 export type FunctionRole =
   | 'driver-entry'
@@ -24,7 +25,7 @@ export interface FileIndexEntry {
 }
 
 /** Role-type declarations (`DRIVER_DISPATCH Name;`) and the role each type stands for. */
-export const ROLE_TYPES: Record<string, { role: FunctionRole; detail?: string }> = {
+export const ROLE_TYPES: Record<string, { role: FunctionRole; detail?: string }> = lookupTable({
   DRIVER_INITIALIZE: { role: 'driver-entry' },
   DRIVER_DISPATCH: { role: 'wdm-dispatch' },
   DRIVER_DISPATCH_PAGED: { role: 'wdm-dispatch' },
@@ -37,7 +38,7 @@ export const ROLE_TYPES: Record<string, { role: FunctionRole; detail?: string }>
   EVT_WDF_IO_QUEUE_IO_DEFAULT: { role: 'kmdf-io', detail: 'EvtIoDefault' },
   EVT_WDF_IO_IN_CALLER_CONTEXT: { role: 'kmdf-in-caller-context', detail: 'EvtIoInCallerContext' },
   EVT_WDF_DRIVER_UNLOAD: { role: 'unload' },
-};
+});
 
 /** KMDF queue config fields that hold user-mode entry points. */
 export const KMDF_IO_CALLBACK_FIELDS = new Set([

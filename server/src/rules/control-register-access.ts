@@ -5,22 +5,23 @@
  */
 import { callArguments, calleeName, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
+import { lookupTable } from '../analysis/lookup';
 
 /** Intrinsics and the register they touch. __readcr8 (the IRQL) and __readcr2 (the fault address) leak nothing useful. */
-const WRITES: Record<string, string> = {
+const WRITES: Record<string, string> = lookupTable({
   __writecr0: 'CR0',
   __writecr3: 'CR3',
   __writecr4: 'CR4',
   __writecr8: 'CR8',
   __writedr: 'a debug register',
-};
+});
 
-const READS: Record<string, string> = {
+const READS: Record<string, string> = lookupTable({
   __readcr0: 'CR0',
   __readcr3: 'CR3',
   __readcr4: 'CR4',
   __readdr: 'a debug register',
-};
+});
 
 export const rule: Rule = {
   meta: {

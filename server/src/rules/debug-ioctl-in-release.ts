@@ -6,6 +6,7 @@
 import { ancestorOfType, calleeName, callArguments, unwrap, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
+import { lookupTable } from '../analysis/lookup';
 
 const DEBUG_NAME = /(^|_)(TEST|TESTING|DEBUG|DBG)(_|$)/i;
 const DEBUG_CONDITION = /^\s*(!\s*!\s*)?(defined\s*\(?\s*)?(DBG|_DEBUG|DEBUG)\s*\)?\s*(==\s*1\s*|!=\s*0\s*)?(&&.*)?$/s;
@@ -13,10 +14,10 @@ const DEBUG_CONDITION = /^\s*(!\s*!\s*)?(defined\s*\(?\s*)?(DBG|_DEBUG|DEBUG)\s*
 /** Calls that reach physical memory, device registers, ports or CPU state. */
 const HARDWARE_CALL = /^(MmMapIoSpace(Ex)?|MmCopyMemory|MmGetPhysicalAddress|MmGetVirtualForPhysical|MmMapLockedPages(SpecifyCache)?|ZwMapViewOfSection|__readmsr|__writemsr|__in(byte|word|dword)(string)?|__out(byte|word|dword)(string)?|READ_PORT_\w+|WRITE_PORT_\w+|READ_REGISTER_\w+|WRITE_REGISTER_\w+|HalGetBusData\w*|HalSetBusData\w*|__readcr\d|__writecr\d)$/;
 /** Memory calls: the argument positions that are addresses. */
-const MEMORY_CALL: Record<string, number[]> = {
+const MEMORY_CALL: Record<string, number[]> = lookupTable({
   RtlCopyMemory: [0, 1], memcpy: [0, 1], RtlMoveMemory: [0, 1], memmove: [0, 1], RtlCopyBytes: [0, 1],
   RtlFillMemory: [0], RtlZeroMemory: [0], memset: [0], RtlSecureZeroMemory: [0],
-};
+});
 
 /** Whether a node sits in the taken branch of a `#if DBG` / `#ifdef _DEBUG` (not in its `#else`). */
 function insideDebugGuard(node: Node): boolean {

@@ -4,9 +4,10 @@
  */
 import { callArguments, calleeName, type Node } from '../analysis/query';
 import { fixer, type FixDescriptor, type Rule } from '../analysis/rule';
+import { lookupTable } from '../analysis/lookup';
 
 /** POOL_TYPE → the equivalent ExAllocatePool2 flags (NX for the executable non-paged types: HVCI forbids executable pool). */
-const POOL_FLAGS: Record<string, string> = {
+const POOL_FLAGS: Record<string, string> = lookupTable({
   NonPagedPool: 'POOL_FLAG_NON_PAGED',
   NonPagedPoolNx: 'POOL_FLAG_NON_PAGED',
   NonPagedPoolExecute: 'POOL_FLAG_NON_PAGED',
@@ -14,7 +15,7 @@ const POOL_FLAGS: Record<string, string> = {
   NonPagedPoolCacheAligned: 'POOL_FLAG_NON_PAGED | POOL_FLAG_CACHE_ALIGNED',
   NonPagedPoolNxCacheAligned: 'POOL_FLAG_NON_PAGED | POOL_FLAG_CACHE_ALIGNED',
   PagedPoolCacheAligned: 'POOL_FLAG_PAGED | POOL_FLAG_CACHE_ALIGNED',
-};
+});
 
 const DEPRECATED = new Set([
   'ExAllocatePool',

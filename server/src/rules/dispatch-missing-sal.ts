@@ -8,16 +8,17 @@ import type { Node } from '../analysis/query';
 import { fixer, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { ROLE_TYPES } from '../analysis/workspace-index';
+import { lookupTable } from '../analysis/lookup';
 
 /** The role type that declares a callback of each KMDF kind. */
-const KMDF_ROLE_TYPES: Record<string, string> = {
+const KMDF_ROLE_TYPES: Record<string, string> = lookupTable({
   EvtIoDeviceControl: 'EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL',
   EvtIoInternalDeviceControl: 'EVT_WDF_IO_QUEUE_IO_INTERNAL_DEVICE_CONTROL',
   EvtIoRead: 'EVT_WDF_IO_QUEUE_IO_READ',
   EvtIoWrite: 'EVT_WDF_IO_QUEUE_IO_WRITE',
   EvtIoDefault: 'EVT_WDF_IO_QUEUE_IO_DEFAULT',
   EvtIoInCallerContext: 'EVT_WDF_IO_IN_CALLER_CONTEXT',
-};
+});
 
 /** Annotations on the definition itself that tell Code Analysis its role. */
 const ANNOTATED = /\b(_Use_decl_annotations_|_Function_class_\s*\(|__drv_dispatchType\s*\(|_Dispatch_type_\s*\()/;

@@ -6,31 +6,32 @@
 import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
 import { fixer, type FixDescriptor, type Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
+import { lookupTable } from '../analysis/lookup';
 
 /** Routines that take a page protection, with the index of that argument (-1: any argument). */
-const PROTECTION_ARGUMENT: Record<string, number> = {
+const PROTECTION_ARGUMENT: Record<string, number> = lookupTable({
   MmMapIoSpaceEx: 2,
   MmProtectMdlSystemAddress: 1,
   MmAllocateContiguousNodeMemory: 4,
   MmAllocateContiguousMemoryEx: 5,
   MmMapLockedPagesSpecifyCache: -1,
-};
+});
 
 /** MmMapIoSpace cache types and the MmMapIoSpaceEx protection that keeps the same caching. */
-const CACHE_TO_PROTECTION: Record<string, string> = {
+const CACHE_TO_PROTECTION: Record<string, string> = lookupTable({
   MmNonCached: 'PAGE_READWRITE | PAGE_NOCACHE',
   MmCached: 'PAGE_READWRITE',
   MmWriteCombined: 'PAGE_READWRITE | PAGE_WRITECOMBINE',
   MmFrameBufferCached: 'PAGE_READWRITE | PAGE_WRITECOMBINE',
-};
+});
 
 /** Executable protections and their non-executable counterparts. */
-const NON_EXECUTABLE: Record<string, string> = {
+const NON_EXECUTABLE: Record<string, string> = lookupTable({
   PAGE_EXECUTE_READWRITE: 'PAGE_READWRITE',
   PAGE_EXECUTE_READ: 'PAGE_READONLY',
   PAGE_EXECUTE_WRITECOPY: 'PAGE_WRITECOPY',
   PAGE_EXECUTE: 'PAGE_READONLY',
-};
+});
 
 const EXECUTE = /\bPAGE_EXECUTE(?:_READWRITE|_READ|_WRITECOPY)?\b/g;
 

@@ -6,9 +6,10 @@ import { fixer, type Rule } from '../analysis/rule';
 import { calleeName, type Node } from '../analysis/query';
 import type { SourceFile } from '../analysis/source-file';
 import { POOL_NX_OPT_IN } from '../analysis/workspace-index';
+import { lookupTable } from '../analysis/lookup';
 
 /** Executable pool type → its non-executable replacement. */
-const NX_REPLACEMENT: Record<string, string> = {
+const NX_REPLACEMENT: Record<string, string> = lookupTable({
   NonPagedPool: 'NonPagedPoolNx',
   NonPagedPoolExecute: 'NonPagedPoolNx',
   NonPagedPoolMustSucceed: 'NonPagedPoolNx',
@@ -17,13 +18,10 @@ const NX_REPLACEMENT: Record<string, string> = {
   NonPagedPoolSession: 'NonPagedPoolSessionNx',
   NonPagedPoolMustSucceedSession: 'NonPagedPoolSessionNx',
   NonPagedPoolCacheAlignedSession: 'NonPagedPoolNxCacheAligned',
-};
+});
 
-/**
- * Every text `NX_REPLACEMENT[text]` answers for contains one of these: the keys all contain `NonPagedPool`, and a
- * plain object also answers for the names it inherits (`constructor`, `toString`, …), which this rule does too.
- */
-const CANDIDATE_WORDS = ['NonPagedPool', ...Object.getOwnPropertyNames(Object.prototype)];
+/** Every key of `NX_REPLACEMENT` contains it: an argument list without it holds nothing to check. */
+const CANDIDATE_WORD = 'NonPagedPool';
 
 /**
  * A driver built with POOL_NX_OPTIN=1 that calls ExInitializeDriverRuntime(DrvRtPoolNxOptIn) gets NonPagedPoolNx
@@ -82,7 +80,7 @@ export const rule: Rule = {
       argument_list(list) {
         // One read of the list's text rules out nearly every call before its arguments are looked at one by one.
         const text = list.text;
-        if (!CANDIDATE_WORDS.some((word) => text.includes(word))) return;
+        if (!text.includes(CANDIDATE_WORD)) return;
         for (const argument of list.namedChildren) check(argument);
       },
       init_declarator(node) {

@@ -135,7 +135,7 @@ export const rule: Rule = {
         if (/\bWdfIoQueueDispatchSequential\b|\bWdfSynchronizationScope(Device|Queue)\b/.test(file.text) && !file.driver.hasWdmDispatchTable) return;
         const globals = globalVariables(file);
         if (globals.size === 0) return;
-        const globalPattern = new RegExp(`\\b(${[...globals.keys()].map((name) => name.replace(/[^\\w]/g, '')).join('|')})\\b`);
+        const globalPattern = new RegExp(`\\b(${[...globals.keys()].map((name) => name.replace(/\W/g, '')).join('|')})\\b`);
         const globalNames = [...globals.keys()];
         const driver = file.driver;
         const concurrent = concurrentFunctions(file);

@@ -9,6 +9,7 @@ import { ACCESS_CHECKS, MODE_QUERIES } from '../analysis/previous-mode';
 import { hasRestrictiveDeviceSddl } from '../analysis/sddl';
 import { unguardedUserValue } from '../analysis/user-input';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
+import { lookupTable } from '../analysis/lookup';
 
 type Trigger = 'user-argument' | 'always' | 'user-path';
 
@@ -29,7 +30,7 @@ const TOKEN: PrivilegedCall = { what: 'changes an access token', trigger: 'alway
 const REGISTRY: PrivilegedCall = { what: 'writes or deletes registry data chosen by the request', trigger: 'user-path' };
 const FILE_DELETE: PrivilegedCall = { what: 'deletes a file chosen by the request', trigger: 'user-path' };
 
-const PRIVILEGED: Record<string, PrivilegedCall> = {
+const PRIVILEGED: Record<string, PrivilegedCall> = lookupTable({
   MmMapIoSpace: PHYSICAL,
   MmMapIoSpaceEx: PHYSICAL,
   __readmsr: MSR_READ,
@@ -58,7 +59,7 @@ const PRIVILEGED: Record<string, PrivilegedCall> = {
   ZwDeleteValueKey: REGISTRY,
   ZwDeleteFile: FILE_DELETE,
   NtDeleteFile: FILE_DELETE,
-};
+});
 
 /** Calls that open or name what a registry/file operation acts on: a user argument here means a user-chosen target. */
 const TARGET_SETUP = new Set([

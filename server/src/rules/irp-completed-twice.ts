@@ -8,22 +8,23 @@ import { analyzePaths, type FlowGraph, type FlowNode, type PathState } from '../
 import { callArguments, calleeName, declaratorName, unwrap, type Node } from '../analysis/query';
 import { lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
+import { lookupTable } from '../analysis/lookup';
 
 /** Completion calls and the argument that names the IRP/request. */
-const COMPLETIONS: Record<string, number> = {
+const COMPLETIONS: Record<string, number> = lookupTable({
   IoCompleteRequest: 0,
   IofCompleteRequest: 0,
   WdfRequestComplete: 0,
   WdfRequestCompleteWithInformation: 0,
   WdfRequestCompleteWithPriorityBoost: 0,
-};
+});
 
 /** Calls that pass the IRP to another driver, which then owns it. */
-const PASS_DOWN: Record<string, number> = {
+const PASS_DOWN: Record<string, number> = lookupTable({
   IoCallDriver: 1,
   IofCallDriver: 1,
   PoCallDriver: 1,
-};
+});
 
 /** The IRP variable an argument names (plain identifiers only: fields and array elements may alias). */
 function irpName(argument: Node | undefined): string | undefined {

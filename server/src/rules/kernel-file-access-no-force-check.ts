@@ -4,9 +4,10 @@
  */
 import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
 import { fixer, type Rule } from '../analysis/rule';
+import { lookupTable } from '../analysis/lookup';
 
 /** Routines that open a named object, with the index of their OBJECT_ATTRIBUTES argument. */
-const OPENERS: Record<string, number> = {
+const OPENERS: Record<string, number> = lookupTable({
   ZwCreateFile: 2,
   ZwOpenFile: 2,
   NtCreateFile: 2,
@@ -23,7 +24,7 @@ const OPENERS: Record<string, number> = {
   FltCreateFile: 4,
   FltCreateFileEx: 5,
   FltCreateFileEx2: 5,
-};
+});
 
 export const rule: Rule = {
   meta: {

@@ -5,12 +5,13 @@
 import { callArguments, calleeName } from '../analysis/query';
 import { fixer, type Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
+import { lookupTable } from '../analysis/lookup';
 
 /** Mapping routines with the index of their priority argument (and of the access mode, when there is one). */
-const MAPPERS: Record<string, { priority: number; mode?: number }> = {
+const MAPPERS: Record<string, { priority: number; mode?: number }> = lookupTable({
   MmGetSystemAddressForMdlSafe: { priority: 1 },
   MmMapLockedPagesSpecifyCache: { priority: 5, mode: 1 },
-};
+});
 
 /** Only priorities written as constants are judged: a variable may carry the flag. */
 const CONSTANT_PRIORITY = /^[\s()|]*(?:(?:(?:Normal|High|Low)PagePriority|MdlMapping[A-Za-z]+|0[xX][0-9a-fA-F]+|\d+)[uUlL]*[\s()|]*)+$/;

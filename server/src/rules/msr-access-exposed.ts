@@ -5,8 +5,9 @@
 import { calleeName } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import { unguardedUserValue } from '../analysis/user-input';
+import { lookupTable } from '../analysis/lookup';
 
-const MSR_CALLS: Record<string, number[]> = { __readmsr: [0], __writemsr: [0, 1] };
+const MSR_CALLS: Record<string, number[]> = lookupTable({ __readmsr: [0], __writemsr: [0, 1] });
 
 export const rule: Rule = {
   meta: {

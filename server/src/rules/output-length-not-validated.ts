@@ -10,20 +10,21 @@ import { callArguments, calleeName, enclosingStatement, fieldName, unwrap, type 
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { LENGTH_KEYS, type FunctionTaint } from '../analysis/taint';
+import { lookupTable } from '../analysis/lookup';
 
 /** Routines that write into their first argument: [length argument index]. */
-const WRITERS: Record<string, number> = {
+const WRITERS: Record<string, number> = lookupTable({
   RtlCopyMemory: 2, memcpy: 2, memmove: 2, RtlMoveMemory: 2, RtlCopyBytes: 2, CopyMemory: 2,
   RtlZeroMemory: 1, RtlSecureZeroMemory: 1, RtlFillMemory: 1, memset: 2,
-};
+});
 
 /** `PULONG` → ULONG for the common Windows pointer typedefs. */
-const POINTEE: Record<string, string> = {
+const POINTEE: Record<string, string> = lookupTable({
   PULONG: 'ULONG', PLONG: 'LONG', PUCHAR: 'UCHAR', PCHAR: 'CHAR', PUSHORT: 'USHORT', PSHORT: 'SHORT', PBOOLEAN: 'BOOLEAN',
   PULONG64: 'ULONG64', PLONG64: 'LONG64', PULONGLONG: 'ULONGLONG', PLONGLONG: 'LONGLONG', PULONG_PTR: 'ULONG_PTR',
   PLONG_PTR: 'LONG_PTR', PSIZE_T: 'SIZE_T', PWCHAR: 'WCHAR', PBYTE: 'BYTE', PDWORD: 'DWORD', PWORD: 'WORD',
   PUINT32: 'UINT32', PUINT64: 'UINT64', PUINT8: 'UINT8', PUINT16: 'UINT16', PNTSTATUS: 'NTSTATUS', PHANDLE: 'HANDLE',
-};
+});
 
 const VOID_POINTER = /^(PVOID|LPVOID|VOID|void)$/;
 

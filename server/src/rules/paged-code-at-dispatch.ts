@@ -7,9 +7,10 @@ import type { FlowNode } from '../analysis/paths';
 import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
+import { lookupTable } from '../analysis/lookup';
 
 /** Allocators and the argument holding the pool type or flags. */
-const ALLOCATORS: Record<string, number> = {
+const ALLOCATORS: Record<string, number> = lookupTable({
   ExAllocatePool: 0,
   ExAllocatePoolWithTag: 0,
   ExAllocatePoolWithQuotaTag: 0,
@@ -18,7 +19,7 @@ const ALLOCATORS: Record<string, number> = {
   ExAllocatePoolUninitialized: 0,
   ExAllocatePool2: 0,
   ExAllocatePool3: 0,
-};
+});
 
 /** Calls that may block or require APC_LEVEL or below. */
 const BLOCKING = new Set(['KeDelayExecutionThread', 'ExAcquireFastMutex', 'KeAcquireGuardedMutex', 'ExAcquireResourceExclusiveLite', 'ExAcquireResourceSharedLite', 'WdfWaitLockAcquire', 'IoAllocateWorkItem']);

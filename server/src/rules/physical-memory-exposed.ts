@@ -5,14 +5,15 @@
 import { callArguments, calleeName } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import { unguardedUserValue } from '../analysis/user-input';
+import { lookupTable } from '../analysis/lookup';
 
 /** Calls and the argument positions that carry a physical address or a length. */
-const PHYSICAL_CALLS: Record<string, number[]> = {
+const PHYSICAL_CALLS: Record<string, number[]> = lookupTable({
   MmMapIoSpace: [0, 1],
   MmMapIoSpaceEx: [0, 1],
   MmGetVirtualForPhysical: [0],
   MmCopyMemory: [1, 2],
-};
+});
 
 export const rule: Rule = {
   meta: {

@@ -6,9 +6,10 @@
 import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
 import { consultsCallerHereOrInCallers, isKernelOnlyEntry } from '../analysis/previous-mode';
 import type { Rule } from '../analysis/rule';
+import { lookupTable } from '../analysis/lookup';
 
 /** Routines that read or write through a pointer argument, with that argument's index. */
-const ACCESSORS: Record<string, number[]> = {
+const ACCESSORS: Record<string, number[]> = lookupTable({
   RtlCopyMemory: [0, 1],
   RtlMoveMemory: [0, 1],
   RtlCopyBytes: [0, 1],
@@ -19,7 +20,7 @@ const ACCESSORS: Record<string, number[]> = {
   RtlFillMemory: [0],
   ProbeForRead: [0],
   ProbeForWrite: [0],
-};
+});
 
 export const rule: Rule = {
   meta: {

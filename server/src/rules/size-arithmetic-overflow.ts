@@ -5,12 +5,13 @@
 import { ancestorOfType, binaryOperator, callArguments, calleeName, contains, RELATIONAL_OPERATORS, unwrap, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionTaint } from '../analysis/taint';
+import { lookupTable } from '../analysis/lookup';
 
-const SIZE_ARGUMENTS: Record<string, number> = {
+const SIZE_ARGUMENTS: Record<string, number> = lookupTable({
   ExAllocatePool2: 1, ExAllocatePool3: 1, ExAllocatePoolWithTag: 1, ExAllocatePool: 1, ExAllocatePoolZero: 1,
   ExAllocatePoolUninitialized: 1, ExAllocatePoolWithQuotaTag: 1,
   RtlCopyMemory: 2, memcpy: 2, memmove: 2, RtlMoveMemory: 2, RtlCopyBytes: 2,
-};
+});
 
 /** The user-controlled operand of an addition or multiplication, if any. */
 function userOperand(taint: FunctionTaint, expression: Node): Node | undefined {

@@ -8,9 +8,10 @@ import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { findDeclaration } from '../analysis/declarations';
 import { mentions, type FunctionTaint, type Taint } from '../analysis/taint';
+import { lookupTable } from '../analysis/lookup';
 
 /** Routines that trust a UNICODE_STRING's Length and Buffer: the argument positions that take such a string as input. */
-const CONSUMERS: Record<string, number[]> = {
+const CONSUMERS: Record<string, number[]> = lookupTable({
   RtlCopyUnicodeString: [1],
   RtlAppendUnicodeStringToString: [1],
   RtlCompareUnicodeString: [0, 1],
@@ -32,7 +33,7 @@ const CONSUMERS: Record<string, number[]> = {
   ZwQueryValueKey: [1],
   ZwSetValueKey: [1],
   RtlQueryRegistryValues: [],
-};
+});
 
 /** Checks that validate a string (their argument mentions it). */
 const VALIDATORS = new Set(['RtlValidateUnicodeString', 'ProbeForRead', 'ProbeForWrite', 'RtlUnicodeStringValidate', 'RtlUnicodeStringValidateEx']);

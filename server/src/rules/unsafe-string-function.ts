@@ -5,9 +5,10 @@
 import { findDeclaration } from '../analysis/declarations';
 import { callArguments, calleeName, unwrap } from '../analysis/query';
 import { fixer, type FixDescriptor, type Rule } from '../analysis/rule';
+import { lookupTable } from '../analysis/lookup';
 
 /** Unsafe function → [ntstrsafe replacement, how the arguments map]. */
-const REPLACEMENTS: Record<string, { safe: string; shape: 'copy' | 'printf' | 'copyN' | 'copyNWide' | 'none' }> = {
+const REPLACEMENTS: Record<string, { safe: string; shape: 'copy' | 'printf' | 'copyN' | 'copyNWide' | 'none' }> = lookupTable({
   strcpy: { safe: 'RtlStringCbCopyA', shape: 'copy' },
   wcscpy: { safe: 'RtlStringCbCopyW', shape: 'copy' },
   strcat: { safe: 'RtlStringCbCatA', shape: 'copy' },
@@ -23,7 +24,7 @@ const REPLACEMENTS: Record<string, { safe: string; shape: 'copy' | 'printf' | 'c
   _snwprintf: { safe: 'RtlStringCbPrintfW', shape: 'none' },
   _vsnprintf: { safe: 'RtlStringCbVPrintfA', shape: 'none' },
   gets: { safe: 'a bounded read', shape: 'none' },
-};
+});
 
 export const rule: Rule = {
   meta: {

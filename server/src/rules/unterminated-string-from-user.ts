@@ -7,14 +7,15 @@ import { accessPath, baseIdentifier, callArguments, calleeName, declaratorName, 
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import type { Taint } from '../analysis/taint';
+import { lookupTable } from '../analysis/lookup';
 
 /** Routines that read a string up to its NUL: argument index of the string. */
-const STRING_READERS: Record<string, number> = {
+const STRING_READERS: Record<string, number> = lookupTable({
   strlen: 0, wcslen: 0, _stricmp: 0, _wcsicmp: 0, strcmp: 0, wcscmp: 0, strstr: 0, wcsstr: 0, strchr: 0, wcschr: 0,
   strcpy: 1, wcscpy: 1, strcat: 1, wcscat: 1,
   RtlInitUnicodeString: 1, RtlInitAnsiString: 1, RtlInitString: 1, RtlCreateUnicodeString: 1,
   RtlInitUnicodeStringEx: 1, RtlInitAnsiStringEx: 1, atoi: 0, strtoul: 0, wcstoul: 0, _wtoi: 0,
-};
+});
 
 /** Calls that check for a terminator within a maximum length. */
 const TERMINATION_CHECKS = new Set([

@@ -6,12 +6,13 @@
 import { callArguments, calleeName, unwrap } from '../analysis/query';
 import { isKernelOnlyEntry, isModeChecked, requestorModeExpression } from '../analysis/previous-mode';
 import { fixer, type Rule } from '../analysis/rule';
+import { lookupTable } from '../analysis/lookup';
 
 /** Routines that resolve a handle, with the positions of the handle and AccessMode arguments. */
-const REFERENCERS: Record<string, { handle: number; mode: number }> = {
+const REFERENCERS: Record<string, { handle: number; mode: number }> = lookupTable({
   ObReferenceObjectByHandle: { handle: 0, mode: 3 },
   ObReferenceObjectByHandleWithTag: { handle: 0, mode: 3 },
-};
+});
 
 const KERNEL_MODE = /^\(?\s*(\(\s*KPROCESSOR_MODE\s*\)\s*)?KernelMode\s*\)?$/;
 

@@ -8,18 +8,19 @@ import { callArguments, calleeName, enclosingStatement, unwrap, type Node } from
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { COPY_CALLS } from '../analysis/user-pointers';
+import { lookupTable } from '../analysis/lookup';
 
 /** Copy routines as (destination, source, length) argument positions; `__movsb` too, as a copy into a buffer. */
-const COPIES: Record<string, [number, number, number]> = { ...COPY_CALLS, __movsb: [0, 1, 2] };
+const COPIES: Record<string, [number, number, number]> = lookupTable({ ...COPY_CALLS, __movsb: [0, 1, 2] });
 
-const ALLOCATORS: Record<string, number> = {
+const ALLOCATORS: Record<string, number> = lookupTable({
   ExAllocatePool2: 1,
   ExAllocatePool3: 1,
   ExAllocatePoolWithTag: 1,
   ExAllocatePool: 1,
   ExAllocatePoolZero: 1,
   ExAllocatePoolWithQuotaTag: 1,
-};
+});
 
 interface Destination {
   name: string;

@@ -7,6 +7,7 @@ import { callArguments, calleeName, declaratorName, fieldName, unwrap, type Node
 import { lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { findDeclaration } from '../analysis/declarations';
+import { lookupTable } from '../analysis/lookup';
 
 const KERNEL_OBJECT_TYPES = new Set([
   'PEPROCESS', 'PETHREAD', 'PKTHREAD', 'PKPROCESS', 'PFILE_OBJECT', 'PDEVICE_OBJECT', 'PDRIVER_OBJECT', 'PKEVENT', 'PRKEVENT',
@@ -18,7 +19,7 @@ const KERNEL_OBJECT_TYPES = new Set([
 ]);
 
 /** Kernel routines that operate on the object passed at these argument positions. */
-const OBJECT_CONSUMERS: Record<string, number[]> = {
+const OBJECT_CONSUMERS: Record<string, number[]> = lookupTable({
   ObDereferenceObject: [0], ObfDereferenceObject: [0], ObReferenceObject: [0], ObfReferenceObject: [0], ObDereferenceObjectDeferDelete: [0],
   ObReferenceObjectByPointer: [0], ObOpenObjectByPointer: [0],
   KeSetEvent: [0], KeResetEvent: [0], KeClearEvent: [0], KePulseEvent: [0], KeWaitForSingleObject: [0], KeReleaseMutex: [0],
@@ -32,7 +33,7 @@ const OBJECT_CONSUMERS: Record<string, number[]> = {
   ExFreePool: [0], ExFreePoolWithTag: [0], ExFreePool2: [0],
   WdfRequestComplete: [0], WdfRequestCompleteWithInformation: [0], WdfObjectDelete: [0], WdfObjectDereference: [0],
   WdfObjectReference: [0], WdfRequestForwardToIoQueue: [0, 1], WdfMemoryCopyToBuffer: [0], WdfMemoryCopyFromBuffer: [0],
-};
+});
 
 /** The kernel object type the argument is cast to, or that its variable is declared with. */
 function objectType(file: SourceFile, fn: FunctionInfo, argument: Node): string | undefined {

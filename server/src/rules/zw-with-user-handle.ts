@@ -7,9 +7,10 @@ import { callArguments, calleeName, unwrap, type Node } from '../analysis/query'
 import { isKernelOnlyEntry, isModeChecked } from '../analysis/previous-mode';
 import type { Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
+import { lookupTable } from '../analysis/lookup';
 
 /** Zw routines that act on existing handles, with the positions of those handles. */
-const HANDLE_ARGUMENTS: Record<string, number[]> = {
+const HANDLE_ARGUMENTS: Record<string, number[]> = lookupTable({
   ZwClose: [0],
   ZwReadFile: [0],
   ZwWriteFile: [0],
@@ -56,7 +57,7 @@ const HANDLE_ARGUMENTS: Record<string, number[]> = {
   ZwOpenThreadTokenEx: [0],
   ZwSuspendProcess: [0],
   ZwResumeProcess: [0],
-};
+});
 
 /** Covered by their own rules: process termination (user-process-control), named opens (kernel-file-access-no-force-check). */
 const OTHER_RULES = /^Zw(TerminateProcess|Open|Create)/;

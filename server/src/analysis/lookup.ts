@@ -1,0 +1,8 @@
+/**
+ * Name tables (`FREES[calleeName]`, `FIELD_SOURCES[field]`, …) without `Object.prototype` behind them: a C
+ * identifier can be `constructor`, `toString` or `__proto__`, and a plain object literal answers those with its
+ * inherited members (a finding once read "Use function toString() { [native code] }").
+ */
+export function lookupTable<T>(entries: Record<string, T>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
