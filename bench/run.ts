@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import Module from 'node:module';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { createAnalyzer } from '../server/src/core';
@@ -267,42 +268,55 @@ async function activation() {
 }
 
 async function main(): Promise<void> {
-  const external = process.argv[2];
+  // `npm run bench -- [folder] [--only ace]`: a folder replaces the generated tree in (a) and (b); --only picks goals.
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { only: { type: 'string' } } });
+  const external = positionals[0];
+  const wanted = new Set((values.only ?? 'abcde').toLowerCase().split('').filter((letter) => 'abcde'.includes(letter)));
   const generated = path.join(ROOT, 'bench', 'generated');
   console.log('bench: generating files…');
   const { single, tree } = generateBenchTree(generated);
   mkdirSync(RESULTS, { recursive: true });
 
   const a = [];
-  for (const [label, file] of Object.entries(single)) a.push(await throughput(`single ${label} lines`, [{ file, text: readFileSync(file, 'utf8') }], 5));
   const targetTree = external ? path.resolve(external) : tree;
-  a.push(await throughput(external ? `folder ${targetTree}` : '500-file tree', await collect(targetTree), 3));
-  console.log('\n(a) analysis vs raw parse (medians, goal ratio ≤ 2.0)');
-  console.table(a.map((row) => ({ input: row.label, files: row.files, lines: row.lines, 'parse ms': row.parseMs.toFixed(1), 'analysis ms': row.analyzeMs.toFixed(1), ratio: row.ratio.toFixed(2), 'CPU ratio': row.cpuRatio.toFixed(2), 'lines/s': row.linesPerSecond })));
-  console.log('   ratio: wall-clock medians; CPU ratio: CPU time of the benchmark thread (not inflated by waiting for a core)');
+  if (wanted.has('a')) {
+    for (const [label, file] of Object.entries(single)) a.push(await throughput(`single ${label} lines`, [{ file, text: readFileSync(file, 'utf8') }], 5));
+    a.push(await throughput(external ? `folder ${targetTree}` : '500-file tree', await collect(targetTree), 3));
+    console.log('\n(a) analysis vs raw parse (medians, goal ratio ≤ 2.0)');
+    console.table(a.map((row) => ({ input: row.label, files: row.files, lines: row.lines, 'parse ms': row.parseMs.toFixed(1), 'analysis ms': row.analyzeMs.toFixed(1), ratio: row.ratio.toFixed(2), 'CPU ratio': row.cpuRatio.toFixed(2), 'lines/s': row.linesPerSecond })));
+    console.log('   ratio: wall-clock medians; CPU ratio: CPU time of the benchmark thread (not inflated by waiting for a core)');
+  }
 
-  const b = cliComparison(targetTree);
-  console.log('\n(b) CLI wall time on the same tree (goal: ≥ 20× faster than cppcheck, not slower than flawfinder)');
-  console.table([{ 'driver-guard ms': b.driverGuardMs.toFixed(0), 'flawfinder ms': b.flawfinderMs?.toFixed(0) ?? 'not installed', 'cppcheck ms': b.cppcheckMs?.toFixed(0) ?? 'not installed', 'vs cppcheck': b.speedupVsCppcheck?.toFixed(1) ?? '-', 'vs flawfinder': b.speedupVsFlawfinder?.toFixed(2) ?? '-' }]);
-  if (b.missing.length) console.log(`   skipped: ${b.missing.join(', ')} not installed (bash bench/setup.sh installs them from apt)`);
+  const b = wanted.has('b') ? cliComparison(targetTree) : undefined;
+  if (b) {
+    console.log('\n(b) CLI wall time on the same tree (goal: ≥ 20× faster than cppcheck, not slower than flawfinder)');
+    console.table([{ 'driver-guard ms': b.driverGuardMs.toFixed(0), 'flawfinder ms': b.flawfinderMs?.toFixed(0) ?? 'not installed', 'cppcheck ms': b.cppcheckMs?.toFixed(0) ?? 'not installed', 'vs cppcheck': b.speedupVsCppcheck?.toFixed(1) ?? '-', 'vs flawfinder': b.speedupVsFlawfinder?.toFixed(2) ?? '-' }]);
+    if (b.missing.length) console.log(`   skipped: ${b.missing.join(', ')} not installed (bash bench/setup.sh installs them from apt)`);
+  }
 
-  const c = await keystrokeLatency(single['5k']);
-  console.log('\n(c) keystroke latency over LSP, 5k-line file, debounce 0 (goal p95 ≤ 15 ms)');
-  console.table([
-    { edits: `all ${c.edits}`, 'p50 ms': c.p50.toFixed(1), 'p95 ms': c.p95.toFixed(1), 'max ms': c.max.toFixed(1) },
-    { edits: `${c.incremental.count} analyzed incrementally`, 'p50 ms': c.incremental.p50.toFixed(1), 'p95 ms': c.incremental.p95.toFixed(1), 'max ms': '' },
-    { edits: `${c.full.count} re-analyzed in full`, 'p50 ms': c.full.p50.toFixed(1), 'p95 ms': c.full.p95.toFixed(1), 'max ms': '' },
-  ]);
-  console.log('   "in full": the edit changed a function\'s name or extent, the text between functions, roles or macros (see docs/performance.md).');
+  const c = wanted.has('c') ? await keystrokeLatency(single['5k']) : undefined;
+  if (c) {
+    console.log('\n(c) keystroke latency over LSP, 5k-line file, debounce 0 (goal p95 ≤ 15 ms)');
+    console.table([
+      { edits: `all ${c.edits}`, 'p50 ms': c.p50.toFixed(1), 'p95 ms': c.p95.toFixed(1), 'max ms': c.max.toFixed(1) },
+      { edits: `${c.incremental.count} analyzed incrementally`, 'p50 ms': c.incremental.p50.toFixed(1), 'p95 ms': c.incremental.p95.toFixed(1), 'max ms': '' },
+      { edits: `${c.full.count} re-analyzed in full`, 'p50 ms': c.full.p50.toFixed(1), 'p95 ms': c.full.p95.toFixed(1), 'max ms': '' },
+    ]);
+    console.log('   "in full": the edit changed a function\'s name or extent, the text between functions, roles or macros (see docs/performance.md).');
+  }
 
-  const d = await scanMemory(tree);
-  console.log('\n(d) server memory after a workspace scan of the 500-file tree (goal ≤ 150 MB)');
-  console.table([{ files: d.files, findings: d.findings, 'scan ms': d.scanMs.toFixed(0), 'RSS MB': d.rssMb.toFixed(1), 'peak RSS MB': d.peakRssMb.toFixed(1) }]);
+  const d = wanted.has('d') ? await scanMemory(tree) : undefined;
+  if (d) {
+    console.log('\n(d) server memory after a workspace scan of the 500-file tree (goal ≤ 150 MB)');
+    console.table([{ files: d.files, findings: d.findings, 'scan ms': d.scanMs.toFixed(0), 'RSS MB': d.rssMb.toFixed(1), 'peak RSS MB': d.peakRssMb.toFixed(1) }]);
+  }
 
-  const e = await activation();
-  console.log('\n(e) activation and package size');
-  console.table([{ 'client bundle load ms': e.clientLoadMs.toFixed(1), 'server start → initialized ms': e.serverInitializeMs.toFixed(0), 'vsix MB': e.vsixMb?.toFixed(2) ?? 'not built' }]);
-  if (e.vsixError) console.log(`   vsix not built: ${e.vsixError}`);
+  const e = wanted.has('e') ? await activation() : undefined;
+  if (e) {
+    console.log('\n(e) activation and package size');
+    console.table([{ 'client bundle load ms': e.clientLoadMs.toFixed(1), 'server start → initialized ms': e.serverInitializeMs.toFixed(0), 'vsix MB': e.vsixMb?.toFixed(2) ?? 'not built' }]);
+    if (e.vsixError) console.log(`   vsix not built: ${e.vsixError}`);
+  }
 
   const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, a, b, c, d, e };
   const out = path.join(RESULTS, `bench-${results.date.replace(/[:.]/g, '-')}.json`);
