@@ -140,50 +140,40 @@ describe('incremental analysis', () => {
       '',
     ].join('\n');
     let parsed = engine.parse({ text, fileName: 'spy.c' })!;
+    /** Analyzes an edited version incrementally, checks it against a fresh analysis, and says what was reused. */
+    const edit = (next: string) => {
+      visited.length = 0;
+      const reparsed = engine.parse({ text: next, fileName: 'spy.c' }, parsed)!;
+      parsed.dispose();
+      parsed = reparsed;
+      const { reuse, ...result } = engine.analyzeParsed('spy.c', parsed, { reuse: true });
+      const visitedIncrementally = [...visited];
+      assert.deepEqual(result, engine.analyze({ text: next, fileName: 'spy.c' }));
+      visited.splice(0, visited.length, ...visitedIncrementally);
+      return reuse;
+    };
     const first = engine.analyzeParsed('spy.c', parsed, { reuse: true });
     assert.equal(first.findings.length, 5);
     assert.deepEqual(visited.sort(), ['Helper', 'Leaf', 'Lonely', 'Lonely', 'Unrelated']);
 
     // Inside Unrelated, which calls no function of the file.
-    visited.length = 0;
     const edited = text.replace('Another(d)', 'Another(d + 1)');
-    let next = engine.parse({ text: edited, fileName: 'spy.c' }, parsed)!;
-    parsed.dispose();
-    parsed = next;
-    const { reuse: secondReuse, ...second } = engine.analyzeParsed('spy.c', parsed, { reuse: true });
+    assert.deepEqual(edit(edited), { functions: 4, reanalyzed: 1 });
     assert.deepEqual(visited, ['Unrelated']);
-    assert.deepEqual(secondReuse, { functions: 4, reanalyzed: 1 });
-    assert.deepEqual(second, engine.analyze({ text: edited, fileName: 'spy.c' }));
 
     // Inside Leaf, which calls Helper: both are analyzed again, Lonely and Unrelated are not.
     // (And inside Helper, Leaf would not be: what Leaf's callers pass and check does not depend on Helper's body.)
-    visited.length = 0;
     const again = edited.replace('return Helper(a);', 'a++; return Helper(a);');
-    next = engine.parse({ text: again, fileName: 'spy.c' }, parsed)!;
-    parsed.dispose();
-    parsed = next;
-    const { reuse: _thirdReuse, ...third } = engine.analyzeParsed('spy.c', parsed, { reuse: true });
+    assert.deepEqual(edit(again), { functions: 4, reanalyzed: 2 });
     assert.deepEqual(visited.sort(), ['Helper', 'Leaf']);
-    assert.deepEqual(third, engine.analyze({ text: again, fileName: 'spy.c' }));
 
     // A blank line between functions changes nothing: no function is visited.
-    visited.length = 0;
     const blank = again.replace('\nint Lonely', '\n\nint Lonely');
-    next = engine.parse({ text: blank, fileName: 'spy.c' }, parsed)!;
-    parsed.dispose();
-    parsed = next;
-    const { reuse: fourthReuse, ...fourth } = engine.analyzeParsed('spy.c', parsed, { reuse: true });
-    assert.deepEqual(fourthReuse, { functions: 4, reanalyzed: 0 });
+    assert.deepEqual(edit(blank), { functions: 4, reanalyzed: 0 });
     assert.deepEqual(visited, []);
-    assert.deepEqual(fourth, engine.analyze({ text: blank, fileName: 'spy.c' }));
 
     // A declaration between functions: everything again.
-    visited.length = 0;
-    const declaration = blank.replace('\n\nint Lonely', '\nint g_Count;\nint Lonely');
-    next = engine.parse({ text: declaration, fileName: 'spy.c' }, parsed)!;
-    parsed.dispose();
-    parsed = next;
-    assert.equal(engine.analyzeParsed('spy.c', parsed, { reuse: true }).reuse, undefined);
+    assert.equal(edit(blank.replace('\n\nint Lonely', '\nint g_Count;\nint Lonely')), undefined);
     assert.equal(visited.length, 5);
     parsed.dispose();
   });

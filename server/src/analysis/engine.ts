@@ -6,7 +6,7 @@
 import type { Tree } from 'web-tree-sitter';
 import { getChecklistItem } from '../../../shared/checklist-items';
 import type { AnalysisResult, Finding, Fix, RuleError, Severity, SeveritySetting } from './finding';
-import { buildMemo, functionRanges, planReuse, type AnalysisMemo, type RawFinding } from './incremental';
+import { buildMemo, changedSpan, functionRanges, planReuse, type AnalysisMemo, type RawFinding } from './incremental';
 import type { LineIndex } from './line-index';
 import { neutralizeAnnotations } from './neutralize';
 import { languageFor, ParserPool, type ParserOptions, type SourceLanguage } from './parser';
@@ -344,15 +344,7 @@ function collectNodes(root: Node, byType: Map<string, Node[]>): void {
 
 /** The single edit that turns `before` into `after` (common prefix and suffix), in tree-sitter's terms. */
 export function computeEdit(before: string, after: string) {
-  let start = 0;
-  const shortest = Math.min(before.length, after.length);
-  while (start < shortest && before.charCodeAt(start) === after.charCodeAt(start)) start++;
-  let oldEnd = before.length;
-  let newEnd = after.length;
-  while (oldEnd > start && newEnd > start && before.charCodeAt(oldEnd - 1) === after.charCodeAt(newEnd - 1)) {
-    oldEnd--;
-    newEnd--;
-  }
+  const { start, oldEnd, newEnd } = changedSpan(before, after) ?? { start: before.length, oldEnd: before.length, newEnd: after.length };
   return {
     startIndex: start,
     oldEndIndex: oldEnd,
