@@ -172,8 +172,18 @@ describe('incremental analysis', () => {
     assert.deepEqual(edit(blank), { functions: 4, reanalyzed: 0 });
     assert.deepEqual(visited, []);
 
+    // Nor does a comment there.
+    const commented = blank.replace('\n\nint Lonely', '\n/* Lonely: counts twice. */\nint Lonely');
+    assert.deepEqual(edit(commented), { functions: 4, reanalyzed: 0 });
+    assert.deepEqual(visited, []);
+
+    // A conditional inside a function stays inside it; Unrelated alone is analyzed again.
+    const conditional = commented.replace('return Another(d + 1);', '#if DBG\n    d++;\n#endif\n    return Another(d + 1);');
+    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 1 });
+    assert.deepEqual(visited, ['Unrelated']);
+
     // A declaration between functions: everything again.
-    assert.equal(edit(blank.replace('\n\nint Lonely', '\nint g_Count;\nint Lonely')), undefined);
+    assert.equal(edit(conditional.replace('\n/* Lonely: counts twice. */\nint Lonely', '\nint g_Count;\nint Lonely')), undefined);
     assert.equal(visited.length, 5);
     parsed.dispose();
   });

@@ -49,6 +49,8 @@ export interface AnalysisMemo {
   roles: string;
   /** What function-scoped rules read file-wide (`Rule.fileFacts`). */
   facts: string;
+  /** The text between functions (before the first, between each two, after the last) without comments and whitespace. */
+  gaps: string[];
   functions: FunctionResult[];
 }
 
@@ -102,6 +104,7 @@ export function buildMemo(
     parsedText,
     roles: rolesFingerprint(file),
     facts,
+    gaps: ranges.map((_, index) => index).concat(ranges.length).map((gap) => gapText(file, parsedText, ranges, gap)),
     functions: functions.map((fn, index) => {
       const { start, end } = ranges[index];
       const text = parsedText.slice(start, end);
@@ -171,13 +174,12 @@ export function planReuse(file: SourceFile, parsedText: string, key: string, fac
     if (parsedText.slice(now.start, now.end) !== old.text) return undefined;
   }
   // Declarations, macros, pragmas and role declarations live between functions: the text there may differ in
-  // whitespace only (typing on a blank line before a function makes it part of that function's range).
+  // comments and whitespace only (typing on a blank line before a function makes it part of that function's range).
   for (let gap = 0; gap <= ranges.length; gap++) {
-    const newGap = { start: gap > 0 ? ranges[gap - 1].end : 0, end: gap < ranges.length ? ranges[gap].start : parsedText.length };
-    if (newGap.end < span.start || newGap.start > span.newEnd) continue;
-    const oldStart = gap > 0 ? memo.functions[gap - 1].end : 0;
-    const oldEnd = gap < ranges.length ? memo.functions[gap].start : memo.parsedText.length;
-    if (withoutWhitespace(memo.parsedText.slice(oldStart, oldEnd)) !== withoutWhitespace(parsedText.slice(newGap.start, newGap.end))) return undefined;
+    const start = gap > 0 ? ranges[gap - 1].end : 0;
+    const end = gap < ranges.length ? ranges[gap].start : parsedText.length;
+    if (end < span.start || start > span.newEnd) continue;
+    if (gapText(file, parsedText, ranges, gap) !== memo.gaps[gap]) return undefined;
   }
   if (rolesFingerprint(file) !== memo.roles || facts !== memo.facts) return undefined;
   let dirty = new Set<string>();
@@ -204,14 +206,33 @@ export function planReuse(file: SourceFile, parsedText: string, key: string, fac
   return { reused, reusedFrom, ranges };
 }
 
-function withoutWhitespace(text: string): string {
-  return text.replace(/\s+/g, '');
+/** Gap `gap` (0: before the first function) without its comments and whitespace. */
+function gapText(file: SourceFile, parsedText: string, ranges: readonly { start: number; end: number }[], gap: number): string {
+  const start = gap > 0 ? ranges[gap - 1].end : 0;
+  const end = gap < ranges.length ? ranges[gap].start : parsedText.length;
+  const comments = file.nodes('comment');
+  let low = 0;
+  let high = comments.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (comments[mid].startIndex < start) low = mid + 1;
+    else high = mid;
+  }
+  let text = '';
+  let from = start;
+  for (let index = low; index < comments.length && comments[index].startIndex < end; index++) {
+    text += parsedText.slice(from, comments[index].startIndex);
+    from = comments[index].endIndex;
+  }
+  return (text + parsedText.slice(from, end)).replace(/\s+/g, '');
 }
 
 const LOCAL_TYPE_DEFINITION = /\b(?:typedef|struct|union|enum)\b[^;(){}]*\{/;
+/** Directives whose effect reaches past the function (conditionals inside a function stay inside it). */
+const FILE_WIDE_DIRECTIVE = /#\s*(?:define|undef|include|import|pragma|line)\b/;
 
 function isSelfContained(functionText: string): boolean {
-  return !functionText.includes('#') && !LOCAL_TYPE_DEFINITION.test(functionText);
+  return !FILE_WIDE_DIRECTIVE.test(functionText) && !LOCAL_TYPE_DEFINITION.test(functionText);
 }
 
 /**
