@@ -182,6 +182,13 @@ describe('incremental analysis', () => {
     assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 1 });
     assert.deepEqual(visited, ['Unrelated']);
 
+    // Renaming a function changes what refers to what: everything again. Undoing it brings back the text analyzed
+    // two versions ago, whose findings are all taken over.
+    assert.equal(edit(conditional.replace('int Leaf(', 'int xLeaf(')), undefined);
+    assert.equal(visited.length, 5);
+    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 0 });
+    assert.deepEqual(visited, []);
+
     // A declaration between functions: everything again.
     assert.equal(edit(conditional.replace('\n/* Lonely: counts twice. */\nint Lonely', '\nint g_Count;\nint Lonely')), undefined);
     assert.equal(visited.length, 5);

@@ -47,8 +47,11 @@ export interface ParsedDocument {
   readonly tree: Tree;
   /** What the last analysis with `reuse` left for the next one. */
   memo?: AnalysisMemo;
-  /** The memo of the earlier version this one was parsed from, until this version has one of its own. */
-  readonly base?: AnalysisMemo;
+  /**
+   * Memos of earlier versions, the newest first: the version this one was parsed from, then the ones before it (a
+   * keystroke undone, or typed and deleted again, brings back a text analyzed two versions ago).
+   */
+  readonly bases: readonly AnalysisMemo[];
   dispose(): void;
 }
 
@@ -60,6 +63,8 @@ const CORE_NODE_TYPES = [
 ];
 
 export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
+/** Memos of earlier versions kept per document for `reuse` (each holds the text and the per-function findings). */
+const KEPT_MEMOS = 3;
 /** Cooperative analysis gives the event loop a turn after this much work. */
 const YIELD_AFTER_MS = 8;
 const BINARY_SNIFF_LENGTH = 8000;
@@ -104,8 +109,8 @@ export class Analyzer {
     const tree = this.pool.parse(parsedText, language, oldTree, deadline);
     oldTree?.delete();
     if (!tree) return undefined;
-    const base = previous && previous.language === language ? previous.memo ?? previous.base : undefined;
-    return { text: document.text, parsedText, language, tree, base, dispose: () => tree.delete() };
+    const bases = previous && previous.language === language ? [...(previous.memo ? [previous.memo] : []), ...previous.bases].slice(0, KEPT_MEMOS) : [];
+    return { text: document.text, parsedText, language, tree, bases, dispose: () => tree.delete() };
   }
 
   /**
@@ -220,7 +225,12 @@ export class Analyzer {
     if (key !== undefined) {
       ranges = functionRanges(file);
       facts = activeRules.filter((rule) => rule.meta.scope === 'function' && rule.fileFacts).map((rule) => `${rule.meta.id}:${rule.fileFacts!(file)}`).join('\n');
-      if (allowReuse) plan = planReuse(file, parsed.parsedText, key, facts, parsed.memo ?? parsed.base);
+      if (allowReuse) {
+        for (const memo of parsed.memo ? [parsed.memo, ...parsed.bases] : parsed.bases) {
+          plan = planReuse(file, parsed.parsedText, key, facts, memo);
+          if (plan) break;
+        }
+      }
     }
     // Each gathered node with the index of the function it lies in, computed once per type for every rule.
     const owned = new Map<string, { nodes: Node[]; owners: (number | 'top-level')[] }>();
@@ -269,7 +279,7 @@ export class Analyzer {
 
     const reused = plan ? plan.reused.flatMap((findings) => findings ?? []) : [];
     if (key !== undefined && ranges && ruleErrors.length === 0 && notRun.length === 0) {
-      parsed.memo = buildMemo(file, parsed.parsedText, key, facts, ranges, (index) => plan?.reused[index] ?? recorded.get(index) ?? [], plan && { memo: (parsed.memo ?? parsed.base)!, reusedFrom: plan.reusedFrom });
+      parsed.memo = buildMemo(file, parsed.parsedText, key, facts, ranges, (index) => plan?.reused[index] ?? recorded.get(index) ?? [], plan);
     } else if (key !== undefined) {
       parsed.memo = undefined;
     }

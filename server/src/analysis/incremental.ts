@@ -2,12 +2,13 @@
  * Reuse of per-function findings between analyses of an edited document (the language server's keystroke path).
  *
  * After an analysis the engine keeps, for each function of the file, the findings that `scope: 'function'` rules
- * reported while visiting it (in text offsets). When the next version differs from that one by an edit strictly
- * inside one function body, only that function and the functions it reaches through references (calls, dispatch
- * table assignments, callbacks passed on; transitively) are analyzed again; the findings of every other function are taken over with
- * their offsets shifted by the edit. Anything the plan cannot vouch for — an edit outside a function, a changed
- * set of functions, changed driver roles or references, a preprocessor line in the edited function, other settings
- * or workspace facts — gives a full analysis instead. `test/unit/incremental.test.ts` checks on random edits that
+ * reported while visiting it (in text offsets). When the next version differs from one of the last few analyzed
+ * versions by an edit inside one function (or by whitespace and comments between functions), only that function
+ * and the functions it reaches through references (calls, dispatch table assignments, callbacks passed on;
+ * transitively) are analyzed again; the findings of every other function are taken over with their offsets shifted
+ * by the edit. Anything the plan cannot vouch for — other code between functions, a changed set of functions,
+ * changed driver roles or references, a #define, #include or #pragma in the edited function, other settings or
+ * workspace facts — gives a full analysis instead. `test/unit/incremental.test.ts` checks on random edits that
  * the result equals a fresh analysis.
  */
 import type { Severity } from './finding';
@@ -138,7 +139,7 @@ export function changedSpan(before: string, after: string): { start: number; old
  * `facts` sums up what function-scoped rules read file-wide besides roles (`Rule.fileFacts`).
  */
 export function planReuse(file: SourceFile, parsedText: string, key: string, facts: string, memo: AnalysisMemo | undefined):
-  (ReusePlan & { reusedFrom: (number | undefined)[] }) | undefined {
+  (ReusePlan & { memo: AnalysisMemo; reusedFrom: (number | undefined)[] }) | undefined {
   if (!memo || memo.key !== key) return undefined;
   const ranges = functionRanges(file);
   if (!ranges || ranges.length !== memo.functions.length) return undefined;
@@ -153,7 +154,7 @@ export function planReuse(file: SourceFile, parsedText: string, key: string, fac
       reused[index] = old.findings;
       reusedFrom[index] = index;
     });
-    return { reused, reusedFrom, ranges };
+    return { reused, reusedFrom, ranges, memo };
   }
   const delta = span.newEnd - span.oldEnd;
   // Functions before and after the edit keep their text; at most one function is touched by it.
@@ -186,8 +187,8 @@ export function planReuse(file: SourceFile, parsedText: string, key: string, fac
   let edited: { start: number; end: number } = { start: span.start, end: span.oldEnd };
   if (changed !== undefined) {
     const changedText = parsedText.slice(ranges[changed].start, ranges[changed].end);
-    // A preprocessor line inside a function can define macros or switch code for the whole rest of the file, and
-    // a type defined inside one is seen by rules that look up fields and typedefs file-wide.
+    // A #define, #include or #pragma inside a function reaches the rest of the file, and a type defined inside one
+    // is seen by rules that look up fields and typedefs file-wide.
     if (!isSelfContained(changedText) || !isSelfContained(memo.functions[changed].text)) return undefined;
     const references = referencesIn(changedText, namesPattern(new Set(functions.map((fn) => fn.name))));
     if (references.join(' ') !== memo.functions[changed].references.join(' ')) return undefined;
@@ -203,7 +204,7 @@ export function planReuse(file: SourceFile, parsedText: string, key: string, fac
     reused[index] = shifted;
     reusedFrom[index] = index;
   }
-  return { reused, reusedFrom, ranges };
+  return { reused, reusedFrom, ranges, memo };
 }
 
 /** Gap `gap` (0: before the first function) without its comments and whitespace. */
