@@ -74,6 +74,9 @@ const SAFE_ARITHMETIC = /^Rtl(U?Long|ULong|SizeT|UInt|Int|UShort|Short|ULongLong
 
 const PROBES = new Set(['ProbeForRead', 'ProbeForWrite', 'ProbeForReadSmallStructure', 'ProbeAndReadUlong', 'ProbeForWriteUlong']);
 
+/** The nodes `propagate` looks at, in document order. */
+const PROPAGATION_EVENTS: readonly string[] = ['init_declarator', 'assignment_expression', 'call_expression', 'declaration'];
+
 interface Assignment {
   offset: number;
   taint: Taint | undefined;
@@ -124,9 +127,11 @@ export class FunctionTaint {
   }
 
   private propagate(body: Node): void {
-    const events = this.file.withinAll(body, ['init_declarator', 'assignment_expression', 'call_expression', 'declaration']);
-    for (const node of events) {
-      const type = node.type;
+    const types: string[] = [];
+    const events = this.file.withinAll(body, PROPAGATION_EVENTS, types);
+    for (let index = 0; index < events.length; index++) {
+      const node = events[index];
+      const type = types[index];
       if (type === 'init_declarator') {
         const name = declaratorName(node.childForFieldName('declarator'));
         const value = node.childForFieldName('value');
@@ -217,24 +222,52 @@ export class FunctionTaint {
 
   /** Whether an expression evaluates to user-controlled data, and of which kind. */
   taintOf(expression: Node | null | undefined, at?: number): Taint | undefined {
-    const node = unwrap(expression);
+    if (!expression) return undefined;
+    // A wrapper (cast, parentheses) has the taint of what it wraps: answers are kept under the id of the node
+    // asked about, so a repeated question needs no unwrapping. An explicit offset is the same for both.
+    let byOffset: Map<number, Taint | undefined> | undefined;
+    if (this.propagated && at !== undefined) {
+      byOffset = this.answers.get(expression.id);
+      if (byOffset?.has(at)) return byOffset.get(at);
+    }
+    // `unwrap`, keeping the type of the node it stops at (each read crosses into WASM).
+    let node: Node | null = expression;
+    let type = '';
+    while (node) {
+      type = node.type;
+      if (type === 'cast_expression') node = node.childForFieldName('value');
+      else if (type === 'parenthesized_expression') node = node.namedChild(0);
+      else break;
+    }
     if (!node) return undefined;
     const offset = at ?? node.startIndex;
     // While propagating, assignments are still being recorded: only answers about the finished function are kept.
-    if (!this.propagated) return this.computeTaintOf(node, offset);
-    let byOffset = this.answers.get(node.id);
-    if (!byOffset) {
-      byOffset = new Map();
-      this.answers.set(node.id, byOffset);
+    if (!this.propagated) return this.computeTaintOf(node, type, offset);
+    if (node !== expression || at === undefined) {
+      byOffset = this.answers.get(node.id);
+      if (byOffset?.has(offset)) {
+        const known = byOffset.get(offset);
+        if (at !== undefined) this.remember(expression.id, offset, known);
+        return known;
+      }
     }
-    if (byOffset.has(offset)) return byOffset.get(offset);
-    const taint = this.computeTaintOf(node, offset);
-    byOffset.set(offset, taint);
+    const taint = this.computeTaintOf(node, type, offset);
+    this.remember(node.id, offset, taint);
+    if (node !== expression && at !== undefined) this.remember(expression.id, offset, taint);
     return taint;
   }
 
-  private computeTaintOf(node: Node, offset: number): Taint | undefined {
-    switch (node.type) {
+  private remember(id: number, offset: number, taint: Taint | undefined): void {
+    let byOffset = this.answers.get(id);
+    if (!byOffset) {
+      byOffset = new Map();
+      this.answers.set(id, byOffset);
+    }
+    byOffset.set(offset, taint);
+  }
+
+  private computeTaintOf(node: Node, type: string, offset: number): Taint | undefined {
+    switch (type) {
       case 'identifier':
         return this.taintAt(node.text, offset);
       case 'field_expression': {
