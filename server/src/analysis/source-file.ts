@@ -156,7 +156,11 @@ export class SourceFile {
 
   /** The innermost function whose definition contains the node (binary search: functions are in document order). */
   enclosingFunction(node: Node): FunctionInfo | undefined {
-    const offset = node.startIndex;
+    return this.functionAt(node.startIndex);
+  }
+
+  /** The innermost function whose definition contains the offset. */
+  functionAt(offset: number): FunctionInfo | undefined {
     const functions = this.functions();
     this.functionEnds ??= functions.map((fn) => fn.node.endIndex);
     let low = 0;

@@ -484,19 +484,24 @@ class GuardIndex {
   }
 
   /**
-   * Whether some binary expression whose text holds `&&` or `||` spans the use. Every ancestor spans its
-   * descendants, and a `&&`/`||` expression's text holds its operator, so when none does, the use has no
+   * Whether some `&&`/`||` binary expression spans the use. Every ancestor spans its descendants, so when none
+   * does, the use has no
    * `&&`/`||` ancestor and `shortCircuitLefts` is empty without walking up (a parent costs a descent from the root).
-   * True (walk up) when the engine's walk did not gather binary expressions.
+   * The candidates are the `&&`/`||` expressions themselves, found from their operators in the text.
    */
   private insideShortCircuit(file: SourceFile, start: number, end: number): boolean {
-    // Without the binary expressions at hand, a walk of the whole tree for them would cost more than it saves.
-    if (!this.shortCircuits && !file.gathered('binary_expression')) return true;
     if (!this.shortCircuits) {
+      // The operator of a `&&`/`||` expression is a token of the parsed text, which equals the file's text except
+      // for blanked annotations (same offsets): every such expression is the nearest named node around one of the
+      // text's `&&`/`||` (looked up from the function holding it, a shorter descent than from the root).
       const spans: { start: number; end: number }[] = [];
-      for (const expression of file.nodes('binary_expression')) {
-        const text = expression.text;
-        if (text.includes('&&') || text.includes('||')) spans.push({ start: expression.startIndex, end: expression.endIndex });
+      const text = file.text;
+      for (const operator of ['&&', '||']) {
+        for (let at = text.indexOf(operator); at >= 0; at = text.indexOf(operator, at + 1)) {
+          const from = file.functionAt(at)?.node ?? file.root;
+          const expression = from.namedDescendantForIndex(at, at + 2);
+          if (expression?.type === 'binary_expression') spans.push({ start: expression.startIndex, end: expression.endIndex });
+        }
       }
       spans.sort((a, b) => a.start - b.start);
       const maxEnds: number[] = [];
