@@ -111,6 +111,19 @@ export class FunctionTaint {
   }
 
   private hasDirectSources = false;
+  private kinds?: Set<TaintKind>;
+
+  /**
+   * Whether some variable of the function holds taint of this kind at some point: when not, `taintAt` (hence
+   * `taintOf` of an identifier) never answers with that kind.
+   */
+  holdsKind(kind: TaintKind): boolean {
+    if (!this.kinds) {
+      this.kinds = new Set();
+      for (const list of this.assignments.values()) for (const assignment of list) if (assignment.taint) this.kinds.add(assignment.taint.kind);
+    }
+    return this.kinds.has(kind);
+  }
 
   private kmdfParameterTaint(name: string, index: number): Taint | undefined {
     const callback = this.file.driver.kmdfCallbackOf(this.fn.name);

@@ -33,15 +33,18 @@ export const rule: Rule = {
     const reported = new Set<string>();
     return {
       field_expression(node) {
+        const fn = file.enclosingFunction(node);
+        if (!fn) return;
+        // The base is an identifier: without a variable holding a user pointer in the function, none can be one.
+        const functionTaint = file.taint(fn);
+        if (!functionTaint.holdsKind('pointer')) return;
         if (node.childForFieldName('operator')?.text !== '->') return;
         const base = unwrap(node.childForFieldName('argument'));
         if (base?.type !== 'identifier') return;
         // Only values read, not the address of a field (`&user->Data`) or a write.
         const parent = node.parent;
         if (parent?.type === 'pointer_expression' && parent.child(0)?.text === '&') return;
-        const fn = file.enclosingFunction(node);
-        if (!fn) return;
-        const taint = file.taint(fn).taintOf(base, node.startIndex);
+        const taint = functionTaint.taintOf(base, node.startIndex);
         if (!taint || taint.kind !== 'pointer') return;
         const path = accessPath(node) ?? node.text;
         let reads = checked.get(fn.node.id);

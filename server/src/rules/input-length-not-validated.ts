@@ -60,12 +60,14 @@ export const rule: Rule = {
     const reportedFunctions = new Set<number>();
     return {
       field_expression(node) {
+        const fn = file.enclosingFunction(node);
+        if (!fn || reportedFunctions.has(fn.node.id)) return;
+        // The base is an identifier: without a variable holding a user buffer in the function, none can be one.
+        const taint = file.taint(fn);
+        if (!taint.holdsKind('buffer')) return;
         if (node.childForFieldName('operator')?.text !== '->') return;
         const base = unwrap(node.childForFieldName('argument'));
         if (base?.type !== 'identifier') return;
-        const fn = file.enclosingFunction(node);
-        if (!fn || reportedFunctions.has(fn.node.id)) return;
-        const taint = file.taint(fn);
         const buffer = taint.taintOf(base, node.startIndex);
         if (!buffer || buffer.kind !== 'buffer' || buffer.minimumLength) return;
         // Writing into the buffer (output) is another rule's business; here only reads count.
