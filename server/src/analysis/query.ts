@@ -72,9 +72,22 @@ export function unwrap(node: Node | null | undefined): Node | null {
     const type = current.type;
     if (type === 'cast_expression') current = current.childForFieldName('value');
     else if (type === 'parenthesized_expression') current = current.namedChild(0);
-    else return current;
+    else {
+      lastUnwrapped = current;
+      lastUnwrappedType = type;
+      return current;
+    }
   }
   return null;
+}
+
+/** The node `unwrap` last returned and its type (read there): callers usually look at the type next. */
+let lastUnwrapped: Node | null = null;
+let lastUnwrappedType = '';
+
+/** `node.type`, without crossing into WASM again when `unwrap` just returned this node object. */
+export function typeOf(node: Node): string {
+  return node === lastUnwrapped ? lastUnwrappedType : node.type;
 }
 
 /** Memo of `calleeName`; `null` stands for "no name" so one lookup answers (every rule asks about every call). */
@@ -92,9 +105,10 @@ export function calleeName(call: Node): string | undefined {
 function computeCalleeName(call: Node): string | undefined {
   const fn = unwrap(call.childForFieldName('function'));
   if (!fn) return undefined;
-  if (fn.type === 'identifier') return fn.text;
-  if (fn.type === 'field_expression') return fn.childForFieldName('field')?.text;
-  if (fn.type === 'qualified_identifier') return fn.childForFieldName('name')?.text;
+  const type = typeOf(fn);
+  if (type === 'identifier') return fn.text;
+  if (type === 'field_expression') return fn.childForFieldName('field')?.text;
+  if (type === 'qualified_identifier') return fn.childForFieldName('name')?.text;
   return undefined;
 }
 
@@ -195,7 +209,7 @@ export function identifiersIn(node: Node): string[] {
 export function accessPath(node: Node | null | undefined): string | undefined {
   const current = unwrap(node);
   if (!current) return undefined;
-  switch (current.type) {
+  switch (typeOf(current)) {
     case 'identifier':
     case 'field_identifier':
       return current.text;
@@ -224,7 +238,7 @@ export function accessPath(node: Node | null | undefined): string | undefined {
 export function baseIdentifier(node: Node | null | undefined): string | undefined {
   let current = unwrap(node);
   while (current) {
-    switch (current.type) {
+    switch (typeOf(current)) {
       case 'identifier':
         return current.text;
       case 'field_expression':
@@ -245,7 +259,7 @@ export function baseIdentifier(node: Node | null | undefined): string | undefine
 /** The last field name of a field expression chain (`a->b.c` → c). */
 export function fieldName(node: Node | null | undefined): string | undefined {
   const current = unwrap(node);
-  if (current?.type === 'field_expression') return current.childForFieldName('field')?.text;
+  if (current && typeOf(current) === 'field_expression') return current.childForFieldName('field')?.text;
   return undefined;
 }
 

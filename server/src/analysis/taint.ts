@@ -14,6 +14,7 @@ import {
   declaratorName,
   descendantsOfType,
   RELATIONAL_OPERATORS,
+  typeOf,
   unwrap,
   type Node,
 } from './query';
@@ -159,7 +160,7 @@ export class FunctionTaint {
         }
       } else if (type === 'assignment_expression') {
         const left = unwrap(node.childForFieldName('left'));
-        const leftType = left?.type;
+        const leftType = left && typeOf(left);
         const right = node.childForFieldName('right');
         if (left && leftType === 'field_expression' && right && left.childForFieldName('operator')?.text !== '->') {
           // `name.Buffer = userPath;` makes the local struct `name` carry user data.

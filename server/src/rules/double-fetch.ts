@@ -2,7 +2,7 @@
  * Flags reading the same field of raw user memory (METHOD_NEITHER, Irp->UserBuffer) again after it was
  * validated: the user can change it between the check and the use (a TOCTOU double fetch).
  */
-import { accessPath, ancestorOfType, contains, unwrap, type Node } from '../analysis/query';
+import { accessPath, ancestorOfType, contains, unwrap, type Node, typeOf } from '../analysis/query';
 import { lineOf, type Rule } from '../analysis/rule';
 
 export const rule: Rule = {
@@ -40,7 +40,7 @@ export const rule: Rule = {
         if (!functionTaint.holdsKind('pointer')) return;
         if (node.childForFieldName('operator')?.text !== '->') return;
         const base = unwrap(node.childForFieldName('argument'));
-        if (base?.type !== 'identifier') return;
+        if (!base || typeOf(base) !== 'identifier') return;
         // Only values read, not the address of a field (`&user->Data`) or a write.
         const parent = node.parent;
         if (parent?.type === 'pointer_expression' && parent.child(0)?.text === '&') return;

@@ -2,7 +2,7 @@
  * Flags dereferencing a pointer that was read out of a user buffer (`*(request->Where) = *(request->What)`)
  * without probing it: the classic write-what-where / arbitrary-increment primitive.
  */
-import { accessPath, unwrap, type Node } from '../analysis/query';
+import { accessPath, unwrap, type Node, typeOf } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 
 export const rule: Rule = {
@@ -33,7 +33,7 @@ export const rule: Rule = {
     /** Reports when `pointer` (the dereferenced expression) holds a pointer read from user memory and not probed. */
     function check(use: Node, pointerExpression: Node | null): void {
       const pointer = unwrap(pointerExpression);
-      if (!pointer || pointer.type === 'pointer_expression') return;
+      if (!pointer || typeOf(pointer) === 'pointer_expression') return;
       const fn = file.enclosingFunction(use);
       if (!fn) return;
       const taint = file.taint(fn);
@@ -62,7 +62,8 @@ export const rule: Rule = {
         if (node.childForFieldName('operator')?.text !== '->') return;
         const argument = unwrap(node.childForFieldName('argument'));
         // `request->Field` itself reads the (kernel) copy; `request->Ptr->Field` goes through the user's pointer.
-        if (argument?.type === 'field_expression' || argument?.type === 'identifier') check(node, argument);
+        const argumentType = argument && typeOf(argument);
+        if (argument && (argumentType === 'field_expression' || argumentType === 'identifier')) check(node, argument);
       },
     };
   },

@@ -3,7 +3,7 @@
  * when nothing checked that the buffer is at least as large as the structure read.
  */
 import { failureExit, guardBefore } from '../analysis/fix-helpers';
-import { calleeName, contains, enclosingStatement, unwrap } from '../analysis/query';
+import { calleeName, contains, enclosingStatement, unwrap, typeOf } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { LENGTH_KEYS } from '../analysis/taint';
@@ -67,7 +67,7 @@ export const rule: Rule = {
         if (!taint.holdsKind('buffer')) return;
         if (node.childForFieldName('operator')?.text !== '->') return;
         const base = unwrap(node.childForFieldName('argument'));
-        if (base?.type !== 'identifier') return;
+        if (!base || typeOf(base) !== 'identifier') return;
         const buffer = taint.taintOf(base, node.startIndex);
         if (!buffer || buffer.kind !== 'buffer' || buffer.minimumLength) return;
         // Writing into the buffer (output) is another rule's business; here only reads count.

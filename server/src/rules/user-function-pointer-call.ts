@@ -1,5 +1,5 @@
 /** Flags calling a function pointer that was read out of user-controlled memory: user mode picks the kernel's next instruction. */
-import { unwrap } from '../analysis/query';
+import { unwrap, typeOf } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 
 export const rule: Rule = {
@@ -28,7 +28,7 @@ export const rule: Rule = {
     return {
       call_expression(call) {
         const callee = unwrap(call.childForFieldName('function'));
-        const calleeType = callee?.type;
+        const calleeType = callee && typeOf(callee);
         if (!callee || (calleeType !== 'field_expression' && calleeType !== 'identifier')) return;
         if (calleeType === 'identifier' && file.functionByName(callee.text)) return;
         const fn = file.enclosingFunction(call);
