@@ -121,9 +121,23 @@ export class FunctionTaint {
   holdsKind(kind: TaintKind): boolean {
     if (!this.kinds) {
       this.kinds = new Set();
-      for (const list of this.assignments.values()) for (const assignment of list) if (assignment.taint) this.kinds.add(assignment.taint.kind);
+      for (const list of this.assignments.values()) {
+        for (const assignment of list) {
+          if (!assignment.taint) continue;
+          this.kinds.add(assignment.taint.kind);
+          if (assignment.taint.kind === 'value' && assignment.taint.fromUserMemory) this.userMemoryValues = true;
+        }
+      }
     }
     return this.kinds.has(kind);
+  }
+
+  private userMemoryValues = false;
+
+  /** Whether some variable of the function holds a value read out of user memory (`fromUserMemory`) at some point. */
+  holdsUserMemoryValue(): boolean {
+    this.holdsKind('value');
+    return this.userMemoryValues;
   }
 
   private kmdfParameterTaint(name: string, index: number): Taint | undefined {

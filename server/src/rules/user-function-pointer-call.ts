@@ -30,10 +30,12 @@ export const rule: Rule = {
         const callee = unwrap(call.childForFieldName('function'));
         const calleeType = callee && typeOf(callee);
         if (!callee || (calleeType !== 'field_expression' && calleeType !== 'identifier')) return;
-        if (calleeType === 'identifier' && file.functionByName(callee.text)) return;
         const fn = file.enclosingFunction(call);
         if (!fn) return;
-        const value = file.taint(fn).taintOf(callee, call.startIndex);
+        const taint = file.taint(fn);
+        // An identifier's taint is a variable's: without a variable ever holding a value from user memory, none is.
+        if (calleeType === 'identifier' && (!taint.holdsUserMemoryValue() || file.functionByName(callee.text))) return;
+        const value = taint.taintOf(callee, call.startIndex);
         if (!value || value.kind !== 'value' || !value.fromUserMemory) return;
         context.report({ node: call, messageId: 'call', data: { callee: callee.text, origin: value.origin }, related: [{ node: value.source, message: `read from user memory: ${value.origin}` }] });
       },
