@@ -33,14 +33,17 @@ export const rule: Rule = {
     /** Reports when `pointer` (the dereferenced expression) holds a pointer read from user memory and not probed. */
     function check(use: Node, pointerExpression: Node | null): void {
       const pointer = unwrap(pointerExpression);
-      if (!pointer || typeOf(pointer) === 'pointer_expression') return;
+      const pointerType = pointer && typeOf(pointer);
+      if (!pointer || pointerType === 'pointer_expression') return;
       const fn = file.enclosingFunction(use);
       if (!fn) return;
       const taint = file.taint(fn);
+      // An identifier's taint is a variable's: without a variable ever holding a value from user memory, none is.
+      if (pointerType === 'identifier' && !taint.holdsUserMemoryValue()) return;
       const value = taint.taintOf(pointer, use.startIndex);
       if (!value || value.kind !== 'value' || !value.fromUserMemory) return;
       // A subscript or member of a user struct is only an embedded pointer when it is read as one: `s->Field`.
-      if (pointer.type !== 'field_expression' && pointer.type !== 'identifier') return;
+      if (pointerType !== 'field_expression' && pointerType !== 'identifier') return;
       if (taint.isProbed(use, [...value.keys, accessPath(pointer) ?? pointer.text])) return;
       const statement = use.startIndex;
       if (reported.has(statement)) return;
