@@ -513,9 +513,8 @@ class GuardIndex {
 
   /**
    * Whether some `&&`/`||` binary expression spans the use. Every ancestor spans its descendants, so when none
-   * does, the use has no
-   * `&&`/`||` ancestor and `shortCircuitLefts` is empty without walking up (a parent costs a descent from the root).
-   * The candidates are the `&&`/`||` expressions themselves, found from their operators in the text.
+   * does, the use has no `&&`/`||` ancestor and `shortCircuitLefts` is empty without walking up (a parent costs a
+   * descent from the root). The candidates are found from their operator tokens in the text.
    */
   private insideShortCircuit(file: SourceFile, start: number, end: number): boolean {
     if (!this.shortCircuits) {
