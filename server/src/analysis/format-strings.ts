@@ -1,5 +1,5 @@
 /** printf-style kernel routines (DbgPrint, KdPrint, RtlStringCch*Printf*): where the format is and which arguments it reads as strings. */
-import { callArguments, unwrap, type Node } from './query';
+import { callArguments, unwrap, type Node, typeOf } from './query';
 import { lookupTable } from './lookup';
 
 /** Format argument index, and whether the format is a wide string. Double-parenthesized macros count inside. */
@@ -71,7 +71,8 @@ const CONVERSION = /%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?(hh|h|ll|l|I64|I32|I|w|z|
 export function unboundedStringArguments(call: Node, formatter: Formatter): Node[] | undefined {
   const args = formatterArguments(call, formatter);
   const format = unwrap(args[formatter.index]);
-  if (!format || (format.type !== 'string_literal' && format.type !== 'concatenated_string')) return undefined;
+  const formatType = format && typeOf(format);
+  if (!format || (formatType !== 'string_literal' && formatType !== 'concatenated_string')) return undefined;
   // va_list variants take no variadic arguments to inspect.
   if (/VPrintf|^vDbg/.test(call.childForFieldName('function')?.text ?? '')) return [];
   const text = format.text.replace(/^L?"|"$/g, '').replace(/"\s*L?"/g, '');

@@ -65,7 +65,8 @@ function classify(word: string): 'no' | 'word' | 'maybe-call' | 'call-only' {
   }
   if (BLANKED_ONLY_WITH_ARGUMENTS.has(word)) return 'call-only';
   if (BLANKED_WORDS.has(word)) return FUNCTION_LIKE_WORDS.has(word) ? 'maybe-call' : 'word';
-  if (word.startsWith('__drv_') || SAL1.test(word)) return 'maybe-call';
+  // Both need a leading `__`: most words (STATUS_SUCCESS, NULL, PIRP) are ruled out without the pattern.
+  if (word.charCodeAt(1) === 95 && word.charCodeAt(0) === 95 && (word.startsWith('__drv_') || SAL1.test(word))) return 'maybe-call';
   return 'no';
 }
 
@@ -227,7 +228,7 @@ export function neutralizeAnnotations(source: string): NeutralizeResult {
     if (end - i === 3 && source.startsWith('try', i) && !rewrites.has(i)) {
       for (const [at, text] of sehRewrites(source, i) ?? []) rewrites.set(at, text);
     }
-    const rewrite = rewrites.get(i);
+    const rewrite = rewrites.size === 0 ? undefined : rewrites.get(i);
     if (rewrite !== undefined) {
       out ??= [];
       out.push(source.slice(last, i), rewrite);

@@ -26,10 +26,42 @@ export function walk(root: Node, visit: (node: Node) => boolean | void): void {
   }
 }
 
+/**
+ * Subtrees up to this many characters are walked from JavaScript: web-tree-sitter's `descendantsOfType` first
+ * matches the wanted names against every type of the language (~360 for C, ~7 µs a call), more than a walk of a
+ * few named nodes costs (~0.5 µs a node).
+ */
+const SMALL_SUBTREE = 64;
+
+/** Tokens of the C and C++ grammars (node-types.json: no children): their children need no read. */
+const LEAF_TYPES: ReadonlySet<string> = new Set(['identifier', 'field_identifier', 'type_identifier', 'number_literal', 'primitive_type', 'comment', 'statement_identifier']);
+
 /** All descendants (and `root` itself) of the given types, in document order. */
 export function descendantsOfType(root: Node, types: string | readonly string[]): Node[] {
   const wanted = typeof types === 'string' ? [types] : types;
+  if (root.endIndex - root.startIndex <= SMALL_SUBTREE && !wanted.includes('ERROR')) return namedDescendantsOfType(root, wanted);
   return root.descendantsOfType(wanted as string[]).filter((node): node is Node => node !== null);
+}
+
+/**
+ * The same nodes as `root.descendantsOfType(types)`, in the same (pre-)order, through named children: every node
+ * of a named type is a named child of its parent (anonymous nodes are leaves).
+ */
+function namedDescendantsOfType(root: Node, types: readonly string[]): Node[] {
+  const found: Node[] = [];
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const type = node.type;
+    if (types.includes(type)) found.push(node);
+    if (LEAF_TYPES.has(type)) continue;
+    const children = node.namedChildren;
+    for (let index = children.length - 1; index >= 0; index--) {
+      const child = children[index];
+      if (child) stack.push(child);
+    }
+  }
+  return found;
 }
 
 /** Drops parentheses, casts and `&`/`*`-free wrappers that do not change which object an expression names. */
@@ -40,9 +72,22 @@ export function unwrap(node: Node | null | undefined): Node | null {
     const type = current.type;
     if (type === 'cast_expression') current = current.childForFieldName('value');
     else if (type === 'parenthesized_expression') current = current.namedChild(0);
-    else return current;
+    else {
+      lastUnwrapped = current;
+      lastUnwrappedType = type;
+      return current;
+    }
   }
   return null;
+}
+
+/** The node `unwrap` last returned and its type (read there): callers usually look at the type next. */
+let lastUnwrapped: Node | null = null;
+let lastUnwrappedType = '';
+
+/** `node.type`, without crossing into WASM again when `unwrap` just returned this node object. */
+export function typeOf(node: Node): string {
+  return node === lastUnwrapped ? lastUnwrappedType : node.type;
 }
 
 /** Memo of `calleeName`; `null` stands for "no name" so one lookup answers (every rule asks about every call). */
@@ -60,9 +105,10 @@ export function calleeName(call: Node): string | undefined {
 function computeCalleeName(call: Node): string | undefined {
   const fn = unwrap(call.childForFieldName('function'));
   if (!fn) return undefined;
-  if (fn.type === 'identifier') return fn.text;
-  if (fn.type === 'field_expression') return fn.childForFieldName('field')?.text;
-  if (fn.type === 'qualified_identifier') return fn.childForFieldName('name')?.text;
+  const type = typeOf(fn);
+  if (type === 'identifier') return fn.text;
+  if (type === 'field_expression') return fn.childForFieldName('field')?.text;
+  if (type === 'qualified_identifier') return fn.childForFieldName('name')?.text;
   return undefined;
 }
 
@@ -163,7 +209,7 @@ export function identifiersIn(node: Node): string[] {
 export function accessPath(node: Node | null | undefined): string | undefined {
   const current = unwrap(node);
   if (!current) return undefined;
-  switch (current.type) {
+  switch (typeOf(current)) {
     case 'identifier':
     case 'field_identifier':
       return current.text;
@@ -192,7 +238,7 @@ export function accessPath(node: Node | null | undefined): string | undefined {
 export function baseIdentifier(node: Node | null | undefined): string | undefined {
   let current = unwrap(node);
   while (current) {
-    switch (current.type) {
+    switch (typeOf(current)) {
       case 'identifier':
         return current.text;
       case 'field_expression':
@@ -213,7 +259,7 @@ export function baseIdentifier(node: Node | null | undefined): string | undefine
 /** The last field name of a field expression chain (`a->b.c` → c). */
 export function fieldName(node: Node | null | undefined): string | undefined {
   const current = unwrap(node);
-  if (current?.type === 'field_expression') return current.childForFieldName('field')?.text;
+  if (current && typeOf(current) === 'field_expression') return current.childForFieldName('field')?.text;
   return undefined;
 }
 

@@ -113,11 +113,25 @@ export class SourceFile {
     return result;
   }
 
-  /** Several types inside a container, in document order. */
-  withinAll(container: Node, types: readonly string[]): Node[] {
-    if (types.length === 1) return this.within(container, types[0]);
+  /**
+   * Several types inside a container, in document order. With `typesOut`, also the type of each node (the list it
+   * came from, so the caller needs no read of it): `typesOut[i]` is the type of the i-th node.
+   */
+  withinAll(container: Node, types: readonly string[], typesOut?: string[]): Node[] {
+    if (types.length === 1) {
+      const nodes = this.within(container, types[0]);
+      if (typesOut) for (let index = 0; index < nodes.length; index++) typesOut[index] = types[0];
+      return nodes;
+    }
     const lists = types.map((type) => this.within(container, type));
-    return mergeInDocumentOrder(lists) ?? lists.flat().sort(byStartThenOuter);
+    const merged = mergeInDocumentOrder(lists, typesOut && ((which) => typesOut.push(types[which])));
+    if (merged) return merged;
+    const sorted = lists.flat().sort(byStartThenOuter);
+    if (typesOut) {
+      typesOut.length = 0;
+      for (const node of sorted) typesOut.push(node.type);
+    }
+    return sorted;
   }
 
   /** Original source text of a node (identical to the parsed text except where annotations were blanked). */
@@ -142,7 +156,11 @@ export class SourceFile {
 
   /** The innermost function whose definition contains the node (binary search: functions are in document order). */
   enclosingFunction(node: Node): FunctionInfo | undefined {
-    const offset = node.startIndex;
+    return this.functionAt(node.startIndex);
+  }
+
+  /** The innermost function whose definition contains the offset. */
+  functionAt(offset: number): FunctionInfo | undefined {
     const functions = this.functions();
     this.functionEnds ??= functions.map((fn) => fn.node.endIndex);
     let low = 0;
@@ -218,7 +236,7 @@ function byStartThenOuter(a: Node, b: Node): number {
  * in that order already (the single walk is in document order), so merging them is enough. Undefined when a list
  * is not (zero-width nodes can make document order differ from it): the caller sorts then.
  */
-function mergeInDocumentOrder(lists: readonly Node[][]): Node[] | undefined {
+function mergeInDocumentOrder(lists: readonly Node[][], took?: (which: number) => void): Node[] | undefined {
   for (const list of lists) {
     for (let index = 1; index < list.length; index++) if (byStartThenOuter(list[index - 1], list[index]) > 0) return undefined;
   }
@@ -233,6 +251,7 @@ function mergeInDocumentOrder(lists: readonly Node[][]): Node[] | undefined {
       if (best < 0 || byStartThenOuter(lists[which][heads[which]], lists[best][heads[best]]) < 0) best = which;
     }
     result.push(lists[best][heads[best]++]);
+    took?.(best);
   }
   return result;
 }

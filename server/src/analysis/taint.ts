@@ -14,6 +14,7 @@ import {
   declaratorName,
   descendantsOfType,
   RELATIONAL_OPERATORS,
+  typeOf,
   unwrap,
   type Node,
 } from './query';
@@ -74,6 +75,9 @@ const SAFE_ARITHMETIC = /^Rtl(U?Long|ULong|SizeT|UInt|Int|UShort|Short|ULongLong
 
 const PROBES = new Set(['ProbeForRead', 'ProbeForWrite', 'ProbeForReadSmallStructure', 'ProbeAndReadUlong', 'ProbeForWriteUlong']);
 
+/** The nodes `propagate` looks at, in document order. */
+const PROPAGATION_EVENTS: readonly string[] = ['init_declarator', 'assignment_expression', 'call_expression', 'declaration'];
+
 interface Assignment {
   offset: number;
   taint: Taint | undefined;
@@ -108,6 +112,33 @@ export class FunctionTaint {
   }
 
   private hasDirectSources = false;
+  private kinds?: Set<TaintKind>;
+
+  /**
+   * Whether some variable of the function holds taint of this kind at some point: when not, `taintAt` (hence
+   * `taintOf` of an identifier) never answers with that kind.
+   */
+  holdsKind(kind: TaintKind): boolean {
+    if (!this.kinds) {
+      this.kinds = new Set();
+      for (const list of this.assignments.values()) {
+        for (const assignment of list) {
+          if (!assignment.taint) continue;
+          this.kinds.add(assignment.taint.kind);
+          if (assignment.taint.kind === 'value' && assignment.taint.fromUserMemory) this.userMemoryValues = true;
+        }
+      }
+    }
+    return this.kinds.has(kind);
+  }
+
+  private userMemoryValues = false;
+
+  /** Whether some variable of the function holds a value read out of user memory (`fromUserMemory`) at some point. */
+  holdsUserMemoryValue(): boolean {
+    this.holdsKind('value');
+    return this.userMemoryValues;
+  }
 
   private kmdfParameterTaint(name: string, index: number): Taint | undefined {
     const callback = this.file.driver.kmdfCallbackOf(this.fn.name);
@@ -124,9 +155,11 @@ export class FunctionTaint {
   }
 
   private propagate(body: Node): void {
-    const events = this.file.withinAll(body, ['init_declarator', 'assignment_expression', 'call_expression', 'declaration']);
-    for (const node of events) {
-      const type = node.type;
+    const types: string[] = [];
+    const events = this.file.withinAll(body, PROPAGATION_EVENTS, types);
+    for (let index = 0; index < events.length; index++) {
+      const node = events[index];
+      const type = types[index];
       if (type === 'init_declarator') {
         const name = declaratorName(node.childForFieldName('declarator'));
         const value = node.childForFieldName('value');
@@ -141,7 +174,7 @@ export class FunctionTaint {
         }
       } else if (type === 'assignment_expression') {
         const left = unwrap(node.childForFieldName('left'));
-        const leftType = left?.type;
+        const leftType = left && typeOf(left);
         const right = node.childForFieldName('right');
         if (left && leftType === 'field_expression' && right && left.childForFieldName('operator')?.text !== '->') {
           // `name.Buffer = userPath;` makes the local struct `name` carry user data.
@@ -217,24 +250,52 @@ export class FunctionTaint {
 
   /** Whether an expression evaluates to user-controlled data, and of which kind. */
   taintOf(expression: Node | null | undefined, at?: number): Taint | undefined {
-    const node = unwrap(expression);
+    if (!expression) return undefined;
+    // A wrapper (cast, parentheses) has the taint of what it wraps: answers are kept under the id of the node
+    // asked about, so a repeated question needs no unwrapping. An explicit offset is the same for both.
+    let byOffset: Map<number, Taint | undefined> | undefined;
+    if (this.propagated && at !== undefined) {
+      byOffset = this.answers.get(expression.id);
+      if (byOffset?.has(at)) return byOffset.get(at);
+    }
+    // `unwrap`, keeping the type of the node it stops at (each read crosses into WASM).
+    let node: Node | null = expression;
+    let type = '';
+    while (node) {
+      type = node.type;
+      if (type === 'cast_expression') node = node.childForFieldName('value');
+      else if (type === 'parenthesized_expression') node = node.namedChild(0);
+      else break;
+    }
     if (!node) return undefined;
     const offset = at ?? node.startIndex;
     // While propagating, assignments are still being recorded: only answers about the finished function are kept.
-    if (!this.propagated) return this.computeTaintOf(node, offset);
-    let byOffset = this.answers.get(node.id);
-    if (!byOffset) {
-      byOffset = new Map();
-      this.answers.set(node.id, byOffset);
+    if (!this.propagated) return this.computeTaintOf(node, type, offset);
+    if (node !== expression || at === undefined) {
+      byOffset = this.answers.get(node.id);
+      if (byOffset?.has(offset)) {
+        const known = byOffset.get(offset);
+        if (at !== undefined) this.remember(expression.id, offset, known);
+        return known;
+      }
     }
-    if (byOffset.has(offset)) return byOffset.get(offset);
-    const taint = this.computeTaintOf(node, offset);
-    byOffset.set(offset, taint);
+    const taint = this.computeTaintOf(node, type, offset);
+    this.remember(node.id, offset, taint);
+    if (node !== expression && at !== undefined) this.remember(expression.id, offset, taint);
     return taint;
   }
 
-  private computeTaintOf(node: Node, offset: number): Taint | undefined {
-    switch (node.type) {
+  private remember(id: number, offset: number, taint: Taint | undefined): void {
+    let byOffset = this.answers.get(id);
+    if (!byOffset) {
+      byOffset = new Map();
+      this.answers.set(id, byOffset);
+    }
+    byOffset.set(offset, taint);
+  }
+
+  private computeTaintOf(node: Node, type: string, offset: number): Taint | undefined {
+    switch (type) {
       case 'identifier':
         return this.taintAt(node.text, offset);
       case 'field_expression': {
@@ -451,19 +512,23 @@ class GuardIndex {
   }
 
   /**
-   * Whether some binary expression whose text holds `&&` or `||` spans the use. Every ancestor spans its
-   * descendants, and a `&&`/`||` expression's text holds its operator, so when none does, the use has no
-   * `&&`/`||` ancestor and `shortCircuitLefts` is empty without walking up (a parent costs a descent from the root).
-   * True (walk up) when the engine's walk did not gather binary expressions.
+   * Whether some `&&`/`||` binary expression spans the use. Every ancestor spans its descendants, so when none
+   * does, the use has no `&&`/`||` ancestor and `shortCircuitLefts` is empty without walking up (a parent costs a
+   * descent from the root). The candidates are found from their operator tokens in the text.
    */
   private insideShortCircuit(file: SourceFile, start: number, end: number): boolean {
-    // Without the binary expressions at hand, a walk of the whole tree for them would cost more than it saves.
-    if (!this.shortCircuits && !file.gathered('binary_expression')) return true;
     if (!this.shortCircuits) {
+      // The operator of a `&&`/`||` expression is a token of the parsed text, which equals the file's text except
+      // for blanked annotations (same offsets): every such expression is the nearest named node around one of the
+      // text's `&&`/`||` (looked up from the function holding it, a shorter descent than from the root).
       const spans: { start: number; end: number }[] = [];
-      for (const expression of file.nodes('binary_expression')) {
-        const text = expression.text;
-        if (text.includes('&&') || text.includes('||')) spans.push({ start: expression.startIndex, end: expression.endIndex });
+      const text = file.text;
+      for (const operator of ['&&', '||']) {
+        for (let at = text.indexOf(operator); at >= 0; at = text.indexOf(operator, at + 1)) {
+          const from = file.functionAt(at)?.node ?? file.root;
+          const expression = from.namedDescendantForIndex(at, at + 2);
+          if (expression?.type === 'binary_expression') spans.push({ start: expression.startIndex, end: expression.endIndex });
+        }
       }
       spans.sort((a, b) => a.start - b.start);
       const maxEnds: number[] = [];

@@ -4,7 +4,7 @@
  * in the kernel is a bug check or, on old systems, an exploitable NULL-page write.
  */
 import { failureExit } from '../analysis/fix-helpers';
-import { callArguments, calleeName, declaratorName, enclosingStatement, unwrap, type Node } from '../analysis/query';
+import { callArguments, calleeName, declaratorName, enclosingStatement, unwrap, type Node, typeOf } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 
 const ALLOCATORS = new Set([
@@ -84,7 +84,7 @@ export const rule: Rule = {
         let name: string | undefined;
         if (parent?.type === 'assignment_expression' && parent.childForFieldName('right')?.id === holder.id) {
           const left = unwrap(parent.childForFieldName('left'));
-          if (left?.type === 'identifier') name = left.text;
+          if (left && typeOf(left) === 'identifier') name = left.text;
         } else if (parent?.type === 'init_declarator') {
           name = declaratorName(parent.childForFieldName('declarator'));
         }

@@ -2,7 +2,7 @@
  * Flags reading the same field of raw user memory (METHOD_NEITHER, Irp->UserBuffer) again after it was
  * validated: the user can change it between the check and the use (a TOCTOU double fetch).
  */
-import { accessPath, ancestorOfType, contains, unwrap, type Node } from '../analysis/query';
+import { accessPath, ancestorOfType, contains, unwrap, type Node, typeOf } from '../analysis/query';
 import { lineOf, type Rule } from '../analysis/rule';
 
 export const rule: Rule = {
@@ -33,15 +33,18 @@ export const rule: Rule = {
     const reported = new Set<string>();
     return {
       field_expression(node) {
+        const fn = file.enclosingFunction(node);
+        if (!fn) return;
+        // The base is an identifier: without a variable holding a user pointer in the function, none can be one.
+        const functionTaint = file.taint(fn);
+        if (!functionTaint.holdsKind('pointer')) return;
         if (node.childForFieldName('operator')?.text !== '->') return;
         const base = unwrap(node.childForFieldName('argument'));
-        if (base?.type !== 'identifier') return;
+        if (!base || typeOf(base) !== 'identifier') return;
         // Only values read, not the address of a field (`&user->Data`) or a write.
         const parent = node.parent;
         if (parent?.type === 'pointer_expression' && parent.child(0)?.text === '&') return;
-        const fn = file.enclosingFunction(node);
-        if (!fn) return;
-        const taint = file.taint(fn).taintOf(base, node.startIndex);
+        const taint = functionTaint.taintOf(base, node.startIndex);
         if (!taint || taint.kind !== 'pointer') return;
         const path = accessPath(node) ?? node.text;
         let reads = checked.get(fn.node.id);

@@ -2,7 +2,7 @@
  * Flags dereferencing a pointer that was read out of a user buffer (`*(request->Where) = *(request->What)`)
  * without probing it: the classic write-what-where / arbitrary-increment primitive.
  */
-import { accessPath, unwrap, type Node } from '../analysis/query';
+import { accessPath, unwrap, type Node, typeOf } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 
 export const rule: Rule = {
@@ -33,14 +33,17 @@ export const rule: Rule = {
     /** Reports when `pointer` (the dereferenced expression) holds a pointer read from user memory and not probed. */
     function check(use: Node, pointerExpression: Node | null): void {
       const pointer = unwrap(pointerExpression);
-      if (!pointer || pointer.type === 'pointer_expression') return;
+      const pointerType = pointer && typeOf(pointer);
+      if (!pointer || pointerType === 'pointer_expression') return;
       const fn = file.enclosingFunction(use);
       if (!fn) return;
       const taint = file.taint(fn);
+      // An identifier's taint is a variable's: without a variable ever holding a value from user memory, none is.
+      if (pointerType === 'identifier' && !taint.holdsUserMemoryValue()) return;
       const value = taint.taintOf(pointer, use.startIndex);
       if (!value || value.kind !== 'value' || !value.fromUserMemory) return;
       // A subscript or member of a user struct is only an embedded pointer when it is read as one: `s->Field`.
-      if (pointer.type !== 'field_expression' && pointer.type !== 'identifier') return;
+      if (pointerType !== 'field_expression' && pointerType !== 'identifier') return;
       if (taint.isProbed(use, [...value.keys, accessPath(pointer) ?? pointer.text])) return;
       const statement = use.startIndex;
       if (reported.has(statement)) return;
@@ -62,7 +65,8 @@ export const rule: Rule = {
         if (node.childForFieldName('operator')?.text !== '->') return;
         const argument = unwrap(node.childForFieldName('argument'));
         // `request->Field` itself reads the (kernel) copy; `request->Ptr->Field` goes through the user's pointer.
-        if (argument?.type === 'field_expression' || argument?.type === 'identifier') check(node, argument);
+        const argumentType = argument && typeOf(argument);
+        if (argument && (argumentType === 'field_expression' || argumentType === 'identifier')) check(node, argument);
       },
     };
   },

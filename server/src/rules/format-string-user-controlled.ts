@@ -4,7 +4,7 @@
  */
 import { findDeclaration } from '../analysis/declarations';
 import { FORMATTERS, formatArgument, NARROW_TYPES, WIDE_TYPES } from '../analysis/format-strings';
-import { baseIdentifier, calleeName, fieldName, unwrap, type Node } from '../analysis/query';
+import { baseIdentifier, calleeName, fieldName, unwrap, type Node, typeOf } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
 
@@ -23,7 +23,7 @@ function stringKind(file: SourceFile, call: Node, argument: Node): { kind: Strin
   const fn = file.enclosingFunction(call);
   if (current?.type === 'field_expression' && fieldName(current) === 'Buffer') {
     const base = unwrap(current.childForFieldName('argument'));
-    if (base?.type === 'identifier') {
+    if (base && typeOf(base) === 'identifier') {
       const declaration = findDeclaration(file, fn, base.text);
       if (declaration && /^P?C?UNICODE_STRING$/.test(declaration.typeText.trim())) {
         const isPointer = current.childForFieldName('operator')?.text === '->';
@@ -75,7 +75,7 @@ export const rule: Rule = {
         if (!formatter || !callee) return;
         const format = formatArgument(call, formatter);
         const inner = unwrap(format);
-        const innerType = inner?.type;
+        const innerType = inner && typeOf(inner);
         if (!format || !inner || innerType === 'string_literal' || innerType === 'concatenated_string') return;
         const fn = file.enclosingFunction(call);
         if (!fn) return;

@@ -3,7 +3,7 @@
  * when nothing checked that the buffer is at least as large as the structure read.
  */
 import { failureExit, guardBefore } from '../analysis/fix-helpers';
-import { calleeName, contains, enclosingStatement, unwrap } from '../analysis/query';
+import { calleeName, contains, enclosingStatement, unwrap, typeOf } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { LENGTH_KEYS } from '../analysis/taint';
@@ -60,12 +60,14 @@ export const rule: Rule = {
     const reportedFunctions = new Set<number>();
     return {
       field_expression(node) {
-        if (node.childForFieldName('operator')?.text !== '->') return;
-        const base = unwrap(node.childForFieldName('argument'));
-        if (base?.type !== 'identifier') return;
         const fn = file.enclosingFunction(node);
         if (!fn || reportedFunctions.has(fn.node.id)) return;
+        // The base is an identifier: without a variable holding a user buffer in the function, none can be one.
         const taint = file.taint(fn);
+        if (!taint.holdsKind('buffer')) return;
+        if (node.childForFieldName('operator')?.text !== '->') return;
+        const base = unwrap(node.childForFieldName('argument'));
+        if (!base || typeOf(base) !== 'identifier') return;
         const buffer = taint.taintOf(base, node.startIndex);
         if (!buffer || buffer.kind !== 'buffer' || buffer.minimumLength) return;
         // Writing into the buffer (output) is another rule's business; here only reads count.

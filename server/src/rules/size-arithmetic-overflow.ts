@@ -2,7 +2,7 @@
  * Flags `a + b` / `a * b` on user-controlled values used in a bounds check, an allocation size or a copy length
  * without overflow-checked arithmetic: the sum wraps around and the check passes for huge values.
  */
-import { ancestorOfType, binaryOperator, callArguments, calleeName, contains, RELATIONAL_OPERATORS, unwrap, type Node } from '../analysis/query';
+import { binaryOperator, callArguments, calleeName, contains, descendantsOfType, RELATIONAL_OPERATORS, unwrap, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionTaint } from '../analysis/taint';
 import { lookupTable } from '../analysis/lookup';
@@ -22,6 +22,9 @@ function userOperand(taint: FunctionTaint, expression: Node): Node | undefined {
   }
   return undefined;
 }
+
+/** Where a comparison is a bounds check: the condition of these. */
+const OWNERS: readonly string[] = ['if_statement', 'while_statement', 'conditional_expression'];
 
 export const rule: Rule = {
   meta: {
@@ -63,24 +66,37 @@ export const rule: Rule = {
       const inner = unwrap(node);
       return inner?.type === 'binary_expression' && ARITHMETIC.has(binaryOperator(inner) ?? '') ? inner : undefined;
     };
-    // Visited from the comparison or the call down to the sum, never from the sum up: `.parent` costs the depth
-    // of the tree in tree-sitter, and long `a + b + …` chains would make that quadratic.
-    return {
-      binary_expression(comparison) {
-        // A sum below the comparison has its `+`, `*` or `<<` in the comparison's text: one read rules most out.
+    /**
+     * The comparisons of the owner's condition whose nearest `if`/`while`/`?:` is this owner (a comparison inside an
+     * owner nested in the condition is that owner's), checked for user sums. Visited from the condition down, never
+     * from a comparison up: `.parent` costs a descent from the root. Binary expressions are not gathered in the
+     * engine's walk for this: they are most of the file's expressions, and few lie in conditions.
+     */
+    const condition = (owner: Node) => {
+      const condition = owner.childForFieldName('condition');
+      if (!condition) return;
+      // A sum below a comparison has its `+`, `*` or `<<` in the comparison's text, hence in the condition's.
+      const conditionText = condition.text;
+      if (!conditionText.includes('+') && !conditionText.includes('*') && !conditionText.includes('<<')) return;
+      // Owners nested in the condition (a `?:`, a statement expression): spans nest, so the ones whose span holds a
+      // comparison are its ancestors below this owner.
+      const nested = file.withinAll(condition, OWNERS);
+      for (const comparison of descendantsOfType(condition, 'binary_expression')) {
         const text = comparison.text;
-        if (!text.includes('+') && !text.includes('*') && !text.includes('<<')) return;
-        if (!RELATIONAL_OPERATORS.has(binaryOperator(comparison) ?? '')) return;
+        if (!text.includes('+') && !text.includes('*') && !text.includes('<<')) continue;
+        if (nested.length > 0 && nested.some((inner) => contains(inner, comparison))) continue;
+        if (!RELATIONAL_OPERATORS.has(binaryOperator(comparison) ?? '')) continue;
         const sums = [comparison.childForFieldName('left'), comparison.childForFieldName('right')].map(arithmetic).filter((sum): sum is Node => sum !== undefined);
-        if (sums.length === 0) return;
-        const owner = ancestorOfType(comparison, ['if_statement', 'while_statement', 'conditional_expression']);
-        const condition = owner?.childForFieldName('condition');
-        if (!condition || !contains(condition, comparison)) return;
         for (const sum of sums) {
           const operand = unguardedUserOperand(sum);
           if (operand) context.report({ node: sum, messageId: 'check', data: { expression: sum.text, operand: operand.text } });
         }
-      },
+      }
+    };
+    return {
+      if_statement: condition,
+      while_statement: condition,
+      conditional_expression: condition,
       call_expression(call) {
         const name = calleeName(call) ?? '';
         const index = SIZE_ARGUMENTS[name];

@@ -1,5 +1,5 @@
 /** Flags calling a function pointer that was read out of user-controlled memory: user mode picks the kernel's next instruction. */
-import { unwrap } from '../analysis/query';
+import { unwrap, typeOf } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 
 export const rule: Rule = {
@@ -28,12 +28,14 @@ export const rule: Rule = {
     return {
       call_expression(call) {
         const callee = unwrap(call.childForFieldName('function'));
-        const calleeType = callee?.type;
+        const calleeType = callee && typeOf(callee);
         if (!callee || (calleeType !== 'field_expression' && calleeType !== 'identifier')) return;
-        if (calleeType === 'identifier' && file.functionByName(callee.text)) return;
         const fn = file.enclosingFunction(call);
         if (!fn) return;
-        const value = file.taint(fn).taintOf(callee, call.startIndex);
+        const taint = file.taint(fn);
+        // An identifier's taint is a variable's: without a variable ever holding a value from user memory, none is.
+        if (calleeType === 'identifier' && (!taint.holdsUserMemoryValue() || file.functionByName(callee.text))) return;
+        const value = taint.taintOf(callee, call.startIndex);
         if (!value || value.kind !== 'value' || !value.fromUserMemory) return;
         context.report({ node: call, messageId: 'call', data: { callee: callee.text, origin: value.origin }, related: [{ node: value.source, message: `read from user memory: ${value.origin}` }] });
       },

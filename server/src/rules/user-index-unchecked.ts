@@ -5,7 +5,7 @@
 import { everyCallGuarded, translateToCaller } from '../analysis/callers';
 import { findDeclaration } from '../analysis/declarations';
 import { failureExit, guardBefore } from '../analysis/fix-helpers';
-import { callArguments, calleeName, declaratorName, enclosingStatement, unwrap, type Node } from '../analysis/query';
+import { callArguments, calleeName, declaratorName, enclosingStatement, unwrap, type Node, typeOf } from '../analysis/query';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import type { Rule } from '../analysis/rule';
 import type { Taint } from '../analysis/taint';
@@ -108,7 +108,7 @@ export const rule: Rule = {
       field_declaration() {},
       subscript_expression(node) {
         const array = unwrap(node.childForFieldName('argument'));
-        const arrayType = array?.type;
+        const arrayType = array && typeOf(array);
         if (!array || (arrayType !== 'identifier' && arrayType !== 'field_expression')) return;
         const index = node.childForFieldName('index');
         if (!index) return;

@@ -3,7 +3,7 @@
  * user's buffer and handed to a kernel routine: user mode decides which memory the kernel treats as that object.
  * Dereferences of such pointers are embedded-user-pointer's; calls through them are user-function-pointer-call's.
  */
-import { callArguments, calleeName, declaratorName, fieldName, unwrap, type Node } from '../analysis/query';
+import { callArguments, calleeName, declaratorName, fieldName, unwrap, type Node, typeOf } from '../analysis/query';
 import { lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { findDeclaration } from '../analysis/declarations';
@@ -109,7 +109,7 @@ function unionOverlays(file: SourceFile): Map<string, UnionOverlay> {
 function overlayCalls(file: SourceFile, callbacks: readonly string[]): Node[] {
   return file.nodes('call_expression').filter((candidate) => {
     const callee = unwrap(candidate.childForFieldName('function'));
-    return callee?.type === 'field_expression' && callbacks.includes(fieldName(callee) ?? '');
+    return callee !== null && typeOf(callee) === 'field_expression' && callbacks.includes(fieldName(callee) ?? '');
   });
 }
 
@@ -190,7 +190,7 @@ export const rule: Rule = {
         for (let index = 0; index < args.length; index++) {
           const argument = args[index];
           const inner = unwrap(argument);
-          const innerType = inner?.type;
+          const innerType = inner && typeOf(inner);
           if (!inner || (innerType !== 'identifier' && innerType !== 'field_expression' && innerType !== 'subscript_expression')) continue;
           const value = taint.taintOf(inner, call.startIndex);
           if (!value) continue;
