@@ -13,7 +13,7 @@
  */
 import type { Severity } from './finding';
 import type { OffsetEdit } from './rule';
-import type { SourceFile } from './source-file';
+import { firstStartingAt, type SourceFile } from './source-file';
 
 /** A finding in offsets of the analyzed text: the form kept between analyses (lines are derived at the end). */
 export interface RawFinding {
@@ -212,16 +212,9 @@ function gapText(file: SourceFile, parsedText: string, ranges: readonly { start:
   const start = gap > 0 ? ranges[gap - 1].end : 0;
   const end = gap < ranges.length ? ranges[gap].start : parsedText.length;
   const comments = file.nodes('comment');
-  let low = 0;
-  let high = comments.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (comments[mid].startIndex < start) low = mid + 1;
-    else high = mid;
-  }
   let text = '';
   let from = start;
-  for (let index = low; index < comments.length && comments[index].startIndex < end; index++) {
+  for (let index = firstStartingAt(comments, start); index < comments.length && comments[index].startIndex < end; index++) {
     text += parsedText.slice(from, comments[index].startIndex);
     from = comments[index].endIndex;
   }

@@ -87,13 +87,7 @@ export class SourceFile {
       end = container.endIndex;
       this.containerEnds.set(container.id, end);
     }
-    let low = 0;
-    let high = nodes.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (nodes[mid].startIndex < start) low = mid + 1;
-      else high = mid;
-    }
+    const low = firstStartingAt(nodes, start);
     let ends = this.ends.get(type);
     if (!ends) {
       ends = new Array<number>(nodes.length).fill(-1);
@@ -254,6 +248,18 @@ function mergeInDocumentOrder(lists: readonly Node[][], took?: (which: number) =
     took?.(best);
   }
   return result;
+}
+
+/** The index of the first node (of a list in document order) that starts at or after `offset`. */
+export function firstStartingAt(nodes: readonly Node[], offset: number): number {
+  let low = 0;
+  let high = nodes.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (nodes[mid].startIndex < offset) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 function toFunctionInfo(node: Node): FunctionInfo | undefined {
