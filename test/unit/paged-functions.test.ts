@@ -39,4 +39,17 @@ describe('pageable functions in the workspace index', () => {
     const findings = analyzer.analyze({ text, fileName: 'update.c' }, { workspace }).findings;
     assert.deepEqual(findings.map((finding) => [finding.range.start.line, finding.message.slice(0, 40)]), [[4, '`QuerySettings` is pageable (PAGED_CODE ']]);
   });
+
+  it('follows an edit that only adds PAGED_CODE() to a helper (no #define or role changed), and moves the revision', () => {
+    const workspace = new WorkspaceIndex();
+    workspace.update('helpers.c', HELPERS);
+    assert.equal(workspace.isPaged('NonPagedHelper'), false);
+    const revision = workspace.revision;
+    workspace.update('helpers.c', HELPERS.replace('    KeStallExecutionProcessor(10);', '    PAGED_CODE();\n    KeStallExecutionProcessor(10);'));
+    assert.equal(workspace.isPaged('NonPagedHelper'), true);
+    assert.notEqual(workspace.revision, revision);
+    const unchanged = workspace.revision;
+    workspace.update('helpers.c', HELPERS.replace('    KeStallExecutionProcessor(10);', '    PAGED_CODE();\n    KeStallExecutionProcessor(20);'));
+    assert.equal(workspace.revision, unchanged, 'an edit that changes no answer keeps the revision');
+  });
 });
