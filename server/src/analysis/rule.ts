@@ -91,6 +91,15 @@ export interface RuleContext {
 /** Callbacks by tree-sitter node type, called once per node in document order; `onEnd` after the last node. */
 export type RuleVisitor = { [nodeType: string]: ((node: Node) => void) | undefined } & { onEnd?: () => void };
 
+/**
+ * Visitors that do nothing, for node types a rule only reads through `file.within` / `file.nodes`: registering them
+ * makes the engine's single walk gather those nodes (otherwise the first lookup walks the whole tree once more).
+ * Spread into the visitor: `return { ...gather('case_statement'), onEnd() { … } }`.
+ */
+export function gather(...types: string[]): RuleVisitor {
+  return Object.fromEntries(types.map((type) => [type, () => undefined]));
+}
+
 export interface Rule {
   meta: RuleMeta;
   create(context: RuleContext): RuleVisitor;

@@ -4,7 +4,7 @@
  * (`#if DBG`, `#ifdef _DEBUG`). Such back doors ship in signed drivers and end up on the vulnerable driver blocklist.
  */
 import { ancestorOfType, calleeName, callArguments, unwrap, type Node } from '../analysis/query';
-import type { Rule } from '../analysis/rule';
+import { gather, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { lookupTable } from '../analysis/lookup';
 
@@ -93,9 +93,7 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     return {
-      // Registered (and nothing else) so the engine's single walk gathers these nodes for `file.within` below;
-      // otherwise the first `within` would walk the whole tree once more for them.
-      case_statement() {},
+      ...gather('case_statement'),
       onEnd() {
         for (const ioctlSwitch of file.driver.ioctlSwitches()) {
           const body = ioctlSwitch.node.childForFieldName('body');

@@ -8,7 +8,7 @@
  */
 import { freedArgument } from '../analysis/frees';
 import { accessPath, baseIdentifier, callArguments, calleeName, declaratorName, unwrap, type Node } from '../analysis/query';
-import { lineOf, type Rule } from '../analysis/rule';
+import { gather, lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
 const EVENT_TYPES = ['call_expression', 'assignment_expression', 'pointer_expression', 'update_expression', 'init_declarator'];
@@ -178,9 +178,7 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     return {
-      // Registered (and nothing else) so the engine's single walk gathers these nodes for `file.within` below;
-      // otherwise the first `within` would walk the whole tree once more for them.
-      labeled_statement() {},
+      ...gather('labeled_statement'),
       call_expression(call) {
         const freed = freedArgument(call);
         const path = freed ? accessPath(freed) : undefined;

@@ -5,7 +5,7 @@
 import { LOCK_ACQUIRES, lockPaths } from '../analysis/locks';
 import type { FlowNode } from '../analysis/paths';
 import { calleeName, declaratorName, unwrap, type Node } from '../analysis/query';
-import type { Rule } from '../analysis/rule';
+import { gather, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
 /** Types that are synchronization objects themselves (initialized, not raced on). */
@@ -124,10 +124,7 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     return {
-      declaration() {},
-      assignment_expression() {},
-      update_expression() {},
-      call_expression() {},
+      ...gather('declaration', 'assignment_expression', 'update_expression', 'call_expression'),
       onEnd() {
         const writes = [...file.nodes('assignment_expression'), ...file.nodes('update_expression')];
         if (writes.length === 0) return;

@@ -5,7 +5,7 @@
  */
 import type { IoctlSwitch } from '../analysis/driver-model';
 import { accessPath, ancestorOfType, contains, enclosingStatement, exitsBlock, unwrap, type Node } from '../analysis/query';
-import { fixer, type FixDescriptor, type Rule } from '../analysis/rule';
+import { type FixDescriptor, fixer, gather, type Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
 
 const SUCCESS_VALUE = /^\(?\s*(STATUS_SUCCESS|0|\(NTSTATUS\)\s*0|\(NTSTATUS\)\s*STATUS_SUCCESS)\s*\)?$/;
@@ -151,9 +151,7 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     return {
-      // Registered (and nothing else) so the engine's single walk gathers these nodes for `file.within` below;
-      // otherwise the first `within` would walk the whole tree once more for them.
-      case_statement() {},
+      ...gather('case_statement'),
       onEnd() {
         for (const ioctlSwitch of file.driver.ioctlSwitches()) {
           const fnBody = ioctlSwitch.fn.body;

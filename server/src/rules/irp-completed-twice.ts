@@ -6,7 +6,7 @@
 import { callsByCallee } from '../analysis/callers';
 import { analyzePaths, type FlowGraph, type FlowNode, type PathState } from '../analysis/paths';
 import { callArguments, calleeName, declaratorName, unwrap, type Node } from '../analysis/query';
-import { lineOf, type Rule } from '../analysis/rule';
+import { gather, lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { lookupTable } from '../analysis/lookup';
 
@@ -156,10 +156,7 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     return {
-      call_expression() {},
-      assignment_expression() {},
-      init_declarator() {},
-      pointer_expression() {},
+      ...gather('call_expression', 'assignment_expression', 'init_declarator', 'pointer_expression'),
       onEnd() {
         // Only a function called in this file can be a completing helper of another one.
         const called = callsByCallee(file);

@@ -4,7 +4,7 @@
  */
 import { freedArgument } from '../analysis/frees';
 import { accessPath, binaryOperator, callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, contains, declaratorName, enclosingStatement, unwrap, type Node } from '../analysis/query';
-import { lineOf, type Rule } from '../analysis/rule';
+import { gather, lineOf, type Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
 
 const POOL_ALLOCATORS = new Set([
@@ -119,9 +119,7 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     return {
-      // Registered (and nothing else) so the engine's single walk gathers these nodes for `file.within` below;
-      // otherwise the first `within` would walk the whole tree once more for them.
-      return_statement() {},
+      ...gather('return_statement'),
       call_expression(call) {
         const allocator = calleeName(call);
         if (!allocator || !POOL_ALLOCATORS.has(allocator)) return;

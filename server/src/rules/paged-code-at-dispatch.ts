@@ -5,7 +5,7 @@
 import { LOCK_ACQUIRES, lockPaths } from '../analysis/locks';
 import type { FlowNode } from '../analysis/paths';
 import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
-import type { Rule } from '../analysis/rule';
+import { gather, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { lookupTable } from '../analysis/lookup';
 
@@ -93,7 +93,7 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     return {
-      call_expression() {},
+      ...gather('call_expression'),
       onEnd() {
         let paged: Map<string, string> | undefined;
         for (const fn of file.functions()) {

@@ -4,7 +4,7 @@
  */
 import { analyzePaths } from '../analysis/paths';
 import { callArguments, calleeName, contains, unwrap, type Node } from '../analysis/query';
-import { fixer, type Rule } from '../analysis/rule';
+import { fixer, gather, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
 /** Calls that mark the IRP pending themselves (IoCsqInsertIrp marks the IRP it queues). */
@@ -95,7 +95,7 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     return {
-      call_expression() {},
+      ...gather('call_expression'),
       onEnd() {
         if (!file.text.includes('STATUS_PENDING')) return;
         for (const fn of file.functions()) {

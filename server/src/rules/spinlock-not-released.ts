@@ -5,7 +5,7 @@
  */
 import { LOCK_ACQUIRES, LOCK_RELEASES, RELEASE_FOR, lockKey, lockPaths, parseHeld, type HeldLock } from '../analysis/locks';
 import { callArguments, calleeName, type Node } from '../analysis/query';
-import { lineOf, type Rule } from '../analysis/rule';
+import { gather, lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
 /** Functions that take a lock for their caller by design (lock wrappers). */
@@ -89,7 +89,7 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     return {
-      call_expression() {},
+      ...gather('call_expression'),
       onEnd() {
         for (const fn of file.functions()) {
           if (!fn.body) continue;

@@ -4,7 +4,7 @@
  * validation of its Length/MaximumLength or its Buffer pointer.
  */
 import { callArguments, calleeName, declaratorName, unwrap, type Node } from '../analysis/query';
-import type { Rule } from '../analysis/rule';
+import { gather, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { findDeclaration } from '../analysis/declarations';
 import { mentions, type FunctionTaint, type Taint } from '../analysis/taint';
@@ -143,8 +143,7 @@ export const rule: Rule = {
     const { file } = context;
     let fields: Map<string, boolean> | undefined;
     return {
-      // Collected in the engine's single walk for the structure field lookups (no work per node).
-      field_declaration() {},
+      ...gather('field_declaration'),
       call_expression(call) {
         const callee = calleeName(call);
         const positions = callee ? CONSUMERS[callee] : undefined;

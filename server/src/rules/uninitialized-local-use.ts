@@ -5,7 +5,7 @@
  * switch cases, loops run zero or more times, gotos to forward labels, __try/__except).
  */
 import { declaratorName, type Node } from '../analysis/query';
-import { fixer, lineOf, type Rule } from '../analysis/rule';
+import { fixer, gather, lineOf, type Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
 
 interface State {
@@ -355,10 +355,7 @@ export const rule: Rule = {
     const { file } = context;
     let structs: Set<string> | undefined;
     return {
-      // Registered (and nothing else) so the engine's single walk gathers these nodes for `file.within` below;
-      // otherwise the first `within` would walk the whole tree once more for them.
-      labeled_statement() {},
-      goto_statement() {},
+      ...gather('labeled_statement', 'goto_statement'),
       function_definition(node) {
         const body = node.childForFieldName('body');
         if (!body || body.hasError) return;

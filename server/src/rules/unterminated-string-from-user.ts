@@ -4,7 +4,7 @@
  */
 import { FORMATTERS, unboundedStringArguments } from '../analysis/format-strings';
 import { accessPath, baseIdentifier, callArguments, calleeName, declaratorName, enclosingStatement, unwrap, type Node } from '../analysis/query';
-import type { Rule } from '../analysis/rule';
+import { gather, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import type { Taint } from '../analysis/taint';
 import { lookupTable } from '../analysis/lookup';
@@ -137,8 +137,7 @@ export const rule: Rule = {
     }
 
     return {
-      // Collected in the engine's single walk for the structure field lookups (no work per node).
-      field_declaration() {},
+      ...gather('field_declaration'),
       call_expression(call) {
         const callee = calleeName(call);
         if (!callee) return;

@@ -7,7 +7,7 @@ import { findDeclaration } from '../analysis/declarations';
 import { failureExit, guardBefore } from '../analysis/fix-helpers';
 import { callArguments, calleeName, declaratorName, enclosingStatement, unwrap, type Node, typeOf } from '../analysis/query';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
-import type { Rule } from '../analysis/rule';
+import { gather, type Rule } from '../analysis/rule';
 import type { Taint } from '../analysis/taint';
 import { isInsideSwitchOn } from '../analysis/user-input';
 import { isWritten } from '../analysis/user-pointers';
@@ -104,8 +104,7 @@ export const rule: Rule = {
     const copied = new Map<string, boolean>();
     const callersChecked = new Map<string, boolean>();
     return {
-      // Collected in the engine's single walk for the structure field lookups (no work per node).
-      field_declaration() {},
+      ...gather('field_declaration'),
       subscript_expression(node) {
         const array = unwrap(node.childForFieldName('argument'));
         const arrayType = array && typeOf(array);

@@ -4,7 +4,7 @@
  * Dereferences of such pointers are embedded-user-pointer's; calls through them are user-function-pointer-call's.
  */
 import { callArguments, calleeName, declaratorName, fieldName, unwrap, type Node, typeOf } from '../analysis/query';
-import { lineOf, type Rule } from '../analysis/rule';
+import { gather, lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { findDeclaration } from '../analysis/declarations';
 import { lookupTable } from '../analysis/lookup';
@@ -148,9 +148,7 @@ export const rule: Rule = {
     const { file } = context;
     let overlays: Map<string, UnionOverlay> | undefined;
     return {
-      // Collected in the engine's single walk for unionOverlays (no work per node).
-      union_specifier() {},
-      type_definition() {},
+      ...gather('union_specifier', 'type_definition'),
       assignment_expression(assignment) {
         // Most files have no union overlaying a function pointer: then no assignment needs a look.
         overlays ??= unionOverlays(file);
