@@ -225,9 +225,9 @@ export class Analyzer {
     if (key !== undefined) {
       ranges = functionRanges(file);
       facts = activeRules.filter((rule) => rule.meta.scope === 'function' && rule.fileFacts).map((rule) => `${rule.meta.id}:${rule.fileFacts!(file)}`).join('\n');
-      if (allowReuse) {
+      if (allowReuse && ranges) {
         for (const memo of parsed.memo ? [parsed.memo, ...parsed.bases] : parsed.bases) {
-          plan = planReuse(file, parsed.parsedText, key, facts, memo);
+          plan = planReuse(file, parsed.parsedText, ranges, key, facts, memo);
           if (plan) break;
         }
       }

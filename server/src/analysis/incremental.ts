@@ -69,8 +69,16 @@ export function functionRanges(file: SourceFile): { start: number; end: number }
   return ranges;
 }
 
+const rolesByFile = new WeakMap<SourceFile, string>();
+
+/** The file's driver roles as one string (computed once per analysis: the plan and the memo both need it). */
 export function rolesFingerprint(file: SourceFile): string {
-  return file.driver.roles.map((role) => `${role.functionName}|${role.role}|${role.detail ?? ''}`).join('\n');
+  let roles = rolesByFile.get(file);
+  if (roles === undefined) {
+    roles = file.driver.roles.map((role) => `${role.functionName}|${role.role}|${role.detail ?? ''}`).join('\n');
+    rolesByFile.set(file, roles);
+  }
+  return roles;
 }
 
 /** One regular expression for "any of these names as a whole word" (far faster than testing every identifier). */
@@ -135,14 +143,13 @@ export function changedSpan(before: string, after: string): { start: number; old
 
 /**
  * Which functions' findings can be taken over from `memo` for the file as it is now, or undefined when the whole
- * file must be analyzed. `reusedFrom[i]` is the memo's index of function i when its findings were reused.
+ * file must be analyzed. `ranges` are the file's function ranges (`functionRanges`); `reusedFrom[i]` is the memo's
+ * index of function i when its findings were reused.
  * `facts` sums up what function-scoped rules read file-wide besides roles (`Rule.fileFacts`).
  */
-export function planReuse(file: SourceFile, parsedText: string, key: string, facts: string, memo: AnalysisMemo | undefined):
+export function planReuse(file: SourceFile, parsedText: string, ranges: { start: number; end: number }[], key: string, facts: string, memo: AnalysisMemo | undefined):
   (ReusePlan & { memo: AnalysisMemo; reusedFrom: (number | undefined)[] }) | undefined {
-  if (!memo || memo.key !== key) return undefined;
-  const ranges = functionRanges(file);
-  if (!ranges || ranges.length !== memo.functions.length) return undefined;
+  if (!memo || memo.key !== key || ranges.length !== memo.functions.length) return undefined;
   const functions = file.functions();
   const reused: (RawFinding[] | undefined)[] = new Array(ranges.length).fill(undefined);
   const reusedFrom: (number | undefined)[] = new Array(ranges.length).fill(undefined);
