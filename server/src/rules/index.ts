@@ -4,6 +4,7 @@
  */
 import type { Rule } from '../analysis/rule';
 import { rule as allocResultUnchecked } from './alloc-result-unchecked';
+import { rule as callAtWrongIrql } from './call-at-wrong-irql';
 import { rule as controlRegisterAccess } from './control-register-access';
 import { rule as debugIoctlInRelease } from './debug-ioctl-in-release';
 import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
@@ -59,6 +60,7 @@ import { rule as zwWithUserHandle } from './zw-with-user-handle';
 
 export const RULES: readonly Rule[] = [
   allocResultUnchecked,
+  callAtWrongIrql,
   controlRegisterAccess,
   debugIoctlInRelease,
   deprecatedPoolAlloc,
