@@ -1,6 +1,7 @@
 import { runRuleTests } from '../helpers/rule-tester';
 
 const HEADER = '#define BUFFER_SIZE 512\n';
+const LOOP = (body: string) => `NTSTATUS H(PIRP Irp, PIO_STACK_LOCATION IrpSp) {\n    ULONG dst[16];\n    PULONG src = (PULONG)Irp->AssociatedIrp.SystemBuffer;\n    ULONG size = IrpSp->Parameters.DeviceIoControl.InputBufferLength;\n    ULONG i = 0;\n${body}\n    return STATUS_SUCCESS;\n}`;
 
 runRuleTests('user-length-copy-unchecked', {
   valid: [
@@ -52,6 +53,10 @@ NTSTATUS H(PIRP Irp, PIO_STACK_LOCATION IrpSp) {
     return STATUS_SUCCESS;
 }`,
     },
+    { name: 'copy loop: bound checked against the destination', code: LOOP('    if (size / sizeof(ULONG) > RTL_NUMBER_OF(dst)) {\n        return STATUS_BUFFER_TOO_SMALL;\n    }\n    while (i < size / sizeof(ULONG)) {\n        dst[i] = src[i];\n        i++;\n    }') },
+    { name: 'copy loop: the index is also bounded by the destination', code: LOOP('    for (i = 0; i < size / sizeof(ULONG) && i < RTL_NUMBER_OF(dst); i++) {\n        dst[i] = src[i];\n    }') },
+    { name: 'copy loop: break at the end of the destination', code: LOOP('    for (i = 0; i < size / sizeof(ULONG); i++) {\n        if (i >= RTL_NUMBER_OF(dst)) break;\n        dst[i] = src[i];\n    }') },
+    { name: 'copy loop into a pointer parameter of unknown size', code: 'VOID C(PULONG out, PIRP Irp, PIO_STACK_LOCATION IrpSp) {\n    ULONG i;\n    for (i = 0; i < IrpSp->Parameters.DeviceIoControl.InputBufferLength / 4; i++) out[i] = 0;\n}' },
   ],
   invalid: [
     {
@@ -120,6 +125,17 @@ VOID Setup(WDF_IO_QUEUE_CONFIG *config) { config->EvtIoWrite = EvtIoWrite; }`,
     return STATUS_SUCCESS;
 }`,
       errors: [{ messageId: 'unchecked', line: 7 }],
+    },
+    {
+      name: 'while copy loop into a stack array',
+      code: LOOP('    while (i < size / sizeof(ULONG)) {\n        dst[i] = src[i];\n        i++;\n    }'),
+      errors: [{ messageId: 'loop', line: 7, message: 'up to `size / sizeof(ULONG)`' }],
+      suggestionOutput: LOOP('    if (size / sizeof(ULONG) > RTL_NUMBER_OF(dst)) {\n        return STATUS_BUFFER_TOO_SMALL;\n    }\n    while (i < size / sizeof(ULONG)) {\n        dst[i] = src[i];\n        i++;\n    }'),
+    },
+    {
+      name: 'for copy loop bounded by a count field of the request',
+      code: 'typedef struct _REQ { ULONG Count; ULONG Values[1]; } REQ, *PREQ;\nNTSTATUS H(PIRP Irp) {\n    PREQ r = (PREQ)Irp->AssociatedIrp.SystemBuffer;\n    ULONG table[8];\n    ULONG i;\n    for (i = 0; i < r->Count; i++) {\n        table[i] = r->Values[i];\n    }\n    return STATUS_SUCCESS;\n}',
+      errors: [{ messageId: 'loop', line: 7 }],
     },
   ],
 });

@@ -4,7 +4,7 @@
  */
 import { findDeclaration } from '../analysis/declarations';
 import { failureExit, guardBefore } from '../analysis/fix-helpers';
-import { callArguments, calleeName, enclosingStatement, unwrap, type Node } from '../analysis/query';
+import { binaryOperator, callArguments, calleeName, descendantsOfType, enclosingStatement, unwrap, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { COPY_CALLS } from '../analysis/user-pointers';
@@ -77,13 +77,14 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
-    description: 'A memcpy/RtlCopyMemory into a fixed-size array or allocation takes its length from user input without checking it against the destination size.',
+    description: 'A memcpy/RtlCopyMemory (or an element-wise copy loop) into a fixed-size array or allocation takes its length from user input without checking it against the destination size.',
     rationale: 'The length of an IOCTL buffer, or a size field inside it, is whatever the caller wants. Copying that many bytes into a stack array or a fixed allocation overwrites adjacent memory (return addresses, pool headers) and is the most common way to turn a driver into a kernel code-execution primitive.',
     cwe: ['CWE-787', 'CWE-121', 'CWE-122'],
     references: ['https://learn.microsoft.com/windows-hardware/drivers/kernel/failure-to-check-the-size-of-buffers'],
     confidence: 'medium',
     messages: {
       unchecked: '{{callee}} copies `{{length}}` bytes ({{origin}}, user-controlled) into `{{dest}}` ({{capacity}}) without checking `{{length}} <= {{limit}}`.',
+      loop: 'This loop copies element by element into `{{dest}}` ({{capacity}}) up to `{{bound}}` ({{origin}}, user-controlled), which nothing checks against the size of `{{dest}}`: a copy overflow like RtlCopyMemory with that length.',
     },
     hasSuggestions: true,
     examples: {
@@ -93,7 +94,57 @@ export const rule: Rule = {
   },
   create(context) {
     const { file } = context;
+    /** `while (i < Size / sizeof(ULONG)) { dst[i] = src[i]; i++; }` into a fixed-size `dst` with an unchecked bound. */
+    const loop = (statement: Node) => {
+      const condition = unwrap(statement.childForFieldName('condition'));
+      const body = statement.childForFieldName('body');
+      if (!condition || !body || !/[<>]/.test(condition.text)) return;
+      const comparisons = condition.type === 'binary_expression' ? [condition, ...descendantsOfType(condition, 'binary_expression')] : descendantsOfType(condition, 'binary_expression');
+      for (const comparison of comparisons) {
+        const operator = binaryOperator(comparison) ?? '';
+        const left = unwrap(comparison.childForFieldName('left'));
+        const right = unwrap(comparison.childForFieldName('right'));
+        if (!left || !right) continue;
+        const [index, bound] = operator === '<' || operator === '<=' ? [left, right] : operator === '>' || operator === '>=' ? [right, left] : [undefined, undefined];
+        if (index?.type !== 'identifier' || !bound) continue;
+        const fn = file.enclosingFunction(statement);
+        if (!fn) return;
+        const taint = file.taint(fn);
+        const boundTaint = taint.taintOf(bound, comparison.startIndex);
+        if (boundTaint?.kind !== 'value' || taint.isGuarded(statement, boundTaint)) continue;
+        // Another test of the index (`&& i < RTL_NUMBER_OF(dst)`, `if (i >= MAX) break;`) bounds the copy.
+        const indexName = index.text;
+        const indexPattern = new RegExp(`\\b${indexName}\\b`);
+        const otherTests = [...comparisons, ...descendantsOfType(body, 'binary_expression')].filter((other) => other.id !== comparison.id && /^[<>]=?$|^[!=]=$/.test(binaryOperator(other) ?? '') && indexPattern.test(other.text));
+        if (otherTests.length > 0) continue;
+        for (const assignment of descendantsOfType(body, 'assignment_expression')) {
+          const target = unwrap(assignment.childForFieldName('left'));
+          if (target?.type !== 'subscript_expression' || (assignment.childForFieldName('operator')?.text ?? '=') !== '=') continue;
+          const subscript = unwrap(target.childForFieldName('index'));
+          if (subscript?.type !== 'identifier' || subscript.text !== indexName) continue;
+          const destinationArg = target.childForFieldName('argument');
+          const destination = destinationArg ? destinationOf(file, fn, destinationArg) : undefined;
+          if (!destination) continue;
+          const isArray = destination.limit === `sizeof(${destination.name})`;
+          const limit = isArray ? `RTL_NUMBER_OF(${destination.name})` : `(${destination.limit}) / sizeof(${destination.name}[0])`;
+          const indent = file.indentationOf(statement);
+          context.report({
+            node: assignment,
+            messageId: 'loop',
+            data: { dest: destination.name, capacity: destination.description, bound: bound.text, origin: `from ${boundTaint.origin}` },
+            related: [{ node: boundTaint.source, message: `user-controlled value: ${boundTaint.origin}` }, { node: comparison, message: 'the loop bound' }],
+            suggestions: [{
+              title: `Return STATUS_BUFFER_TOO_SMALL when ${bound.text} > ${limit}`,
+              edits: [{ start: statement.startIndex, end: statement.startIndex, text: guardBefore(indent, file.eol, `${bound.text} > ${limit}`, failureExit(fn, 'STATUS_BUFFER_TOO_SMALL')) }],
+            }],
+          });
+          return;
+        }
+      }
+    };
     return {
+      while_statement: loop,
+      for_statement: loop,
       call_expression(call) {
         const callee = calleeName(call);
         const positions = callee ? COPIES[callee] : undefined;

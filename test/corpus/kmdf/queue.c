@@ -578,7 +578,7 @@ KmdfQueryContextSafe(_In_ WDFREQUEST Request, _Out_ size_t *BytesWritten)
 }
 
 // bug class: integer overflow in a size check
-// known miss: size-arithmetic-overflow — the product is first stored in a local (bytes = Count * RecordSize); only arithmetic written inside the comparison or the size argument is checked
+// vulnerable: size-arithmetic-overflow
 static NTSTATUS
 KmdfBatch(_In_ WDFREQUEST Request, _In_ size_t InputBufferLength)
 {
