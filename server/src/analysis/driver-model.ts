@@ -2,6 +2,7 @@
  * What the file says about the driver: its entry point, the dispatch routines and KMDF callbacks that user mode
  * reaches, the functions they call, and the IOCTL switches with each case's code resolved to its CTL_CODE parts.
  */
+import { ARM_TYPES, isDeadAt } from './conditional';
 import type { IoctlCode } from './macros';
 import { calleeName, callArguments, descendantsOfType, fieldName, unwrap, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
@@ -71,6 +72,7 @@ export class DriverModel {
       }
     }
     for (const assignment of file.nodes('assignment_expression')) {
+      if (isDeadAt(file, assignment.startIndex)) continue; // `#if 0` code registers nothing
       const text = assignment.text;
       if (!text.includes('MajorFunction') && !text.includes('Evt') && !text.includes('Unload')) continue;
       const left = unwrap(assignment.childForFieldName('left'));
@@ -87,7 +89,7 @@ export class DriverModel {
       }
     }
     for (const call of file.nodes('call_expression')) {
-      if (calleeName(call) !== 'WdfDeviceInitSetIoInCallerContextCallback') continue;
+      if (calleeName(call) !== 'WdfDeviceInitSetIoInCallerContextCallback' || isDeadAt(file, call.startIndex)) continue;
       const callback = unwrap(callArguments(call)[1]);
       if (callback?.type === 'identifier') this.addRole({ functionName: callback.text, role: 'kmdf-in-caller-context', detail: 'EvtIoInCallerContext', node: call });
     }
@@ -174,8 +176,8 @@ export class DriverModel {
         const cases: IoctlCase[] = [];
         let defaultCase: Node | undefined;
         const body = node.childForFieldName('body');
-        for (const child of body?.namedChildren ?? []) {
-          if (child?.type !== 'case_statement') continue;
+        for (const child of body ? switchCases(body) : []) {
+          if (isDeadAt(this.file, child.startIndex)) continue;
           const label = child.childForFieldName('value');
           if (!label) {
             defaultCase = child;
@@ -218,4 +220,25 @@ export class DriverModel {
       return target?.text === name && /IoControlCode/.test(value?.text ?? '');
     });
   }
+}
+
+/**
+ * The `case` labels of a switch body, also those inside `#if` arms (`#ifdef DBG  case IOCTL_X: …  #endif`) and
+ * those an arm nests under an earlier case's statements.
+ */
+export function switchCases(body: Node): Node[] {
+  const cases: Node[] = [];
+  const visit = (node: Node, depth: number) => {
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      if (child.type === 'case_statement') {
+        cases.push(child);
+        if (depth < 8) visit(child, depth + 1);
+      } else if (ARM_TYPES.has(child.type) && depth < 8) {
+        visit(child, depth + 1);
+      }
+    }
+  };
+  visit(body, 0);
+  return cases;
 }

@@ -14,6 +14,7 @@ import type { Node } from './query';
 import { LineReference, type FixDescriptor, type ReportDescriptor, type Rule, type RuleVisitor } from './rule';
 import { SourceFile } from './source-file';
 import { applySuppressions, parseSuppressions } from './suppressions';
+import { isDeadAt } from './conditional';
 import type { WorkspaceIndex } from './workspace-index';
 
 export interface AnalyzeDocument {
@@ -60,6 +61,7 @@ const CORE_NODE_TYPES = [
   'function_definition', 'declaration', 'init_declarator', 'assignment_expression', 'call_expression',
   'preproc_def', 'preproc_function_def', 'switch_statement', 'comment',
   'if_statement', 'while_statement', 'for_statement', 'do_statement', 'conditional_expression',
+  'preproc_if', 'preproc_ifdef',
 ];
 
 export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
@@ -285,7 +287,7 @@ export class Analyzer {
     }
 
     const lines = file.lines;
-    const unique = dedupe([...found, ...reused].map((raw) => toFinding(raw, lines)).sort(compareFindings));
+    const unique = dedupe([...found, ...reused].filter((raw) => !isDeadAt(file, raw.start)).map((raw) => toFinding(raw, lines)).sort(compareFindings));
     const suppressions = parseSuppressions(byType.get('comment') ?? [], lines);
     const unused = applySuppressions(unique, suppressions, {
       known: this.ruleIds,

@@ -47,6 +47,7 @@ interface Pred {
   branch?: boolean;
 }
 
+const PREPROC_CONSTANT = /^\(*\s*(0+|[1-9]\d*)[uUlL]*\s*\)*$/;
 const CONSTANT_TRUE = /^\(?\s*(1|TRUE|true)\s*\)?$/;
 const CONSTANT_FALSE = /^\(?\s*(0|FALSE|false)\s*\)?$/;
 
@@ -59,6 +60,7 @@ class GraphBuilder {
   private readonly breaks: Pred[][] = [];
   private readonly continues: FlowNode[] = [];
   private readonly leaves: Pred[][] = [];
+  private readonly switches: { cond: number; hasDefault: boolean }[] = [];
 
   add(kind: FlowKind, node?: Node): FlowNode {
     const flowNode: FlowNode = { id: this.nodes.length, kind, node, succ: [] };
@@ -193,21 +195,28 @@ class GraphBuilder {
         const cond = this.node('cond', condition ?? statement, preds);
         const body = statement.childForFieldName('body');
         this.breaks.push([]);
+        this.switches.push({ cond: cond.id, hasDefault: false });
         let fall: Pred[] = [];
-        let hasDefault = false;
         for (const child of body?.namedChildren ?? []) {
           if (!child) continue;
-          if (child.type === 'case_statement') {
-            const value = child.childForFieldName('value');
-            if (!value) hasDefault = true;
-            const start = this.join([{ from: cond.id }, ...fall]);
-            fall = this.sequence(child.namedChildren.filter((item) => item !== null && item.id !== value?.id), [{ from: start.id }]);
-          } else {
-            fall = this.statement(child, fall);
-          }
+          fall = this.statement(child, fall);
         }
         const broken = this.breaks.pop() ?? [];
+        const { hasDefault } = this.switches.pop()!;
         return hasDefault ? [...fall, ...broken] : [...fall, ...broken, { from: cond.id }];
+      }
+      case 'case_statement': {
+        // A `case` label directly in the switch body or inside an `#if` arm there: entered from the condition too.
+        const target = this.switches[this.switches.length - 1];
+        const value = statement.childForFieldName('value');
+        if (!target) {
+          this.complete = false;
+          return preds;
+        }
+        // A `default:` inside an `#if` arm is absent in the other configuration: the switch may still fall out.
+        if (!value && statement.parent?.type === 'compound_statement') target.hasDefault = true;
+        const start = this.join([{ from: target.cond }, ...preds]);
+        return this.sequence(statement.namedChildren.filter((item) => item !== null && item.id !== value?.id), [{ from: start.id }]);
       }
       case 'for_range_loop': {
         // C++ `for (auto x : list)`: the body runs zero or more times.
@@ -297,8 +306,12 @@ class GraphBuilder {
         const condition = statement.childForFieldName('condition') ?? statement.childForFieldName('name');
         const alternative = statement.childForFieldName('alternative');
         const body = statement.namedChildren.filter((child) => child !== null && child.id !== condition?.id && child.id !== alternative?.id);
-        const taken = this.sequence(body, preds);
-        if (statement.type === 'preproc_else') return taken;
+        // `#if 0` arms are dead, `#if 1` is always taken (its `#else` is dead).
+        const constant = statement.type === 'preproc_if' || statement.type === 'preproc_elif' ? PREPROC_CONSTANT.exec(condition?.text.trim() ?? '') : null;
+        const never = constant !== null && /^0+$/.test(constant[1]);
+        const always = constant !== null && !never;
+        const taken = never ? [] : this.sequence(body, preds);
+        if (statement.type === 'preproc_else' || always) return taken;
         const other = alternative ? this.statement(alternative, preds) : preds;
         return [...taken, ...other];
       }

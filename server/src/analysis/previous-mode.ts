@@ -3,6 +3,7 @@
  * (`Irp->RequestorMode`, `ExGetPreviousMode()`, `WdfRequestGetRequestorMode(Request)`), whether a check of it
  * dominates a statement, and which expression a fix should use to pass it on.
  */
+import { isDeadAt, sameConfiguration } from './conditional';
 import { calleeName, contains, declaratorName, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
 
@@ -51,17 +52,11 @@ export function isModeChecked(file: SourceFile, fn: FunctionInfo, use: Node): bo
     if (owner.startIndex >= use.startIndex) break;
     const condition = owner.childForFieldName('condition');
     if (!condition || contains(condition, use)) continue;
-    const dominates = contains(owner, use) || (owner.parent !== null && owner.endIndex <= use.startIndex && contains(owner.parent, use) && !inOtherPreprocessorBranch(owner.parent, use));
-    if (dominates && conditionReadsMode(condition, variables)) return true;
+    const dominates = contains(owner, use) || (owner.parent !== null && owner.endIndex <= use.startIndex && contains(owner.parent, use));
+    // `#if A  check  #else  use  #endif`: a check in one preprocessor arm says nothing about the other; `#if 0` checks nothing.
+    if (dominates && sameConfiguration(file, owner.startIndex, use.startIndex) && !isDeadAt(file, owner.startIndex) && conditionReadsMode(condition, variables)) return true;
   }
   return false;
-}
-
-/** `#if A  check  #else  use  #endif`: a check in one preprocessor branch says nothing about the other. */
-function inOtherPreprocessorBranch(block: Node, use: Node): boolean {
-  if (!block.type.startsWith('preproc_')) return false;
-  const alternative = block.childForFieldName('alternative');
-  return alternative !== null && contains(alternative, use);
 }
 
 /** Whether the function consults the caller anywhere: reads the requestor mode or calls an access check. */

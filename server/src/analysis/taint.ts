@@ -5,6 +5,7 @@
  * the use in text order. Guards are comparisons that dominate the use (an enclosing `if`, or an `if` earlier in
  * an enclosing block). Callers in the same file pass taint into callee parameters (one-level summaries).
  */
+import { armOfChild, armsAt, hasConditionals, holdsAfterChain, isDeadAt, sameConfiguration } from './conditional';
 import {
   accessPath,
   binaryOperator,
@@ -383,10 +384,25 @@ export class FunctionTaint {
       if (guard.start <= useStart && useEnd <= guard.end) continue; // the use is inside the condition
       const dominates = (guard.ownerStart <= useStart && useEnd <= guard.ownerEnd)
         || (guard.ownerEnd <= useStart && this.guards.ownerParentContains(guard, useStart, useEnd));
-      if (!dominates) continue;
+      if (!dominates) {
+        // `#ifdef A  if (len < N) return …;  #else  if (len < M) return …;  #endif  use`: every arm checks.
+        if (guard.ownerEnd <= useStart && this.guardedInEveryArm(guard, useStart, useEnd, wanted)) return true;
+        continue;
+      }
+      // A guard in one `#if` arm says nothing about code in another arm; a dead arm (`#if 0`) guards nothing.
+      if (!sameConfiguration(this.file, guard.start, useStart) || isDeadAt(this.file, guard.start)) continue;
       if (this.guards.checks(this.file, guard.condition, wanted)) return true;
     }
     return false;
+  }
+
+  /** The guard sits at the top level of an `#if` arm that ended before the use: every arm a build takes has a guard checking the keys. */
+  private guardedInEveryArm(guard: GuardCondition, useStart: number, useEnd: number, wanted: ReadonlySet<string>): boolean {
+    if (!hasConditionals(this.file) || armsAt(this.file, guard.ownerStart).length === 0) return false;
+    const arm = armOfChild(this.file, guard.owner, guard.owner.parent);
+    if (!arm) return false;
+    return holdsAfterChain(this.file, arm, useStart, useEnd, (other) => this.guardConditions().some((candidate) => candidate.ownerStart >= other.start && candidate.ownerEnd <= other.end
+      && armOfChild(this.file, candidate.owner, candidate.owner.parent)?.id === other.id && this.guards.checks(this.file, candidate.condition, wanted)));
   }
 
   /** `len >= sizeof(T) && p->x` and `len < sizeof(T) || p->x`: the left operand checks before the right runs. */
@@ -406,6 +422,7 @@ export class FunctionTaint {
       if (probe.startIndex >= use.startIndex) return false;
       const pointer = callArguments(probe)[0];
       if (!pointer || !mentions(pointer, wanted)) return false;
+      if (!sameConfiguration(this.file, probe.startIndex, use.startIndex) || isDeadAt(this.file, probe.startIndex)) return false;
       const block = probe.parent?.parent;
       return block ? contains(block, use) : true;
     });

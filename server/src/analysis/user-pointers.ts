@@ -3,6 +3,7 @@
  * driver reads or writes through them, whether a probe of the pointer comes first, and whether an access sits
  * inside a `__try` that has an `__except`. Shared by user-pointer-unprobed, probe-outside-try and probe-length-mismatch.
  */
+import { reachesUse } from './conditional';
 import { accessPath, ancestorOfType, callArguments, calleeName, contains, unwrap, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
 import { callsOf } from './callers';
@@ -153,11 +154,13 @@ export function probedArgument(call: Node): Node | undefined {
  */
 export function earlierProbe(file: SourceFile, fn: FunctionInfo, use: Node, names: readonly string[]): Node | undefined {
   const wanted = new Set(names);
-  const local = probeCallsIn(file, fn).find((probe) => {
+  const probes = probeCallsIn(file, fn).filter((probe) => {
     if (probe.startIndex >= use.startIndex) return false;
     const pointer = probedArgument(probe);
     return pointer !== undefined && mentions(pointer, wanted);
   });
+  // A probe in one `#if` arm covers that arm only (after the `#endif`: when every arm probes).
+  const local = probes.find((probe) => reachesUse(file, probe.startIndex, use.startIndex, (arm) => probes.some((other) => arm.start <= other.startIndex && other.startIndex < arm.end)));
   return local;
 }
 
