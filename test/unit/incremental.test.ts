@@ -17,7 +17,9 @@ import { generateFile } from '../../bench/generate';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** Edits a user might type: characters, whole statements, guards, deletions. */
-const EDITS = ['x', ' ', '\n', ';', '0', 'InputLength', '    i = InputLength;\n', '    if (InputLength < 8) {\n        return STATUS_INVALID_PARAMETER;\n    }\n', '    RtlCopyMemory(local, Input, InputLength);\n', '// ', '}', '('];
+const EDITS = ['x', ' ', '\n', ';', '0', 'InputLength', '    i = InputLength;\n', '    if (InputLength < 8) {\n        return STATUS_INVALID_PARAMETER;\n    }\n', '    RtlCopyMemory(local, Input, InputLength);\n', '// ', '}', '(',
+  // Conditional compilation: arms are alternatives, `#if 0` is dead, so adding or removing a directive changes findings.
+  '#if 0\n', '#ifdef DBG\n', '#else\n', '#endif\n', '#if 1\n', '#ifndef CHECKED\n    if (InputLength < 8) return STATUS_INVALID_PARAMETER;\n#endif\n'];
 
 describe('incremental analysis', () => {
   let analyzer: Analyzer;
@@ -72,6 +74,7 @@ describe('incremental analysis', () => {
       corpus('test/corpus/wdm/driver.c'),
       corpus('test/corpus/kmdf/queue.c'),
       corpus('examples/sample-driver/driver.c'),
+      corpus('test/corpus/wdm/ifarms.c'),
     ];
     const header = corpus('test/corpus/wdm/ioctl.h');
     let compared = 0;
