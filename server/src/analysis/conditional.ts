@@ -280,3 +280,22 @@ export function reachesUse(file: SourceFile, at: number, useStart: number, armHa
   }
   return true;
 }
+
+/** Whether code at `a` and code at `b` can be compiled in one build: neither is dead, and no chain puts them in different arms. */
+export function inOneBuild(file: SourceFile, a: number, b: number): boolean {
+  if (!hasConditionals(file)) return true;
+  return !isDeadAt(file, a) && !isDeadAt(file, b) && sameConfiguration(file, a, b);
+}
+
+/**
+ * The shared answer for a rule that searches text order for an earlier check (a validator call, a comparison, a
+ * zeroing call): of `checks` (each before the use and enough on its own), whether one holds at `useStart`. A check
+ * in a dead arm or in another arm does not; one inside an arm the use is not in holds only when every arm a build
+ * takes has one of `checks` directly in it (the implicit empty `#else` has none).
+ */
+export function anyCheckReaches(file: SourceFile, checks: readonly Node[], useStart: number): boolean {
+  if (checks.length === 0) return false;
+  if (!hasConditionals(file)) return true;
+  const armHasIt = (arm: Arm) => checks.some((other) => armsAt(file, other.startIndex)[0]?.id === arm.id);
+  return checks.some((check) => reachesUse(file, check.startIndex, useStart, armHasIt));
+}

@@ -5,6 +5,7 @@
  */
 import type { IoctlSwitch } from '../analysis/driver-model';
 import { accessPath, ancestorOfType, contains, enclosingStatement, exitsBlock, unwrap, type Node } from '../analysis/query';
+import { anyCheckReaches, inOneBuild } from '../analysis/conditional';
 import { type FixDescriptor, fixer, gather, type Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
 
@@ -88,8 +89,9 @@ function validatedBefore(file: SourceFile, body: Node, switchNode: Node, conditi
   const code = words[words.length - 1];
   if (!code) return false;
   const pattern = new RegExp(`\\b${code}\\b`);
-  return file.within(body, 'if_statement').some((statement) => statement.endIndex <= switchNode.startIndex
+  const checks = file.within(body, 'if_statement').filter((statement) => statement.endIndex <= switchNode.startIndex
     && pattern.test(statement.childForFieldName('condition')?.text ?? ''));
+  return anyCheckReaches(file, checks, switchNode.startIndex);
 }
 
 function addDefaultFix(file: SourceFile, ioctlSwitch: IoctlSwitch, cases: Node[], status: string): FixDescriptor | undefined {
@@ -164,8 +166,9 @@ export const rule: Rule = {
           if (defaultCase && !isEmptyDefault(defaultCase)) continue;
           const status = statusVariable(file, cases);
           if (!status) continue;
-          const stores = storesTo(file, fnBody, status);
           const switchStart = ioctlSwitch.node.startIndex;
+          // Stores in another `#if` arm (or a dead one) are not this build's.
+          const stores = storesTo(file, fnBody, status).filter((store) => inOneBuild(file, store.node.startIndex, switchStart));
           const initial = valueAtSwitch(stores.filter((store) => store.node.endIndex <= switchStart), ioctlSwitch.node);
           if (!initial || !SUCCESS_VALUE.test(unwrap(initial.value)?.text.trim() ?? '')) continue;
           // Something after the switch may set a failure for unhandled codes: do not guess.

@@ -4,6 +4,7 @@
  * that calls it checks the caller (SeSinglePrivilegeCheck, SeAccessCheck, SePrivilegeCheck, the requestor mode).
  */
 import { ancestorOfType, callArguments, calleeName, contains, type Node } from '../analysis/query';
+import { anyCheckReaches } from '../analysis/conditional';
 import type { Rule } from '../analysis/rule';
 import { ACCESS_CHECKS, MODE_QUERIES } from '../analysis/previous-mode';
 import { hasRestrictiveDeviceSddl } from '../analysis/sddl';
@@ -117,22 +118,24 @@ export const rule: Rule = {
 
     /** A caller check inside `region` that starts before `before`. */
     const regionChecks = (region: Node, before: number, depth: number): boolean => {
+      // A check in another `#if` arm (or a dead one) does not cover this build (analysis/conditional.ts).
+      const checks: Node[] = [];
       for (const call of file.within(region, 'call_expression')) {
         if (call.startIndex >= before) break;
         const name = calleeName(call);
         if (!name) continue;
-        if (ACCESS_CHECKS.has(name) || MODE_QUERIES.has(name)) return true;
-        if (depth === 0 && file.functionByName(name) && helperChecks(name)) return true;
+        if (ACCESS_CHECKS.has(name) || MODE_QUERIES.has(name)) checks.push(call);
+        else if (depth === 0 && file.functionByName(name) && helperChecks(name)) checks.push(call);
       }
       for (const field of file.within(region, 'field_identifier')) {
         if (field.startIndex >= before) break;
-        if (CHECK_NAMES.test(field.text)) return true;
+        if (CHECK_NAMES.test(field.text)) checks.push(field);
       }
       for (const identifier of file.within(region, 'identifier')) {
         if (identifier.startIndex >= before) break;
-        if (CHECK_NAMES.test(identifier.text)) return true;
+        if (CHECK_NAMES.test(identifier.text)) checks.push(identifier);
       }
-      return false;
+      return anyCheckReaches(file, checks, before);
     };
 
     /** The region of a caller that dominates a call site: its IOCTL case (and what precedes the switch), or the body. */

@@ -7,6 +7,7 @@ import { everyCallGuarded } from '../analysis/callers';
 import { findDeclaration } from '../analysis/declarations';
 import { failureExit, guardBefore } from '../analysis/fix-helpers';
 import { callArguments, calleeName, enclosingStatement, fieldName, unwrap, type Node } from '../analysis/query';
+import { anyCheckReaches, inOneBuild } from '../analysis/conditional';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { LENGTH_KEYS, type FunctionTaint } from '../analysis/taint';
@@ -129,7 +130,7 @@ function retrieveCallFor(file: SourceFile, fn: FunctionInfo, name: string, at: n
   let found: Node | undefined;
   for (const call of file.within(fn.body, 'call_expression')) {
     if (call.startIndex >= at) break;
-    if (calleeName(call) === 'WdfRequestRetrieveOutputBuffer' && addressOfName(callArguments(call)[2]) === name) found = call;
+    if (calleeName(call) === 'WdfRequestRetrieveOutputBuffer' && addressOfName(callArguments(call)[2]) === name && inOneBuild(file, call.startIndex, at)) found = call;
   }
   if (!found) return undefined;
   const block = enclosingStatement(found).parent;
@@ -146,7 +147,8 @@ function lengthFromOutParameter(file: SourceFile, fn: FunctionInfo, length: Node
   if (name?.type !== 'identifier' || !fn.body) return false;
   // The request's own lengths handed in as parameters (EvtIo callbacks, helpers called with them).
   if (fn.params.some((param) => param.name === name.text && /(Input|Output)BufferLength$|^Length$/.test(param.name))) return true;
-  return file.within(fn.body, 'call_expression').some((call) => call.startIndex < at && callArguments(call).some((arg) => addressOfName(arg) === name.text));
+  const fills = file.within(fn.body, 'call_expression').filter((call) => call.startIndex < at && callArguments(call).some((arg) => addressOfName(arg) === name.text));
+  return anyCheckReaches(file, fills, at);
 }
 
 /** Whether the written expression is the output buffer, and where it came from. */

@@ -4,6 +4,7 @@
  * rest of the copied range can reach into kernel memory.
  */
 import { accessPath, callArguments, calleeName, unwrap, type Node } from '../analysis/query';
+import { anyCheckReaches, inOneBuild } from '../analysis/conditional';
 import { lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import type { FunctionTaint, Taint } from '../analysis/taint';
@@ -27,7 +28,8 @@ function lastProbeOf(file: SourceFile, fn: FunctionInfo, pointer: Node, before: 
   for (const probe of probeCallsIn(file, fn)) {
     if (probe.startIndex >= before) break;
     const argument = callArguments(probe)[0];
-    if (PROBES.has(calleeName(probe) ?? '') && argument && pathOf(argument) === wanted) found = probe;
+    // A probe in another `#if` arm (or a dead one) is not this build's probe.
+    if (PROBES.has(calleeName(probe) ?? '') && argument && pathOf(argument) === wanted && inOneBuild(file, probe.startIndex, before)) found = probe;
   }
   return found;
 }
@@ -39,14 +41,15 @@ function lengthsCompared(file: SourceFile, fn: FunctionInfo, call: Node, probed:
   if (!fn.body) return false;
   const lengthNames = [...new Set([...lengthTaint.keys, length])].map((key) => new RegExp(`(^|[^\\w.>])${escapeRegExp(key)}(?![\\w])`));
   const probedPattern = new RegExp(escapeRegExp(probed).replace(/\\s\*/g, '\\s*'));
+  const comparisons: Node[] = [];
   for (const type of ['if_statement', 'while_statement', 'conditional_expression']) {
     for (const owner of file.within(fn.body, type)) {
       if (owner.startIndex >= call.startIndex) break;
       const condition = owner.childForFieldName('condition')?.text.replace(/\s+/g, '');
-      if (condition && probedPattern.test(condition) && lengthNames.some((pattern) => pattern.test(condition))) return true;
+      if (condition && probedPattern.test(condition) && lengthNames.some((pattern) => pattern.test(condition))) comparisons.push(owner);
     }
   }
-  return false;
+  return anyCheckReaches(file, comparisons, call.startIndex);
 }
 
 /** `sizeof(T)`, a number or a macro constant. */

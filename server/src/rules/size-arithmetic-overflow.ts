@@ -7,6 +7,7 @@
 import { failureExit } from '../analysis/fix-helpers';
 import { findDeclaration } from '../analysis/declarations';
 import { binaryOperator, callArguments, calleeName, contains, declaratorName, descendantsOfType, enclosingStatement, RELATIONAL_OPERATORS, unwrap, type Node } from '../analysis/query';
+import { anyCheckReaches, inOneBuild } from '../analysis/conditional';
 import { gather, lineOf, type FixDescriptor, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { mentions, type FunctionTaint, type Taint } from '../analysis/taint';
@@ -135,6 +136,7 @@ export const rule: Rule = {
       let found: { value: Node; holder: Node } | undefined;
       for (const holder of holders) {
         if (holder.startIndex >= at) break;
+        if (!inOneBuild(file, holder.startIndex, at)) continue; // stored in another `#if` arm: not this build's value
         let target: string | undefined;
         let value: Node | null;
         if (holder.type === 'init_declarator') {
@@ -272,19 +274,19 @@ function wdfMinimumCovers(file: SourceFile, fn: FunctionInfo, at: Node, subtrahe
   if (!fn.body) return false;
   const wanted = subtrahend.text.replace(/\s+/g, '');
   const wantedValue = file.macros.evaluate(subtrahend.text);
+  const covering: Node[] = [];
   for (const call of file.within(fn.body, 'call_expression')) {
     if (call.startIndex >= at.startIndex) break;
     if (!WDF_MINIMUM.has(calleeName(call) ?? '')) continue;
     const minimum = callArguments(call)[1];
     if (!minimum) continue;
-    if (minimum.text.replace(/\s+/g, '') === wanted) return true;
     const value = file.macros.evaluate(minimum.text);
-    if (value !== undefined && wantedValue !== undefined && value >= wantedValue) return true;
     // `sizeof(MESSAGE)` against `MESSAGE_HEADER`: sizes the macros cannot evaluate may well cover it (precision
     // first); a minimum of 0 or 1 covers no header.
-    if (value === undefined || (value > 1 && wantedValue === undefined)) return true;
+    if (minimum.text.replace(/\s+/g, '') === wanted || (value !== undefined && wantedValue !== undefined && value >= wantedValue)
+      || value === undefined || (value > 1 && wantedValue === undefined)) covering.push(call);
   }
-  return false;
+  return anyCheckReaches(file, covering, at.startIndex);
 }
 
 const SAFE_CALLS: Record<string, { ulong: string; sizeT: string }> = {

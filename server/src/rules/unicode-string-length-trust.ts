@@ -4,6 +4,7 @@
  * validation of its Length/MaximumLength or its Buffer pointer.
  */
 import { callArguments, calleeName, declaratorName, unwrap, type Node } from '../analysis/query';
+import { anyCheckReaches } from '../analysis/conditional';
 import { gather, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { findDeclaration } from '../analysis/declarations';
@@ -110,8 +111,9 @@ function validated(file: SourceFile, fn: FunctionInfo, taint: FunctionTaint, use
   if (taint.isGuardedBy(use, string.keys)) return true;
   if (!fn.body) return false;
   const names = new Set([...string.keys, string.text, `&${string.text}`]);
-  return file.within(fn.body, 'call_expression').some((call) => call.startIndex < use.startIndex && VALIDATORS.has(calleeName(call) ?? '')
+  const validators = file.within(fn.body, 'call_expression').filter((call) => call.startIndex < use.startIndex && VALIDATORS.has(calleeName(call) ?? '')
     && callArguments(call).some((arg) => mentions(arg, names) || names.has(arg.text.replace(/\s+/g, ''))));
+  return anyCheckReaches(file, validators, use.startIndex);
 }
 
 export const rule: Rule = {

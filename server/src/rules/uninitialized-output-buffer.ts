@@ -4,6 +4,7 @@
  */
 import { findDeclaration } from '../analysis/declarations';
 import { accessPath, callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, declaratorName, enclosingStatement, unwrap, type Node } from '../analysis/query';
+import { anyCheckReaches, inOneBuild } from '../analysis/conditional';
 import { fixer, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
@@ -35,7 +36,8 @@ function isOutput(file: SourceFile, fn: FunctionInfo, expression: Node, at: numb
 /** A call before `at` that fills or zeroes `name`. */
 function isFilledBefore(file: SourceFile, fn: FunctionInfo, name: string, at: number): boolean {
   if (!fn.body) return false;
-  return file.within(fn.body, 'call_expression').some((call) => call.startIndex < at && ZEROING.has(calleeName(call) ?? '') && addressTarget(callArguments(call)[0]) === name);
+  const fills = file.within(fn.body, 'call_expression').filter((call) => call.startIndex < at && ZEROING.has(calleeName(call) ?? '') && addressTarget(callArguments(call)[0]) === name);
+  return anyCheckReaches(file, fills, at);
 }
 
 /** `p = Alloc(...)` with a non-zeroing allocator, the last one before `at`. */
@@ -43,6 +45,7 @@ function nonZeroingAllocation(file: SourceFile, fn: FunctionInfo, name: string, 
   let found: Node | undefined;
   for (const call of fn.body ? file.within(fn.body, 'call_expression') : []) {
     if (call.startIndex > at) break;
+    if (!inOneBuild(file, call.startIndex, at)) continue; // an allocation in another `#if` arm is not this build's
     const allocator = calleeName(call) ?? '';
     const zeroes = allocator === 'ExAllocatePool2' ? /POOL_FLAG_UNINITIALIZED/.test(callArguments(call)[0]?.text ?? '') : false;
     if (!NON_ZEROING_ALLOCATORS.has(allocator) && !zeroes) {

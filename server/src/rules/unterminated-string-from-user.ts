@@ -4,6 +4,7 @@
  */
 import { FORMATTERS, unboundedStringArguments } from '../analysis/format-strings';
 import { accessPath, baseIdentifier, callArguments, calleeName, declaratorName, enclosingStatement, unwrap, type Node } from '../analysis/query';
+import { anyCheckReaches } from '../analysis/conditional';
 import { gather, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import type { Taint } from '../analysis/taint';
@@ -64,20 +65,22 @@ function terminationHandled(file: SourceFile, fn: FunctionInfo, use: Node, strin
     const path = accessPath(inner) ?? inner.text;
     return names.has(path) || (string.argument.type === 'identifier' && inner.type === 'identifier' && inner.text === base);
   };
+  const handled: Node[] = [];
   for (const call of file.within(fn.body, 'call_expression')) {
     if (call.startIndex >= use.startIndex) break;
-    if (TERMINATION_CHECKS.has(calleeName(call) ?? '') && sameBuffer(callArguments(call)[0])) return true;
+    if (TERMINATION_CHECKS.has(calleeName(call) ?? '') && sameBuffer(callArguments(call)[0])) handled.push(call);
   }
   for (const subscript of file.within(fn.body, 'subscript_expression')) {
     if (subscript.startIndex >= use.startIndex) break;
     if (!sameBuffer(subscript.childForFieldName('argument'))) continue;
     const parent = subscript.parent;
     // `s[n - 1] = 0;`
-    if (parent?.type === 'assignment_expression' && parent.childForFieldName('left')?.id === subscript.id && NULS.test(parent.childForFieldName('right')?.text.trim() ?? '')) return true;
+    if (parent?.type === 'assignment_expression' && parent.childForFieldName('left')?.id === subscript.id && NULS.test(parent.childForFieldName('right')?.text.trim() ?? '')) handled.push(parent);
     // `if (s[len - 1] != 0)` / `s[len - 1] == L'\0'`
-    if (parent?.type === 'binary_expression' && /^[!=]=$/.test(parent.childForFieldName('operator')?.text ?? '')) return true;
+    else if (parent?.type === 'binary_expression' && /^[!=]=$/.test(parent.childForFieldName('operator')?.text ?? '')) handled.push(parent);
   }
-  return false;
+  // A termination in another `#if` arm does not terminate this build's string.
+  return anyCheckReaches(file, handled, use.startIndex);
 }
 
 export const rule: Rule = {

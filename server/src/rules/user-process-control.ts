@@ -5,6 +5,7 @@
  * kill or tamper with any process, including anti-malware and protected processes.
  */
 import { accessPath, callArguments, calleeName, unwrap, type Node } from '../analysis/query';
+import { inOneBuild } from '../analysis/conditional';
 import { consultsCallerHereOrInCallers } from '../analysis/previous-mode';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
@@ -100,7 +101,7 @@ export const rule: Rule = {
           let pid: Node | undefined;
           for (const lookup of file.within(fn.body, 'call_expression')) {
             if (lookup.startIndex >= call.startIndex) break;
-            if (calleeName(lookup) !== 'PsLookupProcessByProcessId') continue;
+            if (calleeName(lookup) !== 'PsLookupProcessByProcessId' || !inOneBuild(file, lookup.startIndex, call.startIndex)) continue;
             const lookupArgs = callArguments(lookup);
             if (accessPath(addressTarget(lookupArgs[1])) !== objectPath || !lookupArgs[0]) continue;
             pid = lookupArgs[0];

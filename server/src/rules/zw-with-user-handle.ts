@@ -4,6 +4,7 @@
  * handles are accepted), and buffers are not probed (a kernel address passes).
  */
 import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
+import { anyCheckReaches } from '../analysis/conditional';
 import { isKernelOnlyEntry, isModeChecked } from '../analysis/previous-mode';
 import type { Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
@@ -65,11 +66,12 @@ const OTHER_RULES = /^Zw(TerminateProcess|Open|Create)/;
 /** An earlier ObReferenceObjectByHandle of the same handle with the caller's mode validated it. */
 function referencedWithCallerMode(file: SourceFile, body: Node, handle: Node, call: Node): boolean {
   const text = unwrap(handle)?.text.replace(/\s+/g, '');
-  return file.within(body, 'call_expression').some((candidate) => {
+  const references = file.within(body, 'call_expression').filter((candidate) => {
     if (candidate.startIndex >= call.startIndex || !/^ObReferenceObjectByHandle(WithTag)?$/.test(calleeName(candidate) ?? '')) return false;
     const args = callArguments(candidate);
     return unwrap(args[0])?.text.replace(/\s+/g, '') === text && !/^\s*KernelMode\s*$/.test(args[3]?.text ?? 'KernelMode');
   });
+  return anyCheckReaches(file, references, call.startIndex);
 }
 
 export const rule: Rule = {
