@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { CodeAction, Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import { createAnalyzer } from '../../server/src/core';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const URI = 'file:///tmp/driver-guard-lsp-test/driver.c';
@@ -267,5 +268,55 @@ describe('workspace scan over LSP', () => {
     assert.deepEqual(latest.get(uri), []);
     const evidence: { findings: { uri: string }[] } = await connection.sendRequest('driverGuard/findings', { folderUri: `file://${folder}` });
     assert.deepEqual(evidence.findings.filter((finding) => finding.uri === uri), []);
+  });
+});
+
+describe('an analysis cut short by its time budget', () => {
+  let server: ChildProcessWithoutNullStreams;
+  let connection: MessageConnection;
+  const uri = 'file:///tmp/driver-guard-lsp-test/budget.c';
+  const published: PublishDiagnosticsParams[] = [];
+  const logs: string[] = [];
+  const text = [TEXT, ...Array.from({ length: 30 }, (_, index) => `VOID Helper${index}(VOID) {\n    PVOID p = ExAllocatePoolWithTag(NonPagedPool, 16, 'gDvD');\n    ExFreePoolWithTag(p, 'gDvD');\n}\n`)].join('\n');
+
+  before(async () => {
+    server = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: 'pipe' });
+    connection = createMessageConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
+    connection.onNotification('textDocument/publishDiagnostics', (params: PublishDiagnosticsParams) => {
+      if (params.uri === uri) published.push(params);
+    });
+    connection.onNotification('window/logMessage', (params: { message: string }) => {
+      logs.push(params.message);
+    });
+    connection.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => ({})));
+    connection.onRequest('client/registerCapability', () => null);
+    connection.listen();
+    await connection.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: null,
+      workspaceFolders: null,
+      capabilities: { workspace: { configuration: true, workspaceFolders: true } },
+      initializationOptions: { debounceMs: 0, ruleBudgetMs: 0.001 },
+    });
+    await connection.sendNotification('initialized', {});
+  });
+
+  after(() => {
+    connection?.dispose();
+    server?.kill();
+  });
+
+  it('is published as it is, then run again without a limit: the findings become complete with no edit', async () => {
+    const analyzer = await createAnalyzer({ preload: ['c'] });
+    const expected = analyzer.analyze({ text, fileName: '/tmp/driver-guard-lsp-test/budget.c' }).findings.filter((finding) => !finding.suppression).map((finding) => `${finding.ruleId}@${finding.range.start.line}`).sort();
+    assert.ok(expected.some((entry) => entry.startsWith('ioctl-method-neither')) && expected.some((entry) => entry.startsWith('deprecated-pool-alloc')));
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text } });
+    const codes = (params: PublishDiagnosticsParams | undefined) => (params?.diagnostics ?? []).map((d) => `${String(d.code)}@${d.range.start.line}`).sort();
+    const started = Date.now();
+    while (JSON.stringify(codes(published.at(-1))) !== JSON.stringify(expected) && Date.now() - started < 10_000) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(logs.some((message) => /incomplete: analysis exceeded its time budget.*running it again/.test(message)), `the first analysis was cut short; log: ${logs.join(' | ')}`);
+    assert.ok(published.length >= 2, `a partial result, then the retried one (${published.length} published)`);
+    assert.deepEqual(codes(published.at(-1)), expected);
+    assert.ok(published.every((params) => params.version === 1));
   });
 });

@@ -87,6 +87,25 @@ describe('Analyzer', () => {
     assert.equal(result.ruleErrors.length, 0);
   });
 
+  it('the time budget counts time in rules, not the pauses a cooperative caller takes between them', async () => {
+    const parsed = analyzer.parse({ text: SAMPLE, fileName: 'busy.c' })!;
+    const pauseMs = 15;
+    // A caller that spends 15 ms elsewhere after every rule (other documents, a busy machine): wall time far exceeds
+    // the budget, time in the rules does not.
+    const busyCaller = () => {
+      const until = performance.now() + pauseMs;
+      while (performance.now() < until);
+      return false;
+    };
+    const result = await analyzer.analyzeParsedCooperatively('busy.c', parsed, { timeBudgetMs: 400 }, busyCaller);
+    assert.ok(RULES.length * pauseMs > 400, 'the pauses alone exceed the budget');
+    assert.equal(result?.skipped, undefined);
+    assert.ok(result?.findings.some((finding) => finding.ruleId === 'ioctl-method-neither'));
+    const cut = await analyzer.analyzeParsedCooperatively('busy.c', parsed, { timeBudgetMs: 0.0001 }, () => false);
+    assert.match(cut?.skipped?.reason ?? '', /time budget; \d+ rule\(s\) did not run/);
+    parsed.dispose();
+  });
+
   it('ranges count UTF-16 code units like LSP', () => {
     const text = "// é 😀\nvoid f(void) { PVOID p = ExAllocatePoolWithTag(PagedPool, 1, 'x'); }";
     const finding = analyzer.analyze({ text, fileName: 'u.c' }).findings.find((candidate) => candidate.ruleId === 'deprecated-pool-alloc');

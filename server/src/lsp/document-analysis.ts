@@ -15,6 +15,12 @@ import { isExcluded, type SettingsCache } from './settings';
 
 /** Parse + analysis of one file may take this long before it is abandoned (a newer edit retries). */
 const TIME_BUDGET_MS = 2000;
+/**
+ * An analysis cut short by its budget (a busy machine, a cold start) is published as it is and run once more without
+ * a budget shortly after, so the document does not keep incomplete findings until the next keystroke. The retry is
+ * cooperative like every analysis: an edit or a close cancels it.
+ */
+const RETRY_DELAY_MS = 250;
 
 interface DocumentState {
   parsed?: ParsedDocument;
@@ -38,6 +44,8 @@ export class DocumentAnalysis {
     private readonly folders: () => string[],
     private readonly debounceMs: number,
     private readonly onAnalyzed: AnalysisListener,
+    /** Time the rules of one analysis may take; the parse keeps TIME_BUDGET_MS. */
+    private readonly ruleBudgetMs = TIME_BUDGET_MS,
   ) {}
 
   published(uri: string): PublishedFindings | undefined {
@@ -72,7 +80,7 @@ export class DocumentAnalysis {
   }
 
   /** Analyzes the document now and publishes its diagnostics; returns the result (tests, benchmarks). */
-  async run(document: TextDocument): Promise<AnalysisResult | undefined> {
+  async run(document: TextDocument, retry = false): Promise<AnalysisResult | undefined> {
     const uri = document.uri;
     const version = document.version;
     const settings = await this.settings.get(uri);
@@ -112,18 +120,19 @@ export class DocumentAnalysis {
       const result = await this.analyzer.analyzeParsedCooperatively(
         fileName,
         parsed,
-        { rules: settings.rules, workspace: this.workspace, maxFileSize, timeBudgetMs: TIME_BUDGET_MS, reuse: true },
+        { rules: settings.rules, workspace: this.workspace, maxFileSize, timeBudgetMs: retry ? undefined : this.ruleBudgetMs, reuse: true },
         // A newer edit or a close makes this result worthless: stop and let the newer analysis run.
         () => document.version !== version || this.states.get(uri) !== state,
       );
       if (!result) return undefined;
-      if (result.skipped) this.connection.console.info(`Analysis of ${fileName} incomplete: ${result.skipped.reason}`);
+      if (result.skipped) this.connection.console.info(`Analysis of ${fileName} incomplete: ${result.skipped.reason}; running it again without a time limit`);
       for (const error of result.ruleErrors) this.connection.console.error(`Rule ${error.ruleId} failed on ${fileName}: ${error.message}`);
       if (result.ruleErrors.length > 0) {
         const failed = result.ruleErrors.map((error) => error.ruleId).join(', ');
         void this.connection.sendNotification(STATUS_NOTIFICATION, { state: 'error', detail: `Rule ${failed} failed on ${path.basename(fileName)}; the other rules still ran. See the output.` } satisfies StatusParams);
       }
       this.publish(uri, version, result.findings, []);
+      if (result.skipped && !retry) this.retryLater(document, state);
       return result;
     } catch (error) {
       // The analyzer is written not to throw; if it does, say so and keep serving other files.
@@ -132,6 +141,15 @@ export class DocumentAnalysis {
       state.parsed = undefined;
       return undefined;
     }
+  }
+
+  /** Runs an incomplete analysis again, unless an edit or a close comes first. */
+  private retryLater(document: TextDocument, state: DocumentState): void {
+    if (this.states.get(document.uri) !== state || state.timer) return;
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      void this.run(document, true);
+    }, RETRY_DELAY_MS);
   }
 
   private publish(uri: string, version: number, findings: Finding[], extra: Diagnostic[]): void {

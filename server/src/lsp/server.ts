@@ -32,6 +32,8 @@ import { registerWorkspaceScan } from './workspace-scan';
 interface InitializationOptions {
   /** Pause after the last keystroke before analyzing (ms). */
   debounceMs?: number;
+  /** Time the rules of an analysis may take before it is cut short (and retried without a limit); tests make it tiny. */
+  ruleBudgetMs?: number;
 }
 
 const connection = createConnection(ProposedFeatures.all);
@@ -67,10 +69,11 @@ connection.onInitialize(async (params: InitializeParams): Promise<InitializeResu
   // workspaces are C only, and the C++ grammar costs about 10 MB.
   analyzer = await createAnalyzer({ preload: ['c'] });
   const debounceMs = typeof options.debounceMs === 'number' && options.debounceMs >= 0 ? options.debounceMs : 200;
+  const ruleBudgetMs = typeof options.ruleBudgetMs === 'number' && options.ruleBudgetMs > 0 ? options.ruleBudgetMs : undefined;
   analysis = new DocumentAnalysis(connection, analyzer, settings, workspace, () => folderPaths, debounceMs, (uri, current) => {
     findings.setOpen(uri, current);
     notifyFindingsChanged();
-  });
+  }, ruleBudgetMs);
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },

@@ -31,6 +31,7 @@ const SCREENSHOT_DIR = path.join(ROOT, 'test-results', 'screenshots');
 const SUITE_TIMEOUT_MS = Number(process.env.DRIVER_GUARD_E2E_TIMEOUT_MS || 240_000);
 const UI = process.argv.includes('--ui');
 
+const LOG_TAIL_LINES = 150;
 const log = (message) => console.log(`e2e: ${message}`);
 
 function freePort() {
@@ -114,6 +115,8 @@ async function main() {
     'telemetry.telemetryLevel': 'off',
     'update.mode': 'none',
     'workbench.enableExperiments': false,
+    // A failing run keeps the client/server message trace in the "Driver Guard" log (copied below).
+    'driverGuard.trace.server': 'messages',
   }, null, 2));
   fs.writeFileSync(path.join(tmp, 'config.yaml'), 'auth: none\n');
   copyDir(path.join(ROOT, 'test', 'e2e', 'workspace'), workspace);
@@ -199,11 +202,20 @@ async function main() {
     failed = true;
   } finally {
     if (failed) {
+      fs.rmSync(RESULTS_DIR, { recursive: true, force: true });
       fs.mkdirSync(RESULTS_DIR, { recursive: true });
       if (page) await page.screenshot({ path: path.join(RESULTS_DIR, 'failure.png') }).catch(() => undefined);
       fs.copyFileSync(path.join(tmp, 'code-server.log'), path.join(RESULTS_DIR, 'code-server.log'));
+      // One log per window session (the reload phase opens a second one): keep each under its own name and show
+      // the end of the non-empty ones, so a CI failure can be read from the job output alone.
       const serverLogs = findFiles(userData, /Driver Guard\.log$|driverGuard.*\.log$/);
-      for (const file of serverLogs) fs.copyFileSync(file, path.join(RESULTS_DIR, path.basename(file)));
+      serverLogs.forEach((file, index) => {
+        fs.copyFileSync(file, path.join(RESULTS_DIR, `${index + 1}-${path.basename(file)}`));
+        const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+        if (lines.length <= 1 && !lines[0]) return;
+        log(`last lines of ${path.relative(userData, file)}:`);
+        for (const line of lines.slice(-LOG_TAIL_LINES)) console.log(`  > ${line}`);
+      });
       log(`kept a screenshot and logs in ${path.relative(ROOT, RESULTS_DIR)}/ (temp dir ${tmp})`);
     }
     if (browser) await browser.close().catch(() => undefined);

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { api, codeOf, driverGuardDiagnostics, openDocument, setSetting, waitFor, workspaceFile } from './util';
+import { api, codeOf, describeFileState, driverGuardDiagnostics, openDocument, setSetting, waitFor, workspaceFile } from './util';
 
 const POOL_LINE = "    PVOID buffer = ExAllocatePoolWithTag(NonPagedPoolNx, 64, 'gDvD');";
 
@@ -11,7 +11,7 @@ async function freshDriver(name: string): Promise<{ uri: vscode.Uri; editor: vsc
   const uri = workspaceFile('src', name);
   writeFileSync(uri.fsPath, `#include <ntddk.h>\n\nVOID Helper(VOID)\n{\n${POOL_LINE}\n    if (buffer != NULL) {\n        ExFreePoolWithTag(buffer, 'gDvD');\n    }\n}\n`);
   const editor = await openDocument(uri);
-  await waitFor(() => driverGuardDiagnostics(uri).some((diagnostic) => codeOf(diagnostic) === 'deprecated-pool-alloc'), 20_000, `deprecated-pool-alloc on ${name}`);
+  await waitFor(() => driverGuardDiagnostics(uri).some((diagnostic) => codeOf(diagnostic) === 'deprecated-pool-alloc'), 20_000, `deprecated-pool-alloc on ${name}`, () => describeFileState(uri));
   return { uri, editor };
 }
 
@@ -30,7 +30,7 @@ describe('diagnostics in the editor', () => {
     const diagnostics = await waitFor(() => {
       const list = driverGuardDiagnostics(uri);
       return list.some((d) => codeOf(d) === 'ioctl-method-neither') && list.some((d) => codeOf(d) === 'deprecated-pool-alloc') ? list : undefined;
-    }, 20_000, 'diagnostics on sample.c');
+    }, 20_000, 'diagnostics on sample.c', () => describeFileState(uri));
     const pool = diagnostics.find((diagnostic) => codeOf(diagnostic) === 'deprecated-pool-alloc')!;
     assert.equal(pool.severity, vscode.DiagnosticSeverity.Warning);
     assert.match(pool.message, /\(checklist: Follow driver secure coding guidelines\)$/);

@@ -2,10 +2,17 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DriverGuardApi } from '../../../client/src/extension';
+import { FINDINGS_REQUEST, type FindingsResult } from '../../../shared/protocol';
 
 export const EXTENSION_ID = 'driver-guard.driver-guard';
 
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+/** `explain` describes what was seen instead, so a timeout in CI says more than "timed out". */
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: string,
+  explain?: () => string | Promise<string>,
+): Promise<T> {
   const started = Date.now();
   let last: unknown;
   while (Date.now() - started < timeoutMs) {
@@ -17,7 +24,22 @@ export async function waitFor<T>(probe: () => T | undefined | false | Promise<T 
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+  const seen = explain ? `; seen instead: ${await Promise.resolve(explain()).catch((error: unknown) => `(explain failed: ${String(error)})`)}` : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}${seen}`);
+}
+
+/** What the editor and the server know about a file: the first thing to read when its diagnostics do not come. */
+export async function describeFileState(uri: vscode.Uri): Promise<string> {
+  const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === uri.toString());
+  const all = vscode.languages.getDiagnostics(uri).map((diagnostic) => `${diagnostic.source ?? '?'}:${codeOf(diagnostic) ?? '?'}`);
+  const extension = await api();
+  const client = extension.client;
+  let server = 'no client';
+  if (client) {
+    const result = await client.sendRequest<FindingsResult>(FINDINGS_REQUEST, {}).catch((error: unknown) => ({ error: String(error) }));
+    server = 'error' in result ? result.error : result.findings.filter((finding) => finding.uri === uri.toString()).map((finding) => finding.ruleId).join(', ') || 'none';
+  }
+  return `document ${document ? `open (version ${document.version})` : 'not open'}; client ${client ? (client.isRunning() ? 'running' : `state ${client.state}`) : 'none'}; diagnostics [${all.join(', ')}]; server findings [${server}]`;
 }
 
 export function workspaceFile(...parts: string[]): vscode.Uri {
