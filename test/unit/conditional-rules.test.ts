@@ -94,3 +94,39 @@ describe('rules that search for an earlier check see #if arms as alternatives', 
     });
   }
 });
+
+describe('uninitialized-local-use: #if arms are alternative paths', () => {
+  let analyzer: Analyzer;
+  before(async () => {
+    analyzer = await createAnalyzer();
+  });
+  const fn = (body: string) => `NTSTATUS Pick(PIRP Irp, ULONG mode) {\n    PVOID buffer;\n${body}    RtlZeroMemory(buffer, 16);\n    return STATUS_SUCCESS;\n}\n`;
+  const ASSIGN = '    buffer = Irp->AssociatedIrp.SystemBuffer;\n';
+  const lines = (code: string) => analyzer.analyze({ text: code, fileName: 'u.c' }).findings
+    .filter((finding) => finding.ruleId === 'uninitialized-local-use').map((finding) => finding.range.start.line + 1);
+
+  it('assigned in one arm only: the other configuration uses it uninitialized', () => {
+    assert.deepEqual(lines(fn(`    if (mode) {\n${ASSIGN}    }\n`)), [6], 'control: assigned on some paths');
+    assert.deepEqual(lines(fn(`#ifdef FAST\n${ASSIGN}#endif\n`)), [6]);
+    assert.deepEqual(lines(fn(`#ifdef FAST\n${ASSIGN}#else\n    mode = 0;\n#endif\n`)), [8]);
+  });
+
+  it('assigned in every arm, in #if 1, or before the chain: initialized', () => {
+    assert.deepEqual(lines(fn(ASSIGN)), []);
+    assert.deepEqual(lines(fn(`#ifdef FAST\n${ASSIGN}#else\n${ASSIGN}#endif\n`)), []);
+    assert.deepEqual(lines(fn(`#if 1\n${ASSIGN}#endif\n`)), []);
+    assert.deepEqual(lines(fn(`#if 1\n${ASSIGN}#else\n    mode = 0;\n#endif\n`)), []);
+    assert.deepEqual(lines(fn(`${ASSIGN}#ifdef FAST\n    mode = 0;\n#endif\n`)), []);
+  });
+
+  it('chains testing the same condition go together (declared, assigned and used under one macro)', () => {
+    const code = `VOID Measure(VOID) {\n#if defined(TIMING)\n    LARGE_INTEGER start;\n#endif\n    KeStallExecutionProcessor(1);\n`
+      + `#if defined(TIMING)\n    start = KeQueryPerformanceCounter(NULL);\n#endif\n    KeStallExecutionProcessor(1);\n`
+      + `#if defined(TIMING)\n    DbgPrint("%I64d", start.QuadPart);\n#endif\n}\n`;
+    assert.deepEqual(lines(code), []);
+  });
+
+  it('an assignment in #if 0 assigns nothing', () => {
+    assert.deepEqual(lines(fn(`    if (mode) {\n${ASSIGN}    }\n#if 0\n${ASSIGN}#endif\n`)), [9]);
+  });
+});

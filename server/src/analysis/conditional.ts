@@ -29,6 +29,8 @@ export interface Arm {
   taken: Taken;
   /** The configuration the arm is compiled in, for messages: "`DBG` is not defined". */
   when: string;
+  /** The arm's own condition as `#if` text, whitespace removed (undefined for `#else`). */
+  condition?: string;
 }
 
 export interface Chain {
@@ -113,7 +115,7 @@ function build(file: SourceFile): FileConditionals {
         if (own === 'always') anyAlways = true;
         if (own !== 'never') allNever = false;
       }
-      const arm: Arm = { node: current, id: current.id, chain, index: chain.arms.length, start: current.startIndex, end: alternative ? alternative.startIndex : current.endIndex, taken, when };
+      const arm: Arm = { node: current, id: current.id, chain, index: chain.arms.length, start: current.startIndex, end: alternative ? alternative.startIndex : current.endIndex, taken, when, condition: condition?.replace(/\s+/g, '') };
       chain.arms.push(arm);
       arms.push(arm);
       if (current.type === 'preproc_else') break;
@@ -298,4 +300,22 @@ export function anyCheckReaches(file: SourceFile, checks: readonly Node[], useSt
   if (!hasConditionals(file)) return true;
   const armHasIt = (arm: Arm) => checks.some((other) => armsAt(file, other.startIndex)[0]?.id === arm.id);
   return checks.some((check) => reachesUse(file, check.startIndex, useStart, armHasIt));
+}
+
+/** How builds take the arm held by `node` (a `preproc_if`/`ifdef`/`elif`/`else` node); 'maybe' when it is no arm. */
+export function armTaken(file: SourceFile, node: Node): Taken {
+  return armsAt(file, node.startIndex).find((arm) => arm.id === node.id)?.taken ?? 'maybe';
+}
+
+/**
+ * Whether another chain in [start, end) tests one of the conditions of the chain whose first arm is `node`
+ * (`#if defined(PERFCNT)` around a declaration, its assignment and its use): such chains are taken together, not
+ * independently, and a rule that weighs arms as alternative paths should not combine them freely.
+ */
+export function hasCorrelatedChain(file: SourceFile, node: Node, start: number, end: number): boolean {
+  const info = conditionals(file);
+  const chain = info.chains.find((candidate) => candidate.id === node.id);
+  if (!chain) return false;
+  const own = new Set(chain.arms.map((arm) => arm.condition).filter((condition): condition is string => condition !== undefined));
+  return info.chains.some((other) => other !== chain && other.start >= start && other.end <= end && other.arms.some((arm) => arm.condition !== undefined && own.has(arm.condition)));
 }

@@ -4,6 +4,7 @@
  * call, often attacker-influenced). A definite-assignment analysis over the function's statements (branches,
  * switch cases, loops run zero or more times, gotos to forward labels, __try/__except).
  */
+import { armTaken, hasCorrelatedChain } from '../analysis/conditional';
 import { declaratorName, type Node } from '../analysis/query';
 import { fixer, gather, lineOf, type Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
@@ -69,6 +70,7 @@ class DefiniteAssignment {
   private readonly breaks: State[][] = [];
   private readonly leaves: State[][] = [];
   private readonly assignmentGuards = new Map<string, number[]>();
+  private readonly sequentialArms = new Set<number>();
 
   constructor(
     private readonly file: SourceFile,
@@ -82,11 +84,28 @@ class DefiniteAssignment {
     if (this.aborted || this.found) return state;
     switch (node.type) {
       case 'compound_statement':
+        return this.sequence(node.namedChildren.filter((child): child is Node => child !== null && isStatementLike(child, node)), state);
       case 'preproc_if':
       case 'preproc_ifdef':
       case 'preproc_else':
       case 'preproc_elif':
-        return this.sequence(node.namedChildren.filter((child): child is Node => child !== null && isStatementLike(child, node)), state);
+      case 'preproc_elifdef': {
+        // `#if` arms are alternatives (analysis/conditional.ts): a build runs one arm; `#if 0` none, `#if 1` only its own.
+        // A chain whose condition another chain of the function tests again (`#if defined(PERFCNT)` around the
+        // declaration, the assignment and the use) is taken together with it: this walk cannot pair them, so such a
+        // chain keeps the earlier, optimistic reading (its arms in sequence).
+        if ((node.type === 'preproc_if' || node.type === 'preproc_ifdef') && this.isCorrelated(node)) {
+          for (let arm: Node | null = node; arm; arm = arm.type === 'preproc_else' ? null : arm.childForFieldName('alternative')) this.sequentialArms.add(arm.id);
+        }
+        if (this.sequentialArms.has(node.id)) return this.sequence(node.namedChildren.filter((child): child is Node => child !== null && isStatementLike(child, node)), state);
+        const alternative = node.type === 'preproc_else' ? null : node.childForFieldName('alternative');
+        const body = node.namedChildren.filter((child): child is Node => child !== null && child.id !== alternative?.id && isStatementLike(child, node));
+        const taken = armTaken(this.file, node);
+        const own = taken === 'never' ? null : this.sequence(body, state);
+        if (node.type === 'preproc_else' || taken === 'always') return own;
+        const other = alternative ? this.statement(alternative, state) : state;
+        return taken === 'never' ? other : join(own, other);
+      }
       case 'comment':
         return state;
       case 'declaration':
@@ -287,6 +306,11 @@ class DefiniteAssignment {
       if (above?.type === 'pointer_expression' && (above.childForFieldName('operator')?.text ?? above.child(0)?.text) === '&') return { offset: above.endIndex, kind, node: above };
     }
     return { offset: identifier.startIndex, kind: 'use', node: identifier };
+  }
+
+  private isCorrelated(chain: Node): boolean {
+    const fn = this.file.enclosingFunction(this.declaration);
+    return hasCorrelatedChain(this.file, chain, fn ? fn.node.startIndex : 0, fn ? fn.node.endIndex : this.file.text.length);
   }
 
   /** Inside the right operand of `&&`/`||` or a branch of `?:`, below `limit`. */
