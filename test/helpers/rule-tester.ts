@@ -14,6 +14,8 @@ export interface ExpectedError {
   line?: number;
   /** Substring or pattern the message must contain. */
   message?: string | RegExp;
+  /** The finding's severity (rules may report below their default). */
+  severity?: 'error' | 'warning' | 'information' | 'hint';
 }
 
 export interface ValidCase {
@@ -102,6 +104,7 @@ export function runRuleTests(ruleId: string, tests: RuleTests): void {
           const pattern = new RegExp('^' + template.split(/\{\{\s*\w+\s*\}\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*') + '$');
           assert.match(finding.message, pattern, `finding ${errorIndex + 1} should use message ${expected.messageId}`);
           if (expected.line !== undefined) assert.equal(finding.range.start.line + 1, expected.line, `line of finding ${errorIndex + 1}`);
+          if (expected.severity !== undefined) assert.equal(finding.severity, expected.severity, `severity of finding ${errorIndex + 1}`);
           if (typeof expected.message === 'string') assert.ok(finding.message.includes(expected.message), `message "${finding.message}" contains "${expected.message}"`);
           else if (expected.message) assert.match(finding.message, expected.message);
         });
