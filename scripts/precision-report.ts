@@ -3,15 +3,19 @@
  * Windows-driver-samples, see docs/precision.md) with the same core as the CLI:
  *  (a) files, lines, and the share of files with ERROR nodes when parsed as written vs after annotation neutralizing
  *  (b) per rule: findings and findings per 10 kLOC
+ *  (c) the reviewed true-positive rate of the error and warning findings, from docs/precision-review.json (see
+ *      scripts/precision-review.ts), with the findings that have no review yet and the reviews that match nothing
  * and writes the numbers to test-results/precision.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createAnalyzer, RULES, WorkspaceIndex, type Finding } from '../server/src/core';
 import { discoverSourceFiles, readSourceFile } from '../server/src/node/discover';
+import { matchReviews, validateRecord, type KeyedFinding, type ReviewRecord } from './precision-review';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const OUTPUT = path.join(ROOT, 'test-results', 'precision.json');
+const REVIEW_RECORD = path.join(ROOT, 'docs', 'precision-review.json');
 /** The CLI's per-file budget, so the report sees what `driver-guard scan` sees. */
 const FILE_TIME_BUDGET_MS = 10_000;
 
@@ -45,6 +49,7 @@ async function main(): Promise<void> {
   };
   const byRule = new Map<string, FindingRecord[]>(RULES.map((rule) => [rule.meta.id, []]));
   const skipped: { file: string; reason: string }[] = [];
+  const keyed: KeyedFinding[] = [];
 
   for (const { file, text } of files) {
     lines += text.split('\n').length;
@@ -59,10 +64,14 @@ async function main(): Promise<void> {
 
     const result = analyzer.analyze({ text, fileName: file }, { workspace, timeBudgetMs: FILE_TIME_BUDGET_MS });
     if (result.skipped) skipped.push({ file: relative, reason: result.skipped.reason });
+    const sourceLines = text.split(/\r?\n/);
     for (const finding of result.findings as Finding[]) {
       const records = byRule.get(finding.ruleId) ?? [];
       records.push({ file: relative, line: finding.range.start.line + 1, severity: finding.severity, message: finding.message });
       byRule.set(finding.ruleId, records);
+      if (finding.severity === 'error' || finding.severity === 'warning') {
+        keyed.push({ file: relative, rule: finding.ruleId, line: finding.range.start.line + 1, severity: finding.severity, source: sourceLines[finding.range.start.line] ?? '' });
+      }
     }
   }
 
@@ -88,9 +97,46 @@ async function main(): Promise<void> {
   }
   console.log(`${'total'.padEnd(36)} ${String(total).padStart(8)} ${(total / kloc).toFixed(2).padStart(8)}`);
 
+  const review = reviewSection(keyed);
+
   mkdirSync(path.dirname(OUTPUT), { recursive: true });
-  writeFileSync(OUTPUT, `${JSON.stringify({ folder: path.resolve(folder), files: files.length, lines, parse, skipped, total, rules }, null, 2)}\n`);
+  writeFileSync(OUTPUT, `${JSON.stringify({ folder: path.resolve(folder), files: files.length, lines, parse, skipped, total, rules, review }, null, 2)}\n`);
   console.log(`\nwritten: ${path.relative(process.cwd(), OUTPUT)}`);
+}
+
+/** Prints the reviewed true-positive rate of the error+warning findings and what the record does not cover. */
+function reviewSection(findings: KeyedFinding[]): object {
+  const record = JSON.parse(readFileSync(REVIEW_RECORD, 'utf8')) as unknown;
+  const problems = validateRecord(record);
+  if (problems.length > 0) {
+    console.error(`${path.relative(process.cwd(), REVIEW_RECORD)} is not a valid review record:\n  ${problems.join('\n  ')}`);
+    process.exitCode = 1;
+    return { problems };
+  }
+  const match = matchReviews(findings, (record as ReviewRecord).reviews);
+  console.log('');
+  console.log(`review (${path.relative(process.cwd(), REVIEW_RECORD)}): ${findings.length} error+warning findings, ${match.reviewed.length} reviewed: ` +
+    `${match.truePositives} true positive, ${match.falsePositives} false positive, ${match.unreviewed.length} not reviewed`);
+  console.log(`reviewed true-positive rate: ${percent(match.truePositives, findings.length)} of all error+warning findings` +
+    ` (${percent(match.truePositives, match.reviewed.length)} of the reviewed ones)`);
+  if (match.unreviewed.length > 0) {
+    console.log(`\nnot reviewed yet (${match.unreviewed.length}):`);
+    for (const finding of match.unreviewed) console.log(`  ${finding.file}:${finding.line} ${finding.rule} (${finding.severity}) | ${finding.source.trim()}`);
+  }
+  if (match.stale.length > 0) {
+    console.log(`\nreviews that match no current finding (${match.stale.length}):`);
+    for (const review of match.stale) console.log(`  ${review.file} ${review.rule} [${review.verdict}] | ${review.source}`);
+  }
+  return {
+    findings: findings.length,
+    reviewed: match.reviewed.length,
+    truePositives: match.truePositives,
+    falsePositives: match.falsePositives,
+    rate: match.reviewedTruePositiveRate,
+    unreviewed: match.unreviewed,
+    stale: match.stale,
+    falsePositiveFindings: match.reviewed.filter((entry) => entry.review.verdict === 'false-positive').map((entry) => ({ ...entry.finding, reason: entry.review.reason })),
+  };
 }
 
 main().catch((error) => {
