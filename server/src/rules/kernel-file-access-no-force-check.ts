@@ -1,6 +1,8 @@
 /**
- * Flags opening a file, registry key or section by a name that came from user input without OBJ_FORCE_ACCESS_CHECK:
- * Zw* routines run with kernel access rights, so the caller can read or overwrite what it could never open itself.
+ * Flags opening a file, registry key or section by a name that came from user input without OBJ_FORCE_ACCESS_CHECK
+ * (error), and OBJ_KERNEL_HANDLE opens on behalf of a request without it (warning): Zw* routines run with kernel
+ * access rights, so the caller can read or overwrite what it could never open itself. Each `#if` configuration of
+ * the attributes is judged on its own (analysis/conditional.ts `configurationsOf`).
  */
 import { configurationsOf, type Configuration } from '../analysis/conditional';
 import { isKernelOnlyEntry, isModeChecked } from '../analysis/previous-mode';
@@ -47,7 +49,7 @@ const KNOWN_FLAGS = /^[\s()|]*(?:(?:OBJ_[A-Z0-9_]+|0[xX][0-9a-fA-F]+|\d+)[uUlL]*
 export const rule: Rule = {
   meta: {
     id: 'kernel-file-access-no-force-check',
-    title: 'User-named file or key opened without OBJ_FORCE_ACCESS_CHECK',
+    title: 'File, key or section opened for the caller without OBJ_FORCE_ACCESS_CHECK',
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.security-model',
