@@ -25,6 +25,7 @@ import { rule as ioctlHandlerNoDefaultFail } from './ioctl-handler-no-default-fa
 import { rule as ioctlMethodNeither } from './ioctl-method-neither';
 import { rule as ioctlPrivilegedOpNoCallerCheck } from './ioctl-privileged-op-no-caller-check';
 import { rule as irpCompletedTwice } from './irp-completed-twice';
+import { rule as irpSystemFieldWrite } from './irp-system-field-write';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
 import { rule as kernelHandleNotKernelOnly } from './kernel-handle-not-kernel-only';
 import { rule as kmdfMissingDeviceSddl } from './kmdf-missing-device-sddl';
@@ -35,12 +36,14 @@ import { rule as outputLengthNotValidated } from './output-length-not-validated'
 import { rule as pagedCodeAtDispatch } from './paged-code-at-dispatch';
 import { rule as pendingWithoutMark } from './pending-without-mark';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
+import { rule as pointerSetToNulChar } from './pointer-set-to-nul-char';
 import { rule as portIoExposed } from './port-io-exposed';
 import { rule as previousModeIgnored } from './previous-mode-ignored';
 import { rule as probeLengthMismatch } from './probe-length-mismatch';
 import { rule as probeOutsideTry } from './probe-outside-try';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
 import { rule as spinlockNotReleased } from './spinlock-not-released';
+import { rule as stackLocationCopiedWhole } from './stack-location-copied-whole';
 import { rule as unicodeStringLengthTrust } from './unicode-string-length-trust';
 import { rule as uninitializedLocalUse } from './uninitialized-local-use';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
@@ -81,6 +84,7 @@ export const RULES: readonly Rule[] = [
   ioctlMethodNeither,
   ioctlPrivilegedOpNoCallerCheck,
   irpCompletedTwice,
+  irpSystemFieldWrite,
   kernelFileAccessNoForceCheck,
   kernelHandleNotKernelOnly,
   kmdfMissingDeviceSddl,
@@ -91,12 +95,14 @@ export const RULES: readonly Rule[] = [
   pagedCodeAtDispatch,
   pendingWithoutMark,
   physicalMemoryExposed,
+  pointerSetToNulChar,
   portIoExposed,
   previousModeIgnored,
   probeLengthMismatch,
   probeOutsideTry,
   sizeArithmeticOverflow,
   spinlockNotReleased,
+  stackLocationCopiedWhole,
   unicodeStringLengthTrust,
   uninitializedLocalUse,
   uninitializedOutputBuffer,

@@ -1,0 +1,64 @@
+import { runRuleTests } from '../helpers/rule-tester';
+
+runRuleTests('pointer-set-to-nul-char', {
+  valid: [
+    {
+      name: 'the terminator written through the pointer and into an array element',
+      code: `VOID Terminate(PCHAR buffer, SIZE_T length) {
+    PCHAR end = buffer + length - 1;
+    CHAR local[16];
+    *end = '\\0';
+    local[15] = '\\0';
+    buffer[0] = '\\0';
+}`,
+    },
+    {
+      name: 'a character variable set to the NUL character',
+      code: `VOID Scan(PWCHAR text) {
+    WCHAR last;
+    CHAR c;
+    last = L'\\0';
+    c = '\\0';
+    text[0] = last;
+}`,
+    },
+    {
+      name: 'a pointer set to NULL explicitly, and a non-pointer P-typedef',
+      code: `VOID Reset(PUCHAR p) {
+    PHYSICAL_ADDRESS pa;
+    p = NULL;
+    pa.QuadPart = 0;
+}`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'WDM: PCHAR local assigned the NUL character (fix: write through it)',
+      code: `NTSTATUS CopyName(PCHAR buffer, SIZE_T length) {
+    PCHAR end = buffer + length - 1;
+    end = '\\0';
+    return STATUS_SUCCESS;
+}`,
+      errors: [{ messageId: 'nulToPointer', line: 3, message: "`end` is a pointer (PCHAR): `end = '\\0'` sets it to NULL instead of terminating the string. Write `*end = '\\0'`." }],
+      output: `NTSTATUS CopyName(PCHAR buffer, SIZE_T length) {
+    PCHAR end = buffer + length - 1;
+    *end = '\\0';
+    return STATUS_SUCCESS;
+}`,
+    },
+    {
+      name: 'KMDF: a WCHAR * walking an output buffer',
+      code: `VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length) {
+    WCHAR *cursor;
+    WdfRequestRetrieveOutputBuffer(Request, sizeof(WCHAR), (PVOID *)&cursor, NULL);
+    cursor = L'\\0';
+}`,
+      errors: [{ messageId: 'nulToPointer', line: 4, message: '(WCHAR *)' }],
+      output: `VOID EvtIoRead(WDFQUEUE Queue, WDFREQUEST Request, size_t Length) {
+    WCHAR *cursor;
+    WdfRequestRetrieveOutputBuffer(Request, sizeof(WCHAR), (PVOID *)&cursor, NULL);
+    *cursor = L'\\0';
+}`,
+    },
+  ],
+});
