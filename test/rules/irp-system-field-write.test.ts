@@ -28,6 +28,15 @@ runRuleTests('irp-system-field-write', {
 }`,
     },
     {
+      name: 'a driver structure named Irp, and the stack fields only read',
+      code: `${HEAD}typedef struct _MY_REQUEST { BOOLEAN Cancel; CHAR CurrentLocation; } MY_REQUEST, *PMY_REQUEST;
+BOOLEAN Check(PMY_REQUEST Irp, PIRP real) {
+    Irp->Cancel = TRUE;
+    Irp->CurrentLocation--;
+    return real->CurrentLocation <= real->StackCount && real->Tail.Overlay.CurrentStackLocation != NULL;
+}`,
+    },
+    {
       name: 'comparisons and a struct copy of another type',
       code: `${HEAD}BOOLEAN IsCancellable(PIRP Irp, PREQUEST_CONTEXT ctx) {
     ctx->CancelRoutine = NULL;
@@ -75,9 +84,21 @@ runRuleTests('irp-system-field-write', {
     return IoCallDriver(Lower, Irp);
 }`,
       errors: [
+        { messageId: 'systemField', line: 4, message: '`Irp->CurrentLocation` is owned by the I/O manager' },
         { messageId: 'systemField', line: 5, message: '`Irp->Tail.Overlay.CurrentStackLocation` is owned by the I/O manager' },
-        { messageId: 'systemField', line: 6, message: 'use IoCancelIrp' },
+        { messageId: 'systemField', line: 6, message: 'IoReuseIrp to reset a reused IRP' },
       ],
+    },
+    {
+      name: 'WDM: IoSkipCurrentIrpStackLocation written out by hand on a driver-allocated IRP (PIRP local)',
+      code: `${HEAD}NTSTATUS SendDown(PDEVICE_OBJECT Lower, CCHAR stackSize) {
+    PIRP newIrp = IoAllocateIrp(stackSize, FALSE);
+    if (newIrp == NULL) return STATUS_INSUFFICIENT_RESOURCES;
+    newIrp->CurrentLocation += 1;
+    ++newIrp->Tail.Overlay.CurrentStackLocation;
+    return IoCallDriver(Lower, newIrp);
+}`,
+      errors: [{ messageId: 'systemField', line: 6 }, { messageId: 'systemField', line: 7 }],
     },
   ],
 });

@@ -30,6 +30,24 @@ runRuleTests('pointer-set-to-nul-char', {
     pa.QuadPart = 0;
 }`,
     },
+    {
+      name: 'an enum typedef whose name starts with P (a parser state reset to 0)',
+      code: `typedef enum _PARSE_STATE { StateIdle, StateName } PARSE_STATE;
+VOID ResetParser(POOL_TYPE poolType) {
+    PARSE_STATE state;
+    PNP_DEVICE_STATE pnpState;
+    state = '\\0';
+    pnpState = '\\0';
+}`,
+    },
+    {
+      name: 'a dereferenced pointer parameter and a pointer-to-pointer target',
+      code: `VOID Cut(PWSTR name, PWSTR *rest) {
+    *rest = name;
+    **rest = L'\\0';
+    *(name + 4) = L'\\0';
+}`,
+    },
   ],
   invalid: [
     {
@@ -58,6 +76,20 @@ runRuleTests('pointer-set-to-nul-char', {
     WCHAR *cursor;
     WdfRequestRetrieveOutputBuffer(Request, sizeof(WCHAR), (PVOID *)&cursor, NULL);
     *cursor = L'\\0';
+}`,
+    },
+    {
+      name: 'WDM: cutting a path at the last backslash through a PWSTR parameter (inside an if without braces)',
+      code: `VOID StripFileName(PWSTR path) {
+    PWSTR p = path + wcslen(path);
+    while (p > path && *p != L'\\\\') p--;
+    if (*p == L'\\\\') p = L'\\0';
+}`,
+      errors: [{ messageId: 'nulToPointer', line: 4, message: '(PWSTR)' }],
+      output: `VOID StripFileName(PWSTR path) {
+    PWSTR p = path + wcslen(path);
+    while (p > path && *p != L'\\\\') p--;
+    if (*p == L'\\\\') *p = L'\\0';
 }`,
     },
   ],

@@ -11,10 +11,10 @@ import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 /** System-owned IRP fields and what to use instead. */
 const SYSTEM_FIELDS: Record<string, string> = {
   CancelRoutine: 'IoSetCancelRoutine',
-  Cancel: 'IoCancelIrp',
-  CurrentLocation: 'IoSkipCurrentIrpStackLocation / IoCopyCurrentIrpStackLocationToNext',
-  StackCount: 'IoAllocateIrp with the right stack size',
-  CurrentStackLocation: 'IoSkipCurrentIrpStackLocation / IoCopyCurrentIrpStackLocationToNext',
+  Cancel: 'IoCancelIrp to cancel it, IoReuseIrp to reset a reused IRP',
+  CurrentLocation: 'IoSkipCurrentIrpStackLocation, IoCopyCurrentIrpStackLocationToNext or IoSetNextIrpStackLocation',
+  StackCount: 'IoAllocateIrp/IoMakeAssociatedIrp with the stack size needed',
+  CurrentStackLocation: 'IoSkipCurrentIrpStackLocation, IoCopyCurrentIrpStackLocationToNext or IoSetNextIrpStackLocation',
 };
 
 /** Whether an expression names an IRP: a variable declared PIRP / IRP *, or named Irp when its declaration is not in sight. */
@@ -42,6 +42,7 @@ export const rule: Rule = {
       'https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iosetcancelroutine',
       'https://learn.microsoft.com/windows-hardware/drivers/kernel/synchronizing-irp-cancellation',
       'https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/ns-wdm-_irp',
+      'https://learn.microsoft.com/windows-hardware/drivers/devtest/wdm-irpcancelfield',
     ],
     confidence: 'high',
     messages: {
@@ -56,33 +57,41 @@ export const rule: Rule = {
   },
   create(context) {
     const { file } = context;
+    /** The IRP whose system field `target` names (`Irp->X`, `Irp->Tail.Overlay.CurrentStackLocation`), with the field. */
+    const systemTarget = (target: Node | null): { field: string; irp: string; left: Node } | undefined => {
+      const left = unwrap(target);
+      if (left?.type !== 'field_expression') return undefined;
+      const field = fieldName(left);
+      if (!field || !(field in SYSTEM_FIELDS)) return undefined;
+      let base = unwrap(left.childForFieldName('argument'));
+      if (field === 'CurrentStackLocation') {
+        if (!/^\s*\w+\s*->\s*Tail\s*\.\s*Overlay\s*\.\s*CurrentStackLocation$/.test(left.text)) return undefined;
+        base = unwrap(unwrap(base?.childForFieldName('argument'))?.childForFieldName('argument'));
+      } else if (left.childForFieldName('operator')?.text !== '->') {
+        return undefined;
+      }
+      if (!isIrp(file, file.enclosingFunction(left), base)) return undefined;
+      return { field, irp: base!.text, left };
+    };
     return {
       assignment_expression(assignment) {
-        if (assignment.childForFieldName('operator')?.text !== '=') return;
-        const left = unwrap(assignment.childForFieldName('left'));
-        if (left?.type !== 'field_expression') return;
-        const field = fieldName(left);
-        if (!field || !(field in SYSTEM_FIELDS)) return;
-        // The IRP the field belongs to: `Irp->X`, or `Irp->Tail.Overlay.CurrentStackLocation`.
-        let base = unwrap(left.childForFieldName('argument'));
-        if (field === 'CurrentStackLocation') {
-          if (!/^\s*\w+\s*->\s*Tail\s*\.\s*Overlay\s*\.\s*CurrentStackLocation$/.test(left.text)) return;
-          base = unwrap(unwrap(base?.childForFieldName('argument'))?.childForFieldName('argument'));
-        } else if (left.childForFieldName('operator')?.text !== '->') {
-          return;
-        }
-        const fn = file.enclosingFunction(assignment);
-        if (!isIrp(file, fn, base)) return;
-        const irp = base!.text;
-        const right = assignment.childForFieldName('right');
+        const operator = assignment.childForFieldName('operator')?.text;
+        const target = systemTarget(assignment.childForFieldName('left'));
+        if (!target) return;
+        const { field, irp, left } = target;
         if (field !== 'CancelRoutine') {
           context.report({ node: assignment, messageId: 'systemField', data: { target: left.text, instead: SYSTEM_FIELDS[field] } });
           return;
         }
-        const value = right?.text ?? 'NULL';
-        const statement = assignment.parent;
-        const fix = statement?.type === 'expression_statement' ? { title: 'Use IoSetCancelRoutine', edits: [fixer.replace(assignment, `IoSetCancelRoutine(${irp}, ${value})`)] } : undefined;
+        if (operator !== '=') return;
+        const value = assignment.childForFieldName('right')?.text ?? 'NULL';
+        const fix = assignment.parent?.type === 'expression_statement' ? { title: 'Use IoSetCancelRoutine', edits: [fixer.replace(assignment, `IoSetCancelRoutine(${irp}, ${value})`)] } : undefined;
         context.report({ node: assignment, messageId: 'cancelRoutine', data: { target: left.text, irp, value }, fix });
+      },
+      update_expression(update) {
+        const target = systemTarget(update.childForFieldName('argument'));
+        if (!target || target.field === 'CancelRoutine' || target.field === 'Cancel') return;
+        context.report({ node: update, messageId: 'systemField', data: { target: target.left.text, instead: SYSTEM_FIELDS[target.field] } });
       },
     };
   },

@@ -7,8 +7,12 @@ import { findDeclaration } from '../analysis/declarations';
 import { unwrap } from '../analysis/query';
 import { fixer, type Rule } from '../analysis/rule';
 
-/** Typedefs that are not pointers although they start with P. */
-const NOT_POINTER = /^(PHYSICAL_ADDRESS|POOL_TYPE|POWER_STATE|POWER_STATE_TYPE|POWER_ACTION|PROCESSOR_NUMBER|PNP_DEVICE_STATE|PAGED_CODE)$/;
+/**
+ * Pointer typedefs of the Windows headers a string terminator is written through (PCHAR, PWSTR, LPSTR, PUCHAR, PVOID…).
+ * A P-named type outside this list may be an enum or a structure (POOL_TYPE, PHYSICAL_ADDRESS, a driver's PARSE_STATE),
+ * so only an explicit `*` declarator counts for those.
+ */
+const POINTER_TYPEDEF = /^(P|LP|PC|LPC|NP)(CHAR|UCHAR|WCHAR|TCHAR|CH|WCH|STR|WSTR|TSTR|USTR|SZ|ZZSTR|ZZWSTR|NZCH|NZWCH|BYTE|UINT8|INT8|BOOLEAN|VOID|USHORT|SHORT|ULONG|LONG|CCH|CWCH)$/;
 
 export const rule: Rule = {
   meta: {
@@ -21,7 +25,7 @@ export const rule: Rule = {
     description: "A pointer variable is assigned the character constant '\\0' (`p = '\\0'`), which sets the pointer to NULL; the string terminator `*p = '\\0'` was meant.",
     rationale: "In C '\\0' is an integer constant zero, which converts silently to a null pointer. The assignment leaves the string unterminated — a later copy or print reads past its end into adjacent pool — and turns the pointer into NULL, so the next write through it bug-checks. Compilers accept it without a warning at the default level.",
     cwe: ['CWE-480', 'CWE-170'],
-    references: ['https://learn.microsoft.com/cpp/code-quality/c6326', 'https://cwe.mitre.org/data/definitions/480.html'],
+    references: ['https://learn.microsoft.com/windows-hardware/drivers/devtest/28730-possible-null-character-assignment', 'https://cwe.mitre.org/data/definitions/480.html'],
     confidence: 'high',
     messages: {
       nulToPointer: "`{{name}}` is a pointer ({{type}}): `{{name}} = {{literal}}` sets it to NULL instead of terminating the string. Write `*{{name}} = {{literal}}`.",
@@ -45,7 +49,7 @@ export const rule: Rule = {
         if (!declaration || declaration.isArray) return;
         const type = declaration.typeText.trim();
         const pointerDeclarator = declaration.declarator.text.replace(/=.*$/s, '').trim().startsWith('*');
-        if (!pointerDeclarator && !(declaration.isPointer && !NOT_POINTER.test(type))) return;
+        if (!pointerDeclarator && !POINTER_TYPEDEF.test(type)) return;
         context.report({
           node: assignment,
           messageId: 'nulToPointer',
