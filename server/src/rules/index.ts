@@ -44,6 +44,7 @@ import { rule as probeOutsideTry } from './probe-outside-try';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
 import { rule as spinlockNotReleased } from './spinlock-not-released';
 import { rule as stackLocationCopiedWhole } from './stack-location-copied-whole';
+import { rule as strsafeInKernel } from './strsafe-in-kernel';
 import { rule as unicodeStringLengthTrust } from './unicode-string-length-trust';
 import { rule as uninitializedLocalUse } from './uninitialized-local-use';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
@@ -103,6 +104,7 @@ export const RULES: readonly Rule[] = [
   sizeArithmeticOverflow,
   spinlockNotReleased,
   stackLocationCopiedWhole,
+  strsafeInKernel,
   unicodeStringLengthTrust,
   uninitializedLocalUse,
   uninitializedOutputBuffer,
