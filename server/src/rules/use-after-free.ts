@@ -1,10 +1,14 @@
 /**
- * Flags a pointer used after it was freed in the same block (ExFreePool*, IoFreeMdl, …): the memory may already
- * belong to someone else, and an attacker who can reallocate it controls what the driver reads or writes.
+ * Flags a pointer used after it was freed (ExFreePool*, IoFreeMdl, …) on some path of the function: the memory may
+ * already belong to someone else, and an attacker who can reallocate it controls what the driver reads or writes.
+ * The paths come from `analysis/lifetime.ts` (a free inside an `if` reaches the uses after the `if`; a free on one
+ * branch never meets a use on an exclusive branch); when a function's paths cannot be analysed, only the statements
+ * after the free in its own block are searched.
  */
 import { accessPath, callArguments, calleeName, contains, enclosingStatement, unwrap, type Node } from '../analysis/query';
 import { FREES, freeCallOfArgument } from '../analysis/frees';
-import { lineOf, type Rule } from '../analysis/rule';
+import { gather, lineOf, type Rule } from '../analysis/rule';
+import { LIFETIME_NODE_TYPES, lifetimeOf } from '../analysis/lifetime';
 
 const LOOPS = ['for_statement', 'while_statement', 'do_statement'];
 
@@ -49,7 +53,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
-    description: 'A pointer is read, written or passed on after ExFreePool*/IoFreeMdl released its memory in the same block.',
+    description: 'A pointer is read, written or passed on after ExFreePool*/IoFreeMdl released its memory on some path of the function.',
     rationale: 'Freed pool is handed to the next allocation of the same size, which an attacker can often make from user mode with controlled contents. A write through the stale pointer corrupts that object; a read leaks it; a call through a function pointer in it runs attacker code. Finish every use before the free and set the pointer to NULL right after it.',
     cwe: ['CWE-416'],
     references: ['https://learn.microsoft.com/windows-hardware/drivers/devtest/special-pool'],
@@ -65,7 +69,9 @@ export const rule: Rule = {
   },
   create(context) {
     const { file } = context;
+    const reported = new Set<number>();
     return {
+      ...gather(...LIFETIME_NODE_TYPES),
       call_expression(call) {
         const name = calleeName(call);
         const index = name ? FREES[name] : undefined;
@@ -74,22 +80,39 @@ export const rule: Rule = {
         const path = freed ? accessPath(freed) : undefined;
         if (!freed || !path) return;
         const statement = enclosingStatement(call);
-        if (statement.type !== 'expression_statement' || statement.namedChild(0)?.id !== call.id) return;
-        for (let current = statement.parent; current; current = current.parent) {
-          if (LOOPS.includes(current.type)) return; // a loop may reassign before the next turn
-          if (current.type === 'function_definition') break;
+        const fn = file.enclosingFunction(call);
+        const lifetime = fn ? lifetimeOf(file, fn) : undefined;
+        let use: Node | undefined;
+        if (lifetime && lifetime.frees.has(call.id)) {
+          use = lifetime.uses.find((entry) => entry.kind === 'use' && entry.free.id === call.id && !reported.has(entry.use.id))?.use;
+        } else {
+          if (statement.type !== 'expression_statement' || statement.namedChild(0)?.id !== call.id) return;
+          for (let current = statement.parent; current; current = current.parent) {
+            if (LOOPS.includes(current.type)) return; // a loop may reassign before the next turn
+            if (current.type === 'function_definition') break;
+          }
+          use = firstUseAfter(statement, path);
         }
-        const use = firstUseAfter(statement, path);
         if (!use || contains(call, use)) return;
-        const indent = file.indentationOf(statement);
+        reported.add(use.id);
+        const holder = call.parent?.type === 'expression_statement' ? call.parent : undefined;
+        const suggestions = holder ? [nullAfter(holder, path)] : [];
         context.report({
           node: use,
           messageId: 'used',
           data: { path, call: name ?? '', line: lineOf(call) },
           related: [{ node: call, message: 'freed here' }],
-          suggestions: [{ title: `Set ${path} to NULL after freeing it`, edits: [{ start: statement.endIndex, end: statement.endIndex, text: `${file.eol}${indent}${path} = NULL;` }] }],
+          suggestions,
         });
       },
     };
+
+    function nullAfter(statement: Node, path: string) {
+      const indent = file.indentationOf(statement);
+      const edit = statement.parent?.type === 'compound_statement'
+        ? { start: statement.endIndex, end: statement.endIndex, text: `${file.eol}${indent}${path} = NULL;` }
+        : { start: statement.startIndex, end: statement.endIndex, text: `{ ${file.textOf(statement)} ${path} = NULL; }` };
+      return { title: `Set ${path} to NULL after freeing it`, edits: [edit] };
+    }
   },
 };

@@ -1576,7 +1576,7 @@ LoadTableSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 static PCALLBACK_OBJECT g_CallbackObject = NULL;
 
 // bug class: use after free
-// known miss: use-after-free — the free is inside an `if` and the use after it; only uses on the free's own straight-line path are followed
+// vulnerable: use-after-free
 static NTSTATUS
 CallbackObject(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
 {
