@@ -14,6 +14,22 @@ export const FREES: Record<string, number> = lookupTable({
   ExFreeToPagedLookasideList: 1,
 });
 
+/** Routines that end the caller's hold on an object without freeing pool directly (the object may go away). */
+export const RELEASES: Record<string, number> = lookupTable({
+  ObDereferenceObject: 0,
+  ObfDereferenceObject: 0,
+  ObDereferenceObjectWithTag: 0,
+  WdfObjectDelete: 0,
+});
+
+/** The pointer a free or release call gives up (FREES and RELEASES); undefined for other calls. */
+export function releasedArgument(call: Node): Node | undefined {
+  const name = calleeName(call);
+  const index = name ? FREES[name] ?? RELEASES[name] : undefined;
+  if (index === undefined) return undefined;
+  return unwrap(callArguments(call)[index]) ?? undefined;
+}
+
 /** The pointer a free call releases (casts and parentheses dropped); undefined for other calls. */
 export function freedArgument(call: Node): Node | undefined {
   const name = calleeName(call);

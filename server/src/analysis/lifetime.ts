@@ -8,7 +8,7 @@
  * `analyzePaths`: a free on one branch of an `if`/`switch` never meets a use on the other. Pure.
  */
 import { analyzePaths, type FlowNode } from './paths';
-import { freeCallOfArgument, freedArgument } from './frees';
+import { freeCallOfArgument, releasedArgument } from './frees';
 import { accessPath, callArguments, calleeName, declaratorName, unwrap, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
 
@@ -30,7 +30,7 @@ export interface LifetimeResult {
   uses: FreedUse[];
   /** Free calls (by node id) after which some path reaches the function's exit with the pointer still set. */
   uncleared: Set<number>;
-  /** Free calls (by node id) the analysis saw. */
+  /** Free and release calls (FREES and RELEASES, by node id) the analysis saw. */
   frees: Map<number, { call: Node; path: string }>;
 }
 
@@ -91,7 +91,7 @@ function eventsOf(file: SourceFile, node: Node): Event[] {
   for (const item of file.withinAll(node, ['call_expression', 'assignment_expression', 'update_expression', 'pointer_expression', 'init_declarator'])) {
     switch (item.type) {
       case 'call_expression': {
-        const freed = freedArgument(item);
+        const freed = releasedArgument(item);
         const path = trackablePath(freed);
         if (freed && path) events.push({ at: item.endIndex, kind: 'free', call: item, path });
         // A routine given the object that holds a field may free or replace the field.
@@ -159,7 +159,7 @@ function compute(file: SourceFile, fn: FunctionInfo): LifetimeResult | undefined
   if (!fn.body) return undefined;
   const frees = new Map<number, { call: Node; path: string }>();
   for (const call of file.within(fn.body, 'call_expression')) {
-    const path = trackablePath(freedArgument(call));
+    const path = trackablePath(releasedArgument(call));
     if (path) frees.set(call.id, { call, path });
   }
   if (frees.size === 0) return { uses: [], uncleared: new Set(), frees };
@@ -236,4 +236,12 @@ function compute(file: SourceFile, fn: FunctionInfo): LifetimeResult | undefined
 /** The free routine's name for a call (for messages). */
 export function freeName(call: Node): string {
   return calleeName(call) ?? 'the free';
+}
+
+/** The edit that sets `path` to NULL right after the statement `holder` (braces added when it is a lone branch). */
+export function nullAfterEdit(file: SourceFile, holder: Node, path: string): { start: number; end: number; text: string } {
+  const inList = holder.parent?.type === 'compound_statement' || holder.parent?.type === 'case_statement';
+  return inList
+    ? { start: holder.endIndex, end: holder.endIndex, text: `${file.eol}${file.indentationOf(holder)}${path} = NULL;` }
+    : { start: holder.startIndex, end: holder.endIndex, text: `{ ${file.textOf(holder)} ${path} = NULL; }` };
 }

@@ -17,6 +17,7 @@ import { rule as embeddedUserPointer } from './embedded-user-pointer';
 import { rule as executableMemoryMapping } from './executable-memory-mapping';
 import { rule as executablePoolType } from './executable-pool-type';
 import { rule as formatStringUserControlled } from './format-string-user-controlled';
+import { rule as freedPointerNotCleared } from './freed-pointer-not-cleared';
 import { rule as globalSharedStateUnlocked } from './global-shared-state-unlocked';
 import { rule as informationExceedsWritten } from './information-exceeds-written';
 import { rule as inputLengthNotValidated } from './input-length-not-validated';
@@ -77,6 +78,7 @@ export const RULES: readonly Rule[] = [
   executableMemoryMapping,
   executablePoolType,
   formatStringUserControlled,
+  freedPointerNotCleared,
   globalSharedStateUnlocked,
   informationExceedsWritten,
   inputLengthNotValidated,

@@ -8,7 +8,7 @@
 import { accessPath, callArguments, calleeName, contains, enclosingStatement, unwrap, type Node } from '../analysis/query';
 import { FREES, freeCallOfArgument } from '../analysis/frees';
 import { gather, lineOf, type Rule } from '../analysis/rule';
-import { LIFETIME_NODE_TYPES, lifetimeOf } from '../analysis/lifetime';
+import { LIFETIME_NODE_TYPES, lifetimeOf, nullAfterEdit } from '../analysis/lifetime';
 
 const LOOPS = ['for_statement', 'while_statement', 'do_statement'];
 
@@ -108,11 +108,7 @@ export const rule: Rule = {
     };
 
     function nullAfter(statement: Node, path: string) {
-      const indent = file.indentationOf(statement);
-      const edit = statement.parent?.type === 'compound_statement'
-        ? { start: statement.endIndex, end: statement.endIndex, text: `${file.eol}${indent}${path} = NULL;` }
-        : { start: statement.startIndex, end: statement.endIndex, text: `{ ${file.textOf(statement)} ${path} = NULL; }` };
-      return { title: `Set ${path} to NULL after freeing it`, edits: [edit] };
+      return { title: `Set ${path} to NULL after freeing it`, edits: [nullAfterEdit(file, statement, path)] };
     }
   },
 };
