@@ -5,6 +5,10 @@ const INFO = 'typedef struct _VERSION_INFO { ULONG Major; ULONG Minor; } VERSION
 runRuleTests('output-length-not-validated', {
   valid: [
     {
+      name: 'a request-context field named SystemBuffer holds a buffer the driver retrieved with a minimum length',
+      code: 'typedef struct _COUNTERS { ULONG Sent; ULONG Lost; } COUNTERS, *PCOUNTERS;\ntypedef struct _MY_REQ_CTX { PVOID SystemBuffer; ULONG Information; } MY_REQ_CTX, *PMY_REQ_CTX;\nCOUNTERS g_Counters;\nBOOLEAN FillCounters(WDFINTERRUPT Interrupt, PVOID Context) {\n    PMY_REQ_CTX ctx = (PMY_REQ_CTX)Context;\n    PCOUNTERS out = ctx->SystemBuffer;\n    *out = g_Counters;\n    ctx->Information = sizeof(COUNTERS);\n    return FALSE;\n}',
+    },
+    {
       name: 'output length checked through a local',
       code: `${INFO}NTSTATUS GetVersion(PIRP Irp, PIO_STACK_LOCATION IrpSp) {\n    ULONG outputLength = IrpSp->Parameters.DeviceIoControl.OutputBufferLength;\n    PVERSION_INFO info = (PVERSION_INFO)Irp->AssociatedIrp.SystemBuffer;\n    if (outputLength < sizeof(VERSION_INFO)) {\n        return STATUS_BUFFER_TOO_SMALL;\n    }\n    info->Major = 1;\n    info->Minor = 2;\n    Irp->IoStatus.Information = sizeof(VERSION_INFO);\n    return STATUS_SUCCESS;\n}`,
     },

@@ -5,6 +5,14 @@ const REQ = 'typedef struct _REQ { ULONG Mode; ULONG Size; } REQ, *PREQ;\nULONG 
 runRuleTests('user-pointer-unprobed', {
   valid: [
     {
+      name: 'a request-context field named Type3InputBuffer holds the driver\'s own pool buffer',
+      code: 'typedef struct _RING_CTX { PVOID Type3InputBuffer; } RING_CTX, *PRING_CTX;\nVOID MoveInto(PRING_CTX Ctx, PUCHAR From, ULONG Count) {\n    PUCHAR target = Ctx->Type3InputBuffer;\n    RtlMoveMemory(target, From, Count);\n}',
+    },
+    {
+      name: 'HID minidriver request: Irp->UserBuffer is the HID_XFER_PACKET HIDCLASS built in kernel memory',
+      code: 'NTSTATUS TakePacket(WDFREQUEST Request, PHID_XFER_PACKET Packet) {\n    PIRP irp = WdfRequestWdmGetIrp(Request);\n    RtlCopyMemory(Packet, irp->UserBuffer, sizeof(HID_XFER_PACKET));\n    return STATUS_SUCCESS;\n}',
+    },
+    {
       name: 'probed inside __try before the access',
       code: `${REQ}NTSTATUS H(PIRP Irp, PIO_STACK_LOCATION IrpSp) {\n    PREQ request = (PREQ)IrpSp->Parameters.DeviceIoControl.Type3InputBuffer;\n    __try {\n        ProbeForRead(request, sizeof(REQ), __alignof(REQ));\n        g_Mode = request->Mode;\n    } __except (EXCEPTION_EXECUTE_HANDLER) {\n        return GetExceptionCode();\n    }\n    return STATUS_SUCCESS;\n}`,
     },

@@ -141,6 +141,27 @@ export class FunctionTaint {
     return this.userMemoryValues;
   }
 
+  private handlesHidTransferPacket: boolean | undefined;
+
+  /**
+   * Whether `path` (ending in `field`) is the request's own buffer field and not a field of the same name in the
+   * driver's structures: SystemBuffer is `AssociatedIrp.SystemBuffer`, Type3InputBuffer sits below `Parameters`
+   * (a request context's `ctx->SystemBuffer` holds what the driver put there, e.g. a buffer it retrieved with a
+   * minimum length or its own pool allocation). Irp->UserBuffer of a HID minidriver request carrying a
+   * HID_XFER_PACKET is the packet HIDCLASS built in kernel memory, not a user address.
+   */
+  private isRequestField(field: string, path: string): boolean {
+    const flat = path.replace(/\s+/g, '');
+    if (field === 'SystemBuffer') return /AssociatedIrp\.SystemBuffer$/.test(flat);
+    if (field === 'Type3InputBuffer') return /\bParameters\b/.test(flat);
+    if (field === 'UserBuffer') {
+      if (/\bParameters\b/.test(flat)) return false;
+      this.handlesHidTransferPacket ??= /\bP?HID_XFER_PACKET\b/.test(this.fn.node.text);
+      return !this.handlesHidTransferPacket;
+    }
+    return true;
+  }
+
   private kmdfParameterTaint(name: string, index: number): Taint | undefined {
     const callback = this.file.driver.kmdfCallbackOf(this.fn.name);
     const lengthParams = callback === 'EvtIoDeviceControl' || callback === 'EvtIoInternalDeviceControl' ? [2, 3]
@@ -305,7 +326,7 @@ export class FunctionTaint {
         let path: string | undefined;
         if (field && (FIELD_SOURCES[field] || field === 'Length')) {
           path = accessPath(node) ?? node.text;
-          if (FIELD_SOURCES[field] && (field !== 'UserBuffer' || !/\bParameters\b/.test(path))) {
+          if (FIELD_SOURCES[field] && this.isRequestField(field, path)) {
             return { kind: FIELD_SOURCES[field], origin: field, keys: unique([field, path]), source: node };
           }
           if (field === 'Length' && READ_WRITE_LENGTH.test(path.replace(/->/g, '.'))) {
