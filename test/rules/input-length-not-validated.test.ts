@@ -4,6 +4,10 @@ const SETTINGS = 'typedef struct _SETTINGS { ULONG Mode; ULONG Level; } SETTINGS
 
 runRuleTests('input-length-not-validated', {
   valid: [
+    {
+      name: 'a work item queued only after the dispatch routine checked the length',
+      code: `${SETTINGS}typedef struct _JOB { PIO_WORKITEM Item; PIRP Irp; } JOB, *PJOB;\nVOID ApplyWorker(PDEVICE_OBJECT DeviceObject, PVOID Context) {\n    PJOB job = (PJOB)Context;\n    PSETTINGS s = (PSETTINGS)job->Irp->AssociatedIrp.SystemBuffer;\n    g_Mode = s->Mode;\n}\nNTSTATUS Apply(PDEVICE_OBJECT DeviceObject, PIRP Irp, PJOB Job) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    if (irpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(SETTINGS)) return STATUS_INVALID_PARAMETER;\n    Job->Irp = Irp;\n    IoMarkIrpPending(Irp);\n    IoQueueWorkItem(Job->Item, ApplyWorker, DelayedWorkQueue, Job);\n    return STATUS_PENDING;\n}`,
+    },
     { name: 'WDF minimum length', code: `${SETTINGS}NTSTATUS S(WDFREQUEST Request) {\n    PSETTINGS s = NULL;\n    NTSTATUS status = WdfRequestRetrieveInputBuffer(Request, sizeof(SETTINGS), (PVOID *)&s, NULL);\n    if (!NT_SUCCESS(status)) return status;\n    g_Mode = s->Mode;\n    return 0;\n}` },
     { name: 'InputBufferLength checked through a local', code: `${SETTINGS}NTSTATUS S(PIRP Irp, PIO_STACK_LOCATION IrpSp) {\n    PSETTINGS s = (PSETTINGS)Irp->AssociatedIrp.SystemBuffer;\n    ULONG length = IrpSp->Parameters.DeviceIoControl.InputBufferLength;\n    if (length < sizeof(SETTINGS)) return STATUS_BUFFER_TOO_SMALL;\n    g_Mode = s->Mode;\n    return 0;\n}` },
     { name: 'checked on the left of ||', code: `${SETTINGS}NTSTATUS S(PIRP Irp, PIO_STACK_LOCATION IrpSp) {\n    PSETTINGS s = (PSETTINGS)Irp->AssociatedIrp.SystemBuffer;\n    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(SETTINGS) || s->Mode > 3) return STATUS_INVALID_PARAMETER;\n    return 0;\n}` },

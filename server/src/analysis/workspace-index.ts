@@ -22,6 +22,8 @@ export interface FileIndexEntry {
   roles: { name: string; role: FunctionRole; detail?: string; declared?: boolean }[];
   /** The file calls `ExInitializeDriverRuntime(DrvRtPoolNxOptIn)`: the driver's NonPagedPool is non-executable. */
   poolNxOptIn: boolean;
+  /** Names the file calls (`Name(` outside a definition's own line start), for "is this helper called from another file". */
+  calls?: string[];
 }
 
 /** Role-type declarations (`DRIVER_DISPATCH Name;`) and the role each type stands for. */
@@ -84,7 +86,22 @@ export function indexText(text: string, fileName: string): FileIndexEntry {
   for (const match of text.matchAll(QUEUE_CALLBACK)) {
     if (KMDF_IO_CALLBACK_FIELDS.has(match[1])) roles.push({ name: match[2], role: 'kmdf-io', detail: match[1] });
   }
-  return { macros, roles, paged: pagedFunctionNames(text), poolNxOptIn: POOL_NX_OPT_IN.test(text) };
+  return { macros, roles, paged: pagedFunctionNames(text), poolNxOptIn: POOL_NX_OPT_IN.test(text), calls: calledNames(text) };
+}
+
+const CALL = /(^|[^\w\n])[ \t]*([A-Za-z_]\w*)\s*\(/g;
+
+/**
+ * The names written as `Name(` in a file, except at the start of a line (WDK-style definitions and prototypes put
+ * the function name first on its line). Statements are indented, so calls are kept. Sorted, unique.
+ */
+export function calledNames(text: string): string[] {
+  const names = new Set<string>();
+  for (const match of text.matchAll(CALL)) {
+    if (match.index === 0 && match[1] === '') continue;
+    if (!NOT_FUNCTIONS.has(match[2])) names.add(match[2]);
+  }
+  return [...names].sort();
 }
 
 const ALLOC_TEXT_PAGE = /alloc_text\s*\(\s*PAGE\w*\s*,([^)]*)\)/g;
@@ -119,6 +136,7 @@ export function pagedFunctionNames(text: string): string[] {
 function sameEntry(a: FileIndexEntry, b: FileIndexEntry): boolean {
   if (a.macros.length !== b.macros.length || a.roles.length !== b.roles.length) return false;
   if (a.poolNxOptIn !== b.poolNxOptIn || String(a.paged ?? []) !== String(b.paged ?? [])) return false;
+  if (String(a.calls ?? []) !== String(b.calls ?? [])) return false;
   for (let index = 0; index < a.macros.length; index++) {
     const x = a.macros[index];
     const y = b.macros[index];
@@ -212,6 +230,22 @@ export class WorkspaceIndex {
   }
 
   /**
+   * Whether another source file (not a header) of the same driver — the same folder, a parent or a child folder —
+   * calls `name`: the function is a helper of that file's routines.
+   */
+  calledFromOtherFile(name: string, fileName: string): boolean {
+    const folder = path.dirname(fileName);
+    for (const [other, entry] of this.entries) {
+      if (other === fileName || /\.(h|hh|hpp|hxx|inl)$/i.test(other) || !entry.calls) continue;
+      const otherFolder = path.dirname(other);
+      const related = folder === otherFolder || folder.startsWith(otherFolder + path.sep) || otherFolder.startsWith(folder + path.sep)
+        || folder.startsWith(`${otherFolder}/`) || otherFolder.startsWith(`${folder}/`);
+      if (related && binaryIncludes(entry.calls, name)) return true;
+    }
+    return false;
+  }
+
+  /**
    * Whether the driver that `fileName` belongs to opts in to non-executable NonPagedPool: a file in the same folder
    * or a parent folder calls `ExInitializeDriverRuntime(DrvRtPoolNxOptIn)` (a workspace may hold several drivers).
    */
@@ -231,4 +265,16 @@ export class WorkspaceIndex {
     this.roleMap = undefined;
     this.pagedSet = undefined;
   }
+}
+
+function binaryIncludes(sorted: readonly string[], value: string): boolean {
+  let low = 0;
+  let high = sorted.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle] === value) return true;
+    if (sorted[middle] < value) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
 }
