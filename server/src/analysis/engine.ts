@@ -15,7 +15,7 @@ import { LineReference, type FixDescriptor, type ReportDescriptor, type Rule, ty
 import { SourceFile } from './source-file';
 import { applySuppressions, parseSuppressions } from './suppressions';
 import { isDeadAt } from './conditional';
-import type { WorkspaceIndex } from './workspace-index';
+import type { WorkspaceFacts } from './workspace-index';
 
 export interface AnalyzeDocument {
   text: string;
@@ -27,7 +27,7 @@ export interface AnalyzeDocument {
 export interface AnalyzeOptions {
   /** Per-rule severity overrides; 'off' disables a rule. */
   rules?: Readonly<Record<string, SeveritySetting>>;
-  workspace?: WorkspaceIndex;
+  workspace?: WorkspaceFacts;
   /** Files longer than this many characters are skipped with a reason. */
   maxFileSize?: number;
   /** Give up (with a rule error) when rules run longer than this many milliseconds. */

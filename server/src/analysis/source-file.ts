@@ -9,7 +9,7 @@ import { MacroTable, type MacroDefinition } from './macros';
 import { descendantsOfType, declaratorName, type Node } from './query';
 import type { SourceLanguage } from './parser';
 import { FunctionTaint, computeParameterTaint, type ParameterTaint } from './taint';
-import type { WorkspaceIndex } from './workspace-index';
+import type { WorkspaceFacts } from './workspace-index';
 
 export interface ParamInfo {
   name: string;
@@ -51,7 +51,7 @@ export class SourceFile {
     readonly language: SourceLanguage,
     readonly tree: Tree,
     byType: Map<string, Node[]>,
-    readonly workspace?: WorkspaceIndex,
+    readonly workspace?: WorkspaceFacts,
   ) {
     this.lines = new LineIndex(text);
     this.byType = byType;

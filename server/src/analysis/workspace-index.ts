@@ -150,11 +150,27 @@ function sameEntry(a: FileIndexEntry, b: FileIndexEntry): boolean {
   return true;
 }
 
+/**
+ * The questions the analysis of one file asks about the other files: everything a file's findings depend on
+ * besides its own text and the settings. `workspace-trace.ts` records the answers so a cached result can be
+ * checked against the workspace of a later run.
+ */
+export interface WorkspaceFacts {
+  /** Changes whenever an answer may have changed. */
+  readonly revision: number;
+  readonly macros: MacroTable;
+  rolesOf(name: string): { role: FunctionRole; detail?: string; declared?: boolean }[];
+  isPaged(name: string): boolean;
+  readonly hasDispatchTable: boolean;
+  calledFromOtherFile(name: string, fileName: string): boolean;
+  poolNxOptInFor(fileName: string): boolean;
+}
+
 /** Revisions are unique across instances, so a revision also tells two indexes apart. */
 let revisions = 0;
 
 /** The index over a set of files; entries are replaced as files change. */
-export class WorkspaceIndex {
+export class WorkspaceIndex implements WorkspaceFacts {
   private pagedSet?: Set<string>;
   private readonly entries = new Map<string, FileIndexEntry>();
   private macroTable?: MacroTable;
@@ -166,8 +182,8 @@ export class WorkspaceIndex {
     return this.changes;
   }
 
-  update(fileName: string, text: string): void {
-    const entry = indexText(text, fileName);
+  /** Indexes a file's text; `entry` is its index entry when already known (a scan cache keeps them). */
+  update(fileName: string, text: string, entry: FileIndexEntry = indexText(text, fileName)): void {
     const previous = this.entries.get(fileName);
     this.entries.set(fileName, entry);
     // Most keystrokes change no #define and no role: keep the merged tables (rebuilding them for a big
@@ -178,6 +194,10 @@ export class WorkspaceIndex {
 
   remove(fileName: string): void {
     if (this.entries.delete(fileName)) this.invalidate();
+  }
+
+  entryOf(fileName: string): FileIndexEntry | undefined {
+    return this.entries.get(fileName);
   }
 
   get fileCount(): number {

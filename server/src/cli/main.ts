@@ -11,6 +11,7 @@ import { formatSarif } from './formatters/sarif';
 import { formatText } from './formatters/text';
 import { allFindings } from './formatters/common';
 import { scan, UsageError } from './scan';
+import { cacheKey, toolFingerprint } from '../node/scan-cache';
 
 const HELP = `Usage: driver-guard scan <path…> [options]
        driver-guard list-rules
@@ -28,6 +29,9 @@ Options:
   --max-file-size <KiB>          skip larger files with a warning (default: 2048)
   --jobs <n>                     analyze on n threads (default: one per core when there are 50+ files;
                                  1 = no worker threads); the report is the same either way
+  --cache                        keep results in a cache file and re-analyze only files that changed, or
+                                 whose cross-file facts (macros, routine roles in other files) changed
+  --cache-location <file>        the cache file (default: .driver-guard-cache in the current folder)
   --no-color                     plain text output
   -h, --help                     show this help
 
@@ -97,6 +101,8 @@ export async function main(argv: string[]): Promise<number> {
         exclude: { type: 'string', multiple: true, default: [] },
         'max-file-size': { type: 'string', default: '2048' },
         jobs: { type: 'string' },
+        cache: { type: 'boolean', default: false },
+        'cache-location': { type: 'string' },
         'no-color': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -127,8 +133,15 @@ export async function main(argv: string[]): Promise<number> {
     const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError(`--jobs must be a whole number of at least 1, got '${values.jobs}'`);
 
+    if (values['cache-location'] !== undefined && !values.cache) throw new UsageError('--cache-location needs --cache');
+    const version = packageVersion();
+    const cache = values.cache
+      ? { location: path.resolve(values['cache-location'] ?? '.driver-guard-cache'), key: cacheKey([toolFingerprint(version, __filename), rules, maxKiB]) }
+      : undefined;
+
     const showProgress = Boolean(process.stderr.isTTY);
     const result = await scan({
+      cache,
       paths,
       exclude: values.exclude as string[],
       rules,
@@ -143,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
       if (fileResult.skipped) stderr(`driver-guard: warning: skipped ${path.relative(process.cwd(), file)}: ${fileResult.skipped.reason}`);
     }
 
-    const version = packageVersion();
+    if (result.cache) stderr(`driver-guard: cache: ${result.cache.reused} file(s) unchanged, ${result.cache.analyzed} analyzed`);
     const color = format === 'text' && !values.output && !values['no-color'] && Boolean(process.stdout.isTTY);
     const report = format === 'json' ? formatJson(result, version) : format === 'sarif' ? formatSarif(result, version) : formatText(result, color);
     if (values.output) writeReport(values.output, report);

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createAnalyzer, WorkspaceIndex, type AnalysisResult, type SeveritySetting } from '../core';
 import type { FileIndexEntry } from '../analysis/workspace-index';
+import { RecordingWorkspace, type TraceEntry } from '../analysis/workspace-trace';
 
 export interface ScanWorkerData {
   /** The workspace index entries of every file, by file name (built once by the main thread). */
@@ -23,9 +24,11 @@ export interface ScanTask {
   /** Per-file settings (the server's are per resource); the worker's defaults when absent. */
   rules?: Record<string, SeveritySetting>;
   maxFileSize?: number;
+  /** Reply with the cross-file facts the analysis used too (for a scan cache). */
+  trace?: boolean;
 }
 
-export type ScanReply = { id: number; result: AnalysisResult } | { ready: true };
+export type ScanReply = { id: number; result: AnalysisResult; trace?: TraceEntry[] } | { ready: true };
 
 async function start(): Promise<void> {
   const port = parentPort;
@@ -37,13 +40,14 @@ async function start(): Promise<void> {
   // One file at a time, in arrival order (the main thread sends the next one only after this one's reply).
   port.on('message', async (task: ScanTask) => {
     await analyzer.prepare({ fileName: task.file });
+    const recording = task.trace ? new RecordingWorkspace(workspace) : undefined;
     const result = analyzer.analyze({ text: task.text, fileName: task.file }, {
       rules: task.rules ?? data.rules,
-      workspace,
+      workspace: recording ?? workspace,
       maxFileSize: task.maxFileSize ?? data.maxFileSize,
       timeBudgetMs: data.timeBudgetMs,
     });
-    port.postMessage({ id: task.id, result } satisfies ScanReply);
+    port.postMessage({ id: task.id, result, trace: recording?.trace() } satisfies ScanReply);
   });
   port.postMessage({ ready: true } satisfies ScanReply);
 }

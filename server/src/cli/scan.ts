@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { createAnalyzer, WorkspaceIndex, type AnalysisResult, type SeveritySetting } from '../core';
 import { AnalysisWorkers, workerCount } from '../node/analysis-workers';
 import { discoverSourceFiles, readSourceFile } from '../node/discover';
+import { hashText, ScanCache } from '../node/scan-cache';
+import { RecordingWorkspace, traceHolds, type TraceEntry } from '../analysis/workspace-trace';
 
 export interface ScanOptions {
   paths: string[];
@@ -18,6 +20,11 @@ export interface ScanOptions {
    * big enough to pay for starting them (each loads the wasm grammars). The result is the same either way.
    */
   jobs?: number;
+  /**
+   * Keep results in this cache file and take over those of unchanged files whose cross-file facts are unchanged.
+   * `key` identifies the tool build and the settings (a cache written under another key is not used).
+   */
+  cache?: { location: string; key: string };
 }
 
 export interface FileResult {
@@ -31,6 +38,13 @@ export interface ScanResult {
   /** Files that could not be read (deleted during the scan, permissions). */
   unreadable: { file: string; reason: string }[];
   warnings: string[];
+  /** With a cache: how many files' results were taken from it and how many were analyzed. */
+  cache?: { reused: number; analyzed: number };
+}
+
+/** A file's result and, when a cache wants it, the cross-file facts its analysis used. */
+interface Analyzed extends FileResult {
+  trace?: TraceEntry[];
 }
 
 /** Per-file time budget: a pathological file is skipped with a reason instead of stalling CI. */
@@ -54,53 +68,124 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const files: string[] = [];
   for await (const file of discoverSourceFiles(options.paths, { exclude: options.exclude, onWarning: warn })) files.push(file);
 
-  // Read every file once; index first so macros and roles from headers resolve in every file.
+  // Read every file once; index first so macros and roles from headers resolve in every file. A file the cache
+  // knows with the same text brings its index entry along.
+  const cache = options.cache ? ScanCache.load(options.cache.location, options.cache.key, warn) : undefined;
   const texts = new Map<string, string>();
+  const hashes = new Map<string, string>();
   const unreadable: ScanResult['unreadable'] = [];
   const workspace = new WorkspaceIndex();
-  for (const file of files) {
+  const reads = readAhead(files);
+  for (const [index, file] of files.entries()) {
     try {
-      const text = await readSourceFile(file);
+      const text = await reads(index);
       texts.set(file, text);
-      workspace.update(file, text);
+      if (cache) {
+        const hash = hashText(text);
+        hashes.set(file, hash);
+        const known = cache.get(file);
+        workspace.update(file, text, known?.hash === hash ? known.index : undefined);
+      } else {
+        workspace.update(file, text);
+      }
     } catch (error) {
       unreadable.push({ file, reason: (error as Error).message });
       warn(`cannot read ${path.relative(process.cwd(), file)}: ${(error as Error).message}`);
     }
   }
 
+  // A result is taken over when the text is the same and every cross-file fact its analysis asked about still is.
+  const fromCache = new Map<string, AnalysisResult>();
+  if (cache) {
+    for (const file of [...texts.keys()]) {
+      const entry = cache.get(file);
+      if (entry && entry.hash === hashes.get(file) && traceHolds(entry.trace, workspace)) {
+        fromCache.set(file, entry.result);
+        texts.delete(file);
+      }
+    }
+  }
+
+  const traced = cache !== undefined;
   const jobs = workerCount(options.jobs, texts.size);
   const workers = jobs > 1 ? AnalysisWorkers.start(jobs, workspace, FILE_TIME_BUDGET_MS, { rules: options.rules, maxFileSize: options.maxFileSize }) : undefined;
-  const results = workers ? await analyzeInWorkers(workers, texts, workspace, options, files.length) : await analyzeHere(texts, workspace, options, files.length);
-  return { files: results, unreadable, warnings };
+  let done = fromCache.size;
+  const progress = () => options.onProgress?.(++done, files.length);
+  const analyzed = workers ? await analyzeInWorkers(workers, texts, workspace, options, traced, progress) : await analyzeHere(texts, workspace, options, traced, progress);
+
+  const byFile = new Map<string, FileResult>();
+  for (const { file, result, trace } of analyzed) {
+    byFile.set(file, { file, result });
+    if (!cache) continue;
+    const index = workspace.entryOf(file);
+    if (trace && index && isRepeatable(result)) cache.set(file, { hash: hashes.get(file)!, index, trace, result });
+    else cache.delete(file);
+  }
+  for (const [file, result] of fromCache) byFile.set(file, { file, result });
+  if (cache) {
+    try {
+      cache.save();
+    } catch (error) {
+      warn(`cannot write the scan cache ${options.cache!.location}: ${(error as Error).message}`);
+    }
+  }
+  const results = files.filter((file) => byFile.has(file)).map((file) => byFile.get(file)!);
+  return { files: results, unreadable, warnings, ...(cache ? { cache: { reused: fromCache.size, analyzed: analyzed.length } } : {}) };
 }
 
-async function analyzeHere(texts: Map<string, string>, workspace: WorkspaceIndex, options: ScanOptions, total: number, done = 0): Promise<FileResult[]> {
+/** Files read in discovery order with a few reads in flight (one at a time leaves the disk and the CPU idle). */
+function readAhead(files: readonly string[], inFlight = 16): (index: number) => Promise<string> {
+  const pending = new Map<number, Promise<string>>();
+  let next = 0;
+  const fill = (upTo: number) => {
+    for (; next < Math.min(files.length, upTo); next++) {
+      const read = readSourceFile(files[next]);
+      read.catch(() => undefined); // awaited (and reported) in order by the caller
+      pending.set(next, read);
+    }
+  };
+  return (index) => {
+    fill(index + inFlight);
+    const read = pending.get(index)!;
+    pending.delete(index);
+    return read;
+  };
+}
+
+/**
+ * Whether the same text, settings and workspace give this result again: not when the analysis was cut short by
+ * its time budget (a busy machine) or a rule threw.
+ */
+function isRepeatable(result: AnalysisResult): boolean {
+  return result.ruleErrors.length === 0 && !(result.skipped && /time budget|took longer/.test(result.skipped.reason));
+}
+
+async function analyzeHere(texts: Map<string, string>, workspace: WorkspaceIndex, options: ScanOptions, traced: boolean, progress: () => void): Promise<Analyzed[]> {
+  const results: Analyzed[] = [];
+  if (texts.size === 0) return results; // everything came from the cache: no need to load the grammars
   const analyzer = await createAnalyzer();
-  const results: FileResult[] = [];
   for (const [file, text] of texts) {
-    const result = analyzer.analyze({ text, fileName: file }, { rules: options.rules, workspace, maxFileSize: options.maxFileSize, timeBudgetMs: FILE_TIME_BUDGET_MS });
-    results.push({ file, result });
+    const recording = traced ? new RecordingWorkspace(workspace) : undefined;
+    const result = analyzer.analyze({ text, fileName: file }, { rules: options.rules, workspace: recording ?? workspace, maxFileSize: options.maxFileSize, timeBudgetMs: FILE_TIME_BUDGET_MS });
+    results.push({ file, result, trace: recording?.trace() });
     texts.delete(file); // let the text go: memory stays flat on large trees
-    options.onProgress?.(++done, total);
+    progress();
   }
   return results;
 }
 
 /**
  * Analyzes every file on the worker threads (each takes the next file when it is free: files differ in size).
- * Results keep discovery order, so the report is identical to a serial scan. Files a failed worker could not
- * analyze are analyzed here afterwards.
+ * Files a failed worker could not analyze are analyzed here afterwards. The caller puts results in discovery order.
  */
-async function analyzeInWorkers(workers: AnalysisWorkers, texts: Map<string, string>, workspace: WorkspaceIndex, options: ScanOptions, total: number): Promise<FileResult[]> {
+async function analyzeInWorkers(workers: AnalysisWorkers, texts: Map<string, string>, workspace: WorkspaceIndex, options: ScanOptions, traced: boolean, progress: () => void): Promise<Analyzed[]> {
   const entries = [...texts];
   texts.clear();
-  let done = 0;
   const failed = new Map<string, string>();
-  const settled = await Promise.all(entries.map(([file, text]) => workers.analyze(file, text).then(
-    (result) => {
-      options.onProgress?.(++done, total);
-      return { file, result } as FileResult;
+  const settled = await Promise.all(entries.map(([file, text]) => (traced ? workers.analyzeTraced(file, text) : workers.analyze(file, text).then((result) => ({ result, trace: undefined }))).then(
+    ({ result, trace }): Analyzed => {
+      progress();
+      return { file, result, trace };
     },
     (error: Error) => {
       failed.set(file, text);
@@ -109,8 +194,7 @@ async function analyzeInWorkers(workers: AnalysisWorkers, texts: Map<string, str
     },
   )));
   await workers.close();
-  if (failed.size === 0) return settled as FileResult[];
-  const rest = await analyzeHere(failed, workspace, options, total, done);
-  const byFile = new Map(rest.map((entry) => [entry.file, entry]));
-  return settled.map((entry, index) => entry ?? byFile.get(entries[index][0])!);
+  const results = settled.filter((entry): entry is Analyzed => entry !== undefined);
+  if (failed.size > 0) results.push(...await analyzeHere(failed, workspace, options, traced, progress));
+  return results;
 }

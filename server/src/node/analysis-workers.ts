@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { AnalysisResult, SeveritySetting, WorkspaceIndex } from '../core';
 import type { ScanReply, ScanTask, ScanWorkerData } from '../cli/scan-worker';
+import type { TraceEntry } from '../analysis/workspace-trace';
 
 /** Below this many files a scan on one thread finishes before workers would have loaded the grammars. */
 export const PARALLEL_MIN_FILES = 50;
@@ -36,7 +37,7 @@ export interface WorkerTaskOptions {
 
 interface Pending {
   task: ScanTask;
-  resolve: (result: AnalysisResult) => void;
+  resolve: (reply: { result: AnalysisResult; trace?: TraceEntry[] }) => void;
   reject: (error: Error) => void;
 }
 
@@ -60,7 +61,7 @@ export class AnalysisWorkers {
         if ('id' in reply) {
           const done = slot.current;
           slot.current = undefined;
-          done?.resolve(reply.result);
+          done?.resolve(reply);
         } else {
           slot.ready = true;
         }
@@ -89,9 +90,18 @@ export class AnalysisWorkers {
 
   /** Analyzes one file on the next free worker; rejects when the workers failed (analyze it elsewhere then). */
   analyze(file: string, text: string, options?: WorkerTaskOptions): Promise<AnalysisResult> {
+    return this.submit({ id: this.nextId++, file, text, rules: options?.rules, maxFileSize: options?.maxFileSize }).then((reply) => reply.result);
+  }
+
+  /** Like `analyze`, and also the cross-file facts the analysis used (workspace-trace.ts), for a scan cache. */
+  analyzeTraced(file: string, text: string): Promise<{ result: AnalysisResult; trace: TraceEntry[] }> {
+    return this.submit({ id: this.nextId++, file, text, trace: true }).then((reply) => ({ result: reply.result, trace: reply.trace ?? [] }));
+  }
+
+  private submit(task: ScanTask): Promise<{ result: AnalysisResult; trace?: TraceEntry[] }> {
     if (this.closed || this.slots.every((slot) => slot.dead)) return Promise.reject(new Error('analysis workers are not running'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ task: { id: this.nextId++, file, text, rules: options?.rules, maxFileSize: options?.maxFileSize }, resolve, reject });
+      this.queue.push({ task, resolve, reject });
       this.pump();
     });
   }

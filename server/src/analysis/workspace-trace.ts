@@ -1,0 +1,117 @@
+/**
+ * Which cross-file facts one file's analysis used, and what they were. A scan cache (`--cache`) stores this trace
+ * with the file's result; a later run takes the result over only when the file's text and settings are the same
+ * and every recorded question still gets the same answer from the workspace of that run. So an edit that changes
+ * a macro in a header re-analyzes exactly the files that looked that macro up, and an edit inside a function body
+ * that changes no cross-file fact re-analyzes only the edited file.
+ */
+import { MacroTable, type MacroDefinition } from './macros';
+import type { WorkspaceFacts } from './workspace-index';
+
+/** One question and its answer: [kind, argument, answer as JSON]. */
+export type TraceEntry = [kind: TraceKind, argument: string, answer: string];
+export type TraceKind = 'macro' | 'roles' | 'paged' | 'dispatch-table' | 'called-from-other-file' | 'pool-nx-opt-in';
+
+/** Asks `facts` one recorded question again; the answer as JSON (the form the trace stores). */
+function ask(facts: WorkspaceFacts, kind: TraceKind, argument: string): string {
+  switch (kind) {
+    case 'macro':
+      return macroAnswer(facts.macros.get(argument));
+    case 'roles':
+      return JSON.stringify(facts.rolesOf(argument));
+    case 'paged':
+      return JSON.stringify(facts.isPaged(argument));
+    case 'dispatch-table':
+      return JSON.stringify(facts.hasDispatchTable);
+    case 'called-from-other-file': {
+      const [name, fileName] = JSON.parse(argument) as [string, string];
+      return JSON.stringify(facts.calledFromOtherFile(name, fileName));
+    }
+    case 'pool-nx-opt-in':
+      return JSON.stringify(facts.poolNxOptInFor(argument));
+  }
+}
+
+function macroAnswer(definition: MacroDefinition | undefined): string {
+  return definition ? JSON.stringify([definition.name, definition.params ?? null, definition.body, definition.fileName, definition.line]) : 'null';
+}
+
+const KINDS = new Set<string>(['macro', 'roles', 'paged', 'dispatch-table', 'called-from-other-file', 'pool-nx-opt-in']);
+
+/** Whether a value read back from a cache file is a well-formed trace. */
+export function isTrace(value: unknown): value is TraceEntry[] {
+  return Array.isArray(value) && value.every((entry) => Array.isArray(entry) && entry.length === 3 && KINDS.has(entry[0]) && typeof entry[1] === 'string' && typeof entry[2] === 'string');
+}
+
+/** Whether every question of `trace` gets the recorded answer from `facts`. */
+export function traceHolds(trace: readonly TraceEntry[], facts: WorkspaceFacts): boolean {
+  try {
+    return trace.every(([kind, argument, answer]) => ask(facts, kind, argument) === answer);
+  } catch {
+    return false; // a malformed argument: the trace cannot vouch for anything
+  }
+}
+
+/** A view of `facts` that answers as they do and records each distinct question with its answer. */
+export class RecordingWorkspace implements WorkspaceFacts {
+  private readonly answers = new Map<string, TraceEntry>();
+  private macroView?: MacroTable;
+
+  constructor(private readonly facts: WorkspaceFacts) {}
+
+  get revision(): number {
+    return this.facts.revision;
+  }
+
+  get macros(): MacroTable {
+    this.macroView ??= new RecordingMacros(this.facts.macros, (name) => this.record('macro', name));
+    return this.macroView;
+  }
+
+  rolesOf(name: string): ReturnType<WorkspaceFacts['rolesOf']> {
+    this.record('roles', name);
+    return this.facts.rolesOf(name);
+  }
+
+  isPaged(name: string): boolean {
+    this.record('paged', name);
+    return this.facts.isPaged(name);
+  }
+
+  get hasDispatchTable(): boolean {
+    this.record('dispatch-table', '');
+    return this.facts.hasDispatchTable;
+  }
+
+  calledFromOtherFile(name: string, fileName: string): boolean {
+    this.record('called-from-other-file', JSON.stringify([name, fileName]));
+    return this.facts.calledFromOtherFile(name, fileName);
+  }
+
+  poolNxOptInFor(fileName: string): boolean {
+    this.record('pool-nx-opt-in', fileName);
+    return this.facts.poolNxOptInFor(fileName);
+  }
+
+  /** The distinct questions asked so far, with their answers. */
+  trace(): TraceEntry[] {
+    return [...this.answers.values()];
+  }
+
+  private record(kind: TraceKind, argument: string): void {
+    const key = `${kind}\u0000${argument}`;
+    if (!this.answers.has(key)) this.answers.set(key, [kind, argument, ask(this.facts, kind, argument)]);
+  }
+}
+
+/** The workspace's macro table as the file's fallback table sees it, recording each name looked up. */
+class RecordingMacros extends MacroTable {
+  constructor(private readonly inner: MacroTable, private readonly onLookup: (name: string) => void) {
+    super();
+  }
+
+  override get(name: string): MacroDefinition | undefined {
+    this.onLookup(name);
+    return this.inner.get(name);
+  }
+}
