@@ -168,6 +168,26 @@ describe('driver-guard CLI', () => {
     assert.equal(parallel.stderr, serial.stderr);
     assert.equal(automatic.stdout, serial.stdout);
     assert.equal(run(['scan', dir, '--jobs', '0']).code, 2);
+
+    // The cache on worker threads: a cold and a warm run print what the scan without a cache printed.
+    const cacheArgs = ['scan', dir, '--format', 'json', '--fail-on', 'none', '--jobs', '3', '--cache', '--cache-location', path.join(dir, 'scan.cache')];
+    const cold = run(cacheArgs);
+    const warm = run(cacheArgs);
+    assert.equal(cold.stdout, serial.stdout);
+    assert.equal(warm.stdout, serial.stdout);
+    assert.match(cold.stderr, /cache: 0 file\(s\) unchanged, 63 analyzed/);
+    assert.match(warm.stderr, /cache: 63 file\(s\) unchanged, 0 analyzed/);
+  });
+
+  it('--profile prints the time of each phase and rule on stderr and leaves the report alone', () => {
+    const dir = project({ 'pool.c': POOL, 'overflow.c': OVERFLOW });
+    const plain = run(['scan', dir, '--format', 'json', '--fail-on', 'none']);
+    const profiled = run(['scan', dir, '--format', 'json', '--fail-on', 'none', '--profile']);
+    assert.equal(profiled.stdout, plain.stdout);
+    for (const phase of ['total', 'discover', 'read and decode', 'workspace index', 'parse', 'walk', 'rule:deprecated-pool-alloc', 'report']) {
+      assert.match(profiled.stderr, new RegExp(`^  ${phase.replace(/[()]/g, '\\$&')} +\\d+\\.\\d ms +\\d+\\.\\d %$`, 'm'), `${phase} in\n${profiled.stderr}`);
+    }
+    assert.equal(run(['scan', dir, '--cache-location', path.join(dir, 'x')]).code, 2, '--cache-location without --cache is a usage error');
   });
 
   it('--version, --help and list-rules', () => {

@@ -37,6 +37,12 @@ export interface AnalyzeOptions {
    * the functions an edit cannot have affected (the language server, between keystrokes). See `incremental.ts`.
    */
   reuse?: boolean;
+  /** Adds the milliseconds spent in each phase (`parse`, `walk`, `rule:<id>`, …) to this record (`scan --profile`). */
+  profile?: Record<string, number>;
+}
+
+function addTime(profile: Record<string, number> | undefined, phase: string, started: number): void {
+  if (profile) profile[phase] = (profile[phase] ?? 0) + (performance.now() - started);
 }
 
 /** A parsed document kept between edits so the next parse can reuse the tree. Call `dispose()` when done. */
@@ -100,9 +106,12 @@ export class Analyzer {
    * Parses a document. With `previous`, the old tree is edited with the changed span and reused, so a keystroke
    * re-parses only what changed. The caller owns the result and disposes it (and `previous`) when done.
    */
-  parse(document: AnalyzeDocument, previous?: ParsedDocument, deadline?: number): ParsedDocument | undefined {
+  parse(document: AnalyzeDocument, previous?: ParsedDocument, deadline?: number, profile?: Record<string, number>): ParsedDocument | undefined {
+    let started = performance.now();
     const language = languageFor(document.fileName, document.languageId, document.text);
     const parsedText = neutralizeAnnotations(document.text).text;
+    addTime(profile, 'neutralize', started);
+    started = performance.now();
     let oldTree: Tree | undefined;
     if (previous && previous.language === language) {
       oldTree = previous.tree.copy();
@@ -110,6 +119,7 @@ export class Analyzer {
     }
     const tree = this.pool.parse(parsedText, language, oldTree, deadline);
     oldTree?.delete();
+    addTime(profile, 'parse', started);
     if (!tree) return undefined;
     const bases = previous && previous.language === language ? [...(previous.memo ? [previous.memo] : []), ...previous.bases].slice(0, KEPT_MEMOS) : [];
     return { text: document.text, parsedText, language, tree, bases, dispose: () => tree.delete() };
@@ -136,7 +146,7 @@ export class Analyzer {
     const skipped = Analyzer.skipReason(document.text, options.maxFileSize);
     if (skipped) return { findings: [], parseErrors: 0, skipped: { reason: skipped }, ruleErrors: [] };
     const deadline = options.timeBudgetMs === undefined ? undefined : Date.now() + options.timeBudgetMs;
-    const parsed = this.parse(document, undefined, deadline);
+    const parsed = this.parse(document, undefined, deadline, options.profile);
     if (!parsed) return { findings: [], parseErrors: 0, skipped: { reason: `parsing took longer than ${options.timeBudgetMs} ms` }, ruleErrors: [] };
     try {
       const remaining = deadline === undefined ? undefined : Math.max(1, deadline - Date.now());
@@ -221,7 +231,9 @@ export class Analyzer {
     const wanted = new Set(CORE_NODE_TYPES);
     for (const { visitor } of visitors) for (const type of Object.keys(visitor)) if (type !== 'onEnd') wanted.add(type);
     for (const type of wanted) byType.set(type, []);
+    const walkStarted = performance.now();
     collectNodes(parsed.tree.rootNode, byType);
+    addTime(options.profile, 'walk', walkStarted);
 
     const key = options.reuse ? reuseKey(fileName, parsed.language, options) : undefined;
     if (key !== undefined) {
@@ -280,6 +292,7 @@ export class Analyzer {
         owner = 'top-level';
       }
       spent += performance.now() - ruleStarted;
+      addTime(options.profile, `rule:${rule.meta.id}`, ruleStarted);
       yield;
     }
     if (contractBroken) return yield* this.analysisSteps(fileName, parsed, options, false);
@@ -291,6 +304,7 @@ export class Analyzer {
       parsed.memo = undefined;
     }
 
+    const finishStarted = performance.now();
     const lines = file.lines;
     const unique = dedupe([...found, ...reused].filter((raw) => !isDeadAt(file, raw.start)).map((raw) => toFinding(raw, lines)).sort(compareFindings));
     const suppressions = parseSuppressions(byType.get('comment') ?? [], lines);
@@ -300,6 +314,7 @@ export class Analyzer {
       checklistItem: 'checklist.secure-coding',
     });
     const all = [...unique, ...unused].sort(compareFindings);
+    addTime(options.profile, 'findings and suppressions', finishStarted);
     const result: AnalysisResult = { findings: all, parseErrors: (byType.get('ERROR') ?? []).length, ruleErrors };
     if (plan) result.reuse = { functions: plan.reused.length, reanalyzed: plan.reused.filter((findings) => !findings).length };
     if (notRun.length > 0) {

@@ -32,6 +32,7 @@ Options:
   --cache                        keep results in a cache file and re-analyze only files that changed, or
                                  whose cross-file facts (macros, routine roles in other files) changed
   --cache-location <file>        the cache file (default: .driver-guard-cache in the current folder)
+  --profile                      print the time of each phase and rule on stderr
   --no-color                     plain text output
   -h, --help                     show this help
 
@@ -86,6 +87,18 @@ function listRules(): string {
   return `${rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ')).join('\n')}\n`;
 }
 
+/** The `--profile` table: phases outside the analysis, then the analysis phases and rules, slowest first. */
+export function formatProfile(profile: Record<string, number>, totalMs: number): string {
+  const rows = Object.entries(profile).sort((a, b) => b[1] - a[1]);
+  const width = Math.max(...rows.map(([phase]) => phase.length), 5);
+  const line = (phase: string, ms: number) => `  ${phase.padEnd(width)}  ${ms.toFixed(1).padStart(9)} ms  ${((100 * ms) / totalMs).toFixed(1).padStart(5)} %`;
+  return [
+    `driver-guard: profile (${totalMs.toFixed(0)} ms wall; analysis phases are summed over threads, and a shared analysis counts in the first rule that asks for it)`,
+    line('total', totalMs),
+    ...rows.map(([phase, ms]) => line(phase, ms)),
+  ].join('\n');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const stderr = (line: string) => process.stderr.write(`${line}\n`);
   try {
@@ -103,6 +116,7 @@ export async function main(argv: string[]): Promise<number> {
         jobs: { type: 'string' },
         cache: { type: 'boolean', default: false },
         'cache-location': { type: 'string' },
+        profile: { type: 'boolean', default: false },
         'no-color': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -140,8 +154,10 @@ export async function main(argv: string[]): Promise<number> {
       : undefined;
 
     const showProgress = Boolean(process.stderr.isTTY);
+    const scanStarted = performance.now();
     const result = await scan({
       cache,
+      profile: values.profile,
       paths,
       exclude: values.exclude as string[],
       rules,
@@ -158,9 +174,14 @@ export async function main(argv: string[]): Promise<number> {
 
     if (result.cache) stderr(`driver-guard: cache: ${result.cache.reused} file(s) unchanged, ${result.cache.analyzed} analyzed`);
     const color = format === 'text' && !values.output && !values['no-color'] && Boolean(process.stdout.isTTY);
+    const reportStarted = performance.now();
     const report = format === 'json' ? formatJson(result, version) : format === 'sarif' ? formatSarif(result, version) : formatText(result, color);
     if (values.output) writeReport(values.output, report);
     else process.stdout.write(report);
+    if (result.profile) {
+      result.profile.report = performance.now() - reportStarted;
+      stderr(formatProfile(result.profile, performance.now() - scanStarted));
+    }
 
     if (failOn === 'none') return 0;
     const threshold = SEVERITY_ORDER[failOn as Severity];

@@ -26,9 +26,11 @@ export interface ScanTask {
   maxFileSize?: number;
   /** Reply with the cross-file facts the analysis used too (for a scan cache). */
   trace?: boolean;
+  /** Reply with the time spent per phase too (`scan --profile`). */
+  profile?: boolean;
 }
 
-export type ScanReply = { id: number; result: AnalysisResult; trace?: TraceEntry[] } | { ready: true };
+export type ScanReply = { id: number; result: AnalysisResult; trace?: TraceEntry[]; profile?: Record<string, number> } | { ready: true };
 
 async function start(): Promise<void> {
   const port = parentPort;
@@ -41,13 +43,15 @@ async function start(): Promise<void> {
   port.on('message', async (task: ScanTask) => {
     await analyzer.prepare({ fileName: task.file });
     const recording = task.trace ? new RecordingWorkspace(workspace) : undefined;
+    const profile = task.profile ? {} : undefined;
     const result = analyzer.analyze({ text: task.text, fileName: task.file }, {
       rules: task.rules ?? data.rules,
       workspace: recording ?? workspace,
       maxFileSize: task.maxFileSize ?? data.maxFileSize,
       timeBudgetMs: data.timeBudgetMs,
+      profile,
     });
-    port.postMessage({ id: task.id, result, trace: recording?.trace() } satisfies ScanReply);
+    port.postMessage({ id: task.id, result, trace: recording?.trace(), profile } satisfies ScanReply);
   });
   port.postMessage({ ready: true } satisfies ScanReply);
 }

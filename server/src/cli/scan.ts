@@ -25,6 +25,8 @@ export interface ScanOptions {
    * `key` identifies the tool build and the settings (a cache written under another key is not used).
    */
   cache?: { location: string; key: string };
+  /** Measure the time of each phase (`--profile`): returned as `ScanResult.profile`. */
+  profile?: boolean;
 }
 
 export interface FileResult {
@@ -40,11 +42,22 @@ export interface ScanResult {
   warnings: string[];
   /** With a cache: how many files' results were taken from it and how many were analyzed. */
   cache?: { reused: number; analyzed: number };
+  /**
+   * With `profile`: milliseconds per phase. Phases inside the analysis (`parse`, `walk`, `rule:<id>`, …) are summed
+   * over the worker threads, so with several threads they add up to more than the wall time (`analysis (wall)`).
+   */
+  profile?: Record<string, number>;
 }
 
 /** A file's result and, when a cache wants it, the cross-file facts its analysis used. */
 interface Analyzed extends FileResult {
   trace?: TraceEntry[];
+  profile?: Record<string, number>;
+}
+
+/** Adds the time since `started` to a phase of the profile, if one is being kept. */
+function addTime(profile: Record<string, number> | undefined, phase: string, started: number): void {
+  if (profile) profile[phase] = (profile[phase] ?? 0) + (performance.now() - started);
 }
 
 /** Per-file time budget: a pathological file is skipped with a reason instead of stalling CI. */
@@ -65,12 +78,17 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       throw new UsageError(`path not found: ${target}`);
     }
   }
+  const profile = options.profile ? {} as Record<string, number> : undefined;
+  let started = performance.now();
   const files: string[] = [];
   for await (const file of discoverSourceFiles(options.paths, { exclude: options.exclude, onWarning: warn })) files.push(file);
+  addTime(profile, 'discover', started);
 
   // Read every file once; index first so macros and roles from headers resolve in every file. A file the cache
   // knows with the same text brings its index entry along.
+  started = performance.now();
   const cache = options.cache ? ScanCache.load(options.cache.location, options.cache.key, warn) : undefined;
+  addTime(profile, 'cache read', started);
   const texts = new Map<string, string>();
   const hashes = new Map<string, string>();
   const unreadable: ScanResult['unreadable'] = [];
@@ -78,7 +96,10 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const reads = readAhead(files);
   for (const [index, file] of files.entries()) {
     try {
+      started = performance.now();
       const text = await reads(index);
+      addTime(profile, 'read and decode', started);
+      started = performance.now();
       texts.set(file, text);
       if (cache) {
         const hash = hashText(text);
@@ -88,6 +109,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       } else {
         workspace.update(file, text);
       }
+      addTime(profile, 'workspace index', started);
     } catch (error) {
       unreadable.push({ file, reason: (error as Error).message });
       warn(`cannot read ${path.relative(process.cwd(), file)}: ${(error as Error).message}`);
@@ -96,6 +118,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
 
   // A result is taken over when the text is the same and every cross-file fact its analysis asked about still is.
   const fromCache = new Map<string, AnalysisResult>();
+  started = performance.now();
   if (cache) {
     for (const file of [...texts.keys()]) {
       const entry = cache.get(file);
@@ -106,12 +129,18 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     }
   }
 
+  addTime(profile, 'cache lookup', started);
+
+  started = performance.now();
   const traced = cache !== undefined;
   const jobs = workerCount(options.jobs, texts.size);
   const workers = jobs > 1 ? AnalysisWorkers.start(jobs, workspace, FILE_TIME_BUDGET_MS, { rules: options.rules, maxFileSize: options.maxFileSize }) : undefined;
   let done = fromCache.size;
   const progress = () => options.onProgress?.(++done, files.length);
-  const analyzed = workers ? await analyzeInWorkers(workers, texts, workspace, options, traced, progress) : await analyzeHere(texts, workspace, options, traced, progress);
+  const wanted = { trace: traced, profile: profile !== undefined };
+  const analyzed = workers ? await analyzeInWorkers(workers, texts, workspace, options, wanted, progress) : await analyzeHere(texts, workspace, options, wanted, progress);
+  addTime(profile, 'analysis (wall)', started);
+  if (profile) for (const entry of analyzed) for (const [phase, ms] of Object.entries(entry.profile ?? {})) profile[phase] = (profile[phase] ?? 0) + ms;
 
   const byFile = new Map<string, FileResult>();
   for (const { file, result, trace } of analyzed) {
@@ -122,6 +151,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     else cache.delete(file);
   }
   for (const [file, result] of fromCache) byFile.set(file, { file, result });
+  started = performance.now();
   if (cache) {
     try {
       cache.save();
@@ -129,8 +159,15 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       warn(`cannot write the scan cache ${options.cache!.location}: ${(error as Error).message}`);
     }
   }
+  addTime(profile, 'cache write', started);
   const results = files.filter((file) => byFile.has(file)).map((file) => byFile.get(file)!);
-  return { files: results, unreadable, warnings, ...(cache ? { cache: { reused: fromCache.size, analyzed: analyzed.length } } : {}) };
+  return {
+    files: results,
+    unreadable,
+    warnings,
+    ...(cache ? { cache: { reused: fromCache.size, analyzed: analyzed.length } } : {}),
+    ...(profile ? { profile } : {}),
+  };
 }
 
 /** Files read in discovery order with a few reads in flight (one at a time leaves the disk and the CPU idle). */
@@ -160,17 +197,25 @@ function isRepeatable(result: AnalysisResult): boolean {
   return result.ruleErrors.length === 0 && !(result.skipped && /time budget|took longer/.test(result.skipped.reason));
 }
 
-async function analyzeHere(texts: Map<string, string>, workspace: WorkspaceIndex, options: ScanOptions, traced: boolean, progress: () => void): Promise<Analyzed[]> {
+interface Wanted {
+  trace: boolean;
+  profile: boolean;
+}
+
+async function analyzeHere(texts: Map<string, string>, workspace: WorkspaceIndex, options: ScanOptions, wanted: Wanted, progress: () => void): Promise<Analyzed[]> {
   const results: Analyzed[] = [];
   if (texts.size === 0) return results; // everything came from the cache: no need to load the grammars
+  const loadStarted = performance.now();
   const analyzer = await createAnalyzer();
+  const profile = wanted.profile ? { 'load grammars': performance.now() - loadStarted } : undefined;
   for (const [file, text] of texts) {
-    const recording = traced ? new RecordingWorkspace(workspace) : undefined;
-    const result = analyzer.analyze({ text, fileName: file }, { rules: options.rules, workspace: recording ?? workspace, maxFileSize: options.maxFileSize, timeBudgetMs: FILE_TIME_BUDGET_MS });
+    const recording = wanted.trace ? new RecordingWorkspace(workspace) : undefined;
+    const result = analyzer.analyze({ text, fileName: file }, { rules: options.rules, workspace: recording ?? workspace, maxFileSize: options.maxFileSize, timeBudgetMs: FILE_TIME_BUDGET_MS, profile });
     results.push({ file, result, trace: recording?.trace() });
     texts.delete(file); // let the text go: memory stays flat on large trees
     progress();
   }
+  if (profile && results.length > 0) results[0].profile = profile;
   return results;
 }
 
@@ -178,14 +223,14 @@ async function analyzeHere(texts: Map<string, string>, workspace: WorkspaceIndex
  * Analyzes every file on the worker threads (each takes the next file when it is free: files differ in size).
  * Files a failed worker could not analyze are analyzed here afterwards. The caller puts results in discovery order.
  */
-async function analyzeInWorkers(workers: AnalysisWorkers, texts: Map<string, string>, workspace: WorkspaceIndex, options: ScanOptions, traced: boolean, progress: () => void): Promise<Analyzed[]> {
+async function analyzeInWorkers(workers: AnalysisWorkers, texts: Map<string, string>, workspace: WorkspaceIndex, options: ScanOptions, wanted: Wanted, progress: () => void): Promise<Analyzed[]> {
   const entries = [...texts];
   texts.clear();
   const failed = new Map<string, string>();
-  const settled = await Promise.all(entries.map(([file, text]) => (traced ? workers.analyzeTraced(file, text) : workers.analyze(file, text).then((result) => ({ result, trace: undefined }))).then(
-    ({ result, trace }): Analyzed => {
+  const settled = await Promise.all(entries.map(([file, text]) => workers.analyzeDetailed(file, text, wanted).then(
+    ({ result, trace, profile }): Analyzed => {
       progress();
-      return { file, result, trace };
+      return { file, result, trace, profile };
     },
     (error: Error) => {
       failed.set(file, text);
@@ -195,6 +240,6 @@ async function analyzeInWorkers(workers: AnalysisWorkers, texts: Map<string, str
   )));
   await workers.close();
   const results = settled.filter((entry): entry is Analyzed => entry !== undefined);
-  if (failed.size > 0) results.push(...await analyzeHere(failed, workspace, options, traced, progress));
+  if (failed.size > 0) results.push(...await analyzeHere(failed, workspace, options, wanted, progress));
   return results;
 }

@@ -35,9 +35,16 @@ export interface WorkerTaskOptions {
   maxFileSize: number;
 }
 
+/** A file's result with what the caller asked for besides (`analyzeDetailed`). */
+export interface DetailedResult {
+  result: AnalysisResult;
+  trace?: TraceEntry[];
+  profile?: Record<string, number>;
+}
+
 interface Pending {
   task: ScanTask;
-  resolve: (reply: { result: AnalysisResult; trace?: TraceEntry[] }) => void;
+  resolve: (reply: DetailedResult) => void;
   reject: (error: Error) => void;
 }
 
@@ -93,12 +100,15 @@ export class AnalysisWorkers {
     return this.submit({ id: this.nextId++, file, text, rules: options?.rules, maxFileSize: options?.maxFileSize }).then((reply) => reply.result);
   }
 
-  /** Like `analyze`, and also the cross-file facts the analysis used (workspace-trace.ts), for a scan cache. */
-  analyzeTraced(file: string, text: string): Promise<{ result: AnalysisResult; trace: TraceEntry[] }> {
-    return this.submit({ id: this.nextId++, file, text, trace: true }).then((reply) => ({ result: reply.result, trace: reply.trace ?? [] }));
+  /**
+   * Like `analyze`, with the cross-file facts the analysis used (workspace-trace.ts, for a scan cache) and the time
+   * per phase (`scan --profile`) when asked for.
+   */
+  analyzeDetailed(file: string, text: string, wanted: { trace: boolean; profile: boolean }): Promise<DetailedResult> {
+    return this.submit({ id: this.nextId++, file, text, trace: wanted.trace, profile: wanted.profile });
   }
 
-  private submit(task: ScanTask): Promise<{ result: AnalysisResult; trace?: TraceEntry[] }> {
+  private submit(task: ScanTask): Promise<DetailedResult> {
     if (this.closed || this.slots.every((slot) => slot.dead)) return Promise.reject(new Error('analysis workers are not running'));
     return new Promise((resolve, reject) => {
       this.queue.push({ task, resolve, reject });
