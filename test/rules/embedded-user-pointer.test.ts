@@ -1,6 +1,8 @@
 import { runRuleTests } from '../helpers/rule-tester';
 
 const WWW = 'typedef struct _WWW { PULONG_PTR What; PULONG_PTR Where; } WWW, *PWWW;\n';
+const XFER = 'typedef struct _XFER { PVOID Buffer; ULONG Length; UCHAR Inline[16]; PULONG Slots; } XFER, *PXFER;\nULONG g_Table[16];\n';
+const HANDLER = 'NTSTATUS H(PIRP Irp) {\n';
 
 runRuleTests('embedded-user-pointer', {
   valid: [
@@ -10,10 +12,66 @@ runRuleTests('embedded-user-pointer', {
     },
     { name: 'probed inside __try', code: `${WWW}NTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    PULONG_PTR where = r->Where;\n    __try {\n        ProbeForWrite(where, sizeof(ULONG_PTR), 8);\n        *where = 0;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}` },
     { name: 'plain fields of the buffered request', code: 'typedef struct _R { ULONG Size; UCHAR Data[8]; } R, *PR;\nNTSTATUS H(PIRP Irp) {\n    PR r = (PR)Irp->AssociatedIrp.SystemBuffer;\n    ULONG n = r->Size;\n    UCHAR b = r->Data[0];\n    return n + b;\n}' },
+    { name: 'struct copied out of the request: its pointer field probed for writing inside __try', code: `${WWW}NTSTATUS H(PIRP Irp) {\n    WWW captured;\n    RtlCopyMemory(&captured, Irp->AssociatedIrp.SystemBuffer, sizeof(captured));\n    __try {\n        ProbeForWrite(captured.Where, sizeof(ULONG_PTR), 8);\n        *captured.Where = 0;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}` },
+    { name: 'an array embedded in the request is the kernel copy, not a pointer from it', code: `${XFER}${HANDLER}    PXFER r = (PXFER)Irp->AssociatedIrp.SystemBuffer;\n    PUCHAR inline = r->Inline;\n    UCHAR local[16];\n    *inline = 0;\n    RtlCopyMemory(local, r->Inline, sizeof(local));\n    return r->Inline[3];\n}` },
+    { name: 'compared against MmUserProbeAddress', code: `${WWW}NTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    PULONG_PTR where = r->Where;\n    if ((ULONG_PTR)where >= MM_USER_PROBE_ADDRESS) return STATUS_ACCESS_VIOLATION;\n    __try { *where = 0; } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}` },
+    { name: 'every #if arm probes before the use after the #endif', code: `${WWW}NTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    PULONG_PTR where = r->Where;\n    __try {\n#ifdef BIG\n        ProbeForWrite(where, 2 * sizeof(ULONG_PTR), 8);\n#else\n        ProbeForWrite(where, sizeof(ULONG_PTR), 8);\n#endif\n        *where = 0;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}` },
+    { name: 'a helper that dereferences its parameter, called after a probe', code: `${WWW}static VOID Put(PULONG_PTR slot) { *slot = 0; }\nNTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    __try {\n        ProbeForWrite(r->Where, sizeof(ULONG_PTR), 8);\n        Put(r->Where);\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}` },
+    { name: 'copy through a pointer field probed for the copied length', code: `${XFER}${HANDLER}    PXFER r = (PXFER)Irp->AssociatedIrp.SystemBuffer;\n    ULONG length = r->Length;\n    if (length > sizeof(g_Table)) return STATUS_INVALID_PARAMETER;\n    __try {\n        ProbeForWrite(r->Buffer, length, 1);\n        memcpy(r->Buffer, g_Table, length);\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}` },
+    { name: 'kernel pointer fields of a driver context are not user pointers', code: `${XFER}VOID Fill(PXFER ctx) { ctx->Slots[0] = 1; RtlCopyMemory(ctx->Buffer, g_Table, 4); }` },
+    { name: 'an MDL built for the pointer, probed and locked', code: `${XFER}${HANDLER}    PXFER r = (PXFER)Irp->AssociatedIrp.SystemBuffer;\n    PMDL mdl = IoAllocateMdl(r->Buffer, r->Length, FALSE, FALSE, NULL);\n    if (mdl == NULL) return STATUS_INSUFFICIENT_RESOURCES;\n    __try { MmProbeAndLockPages(mdl, UserMode, IoWriteAccess); } __except (EXCEPTION_EXECUTE_HANDLER) { IoFreeMdl(mdl); return GetExceptionCode(); }\n    RtlCopyMemory(r->Buffer, g_Table, 4);\n    return 0;\n}` },
     { name: 'kernel pointers', code: 'typedef struct _CTX { PULONG Counter; } CTX;\nVOID Bump(CTX *ctx) { (*(ctx->Counter))++; }' },
   ],
   invalid: [
     { name: 'write-what-where', code: `${WWW}NTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    *(r->Where) = *(r->What);\n    return 0;\n}`, errors: [{ messageId: 'dereference', line: 4, message: 'r->Where' }, { messageId: 'dereference', line: 4, message: 'r->What' }] },
     { name: 'arbitrary increment through a local copy of the pointer', code: 'typedef struct _INC { PULONG Target; } INC, *PINC;\nNTSTATUS H(PIRP Irp) {\n    PINC r = (PINC)Irp->AssociatedIrp.SystemBuffer;\n    PULONG target = r->Target;\n    (*target)++;\n    return 0;\n}', errors: [{ messageId: 'dereference', line: 5 }] },
+    {
+      name: 'pointer field of a struct copied out of the request (RtlCopyMemory): the fix wraps the access in __try with ProbeForWrite',
+      code: `${WWW}NTSTATUS H(PIRP Irp) {\n    WWW captured;\n    RtlCopyMemory(&captured, Irp->AssociatedIrp.SystemBuffer, sizeof(captured));\n    *captured.Where = 0;\n    return 0;\n}`,
+      errors: [{ messageId: 'dereference', line: 5, message: /writes through `captured\.Where`.*copied from SystemBuffer.*line 4.*ProbeForWrite/ }],
+      suggestionOutput: `${WWW}NTSTATUS H(PIRP Irp) {\n    WWW captured;\n    RtlCopyMemory(&captured, Irp->AssociatedIrp.SystemBuffer, sizeof(captured));\n    __try {\n        ProbeForWrite(captured.Where, sizeof(*captured.Where), 1);\n        *captured.Where = 0;\n    } __except (EXCEPTION_EXECUTE_HANDLER) {\n        return GetExceptionCode();\n    }\n    return 0;\n}`,
+    },
+    {
+      name: 'cast dereference of a probed METHOD_NEITHER buffer, NULL written through it: the fix probes inside the existing __try',
+      code: 'NTSTATUS H(PIRP Irp, PIO_STACK_LOCATION sp) {\n    PVOID buf = sp->Parameters.DeviceIoControl.Type3InputBuffer;\n    PVOID *slot;\n    __try {\n        ProbeForRead(buf, sizeof(PVOID), 1);\n        slot = *(PVOID *)buf;\n        *slot = NULL;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}',
+      errors: [{ messageId: 'dereference', line: 7, message: /`\*\(PVOID \*\)buf`, line 6/ }],
+      suggestionOutput: 'NTSTATUS H(PIRP Irp, PIO_STACK_LOCATION sp) {\n    PVOID buf = sp->Parameters.DeviceIoControl.Type3InputBuffer;\n    PVOID *slot;\n    __try {\n        ProbeForRead(buf, sizeof(PVOID), 1);\n        slot = *(PVOID *)buf;\n        ProbeForWrite(slot, sizeof(*slot), 1);\n        *slot = NULL;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}',
+    },
+    {
+      name: 'arbitrary increment through `((PULONG_PTR)buf)[1]` (parsed as a call of `(PVOID)`)',
+      code: 'NTSTATUS H(PIRP Irp) {\n    PVOID buf = Irp->AssociatedIrp.SystemBuffer;\n    PVOID counter = (PVOID)((PULONG_PTR)buf)[1];\n    (*(PCHAR)counter)++;\n    return 0;\n}',
+      errors: [{ messageId: 'dereference', line: 4, message: 'writes through `counter`' }],
+    },
+    {
+      name: 'subscript of a pointer field',
+      code: `${XFER}${HANDLER}    PXFER r = (PXFER)Irp->AssociatedIrp.SystemBuffer;\n    r->Slots[r->Length] = 0;\n    return 0;\n}`,
+      errors: [{ messageId: 'dereference', line: 5, message: 'writes through `r->Slots`' }],
+    },
+    {
+      name: 'copy destination and copy source taken from the request, through a local',
+      code: `${XFER}${HANDLER}    PXFER r = (PXFER)Irp->AssociatedIrp.SystemBuffer;\n    PVOID source = r->Buffer;\n    RtlCopyMemory(r->Buffer, g_Table, sizeof(g_Table));\n    RtlMoveMemory(g_Table, source, sizeof(g_Table));\n    return 0;\n}`,
+      errors: [{ messageId: 'copy', line: 6, message: 'copies into `r->Buffer`' }, { messageId: 'copy', line: 7, message: 'copies from `source`' }],
+      suggestionOutput: `${XFER}${HANDLER}    PXFER r = (PXFER)Irp->AssociatedIrp.SystemBuffer;\n    PVOID source = r->Buffer;\n    __try {\n        ProbeForWrite(r->Buffer, sizeof(g_Table), 1);\n        RtlCopyMemory(r->Buffer, g_Table, sizeof(g_Table));\n    } __except (EXCEPTION_EXECUTE_HANDLER) {\n        return GetExceptionCode();\n    }\n    RtlMoveMemory(g_Table, source, sizeof(g_Table));\n    return 0;\n}`,
+    },
+    {
+      name: 'passed to a helper that writes through that parameter (reported at the call, not in the helper); a NULL check is no probe',
+      code: `${WWW}static VOID Put(PULONG_PTR slot, ULONG_PTR value) { *slot = value; }\nNTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    if (r->Where == NULL) return STATUS_INVALID_PARAMETER;\n    Put(r->Where, 1);\n    return 0;\n}`,
+      errors: [{ messageId: 'helper', line: 6, message: /`Put` writes through its parameter `slot` \(line 2\).*`r->Where`/ }],
+    },
+    {
+      name: 'probed for reading, then written',
+      code: `${WWW}NTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    PULONG_PTR where = r->Where;\n    __try {\n        ProbeForRead(where, sizeof(ULONG_PTR), 8);\n        *where = 0;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}`,
+      errors: [{ messageId: 'readProbeOnly', line: 7 }],
+    },
+    {
+      name: 'probe only in the #ifdef arm: the #else arm is flagged, the probed arm is not',
+      code: `${WWW}NTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    PULONG_PTR where = r->Where;\n    __try {\n#ifdef CHECKED\n        ProbeForWrite(where, sizeof(ULONG_PTR), 8);\n        *where = 0;\n#else\n        *where = 0;\n#endif\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}`,
+      errors: [{ messageId: 'dereference', line: 10 }],
+    },
+    {
+      name: 'element of an array of pointers embedded in the request',
+      code: 'typedef struct _ENTRY { PULONG Address; ULONG Length; } ENTRY;\ntypedef struct _TABLE { ULONG Count; ENTRY Entries[4]; } TABLE, *PTABLE;\nULONG g;\nNTSTATUS H(PIRP Irp) {\n    PTABLE t = (PTABLE)Irp->AssociatedIrp.SystemBuffer;\n    g = *t->Entries[1].Address;\n    return 0;\n}',
+      errors: [{ messageId: 'dereference', line: 6, message: 'reads through `t->Entries[1].Address`' }],
+    },
   ],
 });

@@ -5,7 +5,7 @@
  * the use in text order. Guards are comparisons that dominate the use (an enclosing `if`, or an `if` earlier in
  * an enclosing block). Callers in the same file pass taint into callee parameters (one-level summaries).
  */
-import { armOfChild, armsAt, hasConditionals, holdsAfterChain, isDeadAt, sameConfiguration } from './conditional';
+import { armOfChild, armsAt, hasConditionals, holdsAfterChain, isDeadAt, reachesUse, sameConfiguration } from './conditional';
 import {
   accessPath,
   binaryOperator,
@@ -41,6 +41,18 @@ export interface Taint {
   minimumLength?: string;
   /** The value was read out of user memory (a field or element of a user buffer): as a pointer it is attacker-chosen. */
   fromUserMemory?: boolean;
+  /**
+   * With `fromUserMemory`: the value is an address the caller chose, known from its type (a field declared as a
+   * pointer or `ULONG_PTR`, an element read through `(PVOID *)`/`(PULONG_PTR)`): a user pointer until probed.
+   */
+  userPointer?: boolean;
+  /**
+   * With `fromUserMemory`: the expression names an array embedded in the user's structure (`in->Data` of
+   * `UCHAR Data[16]`), so it is the address of the (kernel) copy, not a pointer read from it. Its elements are
+   * user data (`elementPointer`: they are addresses).
+   */
+  embeddedArray?: boolean;
+  elementPointer?: boolean;
 }
 
 /** Taint of each parameter (by index) of a function, passed in by its callers or by its KMDF role. */
@@ -75,6 +87,119 @@ const SANITIZERS = new Set(['min', 'max', '__min', '__max', 'RTL_MIN', 'MIN', 'R
 const SAFE_ARITHMETIC = /^Rtl(U?Long|ULong|SizeT|UInt|Int|UShort|Short|ULongLong|LongLong|UIntPtr|ULongPtr|Byte|DWord|DWordPtr)(Add|Sub|Mult)$/;
 
 const PROBES = new Set(['ProbeForRead', 'ProbeForWrite', 'ProbeForReadSmallStructure', 'ProbeAndReadUlong', 'ProbeForWriteUlong']);
+
+/** Probes that check the range is writable (ProbeForRead before a write leaves a read-only or kernel page writable). */
+const WRITE_PROBES = new Set(['ProbeForWrite', 'ProbeForWriteUlong']);
+
+/** Comparisons against these bound an address to user space. */
+const USER_RANGE_LIMIT = /\b(MmUserProbeAddress|MM_USER_PROBE_ADDRESS|MmHighestUserAddress|MM_HIGHEST_USER_ADDRESS)\b/;
+
+/** Copy routines as (destination, source) argument positions. */
+const COPIES: Record<string, [number, number]> = lookupTable({
+  memcpy: [0, 1],
+  memmove: [0, 1],
+  RtlCopyMemory: [0, 1],
+  RtlMoveMemory: [0, 1],
+  RtlCopyBytes: [0, 1],
+  CopyMemory: [0, 1],
+});
+
+/** A parenthesized name in front of a parenthesized operand is a cast: `(PVOID)(x)`, `(ULONG_PTR)(p)`. */
+const CAST_LIKE = /^(P|LP)?[A-Z][A-Z0-9_]*$/;
+
+/** Pointer type names of the WDK (`PULONG`, `PVOID`, `LPCWSTR`, `PUCHAR`…); a driver's own `PFOO` counts when the file typedefs it. */
+const POINTER_TYPE = /^(P|LP|PC|LPC)(VOID|U?CHAR|U?SHORT|U?LONG|U?INT|U?INT8|U?INT16|U?INT32|U?INT64|U?LONG32|U?LONG64|U?LONGLONG|U?LONG_PTR|U?INT_PTR|DWORD_PTR|SIZE_T|BYTE|WORD|DWORD|DWORD64|QWORD|WCHAR|WSTR|STR|TSTR|BOOLEAN|BOOL|HANDLE|GUID)$/;
+
+/** Integer types that hold addresses. */
+const ADDRESS_INTEGER = /^(U?LONG_PTR|U?INT_PTR|DWORD_PTR|PVOID64)$/;
+
+function stripQualifiers(type: string): string {
+  return type.replace(/\b(const|volatile|struct|union|enum|_In_|_Out_|_Inout_|CONST|UNALIGNED|__unaligned|POINTER_32|POINTER_64|__ptr64|__ptr32)\b/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** Pointer typedef names of the file (`typedef struct _X {…} X, *PX;` → PX). */
+const pointerTypedefCache = new WeakMap<SourceFile, Set<string>>();
+
+function pointerTypedefs(file: SourceFile): Set<string> {
+  let names = pointerTypedefCache.get(file);
+  if (!names) {
+    names = new Set();
+    for (const definition of file.nodes('type_definition')) {
+      for (const declarator of definition.childrenForFieldName('declarator')) {
+        if (declarator?.type === 'pointer_declarator') {
+          const name = declaratorName(declarator);
+          if (name) names.add(name);
+        }
+      }
+    }
+    pointerTypedefCache.set(file, names);
+  }
+  return names;
+}
+
+/** Whether a type name (without the declarator) is a pointer type. */
+export function isPointerTypeName(file: SourceFile, type: string): boolean {
+  const plain = stripQualifiers(type);
+  if (/\*\s*$/.test(plain)) return true;
+  return POINTER_TYPE.test(plain) || ADDRESS_INTEGER.test(plain) || pointerTypedefs(file).has(plain);
+}
+
+/** What the file's structures declare a field of this name as: undefined when unknown or declared differently in different structures. */
+export interface FieldShape {
+  /** The field (for arrays: each element) holds an address. */
+  pointer: boolean;
+  array: boolean;
+}
+
+const fieldShapeCache = new WeakMap<SourceFile, Map<string, FieldShape | null>>();
+
+export function fieldShape(file: SourceFile, field: string): FieldShape | undefined {
+  let shapes = fieldShapeCache.get(file);
+  if (!shapes) {
+    shapes = new Map();
+    for (const declaration of file.nodes('field_declaration')) {
+      const type = declaration.childForFieldName('type')?.text ?? '';
+      for (const declarator of declaration.childrenForFieldName('declarator')) {
+        const name = declarator ? declaratorName(declarator) : undefined;
+        if (!name || !declarator) continue;
+        let array = false;
+        let pointer = false;
+        // The outermost declarator decides: `PVOID Slots[4]` is an array of pointers, `ULONG (*Table)[4]` a pointer.
+        for (let current: Node | null = declarator; current && current.type !== 'field_identifier'; current = current.childForFieldName('declarator')) {
+          if (current.type === 'array_declarator') {
+            if (!pointer) array = true;
+          } else if (current.type === 'pointer_declarator') pointer = true;
+          else if (current.type === 'function_declarator') break;
+        }
+        if (!pointer) pointer = isPointerTypeName(file, type);
+        const shape = { pointer, array };
+        const known = shapes.get(name);
+        if (known === undefined) shapes.set(name, shape);
+        else if (known && (known.pointer !== shape.pointer || known.array !== shape.array)) shapes.set(name, null);
+      }
+    }
+    fieldShapeCache.set(file, shapes);
+  }
+  return shapes.get(field) ?? undefined;
+}
+
+/** `(PVOID *)buf`, `(PULONG_PTR)buf`, `in->Slots` (`PVOID Slots[4]`): an element read through it is an address. */
+function elementIsPointer(file: SourceFile, expression: Node | null | undefined): boolean {
+  let node = expression ?? null;
+  while (node?.type === 'parenthesized_expression') node = node.namedChild(0);
+  if (!node) return false;
+  if (node.type === 'cast_expression') {
+    const type = stripQualifiers(node.childForFieldName('type')?.text ?? '');
+    const element = /\*\s*$/.test(type) ? type.replace(/\*\s*$/, '').trim() : /^P/.test(type) ? type.slice(1) : undefined;
+    if (element === undefined) return false;
+    return isPointerTypeName(file, element) || /\*\s*$/.test(element);
+  }
+  if (node.type === 'field_expression') {
+    const shape = fieldShape(file, node.childForFieldName('field')?.text ?? '');
+    return shape?.array === true && shape.pointer;
+  }
+  return false;
+}
 
 /** The nodes `propagate` looks at, in document order. */
 const PROPAGATION_EVENTS: readonly string[] = ['init_declarator', 'assignment_expression', 'call_expression', 'declaration'];
@@ -217,8 +342,22 @@ export class FunctionTaint {
         }
       } else {
         this.outParameters(node);
+        this.structCopy(node);
       }
     }
+  }
+
+  /** `RtlCopyMemory(&local, userBuffer, n)`: the local structure now holds user data, field by field. */
+  private structCopy(call: Node): void {
+    const positions = COPIES[calleeName(call) ?? ''];
+    if (!positions) return;
+    const args = callArguments(call);
+    const destination = addressOfName(args[positions[0]]);
+    if (!destination) return;
+    const source = this.taintOf(args[positions[1]], call.startIndex);
+    if (!source || (source.kind === 'value' && !(source.fromUserMemory && (source.embeddedArray || source.userPointer)))) return;
+    this.hasDirectSources = true;
+    this.record(destination, call.endIndex, { kind: 'value', origin: `${destination} (copied from ${source.origin})`, keys: [destination], source: call, fromUserMemory: true });
   }
 
   private assign(name: string, value: Node, offset: number, at: Node): void {
@@ -336,12 +475,29 @@ export class FunctionTaint {
         const base = this.taintOf(node.childForFieldName('argument'), offset);
         if (!base) return undefined;
         path ??= accessPath(node) ?? node.text;
-        if (base.kind === 'value') return { ...base, keys: unique([...base.keys, path]) };
-        return { kind: 'value', origin: path, keys: [path], source: node, fromUserMemory: true };
+        if (base.kind === 'value' && !base.fromUserMemory) return { ...base, keys: unique([...base.keys, path]) };
+        // Per field: a pointer field holds a user pointer, an embedded array is the copy's own memory, the rest is user data.
+        const shape = field ? fieldShape(this.file, field) : undefined;
+        const perField: Partial<Taint> = {
+          userPointer: shape?.pointer === true && !shape.array ? true : undefined,
+          embeddedArray: shape?.array ? true : undefined,
+          elementPointer: shape?.array && shape.pointer ? true : undefined,
+        };
+        if (base.kind === 'value') {
+          const copied = /\((copied from [^)]*)\)$/.exec(base.origin)?.[1];
+          return { ...base, ...perField, origin: copied ? `${path}, ${copied}` : path, keys: unique([...base.keys, path]) };
+        }
+        return { kind: 'value', origin: path, keys: [path], source: node, fromUserMemory: true, ...perField };
       }
       case 'subscript_expression': {
-        const base = this.taintOf(node.childForFieldName('argument'), offset);
-        if (base && base.kind !== 'value') return { kind: 'value', origin: accessPath(node) ?? node.text, keys: [accessPath(node) ?? node.text], source: node, fromUserMemory: true };
+        const argument = node.childForFieldName('argument');
+        const base = this.taintOf(argument, offset);
+        const path = accessPath(node) ?? node.text;
+        if (base && base.kind !== 'value') return { kind: 'value', origin: path, keys: [path], source: node, fromUserMemory: true, userPointer: elementIsPointer(this.file, argument) || undefined };
+        // An element of an array embedded in the user's structure, or a value read through a pointer from it: user data.
+        if (base?.kind === 'value' && base.fromUserMemory) {
+          return { ...base, origin: path, keys: unique([...base.keys, path]), userPointer: base.embeddedArray && base.elementPointer ? true : undefined, embeddedArray: undefined, elementPointer: undefined };
+        }
         return undefined;
       }
       case 'pointer_expression': {
@@ -357,7 +513,7 @@ export class FunctionTaint {
           return undefined;
         }
         const base = this.taintOf(inner, offset);
-        if (base && base.kind !== 'value') return { kind: 'value', origin: node.text, keys: [accessPath(node) ?? node.text], source: node, fromUserMemory: true };
+        if (base && base.kind !== 'value') return { kind: 'value', origin: node.text, keys: [accessPath(node) ?? node.text], source: node, fromUserMemory: true, userPointer: elementIsPointer(this.file, inner) || undefined };
         return undefined;
       }
       case 'binary_expression': {
@@ -373,6 +529,13 @@ export class FunctionTaint {
       case 'conditional_expression':
         return this.taintOf(node.childForFieldName('consequence'), offset) ?? this.taintOf(node.childForFieldName('alternative'), offset);
       case 'call_expression': {
+        // `(PVOID)(x)[1]` parses as a call of `(PVOID)`: a cast of its one argument.
+        const callee = node.childForFieldName('function');
+        if (callee?.type === 'parenthesized_expression') {
+          const args = callArguments(node);
+          const inner = callee.namedChild(0);
+          if (args.length === 1 && inner?.type === 'identifier' && CAST_LIKE.test(inner.text)) return this.taintOf(args[0], offset);
+        }
         const name = calleeName(node);
         if (!name || SANITIZERS.has(name)) return undefined;
         if (name === 'MmGetSystemAddressForMdlSafe' || name === 'MmGetSystemAddressForMdl') {
@@ -435,17 +598,41 @@ export class FunctionTaint {
     return this.isGuardedBy(use, taint.keys);
   }
 
-  /** ProbeForRead/ProbeForWrite of one of the names, before the use, in a block that holds the use. */
-  isProbed(use: Node, names: readonly string[]): boolean {
+  /**
+   * ProbeForRead/ProbeForWrite of one of the names, before the use, in a block that holds the use, in the use's
+   * configuration (a probe inside an `#if` arm holds after the `#endif` only when every arm probes). With
+   * `write`, only a probe for writing counts.
+   */
+  isProbed(use: Node, names: readonly string[], write = false): boolean {
     this.probeCalls ??= this.fn.body ? this.file.within(this.fn.body, 'call_expression').filter((call) => PROBES.has(calleeName(call) ?? '')) : [];
     const wanted = new Set(names);
-    return this.probeCalls.some((probe) => {
-      if (probe.startIndex >= use.startIndex) return false;
+    const useStart = use.startIndex;
+    const candidates = this.probeCalls.filter((probe) => {
+      if (probe.startIndex >= useStart) return false;
+      if (write && !WRITE_PROBES.has(calleeName(probe) ?? '')) return false;
       const pointer = callArguments(probe)[0];
       if (!pointer || !mentions(pointer, wanted)) return false;
-      if (!sameConfiguration(this.file, probe.startIndex, use.startIndex) || isDeadAt(this.file, probe.startIndex)) return false;
-      const block = probe.parent?.parent;
+      if (isDeadAt(this.file, probe.startIndex)) return false;
+      // The block around the probe's statement (an `#if` arm is not a block: the block around the chain is).
+      let block = probe.parent?.parent ?? null;
+      while (block && block.type.startsWith('preproc_')) block = block.parent;
       return block ? contains(block, use) : true;
+    });
+    return candidates.some((probe) => reachesUse(this.file, probe.startIndex, useStart, (arm) => candidates.some((other) => arm.start <= other.startIndex && other.startIndex < arm.end)));
+  }
+
+  /** A dominating comparison of one of the names against MmUserProbeAddress (or MM_USER_PROBE_ADDRESS) before the use. */
+  isRangeChecked(use: Node, names: readonly string[]): boolean {
+    if (names.length === 0) return false;
+    const wanted = new Set(names);
+    const useStart = use.startIndex;
+    const useEnd = use.endIndex;
+    return this.guardConditions().some((guard) => {
+      if (guard.start >= useStart || (guard.start <= useStart && useEnd <= guard.end)) return false;
+      const dominates = (guard.ownerStart <= useStart && useEnd <= guard.ownerEnd)
+        || (guard.ownerEnd <= useStart && this.guards.ownerParentContains(guard, useStart, useEnd));
+      if (!dominates || !sameConfiguration(this.file, guard.start, useStart) || isDeadAt(this.file, guard.start)) return false;
+      return USER_RANGE_LIMIT.test(this.file.textOf(guard.condition)) && this.guards.checks(this.file, guard.condition, wanted);
     });
   }
 }
@@ -706,7 +893,10 @@ export function computeParameterTaint(file: SourceFile, built?: Map<number, { ta
           let argTaint = taint.taintOf(arg);
           if (!argTaint) return;
           // A value the caller already compared is not passed on: the caller validated it.
-          if (argTaint.kind === 'value' && taint.isGuarded(call, argTaint)) return;
+          if (argTaint.kind === 'value' && argTaint.fromUserMemory && argTaint.userPointer) {
+            // A pointer from user memory stays one after a NULL check: only a probe or a range check validates it.
+            if (taint.isProbed(call, argTaint.keys) || taint.isRangeChecked(call, argTaint.keys)) return;
+          } else if (argTaint.kind === 'value' && taint.isGuarded(call, argTaint)) return;
           if (argTaint.kind === 'buffer' && !argTaint.minimumLength && taint.isGuardedBy(call, LENGTH_KEYS)) {
             argTaint = { ...argTaint, minimumLength: 'checked by the caller' };
           }

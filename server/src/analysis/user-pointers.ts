@@ -280,3 +280,60 @@ export function kernelCallersOnly(file: SourceFile, fn: FunctionInfo, node: Node
   }
   return result;
 }
+
+/** Where a function reads or writes through one of its parameters without probing it first. */
+export interface ParameterAccess {
+  index: number;
+  name: string;
+  /** The first such access (`*Slot = v`, `Slot->x`, `Slot[i]`, the copy call). */
+  use: Node;
+  write: boolean;
+}
+
+const parameterAccessCache = new WeakMap<FunctionInfo, ParameterAccess[]>();
+
+/**
+ * A one-level summary of a function: the parameters it dereferences (or hands to a copy routine as source or
+ * destination) before any ProbeForRead/ProbeForWrite or MmUserProbeAddress check of them. A caller passing a
+ * pointer read from user memory to such a parameter gives the callee an unprobed user pointer.
+ */
+export function dereferencedParameters(file: SourceFile, fn: FunctionInfo): ParameterAccess[] {
+  let result = parameterAccessCache.get(fn);
+  if (result) return result;
+  result = [];
+  const body = fn.body;
+  const names = new Map(fn.params.map((param, index) => [param.name, index]));
+  if (body && names.size > 0) {
+    const found = new Map<string, ParameterAccess>();
+    const consider = (use: Node, pointer: Node | null | undefined, write: boolean) => {
+      const target = unwrap(pointer);
+      if (target?.type !== 'identifier') return;
+      const index = names.get(target.text);
+      if (index === undefined || found.has(target.text) || isNotEvaluated(use)) return;
+      const taint = file.taint(fn);
+      if (taint.isProbed(use, [target.text], write) || taint.isRangeChecked(use, [target.text])) return;
+      found.set(target.text, { index, name: target.text, use, write });
+    };
+    const text = file.textOf(body);
+    // Cheap pre-check: no parameter name is mentioned with `*`, `->`, `[` or a copy routine.
+    if (fn.params.some((param) => text.includes(param.name))) {
+      for (const node of file.within(body, 'pointer_expression')) {
+        if ((node.childForFieldName('operator')?.text ?? node.child(0)?.text) === '*') consider(node, node.childForFieldName('argument'), isWritten(node));
+      }
+      for (const node of file.within(body, 'field_expression')) {
+        if (node.childForFieldName('operator')?.text === '->') consider(node, node.childForFieldName('argument'), isWritten(node));
+      }
+      for (const node of file.within(body, 'subscript_expression')) consider(node, node.childForFieldName('argument'), isWritten(node));
+      for (const call of file.within(body, 'call_expression')) {
+        const positions = COPY_CALLS[calleeName(call) ?? ''];
+        if (!positions) continue;
+        const args = callArguments(call);
+        consider(call, args[positions[0]], true);
+        consider(call, args[positions[1]], false);
+      }
+    }
+    result = [...found.values()].sort((a, b) => a.index - b.index);
+  }
+  parameterAccessCache.set(fn, result);
+  return result;
+}

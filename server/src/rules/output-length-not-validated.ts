@@ -12,6 +12,7 @@ import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { LENGTH_KEYS, type FunctionTaint } from '../analysis/taint';
 import { lookupTable } from '../analysis/lookup';
+import { irqlRoles } from '../analysis/irql';
 
 /** Routines that write into their first argument: [length argument index]. */
 const WRITERS: Record<string, number> = lookupTable({
@@ -246,6 +247,8 @@ export const rule: Rule = {
       good: 'PVERSION_INFO info = (PVERSION_INFO)Irp->AssociatedIrp.SystemBuffer;\nif (irpSp->Parameters.DeviceIoControl.OutputBufferLength < sizeof(VERSION_INFO)) {\n    return STATUS_BUFFER_TOO_SMALL;\n}\ninfo->Major = 1;\nIrp->IoStatus.Information = sizeof(VERSION_INFO);',
     },
   },
+  // Completion routines are silent (below): which functions are completion routines is read file-wide.
+  fileFacts: (file) => [...irqlRoles(file)].filter(([, role]) => role === 'completion').map(([name]) => name).sort().join(','),
   create(context) {
     const { file } = context;
     const first = new Map<number, { node: Node; fn: FunctionInfo; write: Write; output: OutputBuffer }>();
@@ -266,6 +269,9 @@ export const rule: Rule = {
     function check(node: Node, type: string): void {
       const fn = file.enclosingFunction(node);
       if (!fn || !mayWriteOutput(fn)) return;
+      // A completion routine fills in a request its dispatch routine checked before sending it down (classpnp's
+      // ClassCheckVerifyComplete writes the master IRP's media change count): the check belongs there.
+      if (irqlRoles(file).get(fn.name) === 'completion') return;
       const known = first.get(fn.node.id);
       if (known && known.node.startIndex <= node.startIndex) return;
       const taint = file.taint(fn);

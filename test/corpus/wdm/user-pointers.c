@@ -1,0 +1,742 @@
+/*
+ * Deliberately vulnerable WDM handlers for pointers read out of user memory (issue 13 section 2: a pointer value
+ * the caller put into its request is a user pointer until probed), written from scratch by the Driver Guard team.
+ * Markers as in driver.c: `// vulnerable: <rule-id>` must be flagged by that rule, `// secure` twins must get no
+ * warning or error. Each pair covers one place the pointer comes from (a field, an array element's field, a cast
+ * dereference, a struct copied out of the request, a local it is assigned to, a METHOD_BUFFERED system buffer
+ * holding it) and one way it is used (write, read, NULL write, increment, member, subscript, copy, helper).
+ * Do not ship this code.
+ */
+#include <ntifs.h>
+
+#define UPTR_IOCTL(function, method) CTL_CODE(FILE_DEVICE_UNKNOWN, (function), (method), FILE_READ_ACCESS | FILE_WRITE_ACCESS)
+
+#define IOCTL_UPTR_STORE            UPTR_IOCTL(0xB00, METHOD_BUFFERED)
+#define IOCTL_UPTR_STORE_SAFE       UPTR_IOCTL(0xB01, METHOD_BUFFERED)
+#define IOCTL_UPTR_GATHER           UPTR_IOCTL(0xB02, METHOD_BUFFERED)
+#define IOCTL_UPTR_GATHER_SAFE      UPTR_IOCTL(0xB03, METHOD_BUFFERED)
+#define IOCTL_UPTR_CLEAR            UPTR_IOCTL(0xB04, METHOD_NEITHER)
+#define IOCTL_UPTR_CLEAR_SAFE       UPTR_IOCTL(0xB05, METHOD_NEITHER)
+#define IOCTL_UPTR_BUMP             UPTR_IOCTL(0xB06, METHOD_NEITHER)
+#define IOCTL_UPTR_BUMP_SAFE        UPTR_IOCTL(0xB07, METHOD_NEITHER)
+#define IOCTL_UPTR_CAPTURE          UPTR_IOCTL(0xB08, METHOD_BUFFERED)
+#define IOCTL_UPTR_CAPTURE_SAFE     UPTR_IOCTL(0xB09, METHOD_BUFFERED)
+#define IOCTL_UPTR_ASSIGN           UPTR_IOCTL(0xB0A, METHOD_BUFFERED)
+#define IOCTL_UPTR_ASSIGN_SAFE      UPTR_IOCTL(0xB0B, METHOD_BUFFERED)
+#define IOCTL_UPTR_HEADER           UPTR_IOCTL(0xB0C, METHOD_BUFFERED)
+#define IOCTL_UPTR_HEADER_SAFE      UPTR_IOCTL(0xB0D, METHOD_BUFFERED)
+#define IOCTL_UPTR_SLOTS            UPTR_IOCTL(0xB0E, METHOD_BUFFERED)
+#define IOCTL_UPTR_SLOTS_SAFE       UPTR_IOCTL(0xB0F, METHOD_BUFFERED)
+#define IOCTL_UPTR_COPY_OUT         UPTR_IOCTL(0xB10, METHOD_BUFFERED)
+#define IOCTL_UPTR_COPY_OUT_SAFE    UPTR_IOCTL(0xB11, METHOD_BUFFERED)
+#define IOCTL_UPTR_COPY_IN          UPTR_IOCTL(0xB12, METHOD_BUFFERED)
+#define IOCTL_UPTR_COPY_IN_SAFE     UPTR_IOCTL(0xB13, METHOD_BUFFERED)
+#define IOCTL_UPTR_MOVE             UPTR_IOCTL(0xB14, METHOD_BUFFERED)
+#define IOCTL_UPTR_MOVE_SAFE        UPTR_IOCTL(0xB15, METHOD_BUFFERED)
+#define IOCTL_UPTR_HELPER           UPTR_IOCTL(0xB16, METHOD_BUFFERED)
+#define IOCTL_UPTR_HELPER_SAFE      UPTR_IOCTL(0xB17, METHOD_BUFFERED)
+#define IOCTL_UPTR_RANGE            UPTR_IOCTL(0xB18, METHOD_BUFFERED)
+#define IOCTL_UPTR_RANGE_SAFE       UPTR_IOCTL(0xB19, METHOD_BUFFERED)
+#define IOCTL_UPTR_READ_PROBE       UPTR_IOCTL(0xB1A, METHOD_BUFFERED)
+#define IOCTL_UPTR_READ_PROBE_SAFE  UPTR_IOCTL(0xB1B, METHOD_BUFFERED)
+#define IOCTL_UPTR_CONFIG           UPTR_IOCTL(0xB1C, METHOD_BUFFERED)
+#define IOCTL_UPTR_CONFIG_SAFE      UPTR_IOCTL(0xB1D, METHOD_BUFFERED)
+
+#define UPTR_MAX_ENTRIES 8
+
+DRIVER_DISPATCH UptrDeviceControl;
+
+/* A value and the address the caller wants it stored at. */
+typedef struct _UPTR_STORE {
+    PULONG_PTR Target;
+    ULONG_PTR Value;
+} UPTR_STORE, *PUPTR_STORE;
+
+typedef struct _UPTR_ENTRY {
+    PULONG Address;
+    ULONG Length;
+} UPTR_ENTRY, *PUPTR_ENTRY;
+
+/* A table of caller addresses; Entries is embedded in the request (kernel copy), the addresses are not. */
+typedef struct _UPTR_GATHER {
+    ULONG Count;
+    UPTR_ENTRY Entries[UPTR_MAX_ENTRIES];
+} UPTR_GATHER, *PUPTR_GATHER;
+
+typedef struct _UPTR_HEADER {
+    ULONG Flags;
+    ULONG Sequence;
+} UPTR_HEADER, *PUPTR_HEADER;
+
+typedef struct _UPTR_HEADER_REQUEST {
+    PUPTR_HEADER Header;
+    ULONG Flags;
+} UPTR_HEADER_REQUEST, *PUPTR_HEADER_REQUEST;
+
+typedef struct _UPTR_SLOTS {
+    PULONG Slots;
+    ULONG Index;
+    ULONG Value;
+} UPTR_SLOTS, *PUPTR_SLOTS;
+
+/* A copy between a kernel table and a caller address. */
+typedef struct _UPTR_TRANSFER {
+    PVOID Buffer;
+    ULONG Length;
+    ULONG Reserved;
+} UPTR_TRANSFER, *PUPTR_TRANSFER;
+
+static ULONG g_UptrTable[64];
+static ULONG_PTR g_UptrLast;
+
+// bug class: pointer from user memory (write through a field)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrStore(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    *in->Target = in->Value;
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrStoreSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    __try {
+        ProbeForWrite(in->Target, sizeof(ULONG_PTR), __alignof(ULONG_PTR));
+        *in->Target = in->Value;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        status = GetExceptionCode();
+    }
+    return status;
+}
+
+// bug class: pointer from user memory (read through an array element's field)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrGather(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_GATHER in = (PUPTR_GATHER)Irp->AssociatedIrp.SystemBuffer;
+    ULONG i;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_GATHER)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    for (i = 0; i < in->Count && i < UPTR_MAX_ENTRIES; i++) {
+        g_UptrTable[i] = *in->Entries[i].Address;
+    }
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrGatherSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_GATHER in = (PUPTR_GATHER)Irp->AssociatedIrp.SystemBuffer;
+    NTSTATUS status = STATUS_SUCCESS;
+    ULONG i;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_GATHER)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    __try {
+        for (i = 0; i < in->Count && i < UPTR_MAX_ENTRIES; i++) {
+            ProbeForRead(in->Entries[i].Address, sizeof(ULONG), __alignof(ULONG));
+            g_UptrTable[i] = *in->Entries[i].Address;
+        }
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        status = GetExceptionCode();
+    }
+    return status;
+}
+
+// bug class: pointer from user memory (NULL written through a cast dereference, METHOD_NEITHER)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrClear(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PVOID userBuffer = IrpSp->Parameters.DeviceIoControl.Type3InputBuffer;
+    PVOID *slot;
+
+    UNREFERENCED_PARAMETER(Irp);
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(PVOID)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    __try {
+        ProbeForRead(userBuffer, sizeof(PVOID), __alignof(PVOID));
+        slot = *(PVOID *)userBuffer;
+        *slot = NULL;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrClearSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PVOID userBuffer = IrpSp->Parameters.DeviceIoControl.Type3InputBuffer;
+    PVOID *slot;
+
+    UNREFERENCED_PARAMETER(Irp);
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(PVOID)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    __try {
+        ProbeForRead(userBuffer, sizeof(PVOID), __alignof(PVOID));
+        slot = *(PVOID *)userBuffer;
+        ProbeForWrite(slot, sizeof(PVOID), __alignof(PVOID));
+        *slot = NULL;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (arbitrary increment through a subscripted cast, METHOD_NEITHER)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrBump(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PVOID buf = IrpSp->Parameters.DeviceIoControl.Type3InputBuffer;
+    PVOID counter;
+
+    UNREFERENCED_PARAMETER(Irp);
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < 2 * sizeof(ULONG_PTR)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    __try {
+        ProbeForRead(buf, 2 * sizeof(ULONG_PTR), __alignof(ULONG_PTR));
+        counter = (PVOID)((PULONG_PTR)buf)[1];
+        (*(PCHAR)counter)++;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrBumpSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PVOID buf = IrpSp->Parameters.DeviceIoControl.Type3InputBuffer;
+    PVOID counter;
+
+    UNREFERENCED_PARAMETER(Irp);
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < 2 * sizeof(ULONG_PTR)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    __try {
+        ProbeForRead(buf, 2 * sizeof(ULONG_PTR), __alignof(ULONG_PTR));
+        counter = (PVOID)((PULONG_PTR)buf)[1];
+        ProbeForWrite(counter, sizeof(CHAR), 1);
+        (*(PCHAR)counter)++;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (struct copied out of the request, then its pointer field)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrCapture(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    UPTR_STORE captured;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    RtlCopyMemory(&captured, Irp->AssociatedIrp.SystemBuffer, sizeof(captured));
+    *captured.Target = captured.Value;
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrCaptureSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    UPTR_STORE captured;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    RtlCopyMemory(&captured, Irp->AssociatedIrp.SystemBuffer, sizeof(captured));
+    __try {
+        ProbeForWrite(captured.Target, sizeof(ULONG_PTR), __alignof(ULONG_PTR));
+        *captured.Target = captured.Value;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (struct assigned from the request, pointer kept in a local)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrAssign(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    UPTR_STORE captured;
+    PULONG_PTR target;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    captured = *(PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+    target = captured.Target;
+    g_UptrLast = *target;
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrAssignSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    UPTR_STORE captured;
+    PULONG_PTR target;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    captured = *(PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+    target = captured.Target;
+    __try {
+        ProbeForRead(target, sizeof(ULONG_PTR), __alignof(ULONG_PTR));
+        g_UptrLast = *target;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (member written through a pointer field)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrHeader(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_HEADER_REQUEST in = (PUPTR_HEADER_REQUEST)Irp->AssociatedIrp.SystemBuffer;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_HEADER_REQUEST)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    in->Header->Flags = in->Flags;
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrHeaderSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_HEADER_REQUEST in = (PUPTR_HEADER_REQUEST)Irp->AssociatedIrp.SystemBuffer;
+    PUPTR_HEADER header;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_HEADER_REQUEST)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    header = in->Header;
+    __try {
+        ProbeForWrite(header, sizeof(UPTR_HEADER), __alignof(UPTR_HEADER));
+        header->Flags = in->Flags;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (subscript of a pointer field)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrSlots(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_SLOTS in = (PUPTR_SLOTS)Irp->AssociatedIrp.SystemBuffer;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_SLOTS)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    in->Slots[in->Index] = in->Value;
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrSlotsSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_SLOTS in = (PUPTR_SLOTS)Irp->AssociatedIrp.SystemBuffer;
+    PULONG slots;
+    ULONG index;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_SLOTS)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    slots = in->Slots;
+    index = in->Index;
+    if (index >= 16) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    __try {
+        ProbeForWrite(slots, 16 * sizeof(ULONG), __alignof(ULONG));
+        slots[index] = in->Value;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (copy destination)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrCopyOut(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_TRANSFER in = (PUPTR_TRANSFER)Irp->AssociatedIrp.SystemBuffer;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_TRANSFER)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    if (in->Length > sizeof(g_UptrTable)) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    RtlCopyMemory(in->Buffer, g_UptrTable, in->Length);
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrCopyOutSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_TRANSFER in = (PUPTR_TRANSFER)Irp->AssociatedIrp.SystemBuffer;
+    PVOID destination;
+    ULONG length;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_TRANSFER)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    destination = in->Buffer;
+    length = in->Length;
+    if (length > sizeof(g_UptrTable)) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    __try {
+        ProbeForWrite(destination, length, 1);
+        RtlCopyMemory(destination, g_UptrTable, length);
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (copy source)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrCopyIn(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_TRANSFER in = (PUPTR_TRANSFER)Irp->AssociatedIrp.SystemBuffer;
+    ULONG length;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_TRANSFER)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    length = in->Length;
+    if (length > sizeof(g_UptrTable)) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    memcpy(g_UptrTable, in->Buffer, length);
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrCopyInSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_TRANSFER in = (PUPTR_TRANSFER)Irp->AssociatedIrp.SystemBuffer;
+    ULONG length;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_TRANSFER)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    length = in->Length;
+    if (length > sizeof(g_UptrTable)) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    __try {
+        ProbeForRead(in->Buffer, length, 1);
+        memcpy(g_UptrTable, in->Buffer, length);
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (RtlMoveMemory through a local)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrMove(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_TRANSFER in = (PUPTR_TRANSFER)Irp->AssociatedIrp.SystemBuffer;
+    PVOID source;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_TRANSFER)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    source = in->Buffer;
+    RtlMoveMemory(&g_UptrLast, source, sizeof(g_UptrLast));
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrMoveSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_TRANSFER in = (PUPTR_TRANSFER)Irp->AssociatedIrp.SystemBuffer;
+    PVOID source;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_TRANSFER)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    source = in->Buffer;
+    __try {
+        ProbeForRead(source, sizeof(g_UptrLast), 1);
+        RtlMoveMemory(&g_UptrLast, source, sizeof(g_UptrLast));
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+/* Writes through its parameter: the caller decides whether the address was validated. */
+static VOID
+UptrWriteSlot(_In_ PULONG_PTR Slot, _In_ ULONG_PTR Value)
+{
+    *Slot = Value;
+}
+
+// bug class: pointer from user memory (passed to a helper that dereferences it)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrHelper(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    if (in->Target == NULL) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    UptrWriteSlot(in->Target, in->Value);
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrHelperSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    __try {
+        ProbeForWrite(in->Target, sizeof(ULONG_PTR), __alignof(ULONG_PTR));
+        UptrWriteSlot(in->Target, in->Value);
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (NULL check is not a range check)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrRange(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+    PULONG_PTR target;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    target = in->Target;
+    if (target == NULL || in->Value == 0) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    *target = 0;
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrRangeSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+    PULONG_PTR target;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    target = in->Target;
+    if ((ULONG_PTR)target > (ULONG_PTR)MmUserProbeAddress - sizeof(ULONG_PTR)) {
+        return STATUS_ACCESS_VIOLATION;
+    }
+    __try {
+        *target = 0;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (probed for reading, then written)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrReadProbe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+    PULONG_PTR target;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    target = in->Target;
+    __try {
+        ProbeForRead(target, sizeof(ULONG_PTR), __alignof(ULONG_PTR));
+        *target = in->Value;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrReadProbeSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+    PULONG_PTR target;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    target = in->Target;
+    if ((ULONG_PTR)target >= MM_USER_PROBE_ADDRESS) {
+        return STATUS_ACCESS_VIOLATION;
+    }
+    __try {
+        *target = in->Value;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (probe only in the #ifdef arm)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrConfig(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+    PULONG_PTR target;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    target = in->Target;
+#ifdef UPTR_CHECKED
+    __try {
+        ProbeForWrite(target, sizeof(ULONG_PTR), __alignof(ULONG_PTR));
+        *target = in->Value;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+#else
+    *target = in->Value;
+#endif
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrConfigSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+    PULONG_PTR target;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    target = in->Target;
+    __try {
+#ifdef UPTR_CHECKED
+        ProbeForWrite(target, 2 * sizeof(ULONG_PTR), __alignof(ULONG_PTR));
+#else
+        ProbeForWrite(target, sizeof(ULONG_PTR), __alignof(ULONG_PTR));
+#endif
+        *target = in->Value;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS
+UptrDeviceControl(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ PIRP Irp)
+{
+    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);
+    NTSTATUS status;
+
+    UNREFERENCED_PARAMETER(DeviceObject);
+    Irp->IoStatus.Information = 0;
+    switch (irpSp->Parameters.DeviceIoControl.IoControlCode) {
+    case IOCTL_UPTR_STORE:           status = UptrStore(Irp, irpSp); break;
+    case IOCTL_UPTR_STORE_SAFE:      status = UptrStoreSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_GATHER:          status = UptrGather(Irp, irpSp); break;
+    case IOCTL_UPTR_GATHER_SAFE:     status = UptrGatherSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_CLEAR:           status = UptrClear(Irp, irpSp); break;
+    case IOCTL_UPTR_CLEAR_SAFE:      status = UptrClearSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_BUMP:            status = UptrBump(Irp, irpSp); break;
+    case IOCTL_UPTR_BUMP_SAFE:       status = UptrBumpSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_CAPTURE:         status = UptrCapture(Irp, irpSp); break;
+    case IOCTL_UPTR_CAPTURE_SAFE:    status = UptrCaptureSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_ASSIGN:          status = UptrAssign(Irp, irpSp); break;
+    case IOCTL_UPTR_ASSIGN_SAFE:     status = UptrAssignSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_HEADER:          status = UptrHeader(Irp, irpSp); break;
+    case IOCTL_UPTR_HEADER_SAFE:     status = UptrHeaderSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_SLOTS:           status = UptrSlots(Irp, irpSp); break;
+    case IOCTL_UPTR_SLOTS_SAFE:      status = UptrSlotsSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_COPY_OUT:        status = UptrCopyOut(Irp, irpSp); break;
+    case IOCTL_UPTR_COPY_OUT_SAFE:   status = UptrCopyOutSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_COPY_IN:         status = UptrCopyIn(Irp, irpSp); break;
+    case IOCTL_UPTR_COPY_IN_SAFE:    status = UptrCopyInSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_MOVE:            status = UptrMove(Irp, irpSp); break;
+    case IOCTL_UPTR_MOVE_SAFE:       status = UptrMoveSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_HELPER:          status = UptrHelper(Irp, irpSp); break;
+    case IOCTL_UPTR_HELPER_SAFE:     status = UptrHelperSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_RANGE:           status = UptrRange(Irp, irpSp); break;
+    case IOCTL_UPTR_RANGE_SAFE:      status = UptrRangeSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_READ_PROBE:      status = UptrReadProbe(Irp, irpSp); break;
+    case IOCTL_UPTR_READ_PROBE_SAFE: status = UptrReadProbeSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_CONFIG:          status = UptrConfig(Irp, irpSp); break;
+    case IOCTL_UPTR_CONFIG_SAFE:     status = UptrConfigSafe(Irp, irpSp); break;
+    default:                         status = STATUS_INVALID_DEVICE_REQUEST; break;
+    }
+    Irp->IoStatus.Status = status;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return status;
+}
+
+VOID
+UptrRegisterDispatch(_In_ PDRIVER_OBJECT DriverObject)
+{
+    DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = UptrDeviceControl;
+}
