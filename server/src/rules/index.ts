@@ -49,6 +49,7 @@ import { rule as strsafeInKernel } from './strsafe-in-kernel';
 import { rule as unicodeStringLengthTrust } from './unicode-string-length-trust';
 import { rule as uninitializedLocalUse } from './uninitialized-local-use';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
+import { rule as uninitializedPoolUse } from './uninitialized-pool-use';
 import { rule as unloadMissing } from './unload-missing';
 import { rule as unsafeStringFunction } from './unsafe-string-function';
 import { rule as unterminatedStringFromUser } from './unterminated-string-from-user';
@@ -110,6 +111,7 @@ export const RULES: readonly Rule[] = [
   unicodeStringLengthTrust,
   uninitializedLocalUse,
   uninitializedOutputBuffer,
+  uninitializedPoolUse,
   unloadMissing,
   unsafeStringFunction,
   unterminatedStringFromUser,

@@ -3,69 +3,9 @@
  * of it: the untouched bytes (and struct padding) are kernel memory disclosed to user mode.
  */
 import { findDeclaration } from '../analysis/declarations';
-import { accessPath, callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, declaratorName, enclosingStatement, unwrap, type Node } from '../analysis/query';
-import { anyCheckReaches, inOneBuild } from '../analysis/conditional';
+import { addressTarget, COPIES, isFilledBefore, isOutput, nonZeroingAllocation } from '../analysis/pool';
+import { callArguments, calleeName, enclosingStatement } from '../analysis/query';
 import { fixer, type Rule } from '../analysis/rule';
-import type { FunctionInfo, SourceFile } from '../analysis/source-file';
-
-const COPIES = new Set(['RtlCopyMemory', 'memcpy', 'RtlMoveMemory', 'memmove', 'RtlCopyBytes']);
-const ZEROING = new Set(['RtlZeroMemory', 'memset', 'RtlFillMemory', 'RtlSecureZeroMemory', 'RtlZeroBytes', 'RtlCopyMemory', 'memcpy', 'RtlMoveMemory', 'KeQuerySystemTime']);
-const NON_ZEROING_ALLOCATORS = new Set(['ExAllocatePoolWithTag', 'ExAllocatePool', 'ExAllocatePoolUninitialized', 'ExAllocatePoolWithQuotaTag', 'ExAllocatePoolWithTagPriority', 'ExAllocatePoolWithQuota']);
-const OUTPUT_RETRIEVERS = new Set(['WdfRequestRetrieveOutputBuffer', 'WdfRequestRetrieveUnsafeUserOutputBuffer']);
-
-function addressTarget(node: Node | undefined): string | undefined {
-  let target = unwrap(node);
-  if (target?.type === 'pointer_expression' && target.child(0)?.text === '&') target = unwrap(target.childForFieldName('argument'));
-  return target ? accessPath(target) : undefined;
-}
-
-/** Whether an expression is the request's output buffer (SystemBuffer, UserBuffer, a WDF output buffer). */
-function isOutput(file: SourceFile, fn: FunctionInfo, expression: Node, at: number): boolean {
-  const target = unwrap(expression);
-  if (!target) return false;
-  if (/\b(SystemBuffer|UserBuffer)\b/.test(target.text)) return true;
-  if (target.type !== 'identifier' || !fn.body) return false;
-  for (const call of file.within(fn.body, 'call_expression')) {
-    if (call.startIndex > at) break;
-    if (OUTPUT_RETRIEVERS.has(calleeName(call) ?? '') && addressTarget(callArguments(call)[2]) === target.text) return true;
-  }
-  const declaration = findDeclaration(file, fn, target.text);
-  return Boolean(declaration?.initializer && /\b(SystemBuffer|UserBuffer)\b/.test(declaration.initializer.text));
-}
-
-/** A call before `at` that fills or zeroes `name`. */
-function isFilledBefore(file: SourceFile, fn: FunctionInfo, name: string, at: number): boolean {
-  if (!fn.body) return false;
-  const fills = file.within(fn.body, 'call_expression').filter((call) => call.startIndex < at && ZEROING.has(calleeName(call) ?? '') && addressTarget(callArguments(call)[0]) === name);
-  return anyCheckReaches(file, fills, at);
-}
-
-/** `p = Alloc(...)` with a non-zeroing allocator, the last one before `at`. */
-function nonZeroingAllocation(file: SourceFile, fn: FunctionInfo, name: string, at: number): Node | undefined {
-  let found: Node | undefined;
-  for (const call of fn.body ? file.within(fn.body, 'call_expression') : []) {
-    if (call.startIndex > at) break;
-    if (!inOneBuild(file, call.startIndex, at)) continue; // an allocation in another `#if` arm is not this build's
-    const allocator = calleeName(call) ?? '';
-    const zeroes = allocator === 'ExAllocatePool2' ? /POOL_FLAG_UNINITIALIZED/.test(callArguments(call)[0]?.text ?? '') : false;
-    if (!NON_ZEROING_ALLOCATORS.has(allocator) && !zeroes) {
-      if (/^ExAllocatePool/.test(allocator)) {
-        const holder = assignedName(call);
-        if (holder === name) found = undefined;
-      }
-      continue;
-    }
-    if (assignedName(call) === name) found = call;
-  }
-  return found;
-}
-
-function assignedName(call: Node): string | undefined {
-  const { parent } = climbWrappers(call, CAST_OR_PARENTHESES);
-  if (parent?.type === 'assignment_expression') return unwrap(parent.childForFieldName('left'))?.text;
-  if (parent?.type === 'init_declarator') return declaratorName(parent.childForFieldName('declarator'));
-  return undefined;
-}
 
 export const rule: Rule = {
   meta: {
