@@ -73,5 +73,21 @@ runRuleTests('embedded-user-pointer', {
       code: 'typedef struct _ENTRY { PULONG Address; ULONG Length; } ENTRY;\ntypedef struct _TABLE { ULONG Count; ENTRY Entries[4]; } TABLE, *PTABLE;\nULONG g;\nNTSTATUS H(PIRP Irp) {\n    PTABLE t = (PTABLE)Irp->AssociatedIrp.SystemBuffer;\n    g = *t->Entries[1].Address;\n    return 0;\n}',
       errors: [{ messageId: 'dereference', line: 6, message: 'reads through `t->Entries[1].Address`' }],
     },
+    {
+      name: 'offset from a pointer field (pointer arithmetic)',
+      code: `${XFER}${HANDLER}    PXFER r = (PXFER)Irp->AssociatedIrp.SystemBuffer;\n    *(r->Slots + r->Length) = 0;\n    RtlCopyMemory((PUCHAR)r->Buffer + 8, g_Table, 4);\n    return 0;\n}`,
+      errors: [{ messageId: 'dereference', line: 5, message: 'writes through `r->Slots + r->Length`' }, { messageId: 'copy', line: 6, message: 'copies into `(PUCHAR)r->Buffer + 8`' }],
+      suggestionOutput: `${XFER}${HANDLER}    PXFER r = (PXFER)Irp->AssociatedIrp.SystemBuffer;\n    __try {\n        ProbeForWrite(r->Slots + r->Length, sizeof(*(r->Slots + r->Length)), 1);\n        *(r->Slots + r->Length) = 0;\n    } __except (EXCEPTION_EXECUTE_HANDLER) {\n        return GetExceptionCode();\n    }\n    RtlCopyMemory((PUCHAR)r->Buffer + 8, g_Table, 4);\n    return 0;\n}`,
+    },
+    {
+      name: 'string routines through a pointer field',
+      code: 'typedef struct _NAMED { PWSTR Path; PUNICODE_STRING Name; } NAMED, *PNAMED;\nWCHAR g_Path[64];\nUNICODE_STRING g_Name;\nNTSTATUS H(PIRP Irp) {\n    PNAMED r = (PNAMED)Irp->AssociatedIrp.SystemBuffer;\n    UNICODE_STRING path;\n    RtlInitUnicodeString(&path, r->Path);\n    RtlCopyUnicodeString(&g_Name, r->Name);\n    return 0;\n}',
+      errors: [{ messageId: 'copy', line: 7, message: '`RtlInitUnicodeString` reads a string from `r->Path`' }, { messageId: 'copy', line: 8, message: '`RtlCopyUnicodeString` reads a string from `r->Name`' }],
+    },
+    {
+      name: 'helper that copies its parameter into a local and hands it to a second helper',
+      code: `${WWW}static VOID Store(PULONG_PTR where) { PULONG_PTR slot = where; *slot = 1; }\nstatic VOID Forward(PULONG_PTR target) { Store(target); }\nNTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    Forward(r->Where);\n    return 0;\n}`,
+      errors: [{ messageId: 'helper', line: 6, message: /`Forward` writes through its parameter `target` \(line 3\)/ }],
+    },
   ],
 });

@@ -4,7 +4,7 @@
  * inside a `__try` that has an `__except`. Shared by user-pointer-unprobed, probe-outside-try and probe-length-mismatch.
  */
 import { reachesUse } from './conditional';
-import { accessPath, ancestorOfType, callArguments, calleeName, contains, unwrap, type Node } from './query';
+import { accessPath, ancestorOfType, callArguments, calleeName, contains, declaratorName, unwrap, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
 import { callsOf } from './callers';
 import { mentions, type Taint } from './taint';
@@ -18,6 +18,40 @@ const PROBE_AND_LOCK: Record<string, number> = lookupTable({
   WdfRequestProbeAndLockUserBufferForRead: 1,
   WdfRequestProbeAndLockUserBufferForWrite: 1,
   IoAllocateMdl: 0,
+});
+
+/**
+ * String routines that read or write through a pointer argument: [destination or -1, source or -1]. A pointer read
+ * from user memory handed to one of them is dereferenced as surely as by memcpy (up to the terminator).
+ */
+export const STRING_CALLS: Record<string, [number, number]> = lookupTable({
+  strcpy: [0, 1],
+  wcscpy: [0, 1],
+  strncpy: [0, 1],
+  wcsncpy: [0, 1],
+  strcat: [0, 1],
+  wcscat: [0, 1],
+  strlen: [-1, 0],
+  wcslen: [-1, 0],
+  RtlStringCbCopyA: [0, 2],
+  RtlStringCbCopyW: [0, 2],
+  RtlStringCchCopyA: [0, 2],
+  RtlStringCchCopyW: [0, 2],
+  RtlStringCbCopyNA: [0, 2],
+  RtlStringCbCopyNW: [0, 2],
+  RtlStringCchCopyNA: [0, 2],
+  RtlStringCchCopyNW: [0, 2],
+  RtlStringCbCatA: [0, 2],
+  RtlStringCbCatW: [0, 2],
+  RtlStringCchCatA: [0, 2],
+  RtlStringCchCatW: [0, 2],
+  RtlInitUnicodeString: [-1, 1],
+  RtlInitAnsiString: [-1, 1],
+  RtlInitString: [-1, 1],
+  RtlCopyUnicodeString: [0, 1],
+  RtlAppendUnicodeStringToString: [0, 1],
+  RtlCompareUnicodeString: [-1, 0],
+  RtlEqualUnicodeString: [-1, 0],
 });
 
 /** Copy routines as (destination, source, length) argument positions. */
@@ -291,6 +325,8 @@ export interface ParameterAccess {
 }
 
 const parameterAccessCache = new WeakMap<FunctionInfo, ParameterAccess[]>();
+/** Summaries being computed (a recursive call chain answers "no access" for the function it re-enters). */
+const inProgress = new WeakSet<FunctionInfo>();
 
 /**
  * A one-level summary of a function: the parameters it dereferences (or hands to a copy routine as source or
@@ -300,22 +336,47 @@ const parameterAccessCache = new WeakMap<FunctionInfo, ParameterAccess[]>();
 export function dereferencedParameters(file: SourceFile, fn: FunctionInfo): ParameterAccess[] {
   let result = parameterAccessCache.get(fn);
   if (result) return result;
+  if (inProgress.has(fn)) return [];
+  inProgress.add(fn);
   result = [];
   const body = fn.body;
   const names = new Map(fn.params.map((param, index) => [param.name, index]));
+  if (body && names.size > 0 && fn.params.some((param) => file.textOf(body).includes(param.name))) {
+    // `PULONG slot = Slot;`: a local that only ever takes the parameter's value is the parameter.
+    const aliases = new Map<string, number>();
+    const assigned = new Map<string, number>();
+    for (const declarator of file.within(body, 'init_declarator')) {
+      const name = declaratorName(declarator.childForFieldName('declarator'));
+      const value = unwrap(declarator.childForFieldName('value'));
+      if (!name) continue;
+      assigned.set(name, (assigned.get(name) ?? 0) + 1);
+      if (value?.type === 'identifier' && names.has(value.text)) aliases.set(name, names.get(value.text)!);
+    }
+    for (const assignment of file.within(body, 'assignment_expression')) {
+      const left = unwrap(assignment.childForFieldName('left'));
+      if (left?.type !== 'identifier') continue;
+      assigned.set(left.text, (assigned.get(left.text) ?? 0) + 1);
+      const value = unwrap(assignment.childForFieldName('right'));
+      if (value?.type === 'identifier' && names.has(value.text) && !aliases.has(left.text)) aliases.set(left.text, names.get(value.text)!);
+    }
+    for (const [alias, index] of aliases) if (!names.has(alias) && assigned.get(alias) === 1) names.set(alias, index);
+  }
   if (body && names.size > 0) {
     const found = new Map<string, ParameterAccess>();
     const consider = (use: Node, pointer: Node | null | undefined, write: boolean) => {
       const target = unwrap(pointer);
       if (target?.type !== 'identifier') return;
       const index = names.get(target.text);
-      if (index === undefined || found.has(target.text) || isNotEvaluated(use)) return;
+      if (index === undefined || isNotEvaluated(use)) return;
+      const name = fn.params[index].name;
+      if (found.has(name)) return;
       const taint = file.taint(fn);
-      if (taint.isProbed(use, [target.text], write) || taint.isRangeChecked(use, [target.text])) return;
-      found.set(target.text, { index, name: target.text, use, write });
+      const keys = [...names].filter(([, other]) => other === index).map(([alias]) => alias);
+      if (taint.isProbed(use, keys, write) || taint.isRangeChecked(use, keys)) return;
+      found.set(name, { index, name, use, write });
     };
     const text = file.textOf(body);
-    // Cheap pre-check: no parameter name is mentioned with `*`, `->`, `[` or a copy routine.
+    // Cheap pre-check: no parameter name is mentioned at all.
     if (fn.params.some((param) => text.includes(param.name))) {
       for (const node of file.within(body, 'pointer_expression')) {
         if ((node.childForFieldName('operator')?.text ?? node.child(0)?.text) === '*') consider(node, node.childForFieldName('argument'), isWritten(node));
@@ -325,15 +386,23 @@ export function dereferencedParameters(file: SourceFile, fn: FunctionInfo): Para
       }
       for (const node of file.within(body, 'subscript_expression')) consider(node, node.childForFieldName('argument'), isWritten(node));
       for (const call of file.within(body, 'call_expression')) {
-        const positions = COPY_CALLS[calleeName(call) ?? ''];
-        if (!positions) continue;
+        const callee = calleeName(call) ?? '';
         const args = callArguments(call);
-        consider(call, args[positions[0]], true);
-        consider(call, args[positions[1]], false);
+        const positions = COPY_CALLS[callee] ?? STRING_CALLS[callee];
+        if (positions) {
+          if (positions[0] >= 0) consider(call, args[positions[0]], true);
+          if (positions[1] >= 0) consider(call, args[positions[1]], false);
+          continue;
+        }
+        // Handed on to another function of the file that dereferences it (any depth, cycles cut).
+        const target = callee ? file.functionByName(callee) : undefined;
+        if (!target || target.node.id === fn.node.id) continue;
+        for (const access of dereferencedParameters(file, target)) consider(call, args[access.index], access.write);
       }
     }
     result = [...found.values()].sort((a, b) => a.index - b.index);
   }
+  inProgress.delete(fn);
   parameterAccessCache.set(fn, result);
   return result;
 }

@@ -14,6 +14,7 @@ import { mentions, type Taint } from '../analysis/taint';
 import {
   COPY_CALLS,
   dereferencedParameters,
+  STRING_CALLS,
   enclosingTryExcept,
   isWritten,
   wrappableStatement,
@@ -81,6 +82,17 @@ export const rule: Rule = {
     /** The value `pointer` holds when it is a pointer read from user memory, else undefined. */
     function userPointerValue(fn: FunctionInfo, use: Node, pointer: Node, needsPointerType: boolean): Taint | undefined {
       const pointerType = typeOf(pointer);
+      if (pointerType === 'binary_expression') {
+        // `in->Target + 1`, `(PUCHAR)in->Buffer + offset`: an offset from a pointer the type says came from the caller.
+        const operator = pointer.childForFieldName('operator')?.text;
+        if (operator !== '+' && operator !== '-') return undefined;
+        for (const side of [pointer.childForFieldName('left'), operator === '+' ? pointer.childForFieldName('right') : null]) {
+          const inner = unwrap(side);
+          const value = inner ? userPointerValue(fn, use, inner, true) : undefined;
+          if (value) return value;
+        }
+        return undefined;
+      }
       if (pointerType !== 'field_expression' && pointerType !== 'identifier' && pointerType !== 'subscript_expression') return undefined;
       const taint = file.taint(fn);
       // An identifier's taint is a variable's: without a variable ever holding a value from user memory, none is.
@@ -95,8 +107,8 @@ export const rule: Rule = {
     /** The pointer came in as a parameter the function dereferences: its callers are reported at the call instead. */
     function reportedAtCallers(fn: FunctionInfo, pointer: Node, value: Taint): boolean {
       // Callers are reported when the type says the value is a pointer (a helper taking one of unknown type still reports itself).
-      if (pointer.type !== 'identifier' || !value.userPointer || contains(fn.node, value.source)) return false;
-      return dereferencedParameters(file, fn).some((access) => access.name === pointer.text);
+      if (!value.userPointer || contains(fn.node, value.source)) return false;
+      return dereferencedParameters(file, fn).some((access) => value.keys.includes(access.name));
     }
 
     /** `IoAllocateMdl(p, …)` and then MmProbeAndLockPages before the use: the pages were probed and locked. */
@@ -126,6 +138,8 @@ export const rule: Rule = {
     function check(use: Node, pointerExpression: Node | null | undefined, kind: Use, write: boolean, helper?: { callee: string; parameter: string; use: Node }): void {
       const pointer = unwrap(pointerExpression);
       if (!pointer || typeOf(pointer) === 'pointer_expression') return;
+      // Only the uses below read the pointer itself; its value as an operand is not an access.
+      if (typeOf(pointer) === 'binary_expression' && kind === 'dereference' && use.type !== 'pointer_expression') return;
       const fn = file.enclosingFunction(use);
       if (!fn) return;
       const value = userPointerValue(fn, use, pointer, kind !== 'dereference');
@@ -137,7 +151,7 @@ export const rule: Rule = {
       if (probedForWrite) return;
       const probedForRead = taint.isProbed(use, names);
       if (probedForRead && !write) return;
-      if (kind !== 'helper' && reportedAtCallers(fn, pointer, value)) return;
+      if (reportedAtCallers(fn, pointer, value)) return;
       if (reported.has(use.startIndex)) return;
       reported.add(use.startIndex);
       const probe = write ? 'ProbeForWrite' : 'ProbeForRead';
@@ -155,7 +169,9 @@ export const rule: Rule = {
         return;
       }
       if (kind === 'copy') {
-        context.report({ node: use, messageId: 'copy', data: { ...common, callee: calleeName(use) ?? '', action: write ? 'copies into' : 'copies from' }, related, suggestions });
+        const name = calleeName(use) ?? '';
+        const action = STRING_CALLS[name] ? (write ? 'writes a string into' : 'reads a string from') : write ? 'copies into' : 'copies from';
+        context.report({ node: use, messageId: 'copy', data: { ...common, callee: name, action }, related, suggestions });
         return;
       }
       const expression = use.text.length > 80 ? `${use.text.slice(0, 77)}...` : use.text;
@@ -188,11 +204,11 @@ export const rule: Rule = {
       call_expression(node) {
         const name = calleeName(node);
         if (!name) return;
-        const positions = COPY_CALLS[name];
+        const positions = COPY_CALLS[name] ?? STRING_CALLS[name];
         const args = callArguments(node);
         if (positions) {
-          check(node, args[positions[0]], 'copy', true);
-          check(node, args[positions[1]], 'copy', false);
+          if (positions[0] >= 0) check(node, args[positions[0]], 'copy', true);
+          if (positions[1] >= 0) check(node, args[positions[1]], 'copy', false);
           return;
         }
         const callee = file.functionByName(name);

@@ -41,6 +41,12 @@
 #define IOCTL_UPTR_READ_PROBE_SAFE  UPTR_IOCTL(0xB1B, METHOD_BUFFERED)
 #define IOCTL_UPTR_CONFIG           UPTR_IOCTL(0xB1C, METHOD_BUFFERED)
 #define IOCTL_UPTR_CONFIG_SAFE      UPTR_IOCTL(0xB1D, METHOD_BUFFERED)
+#define IOCTL_UPTR_OFFSET           UPTR_IOCTL(0xB1E, METHOD_BUFFERED)
+#define IOCTL_UPTR_OFFSET_SAFE      UPTR_IOCTL(0xB1F, METHOD_BUFFERED)
+#define IOCTL_UPTR_NAME             UPTR_IOCTL(0xB20, METHOD_BUFFERED)
+#define IOCTL_UPTR_NAME_SAFE        UPTR_IOCTL(0xB21, METHOD_BUFFERED)
+#define IOCTL_UPTR_FORWARD          UPTR_IOCTL(0xB22, METHOD_BUFFERED)
+#define IOCTL_UPTR_FORWARD_SAFE     UPTR_IOCTL(0xB23, METHOD_BUFFERED)
 
 #define UPTR_MAX_ENTRIES 8
 
@@ -86,7 +92,22 @@ typedef struct _UPTR_TRANSFER {
     ULONG Reserved;
 } UPTR_TRANSFER, *PUPTR_TRANSFER;
 
+/* A window into a caller buffer: base address, offset and length. */
+typedef struct _UPTR_WINDOW {
+    PUCHAR Base;
+    ULONG Offset;
+    ULONG Length;
+} UPTR_WINDOW, *PUPTR_WINDOW;
+
+/* A caller string: its address and its length in bytes. */
+typedef struct _UPTR_NAME {
+    PCWSTR Name;
+    USHORT Length;
+} UPTR_NAME, *PUPTR_NAME;
+
 static ULONG g_UptrTable[64];
+static UNICODE_STRING g_UptrName;
+static WCHAR g_UptrNameBuffer[64];
 static ULONG_PTR g_UptrLast;
 
 // bug class: pointer from user memory (write through a field)
@@ -689,6 +710,140 @@ UptrConfigSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: pointer from user memory (offset from a pointer field)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrOffset(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_WINDOW in = (PUPTR_WINDOW)Irp->AssociatedIrp.SystemBuffer;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_WINDOW)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    if (in->Length > sizeof(g_UptrTable)) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    RtlCopyMemory(in->Base + in->Offset, g_UptrTable, in->Length);
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrOffsetSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_WINDOW in = (PUPTR_WINDOW)Irp->AssociatedIrp.SystemBuffer;
+    PUCHAR destination;
+    ULONG length;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_WINDOW)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    length = in->Length;
+    if (length > sizeof(g_UptrTable)) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    destination = in->Base + in->Offset;
+    __try {
+        ProbeForWrite(destination, length, 1);
+        RtlCopyMemory(destination, g_UptrTable, length);
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (string routine reads through a pointer field)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrName(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_NAME in = (PUPTR_NAME)Irp->AssociatedIrp.SystemBuffer;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_NAME)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    RtlInitUnicodeString(&g_UptrName, in->Name);
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrNameSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_NAME in = (PUPTR_NAME)Irp->AssociatedIrp.SystemBuffer;
+    PCWSTR name;
+    USHORT length;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_NAME)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    name = in->Name;
+    length = in->Length;
+    if (length > sizeof(g_UptrNameBuffer) || (length % sizeof(WCHAR)) != 0) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    __try {
+        ProbeForRead((PVOID)name, length, sizeof(WCHAR));
+        RtlCopyMemory(g_UptrNameBuffer, name, length);
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    g_UptrName.Buffer = g_UptrNameBuffer;
+    g_UptrName.Length = length;
+    g_UptrName.MaximumLength = sizeof(g_UptrNameBuffer);
+    return STATUS_SUCCESS;
+}
+
+/* Keeps the caller's slot in a local, then writes through it. */
+static VOID
+UptrStoreThrough(_In_ PULONG_PTR Where, _In_ ULONG_PTR Value)
+{
+    PULONG_PTR slot = Where;
+
+    *slot = Value;
+}
+
+/* Hands the address on. */
+static VOID
+UptrForwardSlot(_In_ PULONG_PTR Target, _In_ ULONG_PTR Value)
+{
+    UptrStoreThrough(Target, Value);
+}
+
+// bug class: pointer from user memory (two helpers deep, through a local in the inner one)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrForward(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    UptrForwardSlot(in->Target, in->Value);
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrForwardSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+    PULONG_PTR target;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    target = in->Target;
+    __try {
+        ProbeForWrite(target, sizeof(ULONG_PTR), __alignof(ULONG_PTR));
+        UptrForwardSlot(target, in->Value);
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS
 UptrDeviceControl(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ PIRP Irp)
 {
@@ -728,6 +883,12 @@ UptrDeviceControl(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ PIRP Irp)
     case IOCTL_UPTR_READ_PROBE_SAFE: status = UptrReadProbeSafe(Irp, irpSp); break;
     case IOCTL_UPTR_CONFIG:          status = UptrConfig(Irp, irpSp); break;
     case IOCTL_UPTR_CONFIG_SAFE:     status = UptrConfigSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_OFFSET:          status = UptrOffset(Irp, irpSp); break;
+    case IOCTL_UPTR_OFFSET_SAFE:     status = UptrOffsetSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_NAME:            status = UptrName(Irp, irpSp); break;
+    case IOCTL_UPTR_NAME_SAFE:       status = UptrNameSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_FORWARD:         status = UptrForward(Irp, irpSp); break;
+    case IOCTL_UPTR_FORWARD_SAFE:    status = UptrForwardSafe(Irp, irpSp); break;
     default:                         status = STATUS_INVALID_DEVICE_REQUEST; break;
     }
     Irp->IoStatus.Status = status;
