@@ -5,10 +5,11 @@
  *  (c) keystroke latency in the language server over LSP (5k-line file, 200 edits; goal p95 ≤ 15 ms, debounce 0)
  *  (d) server memory (RSS) after a workspace scan of the 500-file tree (goal ≤ 150 MB)
  *  (e) extension activation (bundle load + server start to initialized) and .vsix size
- * With a folder argument, (a) and (b) run on that folder instead of the generated tree.
+ *  (f) `scan --cache`: warm and after-one-edit runs as ratios to the cold scan (goal warm ≤ 10%), and `--profile`
+ * With a folder argument, (a), (b) and (f) run on that folder instead of the generated tree.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -267,11 +268,57 @@ async function activation() {
   return { clientLoadMs, serverInitializeMs: initializeMs, vsixMb: vsixBytes === undefined ? undefined : vsixBytes / 1024 / 1024, vsixError };
 }
 
+/**
+ * (f) `scan --cache` on a copy of the tree: cold (empty cache), warm (nothing changed), and after one edit inside a
+ * function body; each as a ratio to the cold scan measured in the same run. Then the cold scan's `--profile`.
+ */
+function cacheAndProfile(tree: string) {
+  const copy = mkdtempSync(path.join(os.tmpdir(), 'dg-bench-cache-'));
+  cpSync(tree, copy, { recursive: true });
+  const cacheFile = path.join(copy, '.driver-guard-cache');
+  const scanArgs = [path.join(ROOT, 'bin', 'driver-guard.js'), 'scan', copy, '--format', 'json', '--output', path.join(os.tmpdir(), 'dg-bench-cache.json'), '--fail-on', 'none'];
+  const timed = (extra: string[]) => {
+    const started = performance.now();
+    const result = spawnSync(process.execPath, [...scanArgs, ...extra], { encoding: 'utf8' });
+    return { ms: performance.now() - started, stderr: result.stderr };
+  };
+  const cold = timed(['--cache', '--cache-location', cacheFile]);
+  const warm = timed(['--cache', '--cache-location', cacheFile]);
+  const edited = collectSync(copy).find((file) => file.endsWith('.c'));
+  if (edited) {
+    const text = readFileSync(edited, 'utf8');
+    const close = text.lastIndexOf('}');
+    writeFileSync(edited, `${text.slice(0, close)}    /* edited by the benchmark */\n${text.slice(close)}`);
+  }
+  const afterEdit = timed(['--cache', '--cache-location', cacheFile]);
+  const profiled = timed(['--profile']);
+  rmSync(copy, { recursive: true, force: true });
+  const counts = (stderr: string) => /cache: (\d+) file\(s\) unchanged, (\d+) analyzed/.exec(stderr)?.slice(1).join(' reused / ') ?? '?';
+  const profile = profiled.stderr.split('\n').filter((line) => /^ {2}\S/.test(line)).map((line) => {
+    const match = /^ {2}(.+?) +([\d.]+) ms +([\d.]+) %$/.exec(line);
+    return match ? { phase: match[1], ms: Number(match[2]), percent: Number(match[3]) } : undefined;
+  }).filter((row): row is { phase: string; ms: number; percent: number } => row !== undefined);
+  return {
+    coldMs: cold.ms,
+    warmMs: warm.ms,
+    afterEditMs: afterEdit.ms,
+    warmRatio: warm.ms / cold.ms,
+    afterEditRatio: afterEdit.ms / cold.ms,
+    warmCounts: counts(warm.stderr),
+    afterEditCounts: counts(afterEdit.stderr),
+    profile,
+  };
+}
+
+function collectSync(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath ?? entry.path, entry.name)).sort();
+}
+
 async function main(): Promise<void> {
   // `npm run bench -- [folder] [--only ace]`: a folder replaces the generated tree in (a) and (b); --only picks goals.
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { only: { type: 'string' } } });
   const external = positionals[0];
-  const wanted = new Set((values.only ?? 'abcde').toLowerCase().split('').filter((letter) => 'abcde'.includes(letter)));
+  const wanted = new Set((values.only ?? 'abcdef').toLowerCase().split('').filter((letter) => 'abcdef'.includes(letter)));
   const generated = path.join(ROOT, 'bench', 'generated');
   console.log('bench: generating files…');
   const { single, tree } = generateBenchTree(generated);
@@ -318,7 +365,19 @@ async function main(): Promise<void> {
     if (e.vsixError) console.log(`   vsix not built: ${e.vsixError}`);
   }
 
-  const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, a, b, c, d, e };
+  const f = wanted.has('f') ? cacheAndProfile(targetTree) : undefined;
+  if (f) {
+    console.log('\n(f) scan --cache on a copy of the same tree (goal: warm ≤ 10% of cold), and the cold scan\'s --profile');
+    console.table([
+      { run: 'cold (empty cache)', ms: f.coldMs.toFixed(0), 'of cold': '1.00', files: '' },
+      { run: 'warm (nothing changed)', ms: f.warmMs.toFixed(0), 'of cold': f.warmRatio.toFixed(2), files: f.warmCounts },
+      { run: 'one function body edited', ms: f.afterEditMs.toFixed(0), 'of cold': f.afterEditRatio.toFixed(2), files: f.afterEditCounts },
+    ]);
+    console.table(f.profile.slice(0, 16).map((row) => ({ phase: row.phase, ms: row.ms.toFixed(0), '% of wall': row.percent.toFixed(1) })));
+    console.log('   phases inside the analysis are summed over the worker threads; a shared analysis counts in the first rule that asks for it');
+  }
+
+  const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, a, b, c, d, e, f };
   const out = path.join(RESULTS, `bench-${results.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(out, JSON.stringify(results, null, 2));
   writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(results, null, 2));
