@@ -156,6 +156,10 @@ const ROLE_REGISTRATIONS: Record<string, { argument: number; role: IrqlRole }> =
   WDF_DRIVER_CONFIG_INIT: { argument: 1, role: 'passive-callback' },
 });
 
+const wordsOf = (table: Record<string, unknown>) => new RegExp(`\\b(?:${Object.keys(table).join('|')})\\b`);
+const ROLE_TYPE_WORDS = wordsOf(ROLE_TYPE_IRQL);
+const REGISTRATION_WORDS = wordsOf(ROLE_REGISTRATIONS);
+
 const roleCache = new WeakMap<SourceFile, Map<string, IrqlRole>>();
 
 /**
@@ -179,19 +183,21 @@ export function irqlRoles(file: SourceFile): Map<string, IrqlRole> {
     const role = functionClass ? ROLE_TYPE_IRQL[functionClass] : undefined;
     if (role && !(role === 'isr' && passiveInterrupts && functionClass === 'EVT_WDF_INTERRUPT_ISR')) add(fn.name, role);
   }
-  for (const declaration of file.nodes('declaration')) {
+  // Each loop reads a field of every node of its type (costly through the wasm boundary): skip it when the file's
+  // text cannot hold what it looks for.
+  for (const declaration of ROLE_TYPE_WORDS.test(file.text) ? file.nodes('declaration') : []) {
     const typeName = declaration.childForFieldName('type')?.text;
     const role = typeName ? ROLE_TYPE_IRQL[typeName] : undefined;
     if (!role || (role === 'isr' && passiveInterrupts && typeName === 'EVT_WDF_INTERRUPT_ISR')) continue;
     for (const declarator of declaration.childrenForFieldName('declarator')) if (declarator?.type === 'identifier') add(declarator.text, role);
   }
-  for (const call of file.nodes('call_expression')) {
+  for (const call of REGISTRATION_WORDS.test(file.text) ? file.nodes('call_expression') : []) {
     const registration = ROLE_REGISTRATIONS[calleeName(call) ?? ''];
     if (!registration) continue;
     const argument = unwrap(callArguments(call)[registration.argument]);
     if (argument?.type === 'identifier') add(argument.text, registration.role);
   }
-  for (const assignment of file.nodes('assignment_expression')) {
+  for (const assignment of /AddDevice|DriverUnload|EvtDriver|EvtInterrupt|EvtDpcFunc/.test(file.text) ? file.nodes('assignment_expression') : []) {
     const left = assignment.childForFieldName('left')?.text ?? '';
     const right = unwrap(assignment.childForFieldName('right'));
     if (right?.type !== 'identifier') continue;
@@ -390,6 +396,27 @@ export interface IrqlPaths {
   statesAt(node: FlowNode, offset: number): IrqlState[];
   /** The flow node that holds a call. */
   flowNodeOf(call: Node): FlowNode | undefined;
+}
+
+/**
+ * Whether no call of the function can change the IRQL: no raise, acquire, lower or release, and no local callee
+ * annotated `_IRQL_raises_`. (A helper handed a saved IRQL may restore it, but a saved IRQL needs a raise first.)
+ * Then every reachable point is at the entry IRQL (`entryState`), and a caller can skip the path analysis unless
+ * the entry IRQL alone already breaks a contract.
+ */
+export function leavesIrqlAlone(file: SourceFile, calls: readonly Node[]): boolean {
+  return calls.every((call) => {
+    const name = calleeName(call) ?? '';
+    if (RAISING[name] || RESTORING[name] !== undefined || name === 'KeRaiseIrql') return false;
+    if (!name || SYSTEM_ROUTINE.test(name)) return true;
+    const local = file.functionByName(name);
+    return !local || irqlContractOf(file, local).raises === undefined;
+  });
+}
+
+/** The state a function starts in (what `irqlPaths` gives every point when `leavesIrqlAlone`). */
+export function entryState(entry: EntryIrql): IrqlState {
+  return { low: entry.low, high: entry.high, source: -1, mayDispatch: entry.mayDispatch === true };
 }
 
 const pathCache = new WeakMap<FunctionInfo, IrqlPaths | null>();

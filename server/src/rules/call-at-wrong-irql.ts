@@ -3,7 +3,7 @@
  * (analysis/irql.ts) knows the IRQL is surely above the callee's maximum (a Zw* call in a DPC routine, IoCreateDevice
  * after KeRaiseIrql) or surely below its minimum (KeAcquireSpinLockAtDpcLevel in DriverEntry) on every path.
  */
-import { calleeIrqlRange, DISPATCH_LEVEL, irqlName, irqlPaths, localCalleeIrqlRange, type CalleeIrql, type IrqlState } from '../analysis/irql';
+import { calleeIrqlRange, DISPATCH_LEVEL, entryIrql, entryState, irqlName, irqlPaths, leavesIrqlAlone, localCalleeIrqlRange, type CalleeIrql, type IrqlState } from '../analysis/irql';
 import { LOCK_ACQUIRES } from '../analysis/locks';
 import { calleeName, type Node } from '../analysis/query';
 import { gather, lineOf, type Rule } from '../analysis/rule';
@@ -66,10 +66,14 @@ export const rule: Rule = {
         if (range) candidates.push({ call, range, name, local: documented === undefined });
       }
       if (candidates.length === 0) return;
-      if (!moves) {
-        // Only the entry IRQL can say anything: skip the tracker when it is unknown.
-        const paths = irqlPaths(file, fn);
-        if (!paths || (paths.entry.low === 0 && paths.entry.high >= 15)) return;
+      const entry = entryIrql(file, fn);
+      // Only the entry IRQL can say anything: skip the tracker when it is unknown.
+      if (!moves && entry.low === 0 && entry.high >= 15) return;
+      // Where nothing changes the IRQL, every reachable call runs at the entry IRQL: the path analysis (which only
+      // adds which calls are reachable) is needed only when the entry IRQL alone breaks some callee's contract.
+      if (leavesIrqlAlone(file, calls)) {
+        const atEntry = [entryState(entry)];
+        if (candidates.every(({ range, name, local }) => verdict(range, name, local, atEntry) === undefined)) return;
       }
       const paths = irqlPaths(file, fn);
       if (!paths) return;
@@ -77,16 +81,22 @@ export const rule: Rule = {
         const node = paths.flowNodeOf(call);
         if (!node) continue;
         const states = paths.statesAt(node, call.startIndex);
-        if (states.length === 0) continue;
+        const found = verdict(range, name, local, states);
+        if (found === 'tooHigh') reportAt(call, 'tooHigh', range, states, fn, (state) => state.low);
+        else if (found === 'mayBeDispatch') context.report({ node: call, messageId: 'mayBeDispatch', data: { why: range.why, because: paths.entry.reason ?? 'it may run at DISPATCH_LEVEL' } });
+        else if (found === 'tooLow') reportAt(call, 'tooLow', range, states, fn, (state) => state.high);
+      }
+
+      /** What the states a call can run in say about the callee's documented range, if anything. */
+      function verdict(range: CalleeIrql, name: string, local: boolean, states: readonly IrqlState[]): 'tooHigh' | 'mayBeDispatch' | 'tooLow' | undefined {
+        if (states.length === 0) return undefined;
         if (states.every((state) => state.low > range.high)) {
-          if (PAGED_RULE_COVERS.test(name) && states.every((state) => fromSpinLock(state))) continue;
-          reportAt(call, 'tooHigh', range, states, fn, (state) => state.low);
-          // "May run at DISPATCH_LEVEL" holds against documented limits only: a local annotation may be stricter than the code needs.
-        } else if (range.high < DISPATCH_LEVEL && !local && states.every((state) => state.mayDispatch || state.low > range.high)) {
-          context.report({ node: call, messageId: 'mayBeDispatch', data: { why: range.why, because: paths.entry.reason ?? 'it may run at DISPATCH_LEVEL' } });
-        } else if (states.every((state) => state.high < range.low)) {
-          reportAt(call, 'tooLow', range, states, fn, (state) => state.high);
+          return PAGED_RULE_COVERS.test(name) && states.every((state) => fromSpinLock(state)) ? undefined : 'tooHigh';
         }
+        // "May run at DISPATCH_LEVEL" holds against documented limits only: a local annotation may be stricter than the code needs.
+        if (range.high < DISPATCH_LEVEL && !local && states.every((state) => state.mayDispatch || state.low > range.high)) return 'mayBeDispatch';
+        if (states.every((state) => state.high < range.low)) return 'tooLow';
+        return undefined;
       }
 
       function fromSpinLock(state: IrqlState): boolean {
