@@ -62,6 +62,34 @@ function fileStructs(file: SourceFile): Set<string> {
   return names;
 }
 
+/**
+ * The children and fields of one function's nodes, read through the wasm boundary once and shared by the walks of
+ * all its locals (each local walks the whole body).
+ */
+class NodeCache {
+  private readonly childLists = new Map<number, Node[]>();
+  private readonly fields = new Map<string, Node | null>();
+
+  children(node: Node): Node[] {
+    let list = this.childLists.get(node.id);
+    if (!list) {
+      list = node.namedChildren.filter((child): child is Node => child !== null);
+      this.childLists.set(node.id, list);
+    }
+    return list;
+  }
+
+  field(node: Node, name: string): Node | null {
+    const key = `${node.id}:${name}`;
+    let value = this.fields.get(key);
+    if (value === undefined) {
+      value = node.childForFieldName(name);
+      this.fields.set(key, value);
+    }
+    return value;
+  }
+}
+
 class DefiniteAssignment {
   found?: Node;
   firstAssignment?: Node;
@@ -78,13 +106,28 @@ class DefiniteAssignment {
     private readonly kind: Kind,
     private readonly declaration: Node,
     private readonly backwardLabels: ReadonlySet<string>,
+    private readonly tree: NodeCache,
+    /** Sorted offsets where the name is written in the function's text (in code, comments or strings alike). */
+    private readonly mentions: readonly number[],
   ) {}
+
+  /** Whether the name is written somewhere in [start, end): where it is not, an expression holds no event. */
+  private mentioned(start: number, end: number): boolean {
+    let low = 0;
+    let high = this.mentions.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.mentions[middle] < start) low = middle + 1;
+      else high = middle;
+    }
+    return low < this.mentions.length && this.mentions[low] < end;
+  }
 
   statement(node: Node, state: Flow): Flow {
     if (this.aborted || this.found) return state;
     switch (node.type) {
       case 'compound_statement':
-        return this.sequence(node.namedChildren.filter((child): child is Node => child !== null && isStatementLike(child, node)), state);
+        return this.sequence(this.tree.children(node).filter((child) => isStatementLike(child, node, this.tree)), state);
       case 'preproc_if':
       case 'preproc_ifdef':
       case 'preproc_else':
@@ -95,11 +138,11 @@ class DefiniteAssignment {
         // declaration, the assignment and the use) is taken together with it: this walk cannot pair them, so such a
         // chain keeps the earlier, optimistic reading (its arms in sequence).
         if ((node.type === 'preproc_if' || node.type === 'preproc_ifdef') && this.isCorrelated(node)) {
-          for (let arm: Node | null = node; arm; arm = arm.type === 'preproc_else' ? null : arm.childForFieldName('alternative')) this.sequentialArms.add(arm.id);
+          for (let arm: Node | null = node; arm; arm = arm.type === 'preproc_else' ? null : this.tree.field(arm, 'alternative')) this.sequentialArms.add(arm.id);
         }
-        if (this.sequentialArms.has(node.id)) return this.sequence(node.namedChildren.filter((child): child is Node => child !== null && isStatementLike(child, node)), state);
-        const alternative = node.type === 'preproc_else' ? null : node.childForFieldName('alternative');
-        const body = node.namedChildren.filter((child): child is Node => child !== null && child.id !== alternative?.id && isStatementLike(child, node));
+        if (this.sequentialArms.has(node.id)) return this.sequence(this.tree.children(node).filter((child) => isStatementLike(child, node, this.tree)), state);
+        const alternative = node.type === 'preproc_else' ? null : this.tree.field(node, 'alternative');
+        const body = this.tree.children(node).filter((child) => child.id !== alternative?.id && isStatementLike(child, node, this.tree));
         const taken = armTaken(this.file, node);
         const own = taken === 'never' ? null : this.sequence(body, state);
         if (node.type === 'preproc_else' || taken === 'always') return own;
@@ -112,28 +155,28 @@ class DefiniteAssignment {
         if (node.id === this.declaration.id) return { def: false, maybe: false };
         return state ? this.expression(node, state) : null;
       case 'if_statement': {
-        const afterCondition = state ? this.expression(node.childForFieldName('condition')!, state) : null;
-        const consequence = node.childForFieldName('consequence');
-        const alternative = node.childForFieldName('alternative');
+        const afterCondition = state ? this.expression(this.tree.field(node, 'condition')!, state) : null;
+        const consequence = this.tree.field(node, 'consequence');
+        const alternative = this.tree.field(node, 'alternative');
         const then = consequence ? this.statement(consequence, afterCondition) : afterCondition;
         const otherwise = alternative ? this.statement(alternative, afterCondition) : afterCondition;
         return join(then, otherwise);
       }
       case 'else_clause':
-        return this.sequence(node.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment'), state);
+        return this.sequence(this.tree.children(node).filter((child) => child.type !== 'comment'), state);
       case 'while_statement':
       case 'for_statement': {
         let entry = state;
         if (node.type === 'for_statement') {
-          const initializer = node.childForFieldName('initializer');
+          const initializer = this.tree.field(node, 'initializer');
           if (initializer && entry) entry = this.expression(initializer, entry);
         }
-        const condition = node.childForFieldName('condition');
+        const condition = this.tree.field(node, 'condition');
         const afterCondition = condition && entry ? this.expression(condition, entry) : entry;
         this.breaks.push([]);
-        const body = node.childForFieldName('body');
+        const body = this.tree.field(node, 'body');
         let afterBody = body ? this.statement(body, afterCondition) : afterCondition;
-        const update = node.childForFieldName('update');
+        const update = this.tree.field(node, 'update');
         if (update && afterBody) afterBody = this.expression(update, afterBody);
         const broken = (this.breaks.pop() ?? []).map((s) => ({ ...s, loop: true }));
         // `while (TRUE)` / `for (;;)`: only a break leaves the loop.
@@ -144,29 +187,29 @@ class DefiniteAssignment {
       }
       case 'do_statement': {
         this.breaks.push([]);
-        const body = node.childForFieldName('body');
+        const body = this.tree.field(node, 'body');
         let afterBody = body ? this.statement(body, state) : state;
-        const condition = node.childForFieldName('condition');
+        const condition = this.tree.field(node, 'condition');
         if (condition && afterBody) afterBody = this.expression(condition, afterBody);
         const broken = this.breaks.pop() ?? [];
         return broken.reduce<Flow>((acc, s) => join(acc, s), afterBody);
       }
       case 'switch_statement': {
-        const afterCondition = state ? this.expression(node.childForFieldName('condition')!, state) : null;
-        const body = node.childForFieldName('body');
+        const afterCondition = state ? this.expression(this.tree.field(node, 'condition')!, state) : null;
+        const body = this.tree.field(node, 'body');
         this.breaks.push([]);
         let fallthrough: Flow = null;
         let hasDefault = false;
-        for (const child of body?.namedChildren ?? []) {
-          if (!child || child.type === 'comment') continue;
+        for (const child of body ? this.tree.children(body) : []) {
+          if (child.type === 'comment') continue;
           if (child.type !== 'case_statement') {
             fallthrough = this.statement(child, fallthrough);
             continue;
           }
-          if (!child.childForFieldName('value')) hasDefault = true;
+          if (!this.tree.field(child, 'value')) hasDefault = true;
           let current = join(afterCondition, fallthrough);
-          for (const inner of child.namedChildren) {
-            if (!inner || inner.id === child.childForFieldName('value')?.id || inner.type === 'comment') continue;
+          for (const inner of this.tree.children(child)) {
+            if (inner.id === this.tree.field(child, 'value')?.id || inner.type === 'comment') continue;
             current = this.statement(inner, current);
           }
           fallthrough = current;
@@ -188,7 +231,7 @@ class DefiniteAssignment {
         if (state) this.leaves[this.leaves.length - 1]?.push(state);
         return null;
       case 'goto_statement': {
-        const label = node.childForFieldName('label')?.text;
+        const label = this.tree.field(node, 'label')?.text;
         if (label && state) {
           const list = this.labels.get(label) ?? [];
           list.push(state);
@@ -197,24 +240,24 @@ class DefiniteAssignment {
         return null;
       }
       case 'labeled_statement': {
-        const label = node.childForFieldName('label')?.text ?? '';
+        const label = this.tree.field(node, 'label')?.text ?? '';
         let entry: Flow = (this.labels.get(label) ?? []).reduce<Flow>((acc, s) => join(acc, s), state);
         if (this.backwardLabels.has(label)) entry = UNKNOWN;
-        const inner = node.namedChildren.filter((child): child is Node => child !== null && child.type !== 'statement_identifier' && child.type !== 'comment');
+        const inner = this.tree.children(node).filter((child) => child.type !== 'statement_identifier' && child.type !== 'comment');
         return this.sequence(inner, entry);
       }
       case 'seh_try_statement': {
         this.leaves.push([]);
-        const body = node.childForFieldName('body');
+        const body = this.tree.field(node, 'body');
         const afterBody = body ? this.statement(body, state) : state;
         const left = this.leaves.pop() ?? [];
         const normal = left.reduce<Flow>((acc, s) => join(acc, s), afterBody);
         let out = normal;
-        for (const clause of node.namedChildren) {
-          if (!clause || (clause.type !== 'seh_except_clause' && clause.type !== 'seh_finally_clause')) continue;
+        for (const clause of this.tree.children(node)) {
+          if ((clause.type !== 'seh_except_clause' && clause.type !== 'seh_finally_clause')) continue;
           // A fault may come before or after the assignments in the body.
           const entry: Flow = state ? { def: state.def, maybe: state.maybe || Boolean(normal?.maybe) } : normal;
-          const handlerBody = clause.childForFieldName('body');
+          const handlerBody = this.tree.field(clause, 'body');
           const handled = handlerBody ? this.statement(handlerBody, entry) : entry;
           out = clause.type === 'seh_except_clause' ? join(normal, handled) : handled && normal ? { def: normal.def || handled.def, maybe: handled.maybe || normal.maybe } : null;
         }
@@ -225,9 +268,9 @@ class DefiniteAssignment {
         return state;
       case 'expression_statement': {
         const after = state ? this.expression(node, state) : null;
-        const call = node.namedChild(0);
+        const call = this.tree.children(node)[0];
         // KeBugCheckEx, ExRaiseStatus, __fastfail: the path ends here.
-        if (call?.type === 'call_expression' && /^(KeBugCheck(Ex)?|ExRaiseStatus|ExRaiseAccessViolation|ExRaiseDatatypeMisalignment|__fastfail)$/.test(call.childForFieldName('function')?.text ?? '')) return null;
+        if (call?.type === 'call_expression' && /^(KeBugCheck(Ex)?|ExRaiseStatus|ExRaiseAccessViolation|ExRaiseDatatypeMisalignment|__fastfail)$/.test(this.tree.field(call, 'function')?.text ?? '')) return null;
         return after;
       }
       default:
@@ -246,6 +289,7 @@ class DefiniteAssignment {
 
   /** Uses and assignments of the variable inside an expression (or a simple statement), in evaluation order. */
   expression(node: Node, state: State): State {
+    if (!this.mentioned(node.startIndex, node.endIndex)) return state;
     const events: { offset: number; kind: 'use' | 'def' | 'maybe'; node: Node }[] = [];
     for (const identifier of this.file.within(node, 'identifier')) {
       if (identifier.text !== this.name) continue;
@@ -341,10 +385,10 @@ function guardsOf(node: Node): { text: string; id: number }[] {
   return conditions;
 }
 
-function isStatementLike(child: Node, parent: Node): boolean {
+function isStatementLike(child: Node, parent: Node, tree: NodeCache): boolean {
   if (child.type === 'comment') return false;
   if (parent.type.startsWith('preproc_')) {
-    const skip = [parent.childForFieldName('condition')?.id, parent.childForFieldName('name')?.id];
+    const skip = [tree.field(parent, 'condition')?.id, tree.field(parent, 'name')?.id];
     return !skip.includes(child.id) && !child.type.startsWith('preproc_arg');
   }
   return true;
@@ -386,6 +430,7 @@ export const rule: Rule = {
         const declarations = file.within(body, 'declaration');
         if (declarations.length === 0) return;
         let backwardLabels: Set<string> | undefined;
+        let tree: NodeCache | undefined;
         for (const declaration of declarations) {
           if (/^\s*(static|extern)\b/.test(declaration.text)) continue;
           if (declaration.parent?.type === 'for_statement') continue;
@@ -397,7 +442,8 @@ export const rule: Rule = {
             if (!kind || !name) continue;
             if (declarator.type === 'pointer_declarator' && declarator.childForFieldName('declarator')?.type !== 'identifier') continue;
             backwardLabels ??= findBackwardLabels(file, body);
-            const analysis = new DefiniteAssignment(file, name, kind, declaration, backwardLabels);
+            tree ??= new NodeCache();
+            const analysis = new DefiniteAssignment(file, name, kind, declaration, backwardLabels, tree, mentionsOf(file.text, body, name));
             analysis.statement(body, UNKNOWN);
             if (analysis.aborted || !analysis.found || !analysis.firstAssignment) continue;
             const initializer = kind === 'struct' ? '= { 0 }' : '= NULL';
@@ -414,6 +460,22 @@ export const rule: Rule = {
     };
   },
 };
+
+function mentionsOf(text: string, body: Node, name: string): number[] {
+  const offsets: number[] = [];
+  const start = body.startIndex;
+  const end = body.endIndex;
+  for (let at = text.indexOf(name, start); at >= 0 && at < end; at = text.indexOf(name, at + name.length)) {
+    const before = text.charCodeAt(at - 1);
+    const after = text.charCodeAt(at + name.length);
+    if (!isIdentifierChar(before) && !isIdentifierChar(after)) offsets.push(at);
+  }
+  return offsets;
+}
+
+function isIdentifierChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code > 127;
+}
 
 /** Labels that a goto later in the function jumps back to (loops the analysis does not follow). */
 function findBackwardLabels(file: SourceFile, body: Node): Set<string> {
