@@ -3,7 +3,7 @@
  * (analysis/irql.ts) knows the IRQL is surely above the callee's maximum (a Zw* call in a DPC routine, IoCreateDevice
  * after KeRaiseIrql) or surely below its minimum (KeAcquireSpinLockAtDpcLevel in DriverEntry) on every path.
  */
-import { calleeIrqlRange, DISPATCH_LEVEL, entryIrql, entryState, irqlName, irqlPaths, leavesIrqlAlone, localCalleeIrqlRange, type CalleeIrql, type IrqlState } from '../analysis/irql';
+import { calleeIrqlRange, DISPATCH_LEVEL, entryIrql, entryState, irqlContractOf, irqlName, irqlPaths, irqlRoles, leavesIrqlAlone, localCalleeIrqlRange, type CalleeIrql, type IrqlState } from '../analysis/irql';
 import { LOCK_ACQUIRES } from '../analysis/locks';
 import { calleeName, type Node } from '../analysis/query';
 import { gather, lineOf, type Rule } from '../analysis/rule';
@@ -22,6 +22,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.technology-practices',
+    scope: 'function',
     description: 'A routine is called where the IRQL is surely outside its documented range: above its maximum (a Zw* or PASSIVE_LEVEL-only routine in a DPC, an ISR, a completion routine or after KeRaiseIrql) or below its minimum (a ...AtDpcLevel spin-lock call at PASSIVE_LEVEL).',
     rationale: 'Every kernel routine documents the IRQLs it may be called at. Above the maximum the routine may touch pageable memory or wait, which bug-checks with IRQL_NOT_LESS_OR_EQUAL (0xA) or ATTEMPTED_SWITCH_FROM_DPC, rarely in testing and reliably under memory pressure; below the minimum (the ...AtDpcLevel spin-lock routines at PASSIVE_LEVEL) the lock is taken without raising IRQL, so a DPC on the same processor deadlocks on it. The IRQL is known from the function\'s role (DriverEntry and AddDevice at PASSIVE_LEVEL, DPCs at DISPATCH_LEVEL, ISRs at DIRQL, completion routines at up to DISPATCH_LEVEL), its _IRQL_requires_ annotations, and the raises, lowers and spin locks before the call. Queue a work item for PASSIVE_LEVEL work, or use the routine variant made for the IRQL.',
     cwe: ['CWE-662'],
@@ -43,12 +44,26 @@ export const rule: Rule = {
       good: 'VOID TimerDpc(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2) {\n    PDEVICE_EXTENSION ext = Context;\n    IoQueueWorkItem(ext->WorkItem, CloseFileWorker, DelayedWorkQueue, ext);   // ZwClose runs in the work item at PASSIVE_LEVEL\n}',
     },
   },
+  // A function's findings depend on its own text and on what the file says of every function's IRQL: the roles
+  // (a DPC registered in AddDevice, an unload routine assigned in DriverEntry) and the IRQL annotations, which sit
+  // outside function bodies or are blanked before parsing, so the reuse plan would not see them change.
+  fileFacts(file) {
+    const roles = [...irqlRoles(file)].map(([name, role]) => `${name}=${role}`).sort().join(' ');
+    const contracts = file.functions().map((fn) => `${fn.name}:${JSON.stringify(irqlContractOf(file, fn))}`).join(' ');
+    return `${roles}\n${contracts}`;
+  },
   create(context) {
     const { file } = context;
+    // With `scope: 'function'` the engine hands over only the calls of the functions it re-analyzes.
+    const visited = new Set<FunctionInfo>();
     return {
-      ...gather('call_expression', 'declaration', 'assignment_expression'),
+      ...gather('declaration', 'assignment_expression'),
+      call_expression(call) {
+        const fn = file.enclosingFunction(call);
+        if (fn) visited.add(fn);
+      },
       onEnd() {
-        for (const fn of file.functions()) checkFunction(fn);
+        for (const fn of file.functions()) if (visited.has(fn)) checkFunction(fn);
       },
     };
 
