@@ -63,3 +63,55 @@ describe('helpers called from another file of the driver', () => {
     assert.equal(lengthFindings(workspace).length, 1);
   });
 });
+
+describe('structure fields declared in another file (field shapes in the workspace index)', () => {
+  let analyzer: Analyzer;
+  before(async () => {
+    analyzer = await createAnalyzer();
+  });
+  const HEADER = 'typedef struct _XFER {\n    PVOID Buffer;\n    ULONG Length;\n    UCHAR Inline[16];\n} XFER, *PXFER;\n';
+  const HANDLER = [
+    'ULONG g_Table[4];',
+    'NTSTATUS Copy(PIRP Irp)',
+    '{',
+    '    PXFER in = (PXFER)Irp->AssociatedIrp.SystemBuffer;',
+    '    RtlCopyMemory(in->Buffer, g_Table, sizeof(g_Table));',
+    '    *in->Inline = 0;',
+    '    return STATUS_SUCCESS;',
+    '}',
+    '',
+  ].join('\n');
+  const embedded = (workspace: WorkspaceIndex | undefined) =>
+    analyzer.analyze({ text: HANDLER, fileName: '/drv/copy.c' }, { workspace }).findings.filter((finding) => finding.ruleId === 'embedded-user-pointer').map((finding) => finding.range.start.line + 1);
+
+  it('a pointer field of a header structure is a user pointer, an embedded array is not', () => {
+    const workspace = new WorkspaceIndex();
+    workspace.update('/drv/public.h', HEADER);
+    workspace.update('/drv/copy.c', HANDLER);
+    // Line 5: the copy into `in->Buffer`; line 6 (`*in->Inline`) writes the kernel copy of the request.
+    assert.deepEqual(embedded(workspace), [5]);
+  });
+
+  it('without the header the shapes are unknown: the copy is not reported, the dereference is (as before)', () => {
+    assert.deepEqual(embedded(undefined), [6]);
+  });
+
+  it('a field declared with different shapes in different files is unknown', () => {
+    const workspace = new WorkspaceIndex();
+    workspace.update('/drv/public.h', HEADER);
+    workspace.update('/drv/other.h', 'typedef struct _OTHER { UCHAR Buffer[8]; UCHAR Inline[16]; } OTHER;\n');
+    assert.equal(workspace.fieldShapeOf('Buffer'), null);
+    assert.deepEqual(workspace.fieldShapeOf('Inline'), { pointer: false, array: true });
+    assert.equal(workspace.fieldShapeOf('Missing'), undefined);
+  });
+
+  it('the structure the base variable is declared with decides when field names clash', () => {
+    const workspace = new WorkspaceIndex();
+    workspace.update('/drv/public.h', HEADER);
+    workspace.update('/drv/other.h', 'typedef struct _OTHER { UCHAR Buffer[8]; PUCHAR Inline; } OTHER, *POTHER;\n');
+    workspace.update('/drv/copy.c', HANDLER);
+    assert.deepEqual(workspace.structFieldShapeOf('*PXFER', 'Buffer'), { pointer: true, array: false });
+    assert.deepEqual(workspace.structFieldShapeOf('_OTHER', 'Buffer'), { pointer: false, array: true });
+    assert.deepEqual(embedded(workspace), [5]);
+  });
+});

@@ -21,6 +21,8 @@ import {
 } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
 import { lookupTable } from './lookup';
+import { POINTER_TYPE_NAME, structureShapes } from './workspace-index';
+import { findDeclaration } from './declarations';
 
 /**
  * - value: a scalar the user controls (a length, a field of a user buffer)
@@ -107,12 +109,6 @@ const COPIES: Record<string, [number, number]> = lookupTable({
 /** A parenthesized name in front of a parenthesized operand is a cast: `(PVOID)(x)`, `(ULONG_PTR)(p)`. */
 const CAST_LIKE = /^(P|LP)?[A-Z][A-Z0-9_]*$/;
 
-/** Pointer type names of the WDK (`PULONG`, `PVOID`, `LPCWSTR`, `PUCHAR`…); a driver's own `PFOO` counts when the file typedefs it. */
-const POINTER_TYPE = /^(P|LP|PC|LPC)(VOID|U?CHAR|U?SHORT|U?LONG|U?INT|U?INT8|U?INT16|U?INT32|U?INT64|U?LONG32|U?LONG64|U?LONGLONG|U?LONG_PTR|U?INT_PTR|DWORD_PTR|SIZE_T|BYTE|WORD|DWORD|DWORD64|QWORD|WCHAR|WSTR|STR|TSTR|BOOLEAN|BOOL|HANDLE|GUID|UNICODE_STRING|ANSI_STRING|STRING)$/;
-
-/** Integer types that hold addresses. */
-const ADDRESS_INTEGER = /^(U?LONG_PTR|U?INT_PTR|DWORD_PTR|PVOID64)$/;
-
 function stripQualifiers(type: string): string {
   return type.replace(/\b(const|volatile|struct|union|enum|_In_|_Out_|_Inout_|CONST|UNALIGNED|__unaligned|POINTER_32|POINTER_64|__ptr64|__ptr32)\b/g, ' ').replace(/\s+/g, ' ').trim();
 }
@@ -141,7 +137,7 @@ function pointerTypedefs(file: SourceFile): Set<string> {
 export function isPointerTypeName(file: SourceFile, type: string): boolean {
   const plain = stripQualifiers(type);
   if (/\*\s*$/.test(plain)) return true;
-  return POINTER_TYPE.test(plain) || ADDRESS_INTEGER.test(plain) || pointerTypedefs(file).has(plain);
+  return POINTER_TYPE_NAME.test(plain) || pointerTypedefs(file).has(plain);
 }
 
 /** What the file's structures declare a field of this name as: undefined when unknown or declared differently in different structures. */
@@ -152,6 +148,66 @@ export interface FieldShape {
 }
 
 const fieldShapeCache = new WeakMap<SourceFile, Map<string, FieldShape | null>>();
+
+/** The structure type a field access reads from, named as the workspace index names owners (`X`, `_X`, `*PX`). */
+function ownerOf(file: SourceFile, fn: FunctionInfo | undefined, access: Node): string | undefined {
+  const arrow = access.childForFieldName('operator')?.text === '->';
+  let base = access.childForFieldName('argument');
+  while (base?.type === 'parenthesized_expression') base = base.namedChild(0);
+  if (!base) return undefined;
+  let type: string;
+  let starred: boolean;
+  if (base.type === 'cast_expression') {
+    const text = stripQualifiers(base.childForFieldName('type')?.text ?? '');
+    starred = /\*\s*$/.test(text);
+    type = text.replace(/\*\s*$/, '').trim();
+  } else if (base.type === 'identifier') {
+    const declaration = findDeclaration(file, fn, base.text);
+    if (!declaration || declaration.isArray) return undefined;
+    let declarator: Node | null = declaration.declarator.type === 'init_declarator' ? declaration.declarator.childForFieldName('declarator') : declaration.declarator;
+    starred = declarator?.type === 'pointer_declarator';
+    if (starred && declarator?.childForFieldName('declarator')?.type === 'pointer_declarator') return undefined;
+    declarator = null;
+    type = stripQualifiers(declaration.typeText);
+  } else {
+    return undefined;
+  }
+  if (!/^[A-Za-z_]\w*$/.test(type)) return undefined;
+  if (arrow) return starred ? type : `*${type}`;
+  return starred ? undefined : type;
+}
+
+/** The file's own structures by owner (text scan, as the workspace index does for the other files). */
+const ownStructCache = new WeakMap<SourceFile, Map<string, number>>();
+
+function ownStructFields(file: SourceFile): Map<string, number> {
+  let map = ownStructCache.get(file);
+  if (!map) {
+    map = new Map();
+    for (const [owner, field, shape] of structureShapes(file.text).structFields) {
+      const key = `${owner}\u0000${field}`;
+      const known = map.get(key);
+      map.set(key, known === undefined || known === shape ? shape : -1);
+    }
+    ownStructCache.set(file, map);
+  }
+  return map;
+}
+
+/**
+ * What a field read is, by the declaration of the structure it reads from when the base's type is known (this
+ * file's structures, then the workspace's), else by every declaration of a field of that name.
+ */
+export function fieldShapeAt(file: SourceFile, fn: FunctionInfo | undefined, access: Node, field: string): FieldShape | undefined {
+  const owner = ownerOf(file, fn, access);
+  if (owner) {
+    const own = ownStructFields(file).get(`${owner}\u0000${field}`);
+    if (own !== undefined) return own < 0 ? undefined : { pointer: (own & 1) !== 0, array: (own & 2) !== 0 };
+    const shared = file.workspace?.structFieldShapeOf(owner, field);
+    if (shared !== undefined) return shared ?? undefined;
+  }
+  return fieldShape(file, field);
+}
 
 export function fieldShape(file: SourceFile, field: string): FieldShape | undefined {
   let shapes = fieldShapeCache.get(file);
@@ -180,7 +236,10 @@ export function fieldShape(file: SourceFile, field: string): FieldShape | undefi
     }
     fieldShapeCache.set(file, shapes);
   }
-  return shapes.get(field) ?? undefined;
+  const local = shapes.get(field);
+  if (local !== undefined) return local ?? undefined;
+  // Declared in another file of the workspace (the request structures usually live in a header shared with user mode).
+  return file.workspace?.fieldShapeOf(field) ?? undefined;
 }
 
 /** `(PVOID *)buf`, `(PULONG_PTR)buf`, `in->Slots` (`PVOID Slots[4]`): an element read through it is an address. */
@@ -195,7 +254,7 @@ function elementIsPointer(file: SourceFile, expression: Node | null | undefined)
     return isPointerTypeName(file, element) || /\*\s*$/.test(element);
   }
   if (node.type === 'field_expression') {
-    const shape = fieldShape(file, node.childForFieldName('field')?.text ?? '');
+    const shape = fieldShapeAt(file, file.enclosingFunction(node), node, node.childForFieldName('field')?.text ?? '');
     return shape?.array === true && shape.pointer;
   }
   return false;
@@ -477,7 +536,7 @@ export class FunctionTaint {
         path ??= accessPath(node) ?? node.text;
         if (base.kind === 'value' && !base.fromUserMemory) return { ...base, keys: unique([...base.keys, path]) };
         // Per field: a pointer field holds a user pointer, an embedded array is the copy's own memory, the rest is user data.
-        const shape = field ? fieldShape(this.file, field) : undefined;
+        const shape = field ? fieldShapeAt(this.file, this.fn, node, field) : undefined;
         const perField: Partial<Taint> = {
           userPointer: shape?.pointer === true && !shape.array ? true : undefined,
           embeddedArray: shape?.array ? true : undefined,

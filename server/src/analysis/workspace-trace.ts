@@ -10,7 +10,7 @@ import type { WorkspaceFacts } from './workspace-index';
 
 /** One question and its answer: [kind, argument, answer as JSON]. */
 export type TraceEntry = [kind: TraceKind, argument: string, answer: string];
-export type TraceKind = 'macro' | 'roles' | 'paged' | 'dispatch-table' | 'called-from-other-file' | 'pool-nx-opt-in';
+export type TraceKind = 'macro' | 'roles' | 'paged' | 'dispatch-table' | 'called-from-other-file' | 'pool-nx-opt-in' | 'field-shape' | 'struct-field-shape';
 
 /** Asks `facts` one recorded question again; the answer as JSON (the form the trace stores). */
 function ask(facts: WorkspaceFacts, kind: TraceKind, argument: string): string {
@@ -29,6 +29,13 @@ function ask(facts: WorkspaceFacts, kind: TraceKind, argument: string): string {
     }
     case 'pool-nx-opt-in':
       return JSON.stringify(facts.poolNxOptInFor(argument));
+    case 'struct-field-shape': {
+      const [owner, field] = JSON.parse(argument) as [string, string];
+      const shape = facts.structFieldShapeOf(owner, field);
+      return JSON.stringify(shape ?? null) + (shape === undefined ? '?' : '');
+    }
+    case 'field-shape':
+      return JSON.stringify(facts.fieldShapeOf(argument) ?? null) + (facts.fieldShapeOf(argument) === undefined ? '?' : '');
   }
 }
 
@@ -36,7 +43,7 @@ function macroAnswer(definition: MacroDefinition | undefined): string {
   return definition ? JSON.stringify([definition.name, definition.params ?? null, definition.body, definition.fileName, definition.line]) : 'null';
 }
 
-const KINDS = new Set<string>(['macro', 'roles', 'paged', 'dispatch-table', 'called-from-other-file', 'pool-nx-opt-in']);
+const KINDS = new Set<string>(['macro', 'roles', 'paged', 'dispatch-table', 'called-from-other-file', 'pool-nx-opt-in', 'field-shape', 'struct-field-shape']);
 
 /** Whether a value read back from a cache file is a well-formed trace. */
 export function isTrace(value: unknown): value is TraceEntry[] {
@@ -91,6 +98,16 @@ export class RecordingWorkspace implements WorkspaceFacts {
   poolNxOptInFor(fileName: string): boolean {
     this.record('pool-nx-opt-in', fileName);
     return this.facts.poolNxOptInFor(fileName);
+  }
+
+  fieldShapeOf(name: string): ReturnType<WorkspaceFacts['fieldShapeOf']> {
+    this.record('field-shape', name);
+    return this.facts.fieldShapeOf(name);
+  }
+
+  structFieldShapeOf(owner: string, field: string): ReturnType<WorkspaceFacts['structFieldShapeOf']> {
+    this.record('struct-field-shape', JSON.stringify([owner, field]));
+    return this.facts.structFieldShapeOf(owner, field);
   }
 
   /** The distinct questions asked so far, with their answers. */

@@ -8,6 +8,7 @@
  * Do not ship this code.
  */
 #include <ntifs.h>
+#include "user-pointers.h"
 
 #define UPTR_IOCTL(function, method) CTL_CODE(FILE_DEVICE_UNKNOWN, (function), (method), FILE_READ_ACCESS | FILE_WRITE_ACCESS)
 
@@ -84,13 +85,6 @@ typedef struct _UPTR_SLOTS {
     ULONG Index;
     ULONG Value;
 } UPTR_SLOTS, *PUPTR_SLOTS;
-
-/* A copy between a kernel table and a caller address. */
-typedef struct _UPTR_TRANSFER {
-    PVOID Buffer;
-    ULONG Length;
-    ULONG Reserved;
-} UPTR_TRANSFER, *PUPTR_TRANSFER;
 
 /* A window into a caller buffer: base address, offset and length. */
 typedef struct _UPTR_WINDOW {
