@@ -32,6 +32,10 @@ runRuleTests('probe-outside-try', {
       name: 'an unprobed access is user-pointer-unprobed\'s finding, not this rule\'s',
       code: `${REQ}NTSTATUS DispatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    PREQ request = (PREQ)irpSp->Parameters.DeviceIoControl.Type3InputBuffer;\n    g_Mode = request->Mode;\n    return STATUS_SUCCESS;\n}`,
     },
+    {
+      name: 'a pointer read from the buffered request, probed and written inside one __try',
+      code: 'typedef struct _STORE { PULONG Target; ULONG Value; } STORE, *PSTORE;\nNTSTATUS H(PIRP Irp) {\n    PSTORE in = (PSTORE)Irp->AssociatedIrp.SystemBuffer;\n    __try {\n        ProbeForWrite(in->Target, sizeof(ULONG), 4);\n        *in->Target = in->Value;\n    } __except (EXCEPTION_EXECUTE_HANDLER) {\n        return GetExceptionCode();\n    }\n    return 0;\n}',
+    },
   ],
   invalid: [
     {
@@ -62,6 +66,12 @@ runRuleTests('probe-outside-try', {
       name: 'no automatic wrap when a declaration would move into the __try scope',
       code: `${REQ}NTSTATUS DispatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    PREQ request = (PREQ)irpSp->Parameters.DeviceIoControl.Type3InputBuffer;\n    ProbeForRead(request, sizeof(REQ), __alignof(REQ));\n    ULONG mode = request->Mode;\n    g_Mode = mode;\n    return STATUS_SUCCESS;\n}`,
       errors: [{ messageId: 'probe', line: 7 }],
+    },
+    {
+      name: 'a pointer read from the buffered request, probed inside __try and written after it',
+      code: 'typedef struct _STORE { PULONG Target; ULONG Value; } STORE, *PSTORE;\nNTSTATUS H(PIRP Irp) {\n    PSTORE in = (PSTORE)Irp->AssociatedIrp.SystemBuffer;\n    PULONG target = in->Target;\n    __try {\n        ProbeForWrite(target, sizeof(ULONG), 4);\n    } __except (EXCEPTION_EXECUTE_HANDLER) {\n        return GetExceptionCode();\n    }\n    *target = in->Value;\n    return 0;\n}',
+      errors: [{ messageId: 'access', line: 10, message: '`*target`' }],
+      output: 'typedef struct _STORE { PULONG Target; ULONG Value; } STORE, *PSTORE;\nNTSTATUS H(PIRP Irp) {\n    PSTORE in = (PSTORE)Irp->AssociatedIrp.SystemBuffer;\n    PULONG target = in->Target;\n    __try {\n        ProbeForWrite(target, sizeof(ULONG), 4);\n    } __except (EXCEPTION_EXECUTE_HANDLER) {\n        return GetExceptionCode();\n    }\n    __try {\n        *target = in->Value;\n    } __except (EXCEPTION_EXECUTE_HANDLER) {\n        return GetExceptionCode();\n    }\n    return 0;\n}',
     },
   ],
 });

@@ -675,6 +675,13 @@ export class FunctionTaint {
       // The block around the probe's statement (an `#if` arm is not a block: the block around the chain is).
       let block = probe.parent?.parent ?? null;
       while (block && block.type.startsWith('preproc_')) block = block.parent;
+      // A probe in a `__try` whose `__except` leaves the function holds after the `__try` as well.
+      const tryStatement = block?.parent;
+      if (block && tryStatement?.type === 'seh_try_statement' && tryStatement.childForFieldName('body')?.id === block.id
+        && tryStatement.namedChildren.some((part) => part?.type === 'seh_except_clause' && /\breturn\b/.test(part.text))) {
+        block = tryStatement.parent;
+        while (block && block.type.startsWith('preproc_')) block = block.parent;
+      }
       return block ? contains(block, use) : true;
     });
     return candidates.some((probe) => reachesUse(this.file, probe.startIndex, useStart, (arm) => candidates.some((other) => arm.start <= other.startIndex && other.startIndex < arm.end)));

@@ -116,9 +116,21 @@ export function mayHaveUserPointers(file: SourceFile, fn: FunctionInfo): boolean
   return result;
 }
 
-export function userPointerAccess(file: SourceFile, node: Node): UserPointerAccess | undefined {
+/** A raw user address, or (with `embedded`) a pointer value read from user memory whose type says it is one. */
+function isUserAddress(taint: Taint | undefined, embedded: boolean): taint is Taint {
+  if (taint?.kind === 'pointer') return true;
+  return embedded && taint?.kind === 'value' && taint.fromUserMemory === true && taint.userPointer === true && !taint.embeddedArray;
+}
+
+/**
+ * With `embedded`, accesses through pointers read out of user memory count too (`*in->Target`, a local holding
+ * one): for the rules that judge what happens after a probe (probe-outside-try); whether they are probed at all is
+ * embedded-user-pointer's question.
+ */
+export function userPointerAccess(file: SourceFile, node: Node, options: { embedded?: boolean } = {}): UserPointerAccess | undefined {
   const owner = file.enclosingFunction(node);
-  if (!owner || !mayHaveUserPointers(file, owner)) return undefined;
+  const embedded = options.embedded === true;
+  if (!owner || !(mayHaveUserPointers(file, owner) || (embedded && file.taint(owner).holdsUserMemoryValue()))) return undefined;
   let pointer: Node | null = null;
   if (node.type === 'pointer_expression') {
     if ((node.childForFieldName('operator')?.text ?? node.child(0)?.text) !== '*') return undefined;
@@ -138,7 +150,7 @@ export function userPointerAccess(file: SourceFile, node: Node): UserPointerAcce
     for (const [index, isDestination] of [[positions[0], true], [positions[1], false]] as const) {
       const arg = args[index];
       const value = arg ? taint.taintOf(arg, node.startIndex) : undefined;
-      if (arg && value?.kind === 'pointer') return { use: node, pointer: unwrap(arg) ?? arg, taint: value, write: isDestination, length: args[positions[2]] };
+      if (arg && isUserAddress(value, embedded)) return { use: node, pointer: unwrap(arg) ?? arg, taint: value, write: isDestination, length: args[positions[2]] };
     }
     return undefined;
   } else {
@@ -151,7 +163,7 @@ export function userPointerAccess(file: SourceFile, node: Node): UserPointerAcce
   if (!fn) return undefined;
   // The taint lookup is cheap; walking up the tree is not, so it comes last.
   const taint = file.taint(fn).taintOf(target, node.startIndex);
-  if (taint?.kind !== 'pointer' || isNotEvaluated(node)) return undefined;
+  if (!isUserAddress(taint, embedded) || isNotEvaluated(node)) return undefined;
   return { use: node, pointer: target, taint, write: isWritten(node) };
 }
 

@@ -119,7 +119,7 @@ export const rule: Rule = {
     }
 
     function checkAccess(node: Node): void {
-      const access = userPointerAccess(file, node);
+      const access = userPointerAccess(file, node, { embedded: true });
       if (!access) return;
       const fn = file.enclosingFunction(node);
       if (!fn) return;

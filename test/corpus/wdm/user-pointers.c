@@ -48,6 +48,8 @@
 #define IOCTL_UPTR_NAME_SAFE        UPTR_IOCTL(0xB21, METHOD_BUFFERED)
 #define IOCTL_UPTR_FORWARD          UPTR_IOCTL(0xB22, METHOD_BUFFERED)
 #define IOCTL_UPTR_FORWARD_SAFE     UPTR_IOCTL(0xB23, METHOD_BUFFERED)
+#define IOCTL_UPTR_LATE             UPTR_IOCTL(0xB24, METHOD_BUFFERED)
+#define IOCTL_UPTR_LATE_SAFE        UPTR_IOCTL(0xB25, METHOD_BUFFERED)
 
 #define UPTR_MAX_ENTRIES 8
 
@@ -838,6 +840,47 @@ UptrForwardSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: pointer from user memory (probed inside __try, written after it)
+// vulnerable: probe-outside-try
+static NTSTATUS
+UptrLate(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+    PULONG_PTR target;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    target = in->Target;
+    __try {
+        ProbeForWrite(target, sizeof(ULONG_PTR), __alignof(ULONG_PTR));
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    *target = in->Value;
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrLateSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+    PULONG_PTR target;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    target = in->Target;
+    __try {
+        ProbeForWrite(target, sizeof(ULONG_PTR), __alignof(ULONG_PTR));
+        *target = in->Value;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS
 UptrDeviceControl(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ PIRP Irp)
 {
@@ -883,6 +926,8 @@ UptrDeviceControl(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ PIRP Irp)
     case IOCTL_UPTR_NAME_SAFE:       status = UptrNameSafe(Irp, irpSp); break;
     case IOCTL_UPTR_FORWARD:         status = UptrForward(Irp, irpSp); break;
     case IOCTL_UPTR_FORWARD_SAFE:    status = UptrForwardSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_LATE:            status = UptrLate(Irp, irpSp); break;
+    case IOCTL_UPTR_LATE_SAFE:       status = UptrLateSafe(Irp, irpSp); break;
     default:                         status = STATUS_INVALID_DEVICE_REQUEST; break;
     }
     Irp->IoStatus.Status = status;
