@@ -20,6 +20,7 @@ runRuleTests('embedded-user-pointer', {
     { name: 'copy through a pointer field probed for the copied length', code: `${XFER}${HANDLER}    PXFER r = (PXFER)Irp->AssociatedIrp.SystemBuffer;\n    ULONG length = r->Length;\n    if (length > sizeof(g_Table)) return STATUS_INVALID_PARAMETER;\n    __try {\n        ProbeForWrite(r->Buffer, length, 1);\n        memcpy(r->Buffer, g_Table, length);\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}` },
     { name: 'kernel pointer fields of a driver context are not user pointers', code: `${XFER}VOID Fill(PXFER ctx) { ctx->Slots[0] = 1; RtlCopyMemory(ctx->Buffer, g_Table, 4); }` },
     { name: 'an MDL built for the pointer, probed and locked', code: `${XFER}${HANDLER}    PXFER r = (PXFER)Irp->AssociatedIrp.SystemBuffer;\n    PMDL mdl = IoAllocateMdl(r->Buffer, r->Length, FALSE, FALSE, NULL);\n    if (mdl == NULL) return STATUS_INSUFFICIENT_RESOURCES;\n    __try { MmProbeAndLockPages(mdl, UserMode, IoWriteAccess); } __except (EXCEPTION_EXECUTE_HANDLER) { IoFreeMdl(mdl); return GetExceptionCode(); }\n    RtlCopyMemory(r->Buffer, g_Table, 4);\n    return 0;\n}` },
+    { name: 'a UNICODE_STRING of the driver is not user data', code: 'UNICODE_STRING g_Path;\nWCHAR g_Copy[32];\nVOID Save(VOID) { RtlCopyMemory(g_Copy, g_Path.Buffer, g_Path.Length); }' },
     { name: 'kernel pointers', code: 'typedef struct _CTX { PULONG Counter; } CTX;\nVOID Bump(CTX *ctx) { (*(ctx->Counter))++; }' },
   ],
   invalid: [
@@ -88,6 +89,12 @@ runRuleTests('embedded-user-pointer', {
       name: 'helper that copies its parameter into a local and hands it to a second helper',
       code: `${WWW}static VOID Store(PULONG_PTR where) { PULONG_PTR slot = where; *slot = 1; }\nstatic VOID Forward(PULONG_PTR target) { Store(target); }\nNTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    Forward(r->Where);\n    return 0;\n}`,
       errors: [{ messageId: 'helper', line: 6, message: /`Forward` writes through its parameter `target` \(line 3\)/ }],
+    },
+    {
+      name: 'the Buffer of a UNICODE_STRING embedded in the request, and a nested member through an array element',
+      code: 'typedef struct _NAME_REQ { UNICODE_STRING Name; } NAME_REQ, *PNAME_REQ;\ntypedef struct _SLOT { PULONG Where; } SLOT;\ntypedef struct _SLOTS { SLOT Slots[2]; } SLOTS, *PSLOTS;\nWCHAR g_Name[32];\nNTSTATUS H(PIRP Irp) {\n    PNAME_REQ r = (PNAME_REQ)Irp->AssociatedIrp.SystemBuffer;\n    PSLOTS s = (PSLOTS)Irp->AssociatedIrp.SystemBuffer;\n    RtlCopyMemory(g_Name, r->Name.Buffer, sizeof(g_Name));\n    RtlCopyMemory(s->Slots[1].Where, g_Name, 4);\n    return 0;\n}',
+      errors: [{ messageId: 'copy', line: 8, message: 'copies from `r->Name.Buffer`' }, { messageId: 'copy', line: 9, message: 'copies into `s->Slots[1].Where`' }],
+      suggestionOutput: 'typedef struct _NAME_REQ { UNICODE_STRING Name; } NAME_REQ, *PNAME_REQ;\ntypedef struct _SLOT { PULONG Where; } SLOT;\ntypedef struct _SLOTS { SLOT Slots[2]; } SLOTS, *PSLOTS;\nWCHAR g_Name[32];\nNTSTATUS H(PIRP Irp) {\n    PNAME_REQ r = (PNAME_REQ)Irp->AssociatedIrp.SystemBuffer;\n    PSLOTS s = (PSLOTS)Irp->AssociatedIrp.SystemBuffer;\n    __try {\n        ProbeForRead(r->Name.Buffer, sizeof(g_Name), 1);\n        RtlCopyMemory(g_Name, r->Name.Buffer, sizeof(g_Name));\n    } __except (EXCEPTION_EXECUTE_HANDLER) {\n        return GetExceptionCode();\n    }\n    RtlCopyMemory(s->Slots[1].Where, g_Name, 4);\n    return 0;\n}',
     },
   ],
 });

@@ -110,8 +110,8 @@ describe('structure fields declared in another file (field shapes in the workspa
     workspace.update('/drv/public.h', HEADER);
     workspace.update('/drv/other.h', 'typedef struct _OTHER { UCHAR Buffer[8]; PUCHAR Inline; } OTHER, *POTHER;\n');
     workspace.update('/drv/copy.c', HANDLER);
-    assert.deepEqual(workspace.structFieldShapeOf('*PXFER', 'Buffer'), { pointer: true, array: false });
-    assert.deepEqual(workspace.structFieldShapeOf('_OTHER', 'Buffer'), { pointer: false, array: true });
+    assert.deepEqual(workspace.structFieldShapeOf('*PXFER', 'Buffer'), { pointer: true, array: false, type: 'PVOID' });
+    assert.deepEqual(workspace.structFieldShapeOf('_OTHER', 'Buffer'), { pointer: false, array: true, type: 'UCHAR[]' });
     assert.deepEqual(embedded(workspace), [5]);
   });
 });

@@ -149,45 +149,91 @@ export interface FieldShape {
 
 const fieldShapeCache = new WeakMap<SourceFile, Map<string, FieldShape | null>>();
 
-/** The structure type a field access reads from, named as the workspace index names owners (`X`, `_X`, `*PX`). */
-function ownerOf(file: SourceFile, fn: FunctionInfo | undefined, access: Node): string | undefined {
-  const arrow = access.childForFieldName('operator')?.text === '->';
-  let base = access.childForFieldName('argument');
-  while (base?.type === 'parenthesized_expression') base = base.namedChild(0);
-  if (!base) return undefined;
-  let type: string;
-  let starred: boolean;
-  if (base.type === 'cast_expression') {
-    const text = stripQualifiers(base.childForFieldName('type')?.text ?? '');
-    starred = /\*\s*$/.test(text);
-    type = text.replace(/\*\s*$/, '').trim();
-  } else if (base.type === 'identifier') {
-    const declaration = findDeclaration(file, fn, base.text);
-    if (!declaration || declaration.isArray) return undefined;
-    let declarator: Node | null = declaration.declarator.type === 'init_declarator' ? declaration.declarator.childForFieldName('declarator') : declaration.declarator;
-    starred = declarator?.type === 'pointer_declarator';
-    if (starred && declarator?.childForFieldName('declarator')?.type === 'pointer_declarator') return undefined;
-    declarator = null;
-    type = stripQualifiers(declaration.typeText);
-  } else {
-    return undefined;
-  }
+/** SDK structures drivers embed in their requests (no file of the workspace declares them). */
+const SDK_FIELDS: Record<string, Record<string, { shape: number; type: string }>> = (() => {
+  const counted = { Length: { shape: 0, type: 'USHORT' }, MaximumLength: { shape: 0, type: 'USHORT' } };
+  const unicode = { ...counted, Buffer: { shape: 1, type: 'PWCH' } };
+  const ansi = { ...counted, Buffer: { shape: 1, type: 'PCHAR' } };
+  const table: Record<string, Record<string, { shape: number; type: string }>> = {};
+  for (const name of ['UNICODE_STRING', '_UNICODE_STRING', '*PUNICODE_STRING', '*PCUNICODE_STRING']) table[name] = unicode;
+  for (const name of ['STRING', '_STRING', 'ANSI_STRING', 'OEM_STRING', '*PSTRING', '*PANSI_STRING', '*PCANSI_STRING', '*POEM_STRING']) table[name] = ansi;
+  return table;
+})();
+
+interface OwnedField {
+  shape: number;
+  type: string;
+}
+
+/** A field of a named structure: this file's structures, then the workspace's, then the SDK's. */
+function ownedField(file: SourceFile, owner: string, field: string): OwnedField | null | undefined {
+  const own = ownStructFields(file).get(`${owner}\u0000${field}`);
+  if (own !== undefined) return own;
+  const shared = file.workspace?.structFieldShapeOf(owner, field);
+  if (shared !== undefined) return shared && { shape: (shared.pointer ? 1 : 0) + (shared.array ? 2 : 0), type: shared.type ?? '' };
+  return SDK_FIELDS[owner]?.[field];
+}
+
+/** The owner name (`X` or `*PX`) an access with `arrow` makes of a declared type (`PX`, `X*`, `X`). */
+function ownerName(type: string, starred: boolean, arrow: boolean): string | undefined {
   if (!/^[A-Za-z_]\w*$/.test(type)) return undefined;
   if (arrow) return starred ? type : `*${type}`;
   return starred ? undefined : type;
 }
 
-/** The file's own structures by owner (text scan, as the workspace index does for the other files). */
-const ownStructCache = new WeakMap<SourceFile, Map<string, number>>();
+/** The structure type a field access reads from, named as the workspace index names owners (`X`, `_X`, `*PX`). */
+function ownerOf(file: SourceFile, fn: FunctionInfo | undefined, access: Node, depth = 0): string | undefined {
+  const arrow = access.childForFieldName('operator')?.text === '->';
+  let base = access.childForFieldName('argument');
+  while (base?.type === 'parenthesized_expression') base = base.namedChild(0);
+  if (!base || depth > 4) return undefined;
+  if (base.type === 'cast_expression') {
+    const text = stripQualifiers(base.childForFieldName('type')?.text ?? '');
+    const starred = /\*\s*$/.test(text);
+    return ownerName(text.replace(/\*\s*$/, '').trim(), starred, arrow);
+  }
+  if (base.type === 'identifier') {
+    const declaration = findDeclaration(file, fn, base.text);
+    if (!declaration || declaration.isArray) return undefined;
+    const declarator: Node | null = declaration.declarator.type === 'init_declarator' ? declaration.declarator.childForFieldName('declarator') : declaration.declarator;
+    const starred = declarator?.type === 'pointer_declarator';
+    if (starred && declarator?.childForFieldName('declarator')?.type === 'pointer_declarator') return undefined;
+    return ownerName(stripQualifiers(declaration.typeText), starred, arrow);
+  }
+  // `in->Name.Buffer`, `in->Entries[i].Address`: the declared type of the member the base reads.
+  let member: Node = base;
+  let element = false;
+  if (member.type === 'subscript_expression') {
+    const inner = unwrap(member.childForFieldName('argument'));
+    if (!inner) return undefined;
+    member = inner;
+    element = true;
+  }
+  if (member.type !== 'field_expression') return undefined;
+  const memberOwner = ownerOf(file, fn, member, depth + 1);
+  const name = member.childForFieldName('field')?.text;
+  const declared = memberOwner && name ? ownedField(file, memberOwner, name) : undefined;
+  if (!declared?.type) return undefined;
+  let type = declared.type;
+  if (element) {
+    if (!type.endsWith('[]')) return undefined;
+    type = type.slice(0, -2);
+  } else if (type.endsWith('[]')) return undefined;
+  const starred = type.endsWith('*');
+  return ownerName(starred ? type.slice(0, -1) : type, starred, arrow);
+}
 
-function ownStructFields(file: SourceFile): Map<string, number> {
+/** The file's own structures by owner (text scan, as the workspace index does for the other files); null: declared differently. */
+const ownStructCache = new WeakMap<SourceFile, Map<string, OwnedField | null>>();
+
+function ownStructFields(file: SourceFile): Map<string, OwnedField | null> {
   let map = ownStructCache.get(file);
   if (!map) {
     map = new Map();
-    for (const [owner, field, shape] of structureShapes(file.text).structFields) {
+    for (const [owner, field, shape, type] of structureShapes(file.text).structFields) {
       const key = `${owner}\u0000${field}`;
       const known = map.get(key);
-      map.set(key, known === undefined || known === shape ? shape : -1);
+      map.set(key, known === undefined || (known && known.shape === shape && known.type === type) ? { shape, type } : null);
     }
     ownStructCache.set(file, map);
   }
@@ -196,15 +242,14 @@ function ownStructFields(file: SourceFile): Map<string, number> {
 
 /**
  * What a field read is, by the declaration of the structure it reads from when the base's type is known (this
- * file's structures, then the workspace's), else by every declaration of a field of that name.
+ * file's structures, then the workspace's, then the SDK's), else by every declaration of a field of that name.
  */
 export function fieldShapeAt(file: SourceFile, fn: FunctionInfo | undefined, access: Node, field: string): FieldShape | undefined {
   const owner = ownerOf(file, fn, access);
   if (owner) {
-    const own = ownStructFields(file).get(`${owner}\u0000${field}`);
-    if (own !== undefined) return own < 0 ? undefined : { pointer: (own & 1) !== 0, array: (own & 2) !== 0 };
-    const shared = file.workspace?.structFieldShapeOf(owner, field);
-    if (shared !== undefined) return shared ?? undefined;
+    const found = ownedField(file, owner, field);
+    if (found === null) return undefined;
+    if (found) return { pointer: (found.shape & 1) !== 0, array: (found.shape & 2) !== 0 };
   }
   return fieldShape(file, field);
 }

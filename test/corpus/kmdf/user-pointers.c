@@ -21,6 +21,8 @@
 #define IOCTL_UPK_ADDRESS_SAFE  UPK_IOCTL(0xB4B)
 #define IOCTL_UPK_BUILD         UPK_IOCTL(0xB4C)
 #define IOCTL_UPK_BUILD_SAFE    UPK_IOCTL(0xB4D)
+#define IOCTL_UPK_LABEL         UPK_IOCTL(0xB4E)
+#define IOCTL_UPK_LABEL_SAFE    UPK_IOCTL(0xB4F)
 
 typedef struct _UPK_POKE {
     PULONG Where;
@@ -37,7 +39,13 @@ typedef struct _UPK_INDEX {
     ULONG Index;
 } UPK_INDEX, *PUPK_INDEX;
 
+/* A label the caller names with a UNICODE_STRING: its Buffer is the caller's address. */
+typedef struct _UPK_LABEL {
+    UNICODE_STRING Label;
+} UPK_LABEL, *PUPK_LABEL;
+
 static ULONG g_UpkState[16];
+static WCHAR g_UpkLabel[32];
 
 EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL UpkDeviceControl;
 
@@ -333,6 +341,52 @@ UpkBuildSafe(_In_ WDFREQUEST Request)
     return status;
 }
 
+// bug class: pointer from user memory (KMDF, the Buffer of a UNICODE_STRING in the request)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UpkLabel(_In_ WDFREQUEST Request)
+{
+    PUPK_LABEL in = NULL;
+    USHORT length;
+    NTSTATUS status;
+
+    status = WdfRequestRetrieveInputBuffer(Request, sizeof(UPK_LABEL), (PVOID *)&in, NULL);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    length = in->Label.Length;
+    if (length > sizeof(g_UpkLabel)) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    RtlCopyMemory(g_UpkLabel, in->Label.Buffer, length);
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UpkLabelSafe(_In_ WDFREQUEST Request)
+{
+    PUPK_LABEL in = NULL;
+    USHORT length;
+    NTSTATUS status;
+
+    status = WdfRequestRetrieveInputBuffer(Request, sizeof(UPK_LABEL), (PVOID *)&in, NULL);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    length = in->Label.Length;
+    if (length > sizeof(g_UpkLabel)) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    __try {
+        ProbeForRead(in->Label.Buffer, length, sizeof(WCHAR));
+        RtlCopyMemory(g_UpkLabel, in->Label.Buffer, length);
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        status = GetExceptionCode();
+    }
+    return status;
+}
+
 VOID
 UpkDeviceControl(_In_ WDFQUEUE Queue, _In_ WDFREQUEST Request, _In_ size_t OutputBufferLength, _In_ size_t InputBufferLength, _In_ ULONG IoControlCode)
 {
@@ -356,6 +410,8 @@ UpkDeviceControl(_In_ WDFQUEUE Queue, _In_ WDFREQUEST Request, _In_ size_t Outpu
     case IOCTL_UPK_ADDRESS_SAFE:  status = UpkAddressSafe(Request); break;
     case IOCTL_UPK_BUILD:         status = UpkBuild(Request); break;
     case IOCTL_UPK_BUILD_SAFE:    status = UpkBuildSafe(Request); break;
+    case IOCTL_UPK_LABEL:         status = UpkLabel(Request); break;
+    case IOCTL_UPK_LABEL_SAFE:    status = UpkLabelSafe(Request); break;
     default:                      status = STATUS_INVALID_DEVICE_REQUEST; break;
     }
     WdfRequestComplete(Request, status);
