@@ -382,12 +382,16 @@ export function dereferencedParameters(file: SourceFile, fn: FunctionInfo): Para
       if (index === undefined || isNotEvaluated(use)) return;
       const name = fn.params[index].name;
       if (found.has(name)) return;
-      const taint = file.taint(fn);
-      const keys = [...names].filter(([, other]) => other === index).map(([alias]) => alias);
-      if (taint.isProbed(use, keys, write) || taint.isRangeChecked(use, keys)) return;
+      // Only a function that mentions a probe or the user range limit needs its taint (fileFacts asks after every edit).
+      if (mayValidate) {
+        const taint = file.taint(fn);
+        const keys = [...names].filter(([, other]) => other === index).map(([alias]) => alias);
+        if (taint.isProbed(use, keys, write) || taint.isRangeChecked(use, keys)) return;
+      }
       found.set(name, { index, name, use, write });
     };
     const text = file.textOf(body);
+    const mayValidate = /Probe|MmUserProbeAddress|MM_USER_PROBE_ADDRESS|MmHighestUserAddress|MM_HIGHEST_USER_ADDRESS/.test(text);
     // Cheap pre-check: no parameter name is mentioned at all.
     if (fn.params.some((param) => text.includes(param.name))) {
       for (const node of file.within(body, 'pointer_expression')) {
