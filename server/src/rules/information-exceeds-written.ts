@@ -3,17 +3,52 @@
  * output buffer length instead of the number of bytes written: the I/O manager then copies uninitialized kernel
  * memory back to user mode.
  */
-import { callArguments, calleeName, fieldName, unwrap, type Node } from '../analysis/query';
+import { isDeadAt } from '../analysis/conditional';
+import { binaryOperator, callArguments, calleeName, fieldName, unwrap, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
-const FILL_CALLS = new Set(['RtlZeroMemory', 'RtlFillMemory', 'memset', 'RtlSecureZeroMemory', 'RtlCopyMemory', 'memcpy', 'RtlMoveMemory']);
+const FILL_CALLS = new Set(['RtlZeroMemory', 'RtlFillMemory', 'memset', 'RtlSecureZeroMemory', 'RtlCopyMemory', 'RtlCopyBytes', 'memcpy', 'RtlMoveMemory']);
 
-/** The function writes the whole output length itself (zeroes or fills it with the same length). */
+/** `min(a, b)`-style macros of the WDK and the C runtime. */
+const MIN_CALLS = new Set(['min', 'MIN', '__min', 'RTL_MIN', 'Min']);
+
+/**
+ * The operands of a minimum: `min(a, b)` (and its macro spellings) or a ternary that picks the smaller side of its
+ * own comparison (`a < b ? a : b`, `a > b ? b : a`). Undefined for anything else (a maximum, an unrelated ternary).
+ */
+function minimumOperands(value: Node | null | undefined): Node[] | undefined {
+  const node = unwrap(value);
+  if (!node) return undefined;
+  if (node.type === 'call_expression' && MIN_CALLS.has(calleeName(node) ?? '')) {
+    const args = callArguments(node);
+    return args.length === 2 ? [...args] : undefined;
+  }
+  if (node.type !== 'conditional_expression') return undefined;
+  const condition = unwrap(node.childForFieldName('condition'));
+  const whenTrue = unwrap(node.childForFieldName('consequence'));
+  const whenFalse = unwrap(node.childForFieldName('alternative'));
+  if (condition?.type !== 'binary_expression' || !whenTrue || !whenFalse) return undefined;
+  const operator = binaryOperator(condition);
+  const left = unwrap(condition.childForFieldName('left'))?.text.replace(/\s+/g, '');
+  const right = unwrap(condition.childForFieldName('right'))?.text.replace(/\s+/g, '');
+  const first = whenTrue.text.replace(/\s+/g, '');
+  const second = whenFalse.text.replace(/\s+/g, '');
+  const smallerFirst = operator === '<' || operator === '<=';
+  const largerFirst = operator === '>' || operator === '>=';
+  if ((smallerFirst && first === left && second === right) || (largerFirst && first === right && second === left)) return [whenTrue, whenFalse];
+  return undefined;
+}
+
+/**
+ * The function writes the whole output length itself (zeroes, fills or copies it with one of the lengths `names`
+ * mention). A write in an arm no build compiles (`#if 0`) writes nothing.
+ */
 function fillsWholeLength(file: SourceFile, fn: FunctionInfo, names: readonly string[]): boolean {
   if (!fn.body) return false;
   return file.within(fn.body, 'call_expression').some((call) => {
     if (!FILL_CALLS.has(calleeName(call) ?? '')) return false;
+    if (isDeadAt(file, call.startIndex)) return false;
     const args = callArguments(call);
     const length = calleeName(call) === 'RtlFillMemory' || calleeName(call) === 'memset' ? args[calleeName(call) === 'memset' ? 2 : 1] : args[calleeName(call) === 'RtlZeroMemory' || calleeName(call) === 'RtlSecureZeroMemory' ? 1 : 2];
     return length !== undefined && names.some((name) => length.text.includes(name));
@@ -54,7 +89,9 @@ export const rule: Rule = {
       const outputNames = taint.keys.filter((key) => /OutputBufferLength|output.*length/i.test(key) || key === 'OutputBufferLength');
       const fromOutputLength = /OutputBufferLength|output buffer length/.test(taint.origin) || outputNames.length > 0;
       if (!fromOutputLength) return;
-      if (fillsWholeLength(file, fn, [...taint.keys, expression.text])) return;
+      // `min(OutputBufferLength, written)`: no more than either operand, so a write of either length covers it.
+      const bounds = (minimumOperands(expression) ?? []).filter((operand) => operand.type !== 'number_literal').map((operand) => operand.text);
+      if (fillsWholeLength(file, fn, [...taint.keys, expression.text, ...bounds])) return;
       context.report({ node: at, messageId: 'information', data: { value: expression.text, origin: taint.origin } });
     }
 
