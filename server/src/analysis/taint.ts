@@ -580,6 +580,12 @@ export class FunctionTaint {
         if (!base) return undefined;
         path ??= accessPath(node) ?? node.text;
         if (base.kind === 'value' && !base.fromUserMemory) return { ...base, keys: unique([...base.keys, path]) };
+        // `out->NameLength = computed; … out->NameLength`: the driver's own value, not what the caller sent. Not for
+        // a raw user address (the caller may change the field again behind the driver's back).
+        if (base.kind !== 'pointer') {
+          const write = this.ownWriteBefore(node, path, offset);
+          if (write) return write.taint;
+        }
         // Per field: a pointer field holds a user pointer, an embedded array is the copy's own memory, the rest is user data.
         const shape = field ? fieldShapeAt(this.file, this.fn, node, field) : undefined;
         const perField: Partial<Taint> = {
@@ -651,6 +657,48 @@ export class FunctionTaint {
       default:
         return undefined;
     }
+  }
+
+  private fieldWrites?: Map<string, Node[]>;
+
+  /**
+   * The driver's own write of the field at `path` that reaches a read of it at `offset` (`node`): the last plain
+   * `path = value;` before it, in a statement of a block that holds the read (so it runs before the read on every
+   * path through that block), in the same build, with the base variable not re-assigned in between. `taint` is
+   * the written value's taint (undefined: a value of the driver's own). Undefined when there is no such write.
+   */
+  private ownWriteBefore(node: Node, path: string, offset: number): { taint: Taint | undefined } | undefined {
+    if (!this.fn.body) return undefined;
+    if (!this.fieldWrites) {
+      this.fieldWrites = new Map();
+      for (const assignment of this.file.within(this.fn.body, 'assignment_expression')) {
+        if ((binaryOperator(assignment) ?? assignment.child(1)?.text) !== '=') continue;
+        const left = unwrap(assignment.childForFieldName('left'));
+        if (left?.type !== 'field_expression') continue;
+        const written = accessPath(left);
+        if (!written) continue;
+        const list = this.fieldWrites.get(written) ?? [];
+        list.push(assignment);
+        this.fieldWrites.set(written, list);
+      }
+    }
+    const writes = this.fieldWrites.get(path);
+    if (!writes) return undefined;
+    let last: Node | undefined;
+    for (const write of writes) {
+      if (write.endIndex > offset || write.endIndex > node.startIndex) break;
+      last = write;
+    }
+    if (!last) return undefined;
+    const statement = last.parent;
+    if (statement?.type !== 'expression_statement' || statement.parent?.type !== 'compound_statement' || !contains(statement.parent, node)) return undefined;
+    if (hasConditionals(this.file) && (isDeadAt(this.file, last.startIndex) || !sameConfiguration(this.file, last.startIndex, node.startIndex))) return undefined;
+    // A label between the write and the read lets a `goto` reach the read without the write.
+    const between = this.file.text.slice(last.endIndex, node.startIndex);
+    if (/^\s*[A-Za-z_]\w*\s*:(?!:)/m.test(between.replace(/\bcase\b[^:]*:|\bdefault\s*:/g, ''))) return undefined;
+    const root = /^[A-Za-z_]\w*/.exec(path)?.[0];
+    if (root && (this.assignments.get(root) ?? []).some((assignment) => assignment.offset > last!.endIndex && assignment.offset <= node.startIndex)) return undefined;
+    return { taint: this.taintOf(last.childForFieldName('right'), last.startIndex) };
   }
 
   private guardConditions(): GuardCondition[] {
