@@ -4,6 +4,7 @@
  * dominates a statement, and which expression a fix should use to pass it on.
  */
 import { isDeadAt, sameConfiguration } from './conditional';
+import { irpParam } from './dispatch';
 import { calleeName, contains, declaratorName, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
 
@@ -74,7 +75,7 @@ export function consultsCaller(file: SourceFile, fn: FunctionInfo): boolean {
  * `WdfRequestGetRequestorMode(Request)` for a WDFREQUEST parameter; undefined when neither is in scope.
  */
 export function requestorModeExpression(fn: FunctionInfo): string | undefined {
-  const irp = fn.params.find((param) => /^(PIRP|IRP\s*\*)$/.test(param.type.trim()) || (param.type.trim() === 'IRP' && param.isPointer));
+  const irp = irpParam(fn);
   if (irp) return `${irp.name}->RequestorMode`;
   const request = fn.params.find((param) => param.type.trim() === 'WDFREQUEST');
   if (request) return `WdfRequestGetRequestorMode(${request.name})`;

@@ -2,10 +2,11 @@
  * Flags a WDM dispatch routine that returns STATUS_PENDING on a path where it never called IoMarkIrpPending: the
  * I/O manager then treats the IRP as completed synchronously and the later completion races with it.
  */
+import { irpParameter, isTableDispatch } from '../analysis/dispatch';
 import { analyzePaths } from '../analysis/paths';
 import { callArguments, calleeName, contains, unwrap, type Node } from '../analysis/query';
 import { fixer, gather, type Rule } from '../analysis/rule';
-import type { FunctionInfo, SourceFile } from '../analysis/source-file';
+import type { SourceFile } from '../analysis/source-file';
 
 /** Calls that mark the IRP pending themselves (IoCsqInsertIrp marks the IRP it queues). */
 const MARKERS = new Set(['IoMarkIrpPending', 'IoCsqInsertIrp', 'IoCsqInsertIrpEx']);
@@ -30,10 +31,6 @@ function mayMark(file: SourceFile, name: string, depth = 0): boolean {
   return !SYSTEM_PREFIX.test(name);
 }
 
-function irpParameter(fn: FunctionInfo): string | undefined {
-  return fn.params.find((param) => /^(PIRP|IRP\s*\*)$/.test(param.type.trim()) || (param.type === 'IRP' && param.isPointer))?.name;
-}
-
 
 /** Calls that use the IRP without handing it to anyone (the mark can go after them). */
 const NOT_PUBLISHING = /^(IoGetCurrentIrpStackLocation|IoGetNextIrpStackLocation|IoCopyCurrentIrpStackLocationToNext|IoSkipCurrentIrpStackLocation|IoAcquireRemoveLock|IoReleaseRemoveLock|DbgPrint|DbgPrintEx|KdPrint|KdPrintEx|RtlCopyMemory|RtlZeroMemory|memcpy|memset|MmGetSystemAddressForMdlSafe|MmGetMdlByteCount)$/;
@@ -56,15 +53,6 @@ function insertionPoint(file: SourceFile, ret: Node, irp: string): Node | undefi
     if (calls.some((call) => !NOT_PUBLISHING.test(calleeName(call) ?? '') && callArguments(call).some((argument) => mention.test(argument.text)))) anchor = statement;
   }
   return anchor;
-}
-
-/**
- * A routine stored in a MajorFunction table (here or in another file of the workspace). A `DRIVER_DISPATCH Foo;`
- * declaration alone is not enough: drivers reuse the typedef for internal helpers that return STATUS_PENDING.
- */
-function isTableDispatch(file: SourceFile, name: string): boolean {
-  const table = (roles: { role: string; detail?: string }[]) => roles.some((role) => role.role === 'wdm-dispatch' && role.detail !== undefined);
-  return table(file.driver.rolesOf(name)) || table(file.workspace?.rolesOf(name) ?? []);
 }
 
 export const rule: Rule = {
