@@ -8,6 +8,7 @@ import { rule as callAtWrongIrql } from './call-at-wrong-irql';
 import { rule as controlRegisterAccess } from './control-register-access';
 import { rule as debugIoctlInRelease } from './debug-ioctl-in-release';
 import { rule as deprecatedPoolAlloc } from './deprecated-pool-alloc';
+import { rule as deviceInitializingNotCleared } from './device-initializing-not-cleared';
 import { rule as deviceNoSddl } from './device-no-sddl';
 import { rule as deviceNotSecureOpen } from './device-not-secure-open';
 import { rule as dispatchMissingSal } from './dispatch-missing-sal';
@@ -30,6 +31,7 @@ import { rule as irpSystemFieldWrite } from './irp-system-field-write';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
 import { rule as kernelHandleNotKernelOnly } from './kernel-handle-not-kernel-only';
 import { rule as kmdfMissingDeviceSddl } from './kmdf-missing-device-sddl';
+import { rule as markedPendingNotReturned } from './marked-pending-not-returned';
 import { rule as mdlMappingNoExecute } from './mdl-mapping-no-execute';
 import { rule as memoryLeakOnErrorPath } from './memory-leak-on-error-path';
 import { rule as msrAccessExposed } from './msr-access-exposed';
@@ -43,6 +45,7 @@ import { rule as previousModeIgnored } from './previous-mode-ignored';
 import { rule as probeLengthMismatch } from './probe-length-mismatch';
 import { rule as probeOutsideTry } from './probe-outside-try';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
+import { rule as sizeofPointerLength } from './sizeof-pointer-length';
 import { rule as spinlockNotReleased } from './spinlock-not-released';
 import { rule as stackLocationCopiedWhole } from './stack-location-copied-whole';
 import { rule as strsafeInKernel } from './strsafe-in-kernel';
@@ -70,6 +73,7 @@ export const RULES: readonly Rule[] = [
   controlRegisterAccess,
   debugIoctlInRelease,
   deprecatedPoolAlloc,
+  deviceInitializingNotCleared,
   deviceNoSddl,
   deviceNotSecureOpen,
   dispatchMissingSal,
@@ -92,6 +96,7 @@ export const RULES: readonly Rule[] = [
   kernelFileAccessNoForceCheck,
   kernelHandleNotKernelOnly,
   kmdfMissingDeviceSddl,
+  markedPendingNotReturned,
   mdlMappingNoExecute,
   memoryLeakOnErrorPath,
   msrAccessExposed,
@@ -105,6 +110,7 @@ export const RULES: readonly Rule[] = [
   probeLengthMismatch,
   probeOutsideTry,
   sizeArithmeticOverflow,
+  sizeofPointerLength,
   spinlockNotReleased,
   stackLocationCopiedWhole,
   strsafeInKernel,
