@@ -51,6 +51,13 @@ runRuleTests('sizeof-pointer-length', {
 }`,
     },
     {
+      name: 'a void pointer measured by sizeof(PVOID): the user slot holds an address',
+      code: `VOID ClearSlot(PVOID userBuffer) {
+    ProbeForWrite(userBuffer, sizeof(PVOID), __alignof(PVOID));
+    ProbeForRead(userBuffer, sizeof(userBuffer), 1);
+}`,
+    },
+    {
       name: 'an address-sized integer is not a pointer',
       code: `VOID Save(PVOID Output) {
     ULONG_PTR address = 0;
@@ -102,11 +109,14 @@ runRuleTests('sizeof-pointer-length', {
 }`,
     },
     {
-      name: 'a probe of a user pointer sized by the pointer (void pointee: no fix)',
-      code: `VOID Check(PVOID userBuffer) {
-    ProbeForRead(userBuffer, sizeof(userBuffer), 1);
+      name: 'a probe of a user structure sized by the pointer',
+      code: `${HEAD}VOID Check(PDEVICE_CONTEXT userContext) {
+    ProbeForRead(userContext, sizeof(userContext), 1);
 }`,
-      errors: [{ messageId: 'pointerLength', line: 2 }],
+      errors: [{ messageId: 'pointerLength', line: 3 }],
+      output: `${HEAD}VOID Check(PDEVICE_CONTEXT userContext) {
+    ProbeForRead(userContext, sizeof(*userContext), 1);
+}`,
     },
     {
       name: 'a pointer field filled with sizeof of the field',

@@ -6,7 +6,7 @@
 import { irpParameter, isTableDispatch } from '../analysis/dispatch';
 import { analyzePaths } from '../analysis/paths';
 import { calleeName, callArguments, contains, unwrap, type Node } from '../analysis/query';
-import { fixer, gather, type Rule } from '../analysis/rule';
+import { fixer, gather, lineOf, type Rule } from '../analysis/rule';
 
 const MARKED = 'marked@';
 
@@ -63,7 +63,7 @@ export const rule: Rule = {
           if (!irp) continue;
           const marks = file.within(fn.body, 'call_expression').filter((call) => calleeName(call) === 'IoMarkIrpPending' && unwrap(callArguments(call)[0])?.text === irp);
           if (marks.length === 0) continue;
-          const findings = new Map<number, { ret: Node; status: string; literal: boolean; markLine: number }>();
+          const findings = new Map<number, { ret: Node; status: string; literal: boolean; mark: Node }>();
           const result = analyzePaths(file, fn, {
             keepLiterals: ['STATUS_PENDING'],
             step(flowNode, state) {
@@ -73,20 +73,20 @@ export const rule: Rule = {
                 const value = unwrap(flowNode.node.namedChild(0));
                 const returned = returnedStatus(value, state.values);
                 const pending = returned?.literal ? isPending(returned.status) : isPending(value ? state.values.get(value.text) : undefined);
-                if (returned && !pending && !findings.has(flowNode.node.startIndex)) findings.set(flowNode.node.startIndex, { ret: flowNode.node, ...returned, markLine: Number(marked.slice(MARKED.length)) });
+                if (returned && !pending && !findings.has(flowNode.node.startIndex)) findings.set(flowNode.node.startIndex, { ret: flowNode.node, ...returned, mark: marks.find((candidate) => candidate.startIndex === Number(marked.slice(MARKED.length)))! });
               }
               const mark = flowNode.kind === 'cond' ? undefined : marks.find((candidate) => contains(flowNode.node!, candidate));
-              // The fact names the mark's line, for the message (one fact per path: the latest mark).
-              return mark ? [`${MARKED}${mark.startPosition.row + 1}`] : state.facts;
+              // The fact names the mark, for the message (one fact per path: the latest mark).
+              return mark ? [`${MARKED}${mark.startIndex}`] : state.facts;
             },
           });
           if (!result) continue;
-          for (const { ret, status, literal, markLine } of findings.values()) {
+          for (const { ret, status, literal, mark } of findings.values()) {
             const value = unwrap(ret.namedChild(0));
             context.report({
               node: ret,
               messageId: 'markedNotPending',
-              data: { fn: fn.name, irp, status, markLine: String(markLine) },
+              data: { fn: fn.name, irp, status, markLine: lineOf(mark) },
               fix: literal && value ? { title: 'Return STATUS_PENDING', edits: [fixer.replace(value, 'STATUS_PENDING')] } : undefined,
             });
           }

@@ -52,6 +52,10 @@ const INTEGER_TYPE = /^(U?LONG_PTR|U?INT_PTR|DWORD_PTR|SIZE_T|SSIZE_T|size_t|uin
 /** Types whose pointee has no size: `sizeof(*p)` is not a fix. */
 const VOID_POINTER = /^(PVOID|LPVOID|PCVOID|LPCVOID|PVOID64)$/;
 
+/**
+ * A void pointer is left alone: what it points to has no declared size, and `sizeof(PVOID)` for a PVOID buffer
+ * usually measures the pointer the buffer holds (a probe of a user slot that receives an address).
+ */
 interface PointerShape {
   /** The pointee is itself a pointer: `sizeof(p)` equals `sizeof(*p)`, so the length is right by accident. */
   toPointer: boolean;
@@ -114,8 +118,8 @@ function sizeofThePointer(file: SourceFile, fn: FunctionInfo | undefined, pointe
   if (!path || path.replace(/\s+/g, '') !== measured) return undefined;
   if (pointer.type === 'identifier') {
     const shape = pointerVariable(file, fn, pointer.text);
-    if (!shape || shape.toPointer) return undefined;
-    return { measured, pointer: pointer.text, replacement: shape.voidPointee ? undefined : `*${pointer.text}` };
+    if (!shape || shape.toPointer || shape.voidPointee) return undefined;
+    return { measured, pointer: pointer.text, replacement: `*${pointer.text}` };
   }
   if (pointer.type === 'field_expression') {
     const field = fieldName(pointer);
@@ -131,10 +135,10 @@ function sizeofThePointer(file: SourceFile, fn: FunctionInfo | undefined, pointe
 function sizeofThePointerType(file: SourceFile, fn: FunctionInfo | undefined, pointer: Node, measured: string): Mistake | undefined {
   if (pointer.type !== 'identifier') return undefined;
   const shape = pointerVariable(file, fn, pointer.text);
-  if (!shape || shape.toPointer) return undefined;
+  if (!shape || shape.toPointer || shape.voidPointee) return undefined;
   const declared = shape.stars === 0 ? shape.typeText.replace(/\s+/g, '') : `${shape.typeText.replace(/\s+/g, '')}*`;
   if (declared !== measured) return undefined;
-  return { measured, pointer: pointer.text, replacement: shape.voidPointee ? undefined : `*${pointer.text}` };
+  return { measured, pointer: pointer.text, replacement: `*${pointer.text}` };
 }
 
 function mistakeFor(file: SourceFile, fn: FunctionInfo | undefined, pointer: Node | null, measured: string): Mistake | undefined {
