@@ -72,7 +72,8 @@ export const POOL_NX_OPT_IN = /\bExInitializeDriverRuntime\s*\(\s*DrvRtPoolNxOpt
 export function indexText(text: string, fileName: string): FileIndexEntry {
   const macros: MacroDefinition[] = [];
   const roles: FileIndexEntry['roles'] = [];
-  const lines = text.split('\n');
+  // CRLF files: `.` does not match `\r`, so a line's `\r` would keep every `#define` of the file out of the index.
+  const lines = text.includes('\r') ? text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line)) : text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (!lines[i].includes('#')) continue;
     const match = DEFINE.exec(lines[i]);
