@@ -15,6 +15,7 @@ import { LineReference, type FixDescriptor, type ReportDescriptor, type Rule, ty
 import { SourceFile } from './source-file';
 import { applySuppressions, parseSuppressions } from './suppressions';
 import { isDeadAt } from './conditional';
+import { fileSurface } from './attack-surface';
 import type { WorkspaceFacts } from './workspace-index';
 
 export interface AnalyzeDocument {
@@ -317,6 +318,14 @@ export class Analyzer {
     addTime(options.profile, 'findings and suppressions', finishStarted);
     const result: AnalysisResult = { findings: all, parseErrors: (byType.get('ERROR') ?? []).length, ruleErrors };
     if (plan) result.reuse = { functions: plan.reused.length, reanalyzed: plan.reused.filter((findings) => !findings).length };
+    const surfaceStarted = performance.now();
+    try {
+      const surface = fileSurface(file);
+      if (surface) result.surface = surface;
+    } catch (error) {
+      ruleErrors.push({ ruleId: 'attack-surface', message: errorMessage(error) });
+    }
+    addTime(options.profile, 'attack surface', surfaceStarted);
     if (notRun.length > 0) {
       result.skipped = { reason: `analysis exceeded its time budget; ${notRun.length} rule(s) did not run (${notRun.join(', ')})` };
     }

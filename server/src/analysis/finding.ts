@@ -1,3 +1,5 @@
+import type { FileSurface } from './attack-surface';
+
 /** Plain data produced by the analysis core. Lines and characters are 0-based; characters count UTF-16 code units (as LSP does). */
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
@@ -65,4 +67,6 @@ export interface AnalysisResult {
   ruleErrors: RuleError[];
   /** Set when findings of an earlier analysis were reused (`reuse`): how many functions were analyzed again. */
   reuse?: { functions: number; reanalyzed: number };
+  /** The file's attack-surface facts (devices, dispatch routines, IOCTLs, handlers), when it has any. */
+  surface?: FileSurface;
 }

@@ -1,0 +1,900 @@
+/**
+ * The attack surface of a driver as the code shows it: the device objects a user can open (name, symbolic link,
+ * type, characteristics, security), the dispatch routines and KMDF queues that take their requests, every IOCTL
+ * code with its handler, and per handler which of the caller's buffers it uses, the length checks it makes and the
+ * findings inside it.
+ *
+ * Two steps, both pure: `fileSurface` reads one parsed file into plain data (kept with the file's analysis result,
+ * so the CLI, the worker threads, the scan cache and the language server carry it like findings), and
+ * `buildAttackSurface` joins the files of a workspace folder into drivers (source files of one folder that hold a
+ * driver entry, a dispatch table, a queue or an IOCTL switch), with the IOCTL definitions of the headers they use.
+ * Lines are 0-based, as everywhere in the core.
+ */
+import * as path from 'node:path';
+import { isDeadAt } from './conditional';
+import type { Finding } from './finding';
+import { ACCESS_NAMES, METHOD_NAMES, type IoctlCode } from './macros';
+import { callArguments, calleeName, fieldName, unwrap, type Node } from './query';
+import { broadWriteGrant, resolveSddl } from './sddl';
+import type { FunctionInfo, SourceFile } from './source-file';
+import { lookupTable } from './lookup';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Per-file facts
+
+export interface DeviceFact {
+  /** The call that creates the device: IoCreateDevice, IoCreateDeviceSecure, WdfDeviceCreate, WdfControlDeviceInitAllocate. */
+  api: string;
+  kmdf: boolean;
+  /** A KMDF control device (WdfControlDeviceInitAllocate): not attached to a PnP stack. */
+  control?: boolean;
+  /** The NT name (`\Device\X`), when the code names the device and the string resolves. */
+  name?: string;
+  /** The name argument as written when it does not resolve to a string. */
+  nameExpression?: string;
+  /** The device type as written (`FILE_DEVICE_UNKNOWN`). */
+  deviceType?: string;
+  /** The characteristics as written (`FILE_DEVICE_SECURE_OPEN`, `0`). */
+  characteristics?: string;
+  secureOpen: boolean;
+  /** Exclusive (one handle at a time), when the code says. */
+  exclusive?: boolean;
+  /** The SDDL string of the security descriptor the code assigns, when it resolves. */
+  sddl?: string;
+  /** The SDDL argument as written (`&SDDL_DEVOBJ_SYS_ALL_ADM_ALL`, a variable). */
+  sddlExpression?: string;
+  /** Who the SDDL lets write (`Everyone`), when it grants a broad group write access. */
+  openTo?: string;
+  /** Device interfaces registered for the device (the GUID argument as written). */
+  interfaces: string[];
+  /** Symbolic links to the device (`\DosDevices\X`, `\??\X`). */
+  symbolicLinks: string[];
+  function?: string;
+  line: number;
+}
+
+export interface DispatchFact {
+  /** IRP_MJ_* for WDM, the queue callback field (EvtIoDeviceControl, …) or EvtIoInCallerContext for KMDF. */
+  major: string;
+  function: string;
+  kmdf: boolean;
+  line: number;
+}
+
+export interface QueueFact {
+  /** The queue config variable (`queueConfig`). */
+  config: string;
+  /** WdfIoQueueDispatchSequential / Parallel / Manual, when the code says. */
+  dispatchType?: string;
+  defaultQueue: boolean;
+  callbacks: { field: string; function: string }[];
+  /** Request types routed to it with WdfDeviceConfigureRequestDispatching. */
+  requestTypes: string[];
+  function?: string;
+  line: number;
+}
+
+export interface IoctlCodeFact {
+  /** The full 32-bit code. */
+  value: number;
+  deviceType: number;
+  function: number;
+  method: string;
+  access: string;
+}
+
+export interface IoctlDefinitionFact extends IoctlCodeFact {
+  name: string;
+  line: number;
+}
+
+export interface IoctlCaseFact {
+  /** The case label as written (`IOCTL_SAMPLE_STORE`). */
+  label: string;
+  code?: IoctlCodeFact;
+  /** The function holding the switch. */
+  dispatcher: string;
+  line: number;
+  /** The lines of the case's statements (through the next case). */
+  endLine: number;
+  /** The function the case hands the request to, when it calls one; absent when the case handles it inline. */
+  handler?: string;
+  /** Other functions of the driver the case calls (all of them when it handles the request inline). */
+  helpers: string[];
+  /** Facts of the case's own statements (with the dispatcher's length checks before the switch). */
+  facts: BufferFacts;
+}
+
+export interface BufferFacts {
+  /** Caller's buffers read: SystemBuffer, Type3InputBuffer, MdlAddress, WdfRequestRetrieveInputBuffer, … */
+  reads: { source: string; line: number }[];
+  /** Caller's buffers written or returned: UserBuffer, WdfRequestRetrieveOutputBuffer, IoStatus.Information, … */
+  writes: { source: string; line: number }[];
+  /** Conditions (and WDF minimum sizes) that bound the request's lengths. */
+  lengthChecks: { text: string; line: number; offset: number }[];
+  probes: { text: string; line: number }[];
+  /** Calls that record the request (WPP, ETW, DbgPrint, error log). */
+  logs: number;
+  /** Caller checks: SeSinglePrivilegeCheck, SeAccessCheck, ExGetPreviousMode, RequestorMode, … */
+  callerChecks: string[];
+  /** Kernel resources the code touches, by kind: pool, physical memory, registry, files, processes, MSR, I/O ports, … */
+  resources: string[];
+}
+
+export interface FunctionFact extends BufferFacts {
+  name: string;
+  line: number;
+  endLine: number;
+  /** Names it calls (for handlers whose helpers live in other functions or files). */
+  calls: string[];
+}
+
+export interface FileSurface {
+  driverEntry?: { line: number };
+  devices: DeviceFact[];
+  /** IoCreateSymbolicLink(&link, &target) calls whose target is not a device of this file. */
+  symbolicLinks: { link?: string; target?: string; line: number }[];
+  dispatch: DispatchFact[];
+  queues: QueueFact[];
+  definitions: IoctlDefinitionFact[];
+  cases: IoctlCaseFact[];
+  /** Request-handling functions (a PIRP / WDFREQUEST parameter, a role, called from an IOCTL case) and their helpers. */
+  functions: FunctionFact[];
+}
+
+const DEVICE_CREATES: Record<string, { name: number; type: number; characteristics: number; exclusive: number; sddl?: number }> = lookupTable({
+  IoCreateDevice: { name: 2, type: 3, characteristics: 4, exclusive: 5 },
+  IoCreateDeviceSecure: { name: 2, type: 3, characteristics: 4, exclusive: 5, sddl: 6 },
+  WdmlibIoCreateDeviceSecure: { name: 2, type: 3, characteristics: 4, exclusive: 5, sddl: 6 },
+});
+
+const READ_SOURCES: Record<string, string> = lookupTable({
+  WdfRequestRetrieveInputBuffer: 'WdfRequestRetrieveInputBuffer',
+  WdfRequestRetrieveInputMemory: 'WdfRequestRetrieveInputMemory',
+  WdfRequestRetrieveInputWdmMdl: 'WdfRequestRetrieveInputWdmMdl',
+  WdfRequestRetrieveUnsafeUserInputBuffer: 'WdfRequestRetrieveUnsafeUserInputBuffer',
+  WdfMemoryCopyToBuffer: 'WdfMemoryCopyToBuffer',
+});
+const WRITE_SOURCES: Record<string, string> = lookupTable({
+  WdfRequestRetrieveOutputBuffer: 'WdfRequestRetrieveOutputBuffer',
+  WdfRequestRetrieveOutputMemory: 'WdfRequestRetrieveOutputMemory',
+  WdfRequestRetrieveOutputWdmMdl: 'WdfRequestRetrieveOutputWdmMdl',
+  WdfRequestRetrieveUnsafeUserOutputBuffer: 'WdfRequestRetrieveUnsafeUserOutputBuffer',
+  WdfMemoryCopyFromBuffer: 'WdfMemoryCopyFromBuffer',
+});
+/** WDF retrievals whose second argument is the minimum length the framework checks. */
+const MINIMUM_LENGTH_CALLS = new Set(['WdfRequestRetrieveInputBuffer', 'WdfRequestRetrieveOutputBuffer']);
+const PROBE_CALLS = new Set(['MmProbeAndLockPages', 'WdfRequestProbeAndLockUserBufferForRead', 'WdfRequestProbeAndLockUserBufferForWrite', 'ProbeForRead', 'ProbeForWrite', 'ProbeForReadSmallStructure', 'ProbeAndReadUlong', 'ProbeForWriteUlong']);
+const LOG_CALL = /^(DoTraceMessage|TraceEvents|TraceLogging\w*|EtwWrite\w*|DbgPrint\w*|KdPrint\w*|IoWriteErrorLogEntry|WPP_\w+|\w*Trace\w*|\w*Log\w*)$/;
+const CALLER_CHECK_CALL = /^(SeSinglePrivilegeCheck|SePrivilegeCheck|SeAccessCheck|SeTokenIsAdmin|ExGetPreviousMode|IoGetRequestorProcess\w*|PsGetCurrentProcessId|WdfRequestGetRequestorMode|SeQueryInformationToken|IoCheckShareAccess)$/;
+const LENGTH_NAME = /\b(InputBufferLength|OutputBufferLength|Parameters\s*\.\s*(?:Read|Write)\s*\.\s*Length)\b/;
+const RELATIONAL = /[<>]=?|[=!]=/;
+/** Callees that are not the driver's own handlers: system routines, runtime and logging. */
+const SYSTEM_CALLEE = /^(Ex|Io|Rtl|Wdf|Mm|Ke|Zw|Nt|Ob|Ps|Kd|Dbg|Se|Po|Cm|FsRtl|Hal|Wmi|Etw|Interlocked|Probe|Wpp|Trace|RtlString|mem|str|wcs|sprintf|swprintf|_)/;
+
+/** What a system call touches, for the data-flow diagram's kernel resources. */
+const RESOURCES: [RegExp, string][] = [
+  [/^(MmMapIoSpace\w*|MmMapLockedPages\w*|MmGetPhysicalAddress|MmCopyMemory|ZwMapViewOfSection|MmAllocateContiguousMemory\w*|MmGetSystemAddressForMdlSafe|MmBuildMdlForNonPagedPool)$/, 'memory mappings'],
+  [/^(ExAllocatePool\w*|ExFreePool\w*|WdfMemoryCreate\w*|ExAllocateFromLookaside\w*|ExAllocateFromNPagedLookasideList|ExAllocateFromPagedLookasideList)$/, 'pool'],
+  [/^(Zw|Nt)(Create|Open|Set|Query|Delete|Enumerate)\w*Key\w*$|^Rtl\w*Registry\w*$|^WdfRegistry\w+|^IoOpenDeviceRegistryKey$/, 'registry'],
+  [/^(Zw|Nt)(CreateFile|OpenFile|ReadFile|WriteFile|DeleteFile|QueryInformationFile|SetInformationFile)$|^IoCreateFile\w*$/, 'files'],
+  [/^(ZwOpenProcess|ZwTerminateProcess|PsLookupProcessByProcessId|PsLookupThreadByThreadId|KeStackAttachProcess|ZwOpenThread|ObOpenObjectByPointer|ZwDuplicateObject)$/, 'processes'],
+  [/^(__readmsr|__writemsr|_readmsr|_writemsr)$/, 'MSRs'],
+  [/^(READ_PORT_\w+|WRITE_PORT_\w+|__in\w*|__out\w*|READ_REGISTER_\w+|WRITE_REGISTER_\w+)$/, 'I/O ports and registers'],
+  [/^(__readcr\d|__writecr\d|__readdr|__writedr)$/, 'control registers'],
+  [/^(ObReferenceObjectByHandle|ZwClose|ObCloseHandle)$/, 'handles'],
+  [/^(IoCallDriver|IoBuildDeviceIoControlRequest|IoBuildSynchronousFsdRequest|WdfRequestSend|WdfIoTargetSend\w+|WdfRequestForwardToIoQueue)$/, 'lower drivers and queues'],
+];
+
+function resourceOf(callee: string): string | undefined {
+  for (const [pattern, kind] of RESOURCES) if (pattern.test(callee)) return kind;
+  return undefined;
+}
+
+const REQUEST_PARAM_TYPES = /^(PIRP|WDFREQUEST|PIO_STACK_LOCATION|IRP\s*\*)$/;
+
+function lineOf(file: SourceFile, node: Node): number {
+  return node.startPosition.row;
+}
+
+/** The string a PCUNICODE_STRING argument names (`&name` of RTL_CONSTANT_STRING(L"\\Device\\X"), a macro, …). */
+function resolveString(file: SourceFile, argument: Node | undefined): string | undefined {
+  const value = resolveSddl(file, argument);
+  return value === undefined ? undefined : value.replace(/\\\\/g, '\\');
+}
+
+/** Whether an expression (or the macros it names) mentions a flag. */
+function mentionsFlag(file: SourceFile, text: string | undefined, flag: string): boolean {
+  if (!text) return false;
+  if (text.includes(flag)) return true;
+  return /[A-Za-z_]/.test(text) && file.macros.expand(text).includes(flag);
+}
+
+function booleanOf(text: string | undefined): boolean | undefined {
+  if (!text) return undefined;
+  const value = text.trim();
+  if (/^(TRUE|1|true)$/.test(value)) return true;
+  if (/^(FALSE|0|false)$/.test(value)) return false;
+  return undefined;
+}
+
+function stripAddress(node: Node | undefined): string | undefined {
+  const inner = unwrap(node);
+  if (!inner) return undefined;
+  if (inner.type === 'pointer_expression' && inner.child(0)?.type === '&') return unwrap(inner.childForFieldName('argument'))?.text;
+  return inner.text;
+}
+
+export function codeFact(code: IoctlCode): IoctlCodeFact {
+  const value = ((code.deviceType << 16) | (code.access << 14) | (code.function << 2) | code.method) >>> 0;
+  return { value, deviceType: code.deviceType, function: code.function, method: METHOD_NAMES[code.method], access: ACCESS_NAMES[code.access] };
+}
+
+/** The attack-surface facts of one parsed file; undefined when it holds none (most files). */
+export function fileSurface(file: SourceFile): FileSurface | undefined {
+  const surface: FileSurface = { devices: [], symbolicLinks: [], dispatch: [], queues: [], definitions: [], cases: [], functions: [] };
+  const model = file.driver;
+  const live = (node: Node) => !isDeadAt(file, node.startIndex);
+  const entry = file.functionByName('DriverEntry');
+  if (entry) surface.driverEntry = { line: lineOf(file, entry.node) };
+
+  for (const role of model.roles) {
+    if (!role.node || role.node.type === 'declaration') continue;
+    if (role.role === 'wdm-dispatch') surface.dispatch.push({ major: role.detail ?? '*', function: role.functionName, kmdf: false, line: lineOf(file, role.node) });
+    else if (role.role === 'kmdf-io' || role.role === 'kmdf-in-caller-context') surface.dispatch.push({ major: role.detail ?? 'EvtIo', function: role.functionName, kmdf: true, line: lineOf(file, role.node) });
+  }
+
+  collectDevices(file, surface, live);
+  collectQueues(file, surface, live);
+
+  for (const definition of model.ioctlDefinitions()) {
+    surface.definitions.push({ name: definition.name, line: lineOf(file, definition.node), ...codeFact(definition.code) });
+  }
+
+  const handlerNames = new Set<string>();
+  for (const ioctlSwitch of model.ioctlSwitches()) {
+    const cases = ioctlSwitch.cases;
+    // Length checks of the dispatcher before the switch hold for every case.
+    const before = ioctlSwitch.fn.body
+      ? bufferFacts(file, [ioctlSwitch.fn.body], ioctlSwitch.fn).lengthChecks.filter((check) => check.offset < ioctlSwitch.node.startIndex)
+      : [];
+    for (let index = 0; index < cases.length; index++) {
+      const { label, caseNode, code } = cases[index];
+      // `case A: case B: body` — an empty case shares the body of the next non-empty one.
+      let bodyCase = caseNode;
+      for (let next = index; next < cases.length && statementsOf(cases[next].caseNode).length === 0; next++) bodyCase = cases[next + 1]?.caseNode ?? bodyCase;
+      const statements = statementsOf(bodyCase);
+      const facts = bufferFacts(file, statements, ioctlSwitch.fn);
+      const called = calledFunctions(file, statements, ioctlSwitch.fn.name);
+      // A case that only calls a function hands the request to it; one that touches the buffers itself handles it
+      // inline (the functions it calls are its helpers: `PrintIrpInfo(Irp)` is no handler).
+      const inline = facts.reads.length > 0 || facts.writes.length > 0 || facts.lengthChecks.length > 0 || facts.probes.length > 0;
+      const handler = inline ? undefined : called[0];
+      for (const name of called) handlerNames.add(name);
+      facts.lengthChecks.unshift(...before);
+      const last = statements[statements.length - 1] ?? bodyCase;
+      surface.cases.push({
+        label: label.text,
+        ...(code ? { code: codeFact(code) } : {}),
+        dispatcher: ioctlSwitch.fn.name,
+        line: lineOf(file, caseNode),
+        endLine: last.endPosition.row,
+        ...(handler ? { handler } : {}),
+        helpers: handler ? called.slice(1) : called,
+        facts,
+      });
+    }
+  }
+
+  // Request functions and the functions of this file they call.
+  const wanted = new Set<string>();
+  for (const fn of file.functions()) {
+    if (handlerNames.has(fn.name) || model.isUserEntry(fn.name) || fn.params.some((param) => REQUEST_PARAM_TYPES.test(param.type.replace(/\s+/g, ' ').trim()))) wanted.add(fn.name);
+  }
+  const queue = [...wanted];
+  const facts = new Map<string, FunctionFact>();
+  while (queue.length > 0 && facts.size < 400) {
+    const name = queue.shift()!;
+    const fn = file.functionByName(name);
+    if (!fn?.body || facts.has(name)) continue;
+    const fact: FunctionFact = { name, line: lineOf(file, fn.node), endLine: fn.node.endPosition.row, calls: [], ...bufferFacts(file, [fn.body], fn) };
+    const calls = new Set<string>();
+    for (const call of file.within(fn.body, 'call_expression')) {
+      const callee = calleeName(call);
+      if (!callee || SYSTEM_CALLEE.test(callee) || /^[A-Z0-9_]+$/.test(callee)) continue;
+      calls.add(callee);
+      if (file.functionByName(callee) && !facts.has(callee)) queue.push(callee);
+    }
+    fact.calls = [...calls].sort();
+    facts.set(name, fact);
+  }
+  surface.functions = [...facts.values()].sort((a, b) => a.line - b.line);
+
+  const empty = !surface.driverEntry && surface.devices.length === 0 && surface.symbolicLinks.length === 0 && surface.dispatch.length === 0
+    && surface.queues.length === 0 && surface.definitions.length === 0 && surface.cases.length === 0 && surface.functions.length === 0;
+  return empty ? undefined : surface;
+}
+
+/** The statements of a case (tree-sitter nests them under the case_statement), without nested cases. */
+function statementsOf(caseNode: Node): Node[] {
+  const value = caseNode.childForFieldName('value');
+  return caseNode.namedChildren.filter((child): child is Node => child !== null && child.id !== value?.id && child.type !== 'case_statement' && child.type !== 'comment');
+}
+
+/** The driver's functions a case calls, in order: those of this file, and others that receive the request. */
+function calledFunctions(file: SourceFile, statements: readonly Node[], dispatcher: string): string[] {
+  const names: string[] = [];
+  for (const statement of statements) {
+    for (const call of file.within(statement, 'call_expression')) {
+      const callee = calleeName(call);
+      if (!callee || callee === dispatcher || names.includes(callee) || isDeadAt(file, call.startIndex)) continue;
+      if (file.functionByName(callee)) names.push(callee);
+      else if (SYSTEM_CALLEE.test(callee) || /^[A-Z0-9_]+$/.test(callee) || LOG_CALL.test(callee)) continue;
+      // A function of another file that receives the request.
+      else if (callArguments(call).some((argument) => /\b(Irp|Request|irp|request|IrpSp|irpSp|Stack)\b/.test(argument.text))) names.push(callee);
+    }
+  }
+  return names;
+}
+
+/** What a piece of code does with the caller's buffers and lengths. */
+function bufferFacts(file: SourceFile, containers: readonly Node[], fn: FunctionInfo): BufferFacts {
+  const facts: BufferFacts = { reads: [], writes: [], lengthChecks: [], probes: [], logs: 0, callerChecks: [], resources: [] };
+  // Locals holding a length of the request: `ULONG inLen = IrpSp->Parameters.DeviceIoControl.InputBufferLength;`.
+  const lengthNames = new Set<string>();
+  for (const param of fn.params) if (/^(InputBufferLength|OutputBufferLength|Length)$/.test(param.name) && /size_t|ULONG|SIZE_T/i.test(param.type)) lengthNames.add(param.name);
+  if (fn.body) {
+    for (const node of file.withinAll(fn.body, ['init_declarator', 'assignment_expression'])) {
+      const target = node.type === 'init_declarator' ? node.childForFieldName('declarator') : node.childForFieldName('left');
+      const value = node.type === 'init_declarator' ? node.childForFieldName('value') : node.childForFieldName('right');
+      if (target?.type === 'identifier' && value && LENGTH_NAME.test(value.text)) lengthNames.add(target.text);
+    }
+  }
+  const mentionsLength = (text: string) => LENGTH_NAME.test(text) || [...lengthNames].some((name) => new RegExp(`\\b${name}\\b`).test(text));
+  const seen = new Set<string>();
+  const add = (list: { source: string; line: number }[], source: string, node: Node) => {
+    const key = `${list === facts.reads ? 'r' : 'w'}:${source}:${lineOf(file, node)}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    list.push({ source, line: lineOf(file, node) });
+  };
+  for (const container of containers) {
+    if (isDeadAt(file, container.startIndex)) continue;
+    for (const node of file.within(container, 'field_expression')) {
+      const field = node.childForFieldName('field')?.text;
+      if (field === 'SystemBuffer') add(facts.reads, 'SystemBuffer', node);
+      else if (field === 'Type3InputBuffer') add(facts.reads, 'Type3InputBuffer', node);
+      else if (field === 'UserBuffer') add(facts.writes, 'UserBuffer', node);
+      else if (field === 'MdlAddress') add(facts.reads, 'MdlAddress', node);
+    }
+    for (const call of file.within(container, 'call_expression')) {
+      if (isDeadAt(file, call.startIndex)) continue;
+      const callee = calleeName(call);
+      if (!callee) continue;
+      if (READ_SOURCES[callee]) add(facts.reads, READ_SOURCES[callee], call);
+      if (WRITE_SOURCES[callee]) add(facts.writes, WRITE_SOURCES[callee], call);
+      if (MINIMUM_LENGTH_CALLS.has(callee)) {
+        const minimum = callArguments(call)[1]?.text.trim();
+        if (minimum && minimum !== '0') facts.lengthChecks.push({ text: `${callee}(minimum ${minimum})`, line: lineOf(file, call), offset: call.startIndex });
+      }
+      if (PROBE_CALLS.has(callee)) facts.probes.push({ text: call.text.replace(/\s+/g, ' ').slice(0, 120), line: lineOf(file, call) });
+      if (callee === 'WdfRequestCompleteWithInformation' || callee === 'WdfRequestSetInformation') {
+        const count = callArguments(call)[callee === 'WdfRequestSetInformation' ? 1 : 2]?.text.trim();
+        if (count && count !== '0') add(facts.writes, 'Information', call);
+      }
+      if (LOG_CALL.test(callee)) facts.logs++;
+      const resource = resourceOf(callee);
+      if (resource && !facts.resources.includes(resource)) facts.resources.push(resource);
+      if (CALLER_CHECK_CALL.test(callee) && !facts.callerChecks.includes(callee)) facts.callerChecks.push(callee);
+    }
+    for (const node of file.within(container, 'assignment_expression')) {
+      const left = unwrap(node.childForFieldName('left'));
+      if (fieldName(left) === 'Information' && /IoStatus/.test(left?.text ?? '') && unwrap(node.childForFieldName('right'))?.text.trim() !== '0') add(facts.writes, 'Information', node);
+    }
+    for (const type of ['if_statement', 'while_statement', 'for_statement', 'conditional_expression']) {
+      for (const node of file.within(container, type)) {
+        const condition = node.childForFieldName('condition');
+        if (!condition || isDeadAt(file, node.startIndex)) continue;
+        const text = condition.text.replace(/\s+/g, ' ').trim();
+        if ((RELATIONAL.test(text) || /!\s*\w/.test(text)) && mentionsLength(text)) facts.lengthChecks.push({ text: text.replace(/^\((.*)\)$/, '$1').slice(0, 160), line: lineOf(file, condition), offset: condition.startIndex });
+        if (/RequestorMode|PreviousMode/.test(text) && !facts.callerChecks.includes('RequestorMode')) facts.callerChecks.push('RequestorMode');
+      }
+    }
+  }
+  facts.lengthChecks.sort((a, b) => a.line - b.line);
+  facts.resources.sort();
+  return facts;
+}
+
+function collectDevices(file: SourceFile, surface: FileSurface, live: (node: Node) => boolean): void {
+  const links: { link?: string; target?: string; targetExpression?: string; line: number; fn?: string }[] = [];
+  const kmdfLinks: { link?: string; fn?: string; line: number }[] = [];
+  const interfaces: { guid: string; fn?: string }[] = [];
+  const byFunction = new Map<string, Node[]>();
+  for (const call of file.nodes('call_expression')) {
+    if (!live(call)) continue;
+    const callee = calleeName(call);
+    if (!callee) continue;
+    const args = callArguments(call);
+    const fn = file.enclosingFunction(call)?.name;
+    const spec = DEVICE_CREATES[callee];
+    if (spec) {
+      const nameArgument = args[spec.name];
+      const name = resolveString(file, nameArgument);
+      const characteristics = args[spec.characteristics]?.text.replace(/\s+/g, ' ').trim();
+      const device: DeviceFact = {
+        api: callee,
+        kmdf: false,
+        ...(name !== undefined ? { name } : nameArgument && nameArgument.text.trim() !== 'NULL' ? { nameExpression: nameArgument.text.trim() } : {}),
+        deviceType: args[spec.type]?.text.trim(),
+        characteristics,
+        secureOpen: mentionsFlag(file, characteristics, 'FILE_DEVICE_SECURE_OPEN'),
+        exclusive: booleanOf(args[spec.exclusive]?.text),
+        interfaces: [],
+        symbolicLinks: [],
+        ...(fn ? { function: fn } : {}),
+        line: lineOf(file, call),
+      };
+      if (spec.sddl !== undefined) addSddl(file, device, args[spec.sddl]);
+      surface.devices.push(device);
+      continue;
+    }
+    if (callee === 'IoCreateSymbolicLink' || callee === 'IoCreateUnprotectedSymbolicLink') {
+      links.push({ link: resolveString(file, args[0]), target: resolveString(file, args[1]), targetExpression: stripAddress(args[1]), line: lineOf(file, call), fn });
+    } else if (callee === 'WdfDeviceCreateSymbolicLink') {
+      kmdfLinks.push({ link: resolveString(file, args[1]), fn, line: lineOf(file, call) });
+    } else if (callee === 'WdfDeviceCreateDeviceInterface' || callee === 'IoRegisterDeviceInterface') {
+      const guid = stripAddress(args[1]);
+      if (guid) interfaces.push({ guid, fn });
+    } else if (callee === 'WdfDeviceCreate' || callee.startsWith('WdfDeviceInit') || callee === 'WdfControlDeviceInitAllocate') {
+      if (fn) byFunction.set(fn, [...(byFunction.get(fn) ?? []), call]);
+    }
+  }
+  // KMDF: one device per WdfDeviceCreate, with the WdfDeviceInit* settings of the same function.
+  for (const [fn, calls] of byFunction) {
+    const creates = calls.filter((call) => calleeName(call) === 'WdfDeviceCreate');
+    if (creates.length === 0) continue;
+    const control = calls.find((call) => calleeName(call) === 'WdfControlDeviceInitAllocate');
+    for (const create of creates) {
+      const device: DeviceFact = { api: 'WdfDeviceCreate', kmdf: true, ...(control ? { control: true } : {}), secureOpen: false, interfaces: [], symbolicLinks: [], function: fn, line: lineOf(file, create) };
+      for (const call of calls) {
+        const args = callArguments(call);
+        switch (calleeName(call)) {
+          case 'WdfDeviceInitAssignName': {
+            const name = resolveString(file, args[1]);
+            if (name !== undefined) device.name = name;
+            else if (args[1] && args[1].text.trim() !== 'NULL') device.nameExpression = args[1].text.trim();
+            break;
+          }
+          case 'WdfDeviceInitSetDeviceType':
+            device.deviceType = args[1]?.text.trim();
+            break;
+          case 'WdfDeviceInitSetCharacteristics':
+            device.characteristics = args[1]?.text.replace(/\s+/g, ' ').trim();
+            device.secureOpen = mentionsFlag(file, device.characteristics, 'FILE_DEVICE_SECURE_OPEN');
+            break;
+          case 'WdfDeviceInitSetExclusive':
+            device.exclusive = booleanOf(args[1]?.text);
+            break;
+          case 'WdfDeviceInitAssignSDDLString':
+            addSddl(file, device, args[1]);
+            break;
+          case 'WdfControlDeviceInitAllocate':
+            addSddl(file, device, args[1]);
+            break;
+        }
+      }
+      surface.devices.push(device);
+    }
+  }
+  // WdfControlDeviceInitAllocate in the caller (DriverEntry) that hands the init to the function creating the device.
+  for (const call of file.nodes('call_expression')) {
+    if (calleeName(call) !== 'WdfControlDeviceInitAllocate' || !live(call)) continue;
+    const caller = file.enclosingFunction(call);
+    if (!caller?.body) continue;
+    const callees = new Set(file.within(caller.body, 'call_expression').map((other) => calleeName(other)));
+    for (const device of surface.devices) {
+      if (!device.kmdf || device.control || device.function === caller.name || !device.function || !callees.has(device.function)) continue;
+      device.control = true;
+      if (device.sddlExpression === undefined) addSddl(file, device, callArguments(call)[1]);
+    }
+  }
+  for (const { guid, fn } of interfaces) {
+    const device = surface.devices.find((candidate) => candidate.function === fn) ?? (surface.devices.length === 1 ? surface.devices[0] : undefined);
+    if (device && !device.interfaces.includes(guid)) device.interfaces.push(guid);
+  }
+  for (const link of kmdfLinks) {
+    const device = surface.devices.find((candidate) => candidate.kmdf && candidate.function === link.fn) ?? surface.devices.find((candidate) => candidate.kmdf);
+    if (device && link.link) device.symbolicLinks.push(link.link);
+    else surface.symbolicLinks.push({ ...(link.link ? { link: link.link } : {}), line: link.line });
+  }
+  for (const link of links) {
+    const device = surface.devices.find((candidate) => link.target !== undefined && candidate.name === link.target)
+      ?? surface.devices.find((candidate) => link.targetExpression !== undefined && candidate.nameExpression === link.targetExpression)
+      ?? (link.target === undefined && surface.devices.length === 1 ? surface.devices[0] : undefined);
+    if (device && link.link) {
+      if (!device.symbolicLinks.includes(link.link)) device.symbolicLinks.push(link.link);
+    } else {
+      surface.symbolicLinks.push({ ...(link.link ? { link: link.link } : {}), ...(link.target ? { target: link.target } : {}), line: link.line });
+    }
+  }
+}
+
+function addSddl(file: SourceFile, device: DeviceFact, argument: Node | undefined): void {
+  if (!argument) return;
+  device.sddlExpression = argument.text.trim();
+  const sddl = resolveSddl(file, argument);
+  if (sddl !== undefined) {
+    device.sddl = sddl;
+    const grant = broadWriteGrant(sddl);
+    if (grant) device.openTo = grant.who;
+  }
+}
+
+function collectQueues(file: SourceFile, surface: FileSurface, live: (node: Node) => boolean): void {
+  for (const call of file.nodes('call_expression')) {
+    if (calleeName(call) !== 'WdfIoQueueCreate' || !live(call)) continue;
+    const fn = file.enclosingFunction(call);
+    const config = stripAddress(callArguments(call)[1]);
+    if (!fn?.body || !config) continue;
+    const queue: QueueFact = { config, defaultQueue: false, callbacks: [], requestTypes: [], function: fn.name, line: lineOf(file, call) };
+    const queueHandle = stripAddress(callArguments(call)[3]);
+    for (const other of file.within(fn.body, 'call_expression')) {
+      const callee = calleeName(other);
+      const args = callArguments(other);
+      if ((callee === 'WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE' || callee === 'WDF_IO_QUEUE_CONFIG_INIT') && stripAddress(args[0]) === config) {
+        queue.defaultQueue = callee === 'WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE';
+        queue.dispatchType = args[1]?.text.trim();
+      } else if (callee === 'WdfDeviceConfigureRequestDispatching' && queueHandle && args[0]?.text.trim() === queueHandle && args[1]) {
+        queue.requestTypes.push(args[1].text.trim());
+      }
+    }
+    for (const assignment of file.within(fn.body, 'assignment_expression')) {
+      const left = unwrap(assignment.childForFieldName('left'));
+      const right = unwrap(assignment.childForFieldName('right'));
+      if (left?.type !== 'field_expression' || right?.type !== 'identifier') continue;
+      const field = fieldName(left);
+      const base = left.childForFieldName('argument')?.text.trim();
+      if (field?.startsWith('EvtIo') && (base === config || base === `(${config})`)) queue.callbacks.push({ field, function: right.text });
+    }
+    surface.queues.push(queue);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A workspace folder's attack surface
+
+export interface Location {
+  file: string;
+  line: number;
+}
+
+export interface FindingRef {
+  ruleId: string;
+  severity: Finding['severity'];
+  message: string;
+  file: string;
+  line: number;
+  character: number;
+}
+
+export interface IoctlEntry extends Partial<IoctlCodeFact> {
+  /** The macro name, or the case label as written when it is not a name. */
+  name: string;
+  /** Where the code is defined (`#define … CTL_CODE`), when a file of the folder defines it. */
+  definition?: Location;
+  /** Defined in the folder but no switch of the driver handles it. */
+  declaredOnly: boolean;
+  /** Findings on the definition (METHOD_NEITHER, FILE_ANY_ACCESS). */
+  findings: FindingRef[];
+  /** Handled by a case but not defined in the folder (an SDK code, a literal, or a header outside the folder). */
+  undeclared: boolean;
+  handlers: IoctlHandler[];
+}
+
+/** What a handler (with the functions it calls) does with the request, in the folder's terms. */
+export interface HandlerFacts {
+  reads: string[];
+  writes: string[];
+  lengthChecks: { text: string; location: Location }[];
+  probes: number;
+  logs: number;
+  callerChecks: string[];
+  resources: string[];
+}
+
+export interface IoctlHandler extends HandlerFacts {
+  /** The function holding the switch. */
+  dispatcher: string;
+  /** The `case` line. */
+  caseLocation: Location;
+  /** The function the case calls, when it does; else the case handles the request inline. */
+  function?: string;
+  /** Where that function is defined, when a file of the driver defines it. */
+  location?: Location;
+  /** Other functions of the driver the case calls (their findings count for the IOCTL; their buffer use does not). */
+  helpers?: string[];
+  reads: string[];
+  writes: string[];
+  lengthChecks: { text: string; location: Location }[];
+  probes: number;
+  logs: number;
+  callerChecks: string[];
+  resources: string[];
+  findings: FindingRef[];
+}
+
+export interface DeviceEntry extends Omit<DeviceFact, 'line' | 'function'> {
+  location: Location;
+  function?: string;
+  /** Who can open it: `sddl` (the SDDL decides), `default` (no SDDL in the code: the default descriptor, or the INF's). */
+  security: 'sddl' | 'default';
+  /** Findings on the creating call (no FILE_DEVICE_SECURE_OPEN, no SDDL). */
+  findings: FindingRef[];
+}
+
+export interface DriverSurface {
+  /** The driver's folder, relative to the root given to `buildAttackSurface` ('.' for the root itself). */
+  name: string;
+  folder: string;
+  model: 'WDM' | 'KMDF' | 'unknown';
+  driverEntry?: Location;
+  files: string[];
+  devices: DeviceEntry[];
+  symbolicLinks: { link?: string; target?: string; location: Location }[];
+  dispatch: ({ major: string; function: string; kmdf: boolean; location: Location; handlerLocation?: Location; findings: FindingRef[] } & HandlerFacts)[];
+  queues: (Omit<QueueFact, 'line'> & { location: Location })[];
+  ioctls: IoctlEntry[];
+  summary: SurfaceSummary;
+}
+
+export interface SurfaceSummary {
+  devices: number;
+  ioctls: number;
+  /** Devices whose SDDL lets a broad group (Everyone, Users, …) write. */
+  openToAnyUser: number;
+  /** Devices created with no SDDL in the code. */
+  defaultSecurity: number;
+  /** Named WDM devices without FILE_DEVICE_SECURE_OPEN. */
+  withoutSecureOpen: number;
+  methodNeither: number;
+  anyAccess: number;
+  declaredOnly: number;
+  undeclared: number;
+  /** Open (unsuppressed) findings inside the handlers and dispatch routines. */
+  findings: number;
+}
+
+export interface AttackSurface {
+  version: 1;
+  drivers: DriverSurface[];
+  summary: SurfaceSummary;
+}
+
+export interface SurfaceInput {
+  file: string;
+  surface?: FileSurface;
+  findings: readonly Finding[];
+}
+
+const HEADER = /\.(h|hh|hpp|hxx|inl)$/i;
+
+/** Findings that mean a length the caller controls is used unchecked. */
+export const UNCHECKED_LENGTH_RULES = new Set(['input-length-not-validated', 'output-length-not-validated', 'user-length-copy-unchecked', 'unicode-string-length-trust', 'probe-length-mismatch', 'size-arithmetic-overflow']);
+
+function emptySummary(): SurfaceSummary {
+  return { devices: 0, ioctls: 0, openToAnyUser: 0, defaultSecurity: 0, withoutSecureOpen: 0, methodNeither: 0, anyAccess: 0, declaredOnly: 0, undeclared: 0, findings: 0 };
+}
+
+/**
+ * Joins the files of a folder into drivers. `root` makes folder names relative (and is the folder a header's IOCTL
+ * codes may come from); files are named as given (paths or URIs: only `/`-separated folders are compared).
+ */
+export function buildAttackSurface(inputs: readonly SurfaceInput[], root = ''): AttackSurface {
+  const folderOf = (file: string) => path.posix.dirname(file.replace(/\\/g, '/'));
+  const isDriverFile = (surface: FileSurface | undefined) => surface !== undefined
+    && (surface.driverEntry !== undefined || surface.dispatch.length > 0 || surface.queues.length > 0 || surface.cases.length > 0 || surface.devices.length > 0);
+  const groups = new Map<string, SurfaceInput[]>();
+  for (const input of inputs) {
+    if (HEADER.test(input.file) || !isDriverFile(input.surface)) continue;
+    const folder = folderOf(input.file);
+    groups.set(folder, [...(groups.get(folder) ?? []), input]);
+  }
+  // Source files of a driver folder without driver facts still hold helpers (handlers called from a switch).
+  for (const input of inputs) {
+    if (HEADER.test(input.file) || isDriverFile(input.surface) || !input.surface) continue;
+    groups.get(folderOf(input.file))?.push(input);
+  }
+  const headers = inputs.filter((input) => HEADER.test(input.file) && input.surface && input.surface.definitions.length > 0);
+  const rootFolder = root.replace(/\\/g, '/').replace(/\/$/, '');
+  const drivers: DriverSurface[] = [];
+  for (const [folder, members] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    drivers.push(buildDriver(folder, members, headers, rootFolder));
+  }
+  const summary = emptySummary();
+  for (const driver of drivers) for (const key of Object.keys(summary) as (keyof SurfaceSummary)[]) summary[key] += driver.summary[key];
+  return { version: 1, drivers, summary };
+}
+
+function buildDriver(folder: string, members: SurfaceInput[], headers: SurfaceInput[], root: string): DriverSurface {
+  const name = root && (folder === root || folder.startsWith(`${root}/`)) ? (folder === root ? '.' : folder.slice(root.length + 1)) : folder;
+  const labels = new Set(members.flatMap((member) => member.surface!.cases.map((entry) => entry.label)));
+  // The driver's headers: those in its folder, and those defining a code the driver handles.
+  const own = headers.filter((header) => folderOf(header.file) === folder || header.surface!.definitions.some((definition) => labels.has(definition.name)));
+  const files = [...members, ...own];
+  const functions = new Map<string, { fact: FunctionFact; file: string }>();
+  for (const member of files) for (const fact of member.surface!.functions) if (!functions.has(fact.name)) functions.set(fact.name, { fact, file: member.file });
+  const openFindings = (file: string) => (files.find((member) => member.file === file)?.findings ?? []).filter((finding) => !finding.suppression && finding.ruleId !== 'unused-suppression');
+  const findingRef = (file: string, finding: Finding): FindingRef => ({ ruleId: finding.ruleId, severity: finding.severity, message: finding.message, file, line: finding.range.start.line, character: finding.range.start.character });
+  /** The function and every function of the driver it calls, transitively (bounded). */
+  const reach = (start: string): { fact: FunctionFact; file: string }[] => {
+    const result: { fact: FunctionFact; file: string }[] = [];
+    const visited = new Set<string>();
+    const queue = [start];
+    while (queue.length > 0 && result.length < 50) {
+      const current = queue.shift()!;
+      if (visited.has(current)) continue;
+      visited.add(current);
+      const found = functions.get(current);
+      if (!found) continue;
+      result.push(found);
+      queue.push(...found.fact.calls);
+    }
+    return result;
+  };
+  const findingsIn = (ranges: { file: string; line: number; endLine: number }[]): FindingRef[] => {
+    const refs: FindingRef[] = [];
+    const seen = new Set<string>();
+    for (const range of ranges) {
+      for (const finding of openFindings(range.file)) {
+        const line = finding.range.start.line;
+        if (line < range.line || line > range.endLine) continue;
+        const key = `${range.file}:${line}:${finding.range.start.character}:${finding.ruleId}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        refs.push(findingRef(range.file, finding));
+      }
+    }
+    return refs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+  };
+
+  const devices: DeviceEntry[] = [];
+  const symbolicLinks: DriverSurface['symbolicLinks'] = [];
+  const dispatch: DriverSurface['dispatch'] = [];
+  const queues: DriverSurface['queues'] = [];
+  let driverEntry: Location | undefined;
+  let kmdf = false;
+  let wdm = false;
+  for (const member of members) {
+    const surface = member.surface!;
+    if (surface.driverEntry && !driverEntry) driverEntry = { file: member.file, line: surface.driverEntry.line };
+    for (const device of surface.devices) {
+      const { line, function: fn, ...rest } = device;
+      devices.push({ ...rest, ...(fn ? { function: fn } : {}), security: device.sddlExpression !== undefined ? 'sddl' : 'default', location: { file: member.file, line }, findings: findingsIn([{ file: member.file, line, endLine: line }]) });
+      if (device.kmdf) kmdf = true;
+      else wdm = true;
+    }
+    for (const link of surface.symbolicLinks) symbolicLinks.push({ ...(link.link ? { link: link.link } : {}), ...(link.target ? { target: link.target } : {}), location: { file: member.file, line: link.line } });
+    for (const entry of surface.dispatch) {
+      if (entry.kmdf) kmdf = true;
+      else wdm = true;
+      const found = functions.get(entry.function);
+      const reached = found ? reach(entry.function) : [];
+      dispatch.push({
+        major: entry.major,
+        function: entry.function,
+        kmdf: entry.kmdf,
+        location: { file: member.file, line: entry.line },
+        ...(found ? { handlerLocation: { file: found.file, line: found.fact.line } } : {}),
+        ...handlerFacts(reached.map(({ fact, file }) => ({ facts: fact, file })), []),
+        findings: findingsIn(reached.map(({ fact, file }) => ({ file, line: fact.line, endLine: fact.endLine }))),
+      });
+    }
+    for (const queue of surface.queues) {
+      kmdf = true;
+      const { line, ...rest } = queue;
+      queues.push({ ...rest, location: { file: member.file, line } });
+    }
+  }
+  // A device's symbolic link created in another file of the driver.
+  for (const link of [...symbolicLinks]) {
+    const device = devices.find((candidate) => link.target !== undefined && candidate.name === link.target);
+    if (device && link.link) {
+      device.symbolicLinks.push(link.link);
+      symbolicLinks.splice(symbolicLinks.indexOf(link), 1);
+    }
+  }
+
+  // IOCTLs: definitions of the driver's files and headers, joined with the cases by name or by value.
+  const ioctls = new Map<string, IoctlEntry>();
+  for (const member of files) {
+    for (const definition of member.surface!.definitions) {
+      if (ioctls.has(definition.name)) continue;
+      const { line, ...code } = definition;
+      ioctls.set(definition.name, { ...code, definition: { file: member.file, line }, declaredOnly: true, findings: findingsIn([{ file: member.file, line, endLine: line }]), undeclared: false, handlers: [] });
+    }
+  }
+  for (const member of members) {
+    for (const entry of member.surface!.cases) {
+      let ioctl = ioctls.get(entry.label);
+      if (!ioctl && entry.code) ioctl = [...ioctls.values()].find((candidate) => candidate.value === entry.code!.value);
+      if (!ioctl) {
+        ioctl = { name: entry.label, ...(entry.code ?? {}), declaredOnly: false, findings: [], undeclared: true, handlers: [] };
+        ioctls.set(entry.label, ioctl);
+      }
+      ioctl.declaredOnly = false;
+      const handler = entry.handler ? functions.get(entry.handler) : undefined;
+      const reached = entry.handler ? reach(entry.handler) : [];
+      const helpers = entry.helpers.flatMap((helper) => reach(helper));
+      ioctl.handlers.push({
+        dispatcher: entry.dispatcher,
+        caseLocation: { file: member.file, line: entry.line },
+        ...(entry.handler ? { function: entry.handler } : {}),
+        ...(handler ? { location: { file: handler.file, line: handler.fact.line } } : {}),
+        ...handlerFacts([{ facts: entry.facts, file: member.file }, ...reached.map(({ fact, file }) => ({ facts: fact, file }))], helpers.map(({ fact }) => fact)),
+        ...(entry.helpers.length > 0 ? { helpers: entry.helpers } : {}),
+        findings: findingsIn([{ file: member.file, line: entry.line, endLine: entry.endLine }, ...[...reached, ...helpers].map(({ fact, file }) => ({ file, line: fact.line, endLine: fact.endLine }))]),
+      });
+    }
+  }
+  const ioctlList = [...ioctls.values()].sort((a, b) => (a.value ?? Infinity) - (b.value ?? Infinity) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  const summary = emptySummary();
+  summary.devices = devices.length;
+  summary.ioctls = ioctlList.length;
+  summary.openToAnyUser = devices.filter((device) => device.openTo !== undefined).length;
+  summary.defaultSecurity = devices.filter((device) => device.security === 'default').length;
+  summary.withoutSecureOpen = devices.filter((device) => !device.kmdf && (device.name !== undefined || device.nameExpression !== undefined) && !device.secureOpen).length;
+  summary.methodNeither = ioctlList.filter((ioctl) => ioctl.method === 'METHOD_NEITHER' && !ioctl.declaredOnly).length;
+  summary.anyAccess = ioctlList.filter((ioctl) => ioctl.access === 'FILE_ANY_ACCESS' && !ioctl.declaredOnly).length;
+  summary.declaredOnly = ioctlList.filter((ioctl) => ioctl.declaredOnly).length;
+  summary.undeclared = ioctlList.filter((ioctl) => ioctl.undeclared).length;
+  const counted = new Set<string>();
+  for (const finding of [...devices.flatMap((device) => device.findings), ...dispatch.flatMap((entry) => entry.findings), ...ioctlList.flatMap((ioctl) => [...ioctl.findings, ...ioctl.handlers.flatMap((handler) => handler.findings)])]) {
+    counted.add(`${finding.file}:${finding.line}:${finding.character}:${finding.ruleId}`);
+  }
+  summary.findings = counted.size;
+
+  return {
+    name,
+    folder,
+    model: kmdf && !wdm ? 'KMDF' : wdm ? 'WDM' : kmdf ? 'KMDF' : 'unknown',
+    ...(driverEntry ? { driverEntry } : {}),
+    files: files.map((member) => member.file).sort(),
+    devices,
+    symbolicLinks,
+    dispatch,
+    queues,
+    ioctls: ioctlList,
+    summary,
+  };
+}
+
+/** Buffer facts of the code a handler runs, joined; helpers add only the resources they touch. */
+function handlerFacts(parts: { facts: BufferFacts; file: string }[], helpers: BufferFacts[]): HandlerFacts {
+  return {
+    reads: [...new Set(parts.flatMap(({ facts }) => facts.reads.map((read) => read.source)))].sort(),
+    writes: [...new Set(parts.flatMap(({ facts }) => facts.writes.map((write) => write.source)))].sort(),
+    lengthChecks: parts.flatMap(({ facts, file }) => facts.lengthChecks.map((check) => ({ text: check.text, location: { file, line: check.line } }))),
+    probes: parts.reduce((sum, { facts }) => sum + facts.probes.length, 0),
+    logs: parts.reduce((sum, { facts }) => sum + facts.logs, 0),
+    callerChecks: [...new Set(parts.flatMap(({ facts }) => facts.callerChecks))].sort(),
+    resources: [...new Set([...parts.map(({ facts }) => facts), ...helpers].flatMap((facts) => facts.resources))].sort(),
+  };
+}
+
+function folderOf(file: string): string {
+  return path.posix.dirname(file.replace(/\\/g, '/'));
+}
+
+/** "3 devices, 14 IOCTLs, 2 open to any user" — the one-line evidence the checklist shows. */
+export function summaryLine(summary: SurfaceSummary): string {
+  const plural = (count: number, word: string, words = `${word}s`) => `${count} ${count === 1 ? word : words}`;
+  const parts = [plural(summary.devices, 'device'), plural(summary.ioctls, 'IOCTL')];
+  if (summary.openToAnyUser > 0) parts.push(`${summary.openToAnyUser} open to any user`);
+  if (summary.defaultSecurity > 0) parts.push(`${summary.defaultSecurity} with default security`);
+  if (summary.withoutSecureOpen > 0) parts.push(`${summary.withoutSecureOpen} without FILE_DEVICE_SECURE_OPEN`);
+  if (summary.methodNeither > 0) parts.push(`${summary.methodNeither} METHOD_NEITHER`);
+  if (summary.anyAccess > 0) parts.push(`${summary.anyAccess} FILE_ANY_ACCESS`);
+  return parts.join(', ');
+}
