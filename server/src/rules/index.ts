@@ -44,6 +44,8 @@ import { rule as portIoExposed } from './port-io-exposed';
 import { rule as previousModeIgnored } from './previous-mode-ignored';
 import { rule as probeLengthMismatch } from './probe-length-mismatch';
 import { rule as probeOutsideTry } from './probe-outside-try';
+import { rule as refcountRereadAfterDecrement } from './refcount-reread-after-decrement';
+import { rule as registryPathKept } from './registry-path-kept';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
 import { rule as sizeofPointerLength } from './sizeof-pointer-length';
 import { rule as spinlockNotReleased } from './spinlock-not-released';
@@ -64,6 +66,7 @@ import { rule as userLengthCopyUnchecked } from './user-length-copy-unchecked';
 import { rule as userPointerUnprobed } from './user-pointer-unprobed';
 import { rule as userProcessControl } from './user-process-control';
 import { rule as userTypeConfusion } from './user-type-confusion';
+import { rule as userWaitOnStackObject } from './user-wait-on-stack-object';
 import { rule as wdmDispatchTable } from './wdm-dispatch-table';
 import { rule as zwWithUserHandle } from './zw-with-user-handle';
 
@@ -109,6 +112,8 @@ export const RULES: readonly Rule[] = [
   previousModeIgnored,
   probeLengthMismatch,
   probeOutsideTry,
+  refcountRereadAfterDecrement,
+  registryPathKept,
   sizeArithmeticOverflow,
   sizeofPointerLength,
   spinlockNotReleased,
@@ -129,6 +134,7 @@ export const RULES: readonly Rule[] = [
   userPointerUnprobed,
   userProcessControl,
   userTypeConfusion,
+  userWaitOnStackObject,
   wdmDispatchTable,
   zwWithUserHandle,
 ];
