@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
+import AjvDraft07 from 'ajv';
 import { generateFile } from '../../bench/generate';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -197,5 +198,48 @@ describe('driver-guard CLI', () => {
     assert.equal(list.code, 0);
     assert.match(list.stdout, /user-length-copy-unchecked +error +Follow driver secure coding guidelines/);
     assert.ok(existsSync(BIN));
+  });
+
+  it('surface writes the sample driver\'s threat model as Markdown, to stdout or --output', () => {
+    const markdown = run(['surface', 'examples']);
+    assert.equal(markdown.code, 0, markdown.stderr);
+    assert.match(markdown.stdout, /^# Threat model\n/);
+    assert.match(markdown.stdout, /## Driver `sample-driver` \(WDM\)/);
+    assert.match(markdown.stdout, /\| IOCTL_SAMPLE_STORE \| 0x8337A008 \| BUFFERED \| FILE_WRITE_ACCESS \| `SampleStore` examples\/sample-driver\/driver\.c:37 \| SystemBuffer \| - \| 0 \| 1 \|/);
+    assert.match(markdown.stdout, /\*\*Declared but not handled\*\*: `IOCTL_SAMPLE_GET_STATS` \(0x83376003, examples\/sample-driver\/public\.h:10\)/);
+    assert.match(markdown.stdout, /```mermaid\nflowchart LR\n/);
+    assert.match(markdown.stdout, /- \*\*Elevation of privilege\*\* — .* \*Code:\* METHOD_BUFFERED; FILE_WRITE_ACCESS; 1 unchecked length; findings: `user-length-copy-unchecked` \(examples\/sample-driver\/driver\.c:44\)\./);
+    const dir = project({});
+    const output = path.join(dir, 'threat-model.md');
+    assert.equal(run(['surface', 'examples', '--output', output]).code, 0);
+    assert.equal(readFileSync(output, 'utf8'), markdown.stdout);
+  });
+
+  it('surface --format json validates against schemas/attack-surface.schema.json, with 1-based lines', () => {
+    const json = run(['surface', 'examples', '--format', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    type Located = { file: string; line: number };
+    const report = JSON.parse(json.stdout) as {
+      summary: { ioctls: number };
+      drivers: { name: string; ioctls: { name: string; handlers: { caseLocation: Located; findings: { ruleId: string; line: number; column: number }[] }[] }[] }[];
+    };
+    const ajv = new AjvDraft07({ strict: false });
+    const validate = ajv.compile(JSON.parse(readFileSync(path.join(ROOT, 'schemas', 'attack-surface.schema.json'), 'utf8')));
+    assert.ok(validate(report), JSON.stringify(validate.errors));
+    const [driver] = report.drivers;
+    assert.equal(driver.name, 'sample-driver');
+    const store = driver.ioctls.find((ioctl) => ioctl.name === 'IOCTL_SAMPLE_STORE');
+    assert.ok(store);
+    assert.deepEqual(store.handlers[0].caseLocation, { file: 'examples/sample-driver/driver.c', line: 62 });
+    assert.deepEqual(store.handlers[0].findings.map((finding) => [finding.ruleId, finding.line, finding.column]), [['user-length-copy-unchecked', 44, 5]]);
+    assert.equal(report.summary.ioctls, 3);
+  });
+
+  it('surface usage errors exit 2', () => {
+    for (const args of [['surface'], ['surface', 'examples', '--format', 'sarif'], ['surface', 'examples', '--cache'], ['surface', '/no/such/path']]) {
+      const result = run(args);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /^driver-guard: error: /);
+    }
   });
 });

@@ -329,8 +329,11 @@ NTSTATUS GizmoCreateControlDevice(WDFDRIVER Driver)
     status = WdfDeviceCreateSymbolicLink(device, &link);
     WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&config, WdfIoQueueDispatchSequential);
     config.EvtIoDeviceControl = GizmoIoDeviceControl;
+    status = WdfIoQueueCreate(device, &config, WDF_NO_OBJECT_ATTRIBUTES, &queue);
+    WDF_IO_QUEUE_CONFIG_INIT(&config, WdfIoQueueDispatchParallel);
     config.EvtIoRead = GizmoIoRead;
     status = WdfIoQueueCreate(device, &config, WDF_NO_OBJECT_ATTRIBUTES, &queue);
+    status = WdfDeviceConfigureRequestDispatching(device, queue, WdfRequestTypeRead);
     WdfControlFinishInitializing(device);
     return status;
 }
@@ -358,13 +361,11 @@ describe('attack surface of a KMDF control device', () => {
     assert.equal(driver.summary.openToAnyUser, 0);
   });
 
-  it('reads the queue and its callbacks', () => {
-    assert.equal(driver.queues.length, 1);
-    const [queue] = driver.queues;
-    assert.equal(queue.config, 'config');
-    assert.equal(queue.defaultQueue, true);
-    assert.equal(queue.dispatchType, 'WdfIoQueueDispatchSequential');
-    assert.deepEqual(queue.callbacks, [{ field: 'EvtIoDeviceControl', function: 'GizmoIoDeviceControl' }, { field: 'EvtIoRead', function: 'GizmoIoRead' }]);
+  it('reads the queues and their callbacks, one config variable serving both', () => {
+    assert.deepEqual(driver.queues.map((queue) => [queue.config, queue.defaultQueue, queue.dispatchType, queue.callbacks, queue.requestTypes]), [
+      ['config', true, 'WdfIoQueueDispatchSequential', [{ field: 'EvtIoDeviceControl', function: 'GizmoIoDeviceControl' }], []],
+      ['config', false, 'WdfIoQueueDispatchParallel', [{ field: 'EvtIoRead', function: 'GizmoIoRead' }], ['WdfRequestTypeRead']],
+    ]);
     assert.deepEqual(driver.dispatch.map((entry) => [entry.major, entry.function, entry.kmdf]), [['EvtIoDeviceControl', 'GizmoIoDeviceControl', true], ['EvtIoRead', 'GizmoIoRead', true]]);
   });
 
@@ -386,6 +387,18 @@ describe('drivers of a workspace', () => {
       '/w/tool/main.c': 'int main(void) { HANDLE h = CreateFileW(L"\\\\\\\\.\\\\Gizmo", 0, 0, NULL, OPEN_EXISTING, 0, NULL); return h != NULL; }\n',
     });
     assert.deepEqual(surface.drivers.map((driver) => driver.name), ['gizmo']);
+  });
+
+  it('puts a subfolder without DriverEntry into the driver of the folder above', () => {
+    const surface = surfaceOf({
+      '/w/pci/driver.c': 'NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) { DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = PciControl; return STATUS_SUCCESS; }\n',
+      '/w/pci/hw/control.c': 'NTSTATUS PciControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) { switch (IoGetCurrentIrpStackLocation(Irp)->Parameters.DeviceIoControl.IoControlCode) { case 0x22E004: return PciReset(Irp); } return STATUS_INVALID_DEVICE_REQUEST; }\nNTSTATUS PciReset(PIRP Irp) { return STATUS_SUCCESS; }\n',
+    });
+    const driver = only(surface);
+    assert.equal(driver.name, 'pci');
+    assert.deepEqual(driver.files, ['/w/pci/driver.c', '/w/pci/hw/control.c']);
+    assert.equal(driver.ioctls[0].handlers[0].function, 'PciReset');
+    assert.deepEqual(driver.ioctls[0].handlers[0].location, { file: '/w/pci/hw/control.c', line: 1 });
   });
 
   it('gives one driver per folder and sums them', () => {

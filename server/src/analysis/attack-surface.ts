@@ -532,24 +532,31 @@ function addSddl(file: SourceFile, device: DeviceFact, argument: Node | undefine
 }
 
 function collectQueues(file: SourceFile, surface: FileSurface, live: (node: Node) => boolean): void {
-  for (const call of file.nodes('call_expression')) {
-    if (calleeName(call) !== 'WdfIoQueueCreate' || !live(call)) continue;
+  const creates = file.nodes('call_expression').filter((call) => calleeName(call) === 'WdfIoQueueCreate' && live(call));
+  for (const [index, call] of creates.entries()) {
     const fn = file.enclosingFunction(call);
     const config = stripAddress(callArguments(call)[1]);
     if (!fn?.body || !config) continue;
+    // One config variable often serves several queues: each queue takes what was set since the previous create in
+    // the function, and the dispatching configured until the next one.
+    const previous = creates.slice(0, index).reverse().find((other) => file.enclosingFunction(other)?.node.id === fn.node.id);
+    const next = creates.slice(index + 1).find((other) => file.enclosingFunction(other)?.node.id === fn.node.id);
+    const from = previous ? previous.endIndex : fn.body.startIndex;
+    const to = next ? next.startIndex : fn.body.endIndex;
     const queue: QueueFact = { config, defaultQueue: false, callbacks: [], requestTypes: [], function: fn.name, line: lineOf(file, call) };
     const queueHandle = stripAddress(callArguments(call)[3]);
     for (const other of file.within(fn.body, 'call_expression')) {
       const callee = calleeName(other);
       const args = callArguments(other);
-      if ((callee === 'WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE' || callee === 'WDF_IO_QUEUE_CONFIG_INIT') && stripAddress(args[0]) === config) {
+      if ((callee === 'WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE' || callee === 'WDF_IO_QUEUE_CONFIG_INIT') && stripAddress(args[0]) === config && other.startIndex >= from && other.startIndex < call.startIndex) {
         queue.defaultQueue = callee === 'WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE';
         queue.dispatchType = args[1]?.text.trim();
-      } else if (callee === 'WdfDeviceConfigureRequestDispatching' && queueHandle && args[0]?.text.trim() === queueHandle && args[1]) {
-        queue.requestTypes.push(args[1].text.trim());
+      } else if (callee === 'WdfDeviceConfigureRequestDispatching' && queueHandle && args[1]?.text.trim() === queueHandle && args[2] && other.startIndex > call.startIndex && other.startIndex < to) {
+        queue.requestTypes.push(args[2].text.trim());
       }
     }
     for (const assignment of file.within(fn.body, 'assignment_expression')) {
+      if (assignment.startIndex < from || assignment.startIndex >= call.startIndex) continue;
       const left = unwrap(assignment.childForFieldName('left'));
       const right = unwrap(assignment.childForFieldName('right'));
       if (left?.type !== 'field_expression' || right?.type !== 'identifier') continue;
@@ -705,6 +712,23 @@ export function buildAttackSurface(inputs: readonly SurfaceInput[], root = ''): 
     if (HEADER.test(input.file) || isDriverFile(input.surface) || !input.surface) continue;
     groups.get(folderOf(input.file))?.push(input);
   }
+  // A subfolder without a DriverEntry (`HW/`, `common/`) belongs to the driver of the nearest folder above it that has one.
+  const hasEntry = (members: SurfaceInput[]) => members.some((member) => member.surface?.driverEntry !== undefined);
+  for (const folder of [...groups.keys()].sort((a, b) => b.length - a.length)) {
+    const members = groups.get(folder)!;
+    if (hasEntry(members)) continue;
+    for (let parent = path.posix.dirname(folder); ; ) {
+      const target = groups.get(parent);
+      if (target && hasEntry(target)) {
+        target.push(...members);
+        groups.delete(folder);
+        break;
+      }
+      const up = path.posix.dirname(parent);
+      if (up === parent) break;
+      parent = up;
+    }
+  }
   const headers = inputs.filter((input) => HEADER.test(input.file) && input.surface && input.surface.definitions.length > 0);
   const rootFolder = root.replace(/\\/g, '/').replace(/\/$/, '');
   const drivers: DriverSurface[] = [];
@@ -720,7 +744,8 @@ function buildDriver(folder: string, members: SurfaceInput[], headers: SurfaceIn
   const name = root && (folder === root || folder.startsWith(`${root}/`)) ? (folder === root ? '.' : folder.slice(root.length + 1)) : folder;
   const labels = new Set(members.flatMap((member) => member.surface!.cases.map((entry) => entry.label)));
   // The driver's headers: those in its folder, and those defining a code the driver handles.
-  const own = headers.filter((header) => folderOf(header.file) === folder || header.surface!.definitions.some((definition) => labels.has(definition.name)));
+  const folders = new Set(members.map((member) => folderOf(member.file)));
+  const own = headers.filter((header) => folders.has(folderOf(header.file)) || header.surface!.definitions.some((definition) => labels.has(definition.name)));
   const files = [...members, ...own];
   const functions = new Map<string, { fact: FunctionFact; file: string }>();
   for (const member of files) for (const fact of member.surface!.functions) if (!functions.has(fact.name)) functions.set(fact.name, { fact, file: member.file });

@@ -2,25 +2,32 @@
  * `driver-guard scan <paths…>`: the editor's analyzer over files and folders, for CI.
  * Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or I/O error, 3 internal failure.
  */
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checklistTitle, RULES, SEVERITY_ORDER, type Severity, type SeveritySetting } from '../core';
 import { formatJson } from './formatters/json';
 import { formatSarif } from './formatters/sarif';
 import { formatText } from './formatters/text';
+import { formatSurfaceJson, formatSurfaceMarkdown, surfaceOf } from './formatters/surface';
 import { allFindings } from './formatters/common';
 import { scan, UsageError } from './scan';
 import { cacheKey, toolFingerprint } from '../node/scan-cache';
 
 const HELP = `Usage: driver-guard scan <path…> [options]
+       driver-guard surface <path…> [--format md|json] [--output <file>]
        driver-guard list-rules
        driver-guard --version
 
 Scan C/C++ driver sources for security problems tied to Microsoft's Driver security checklist.
 
+surface writes the attack surface and threat model drawn from the code: devices, dispatch routines,
+queues, every IOCTL with its handler, a data-flow diagram and the STRIDE questions per entry point
+(Markdown, or JSON as in schemas/attack-surface.schema.json). It takes --output, --exclude, --rule,
+--max-file-size and --jobs like scan, and exits 0 unless the paths cannot be read.
+
 Options:
-  --format <text|json|sarif>     output format (default: text)
+  --format <text|json|sarif>     output format (default: text; surface: md or json, default md)
   --output <file>                write the report to a file instead of stdout
   --fail-on <level>              exit 1 when a finding is at or above: error, warning (default),
                                  information, or none (always exit 0)
@@ -99,6 +106,37 @@ export function formatProfile(profile: Record<string, number>, totalMs: number):
   ].join('\n');
 }
 
+const SURFACE_FORMATS = ['md', 'markdown', 'json'] as const;
+
+/** `driver-guard surface <paths>`: the scan, joined into the attack surface, as Markdown or JSON. */
+async function surfaceCommand(values: Record<string, unknown>, paths: string[]): Promise<number> {
+  const format = String(values.format ?? 'md') as (typeof SURFACE_FORMATS)[number];
+  if (!SURFACE_FORMATS.includes(format)) throw new UsageError(`--format must be md or json for surface, got '${String(values.format)}'`);
+  for (const flag of ['cache', 'profile'] as const) if (values[flag]) throw new UsageError(`--${flag} is not supported by surface`);
+  if (values['cache-location'] !== undefined) throw new UsageError('--cache-location is not supported by surface');
+  const maxKiB = Number(values['max-file-size']);
+  if (!Number.isFinite(maxKiB) || maxKiB < 1) throw new UsageError(`--max-file-size must be a number of KiB of at least 1, got '${String(values['max-file-size'])}'`);
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError(`--jobs must be a whole number of at least 1, got '${String(values.jobs)}'`);
+  const result = await scan({
+    paths,
+    exclude: values.exclude as string[],
+    rules: parseRuleOverrides(values.rule as string[]),
+    maxFileSize: maxKiB * 1024,
+    jobs,
+    onWarning: (message) => process.stderr.write(`driver-guard: warning: ${message}\n`),
+  });
+  // Drivers are named relative to the one folder scanned (else the working directory).
+  let root = process.cwd();
+  if (paths.length === 1 && statSync(paths[0]).isDirectory()) root = path.resolve(paths[0]);
+  const surface = surfaceOf(result, root);
+  const version = packageVersion();
+  const report = format === 'json' ? formatSurfaceJson(surface, version) : formatSurfaceMarkdown(surface, version);
+  if (values.output) writeReport(String(values.output), report);
+  else process.stdout.write(report);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const stderr = (line: string) => process.stderr.write(`${line}\n`);
   try {
@@ -107,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       strict: true,
       options: {
-        format: { type: 'string', default: 'text' },
+        format: { type: 'string' },
         output: { type: 'string' },
         'fail-on': { type: 'string', default: 'warning' },
         rule: { type: 'string', multiple: true, default: [] },
@@ -135,9 +173,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(listRules());
       return 0;
     }
-    if (command !== 'scan') throw new UsageError(command ? `unknown command '${command}' (try: scan, list-rules)` : 'missing command (try: driver-guard scan <path>)');
-    if (paths.length === 0) throw new UsageError('scan needs at least one path');
-    const format = values.format as (typeof FORMATS)[number];
+    if (command !== 'scan' && command !== 'surface') throw new UsageError(command ? `unknown command '${command}' (try: scan, surface, list-rules)` : 'missing command (try: driver-guard scan <path>)');
+    if (paths.length === 0) throw new UsageError(`${command} needs at least one path`);
+    if (command === 'surface') return await surfaceCommand(values, paths);
+    const format = (values.format ?? 'text') as (typeof FORMATS)[number];
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be text, json or sarif, got '${values.format}'`);
     const failOn = values['fail-on'] as (typeof FAIL_ON)[number];
     if (!FAIL_ON.includes(failOn)) throw new UsageError(`--fail-on must be error, warning, information or none, got '${values['fail-on']}'`);
