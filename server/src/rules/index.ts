@@ -4,6 +4,7 @@
  */
 import type { Rule } from '../analysis/rule';
 import { rule as allocResultUnchecked } from './alloc-result-unchecked';
+import { rule as allocatedStringNotFreed } from './allocated-string-not-freed';
 import { rule as callAtWrongIrql } from './call-at-wrong-irql';
 import { rule as controlRegisterAccess } from './control-register-access';
 import { rule as debugIoctlInRelease } from './debug-ioctl-in-release';
@@ -46,6 +47,7 @@ import { rule as probeLengthMismatch } from './probe-length-mismatch';
 import { rule as probeOutsideTry } from './probe-outside-try';
 import { rule as refcountRereadAfterDecrement } from './refcount-reread-after-decrement';
 import { rule as registryPathKept } from './registry-path-kept';
+import { rule as secretNotSecurelyCleared } from './secret-not-securely-cleared';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
 import { rule as sizeofPointerLength } from './sizeof-pointer-length';
 import { rule as spinlockNotReleased } from './spinlock-not-released';
@@ -72,6 +74,7 @@ import { rule as zwWithUserHandle } from './zw-with-user-handle';
 
 export const RULES: readonly Rule[] = [
   allocResultUnchecked,
+  allocatedStringNotFreed,
   callAtWrongIrql,
   controlRegisterAccess,
   debugIoctlInRelease,
@@ -114,6 +117,7 @@ export const RULES: readonly Rule[] = [
   probeOutsideTry,
   refcountRereadAfterDecrement,
   registryPathKept,
+  secretNotSecurelyCleared,
   sizeArithmeticOverflow,
   sizeofPointerLength,
   spinlockNotReleased,
