@@ -100,8 +100,8 @@ export const rule: Rule = {
       leaked: '{{call}} allocates the buffer of `{{local}}`, but {{fn}} never calls {{free}}(&{{local}}): the buffer leaks on every call.',
     },
     examples: {
-      bad: 'NTSTATUS OpenByName(PANSI_STRING name) {\n    UNICODE_STRING wide;\n    NTSTATUS status = RtlAnsiStringToUnicodeString(&wide, name, TRUE);\n    if (!NT_SUCCESS(status)) {\n        return status;\n    }\n    return LookUp(&wide);\n}',
-      good: 'NTSTATUS OpenByName(PANSI_STRING name) {\n    UNICODE_STRING wide;\n    NTSTATUS status = RtlAnsiStringToUnicodeString(&wide, name, TRUE);\n    if (!NT_SUCCESS(status)) {\n        return status;\n    }\n    status = LookUp(&wide);\n    RtlFreeUnicodeString(&wide);\n    return status;\n}',
+      bad: 'NTSTATUS OpenByName(PANSI_STRING name, PHANDLE key) {\n    UNICODE_STRING wide;\n    OBJECT_ATTRIBUTES attributes;\n    NTSTATUS status = RtlAnsiStringToUnicodeString(&wide, name, TRUE);\n    if (!NT_SUCCESS(status)) {\n        return status;\n    }\n    InitializeObjectAttributes(&attributes, &wide, OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, NULL, NULL);\n    return ZwOpenKey(key, KEY_READ, &attributes);\n}',
+      good: 'NTSTATUS OpenByName(PANSI_STRING name, PHANDLE key) {\n    UNICODE_STRING wide;\n    OBJECT_ATTRIBUTES attributes;\n    NTSTATUS status = RtlAnsiStringToUnicodeString(&wide, name, TRUE);\n    if (!NT_SUCCESS(status)) {\n        return status;\n    }\n    InitializeObjectAttributes(&attributes, &wide, OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, NULL, NULL);\n    status = ZwOpenKey(key, KEY_READ, &attributes);\n    RtlFreeUnicodeString(&wide);\n    return status;\n}',
     },
   },
   create(context) {
