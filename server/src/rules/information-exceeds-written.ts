@@ -4,6 +4,7 @@
  * memory back to user mode.
  */
 import { isDeadAt } from '../analysis/conditional';
+import { analyzePaths, normalizedText } from '../analysis/paths';
 import { binaryOperator, callArguments, calleeName, fieldName, unwrap, type Node } from '../analysis/query';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
@@ -55,6 +56,38 @@ function fillsWholeLength(file: SourceFile, fn: FunctionInfo, names: readonly st
   });
 }
 
+/**
+ * Whether the value `assignment` stores into `…->IoStatus.Information` can reach the request's completion: false
+ * when every path from it assigns Information again before any call that is handed the IRP (IoCompleteRequest, a
+ * helper) and before the function returns. True when the paths cannot be analysed.
+ */
+function reachesCompletion(file: SourceFile, fn: FunctionInfo, assignment: Node): boolean {
+  const left = assignment.childForFieldName('left');
+  const target = normalizedText(left);
+  const irp = /^([A-Za-z_]\w*)/.exec(target ?? '')?.[1];
+  if (!fn.body || !target || !irp) return true;
+  const mentionsIrp = new RegExp(`\\b${irp}\\b`);
+  let live = false;
+  const result = analyzePaths(file, fn, {
+    step(flowNode, state) {
+      if (!flowNode.node || live) return state.facts;
+      let set = state.facts.includes('set');
+      const events = [...file.within(flowNode.node, 'assignment_expression'), ...file.within(flowNode.node, 'call_expression')].sort((a, b) => a.endIndex - b.endIndex);
+      for (const event of events) {
+        if (event.type === 'assignment_expression') {
+          if (event.startIndex === assignment.startIndex) set = true;
+          else if (normalizedText(event.childForFieldName('left')) === target && (binaryOperator(event) ?? '=') === '=') set = false;
+        } else if (set && callArguments(event).some((argument) => mentionsIrp.test(argument.text))) {
+          live = true;
+        }
+      }
+      return set ? ['set'] : [];
+    },
+  });
+  if (!result || live) return true;
+  return result.exits.some((exit) => result.after(exit).some((state) => state.facts.includes('set')));
+}
+
 export const rule: Rule = {
   meta: {
     id: 'information-exceeds-written',
@@ -92,6 +125,8 @@ export const rule: Rule = {
       // `min(OutputBufferLength, written)`: no more than either operand, so a write of either length covers it.
       const bounds = (minimumOperands(expression) ?? []).filter((operand) => operand.type !== 'number_literal').map((operand) => operand.text);
       if (fillsWholeLength(file, fn, [...taint.keys, expression.text, ...bounds])) return;
+      // `Information = OutputBufferLength;` that every path overwrites before completing never reaches the caller.
+      if (at.type === 'assignment_expression' && !reachesCompletion(file, fn, at)) return;
       context.report({ node: at, messageId: 'information', data: { value: expression.text, origin: taint.origin } });
     }
 
