@@ -5,6 +5,10 @@ const REQ = 'typedef struct _REQ { ULONG Mode; ULONG Size; } REQ, *PREQ;\nULONG 
 runRuleTests('probe-outside-try', {
   valid: [
     {
+      name: 'the try/except macros with a #pragma line between the block and except',
+      code: `${REQ}NTSTATUS DispatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    PREQ request = (PREQ)irpSp->Parameters.DeviceIoControl.Type3InputBuffer;\n    NTSTATUS status = STATUS_SUCCESS;\n    try\n                    {\n        ProbeForRead(request, sizeof(REQ), __alignof(REQ));\n        g_Mode = request->Mode;\n    }\n    #pragma warning(suppress: 6320) // the handler takes every exception on purpose\n    except (EXCEPTION_EXECUTE_HANDLER) {\n        status = GetExceptionCode();\n    }\n    return status;\n}`,
+    },
+    {
       name: 'probe and accesses inside __try/__except',
       code: `${REQ}NTSTATUS DispatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    PREQ request = (PREQ)irpSp->Parameters.DeviceIoControl.Type3InputBuffer;\n    NTSTATUS status = STATUS_SUCCESS;\n    __try {\n        ProbeForRead(request, sizeof(REQ), __alignof(REQ));\n        g_Mode = request->Mode;\n    } __except (EXCEPTION_EXECUTE_HANDLER) {\n        status = GetExceptionCode();\n    }\n    return status;\n}`,
     },

@@ -80,6 +80,13 @@ describe('neutralizeAnnotations', () => {
     assert.equal(text, 'void F(PVOID p) {\n        {\n        ProbeForRead(p, 4, 1);\n        if (!p) break;\n    } if     (EXCEPTION_EXECUTE_HANDLER) {\n        return;\n    }\n        { G(); }         { H(); }\n}');
   });
 
+  it('finds the except of a try block past a #pragma line between them', () => {
+    const source = 'void F(PVOID p) {\n    try {\n        G(p);\n    }\n    #pragma warning(suppress: 6320)\n    except (EXCEPTION_EXECUTE_HANDLER) {\n        H();\n    }\n}';
+    const { text } = neutralizeAnnotations(source);
+    assert.equal(text.length, source.length);
+    assert.equal(text, 'void F(PVOID p) {\n        {\n        G(p);\n    }\n    #pragma warning(suppress: 6320)\n    if     (EXCEPTION_EXECUTE_HANDLER) {\n        H();\n    }\n}');
+  });
+
   it('blanks CFORCEINLINE between the return type and the name of an inline helper', () => {
     const { text } = neutralizeAnnotations('BOOLEAN\nCFORCEINLINE\nIsListEmpty(const LIST_ENTRY * ListHead)');
     assert.equal(text, 'BOOLEAN\n            \nIsListEmpty(const LIST_ENTRY * ListHead)');

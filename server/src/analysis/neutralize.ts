@@ -144,6 +144,22 @@ function skipSpaceAndComments(source: string, from: number): number {
 }
 
 /**
+ * Index of the next character that is not white space, a comment or a `#pragma` line: compilers take
+ * `#pragma warning(suppress: …)` between a `try` block and its `except` (to silence a warning on the handler).
+ */
+export function skipToSehHandler(source: string, from: number): number {
+  let i = skipSpaceAndComments(source, from);
+  while (source.startsWith('#', i) && /^#[ \t]*pragma\b/.test(source.slice(i, i + 16))) {
+    let end = source.indexOf('\n', i);
+    // A `\` at the end of the line continues the directive.
+    while (end !== -1 && /\\\r?$/.test(source.slice(Math.max(i, end - 2), end))) end = source.indexOf('\n', end + 1);
+    if (end === -1) return source.length;
+    i = skipSpaceAndComments(source, end);
+  }
+  return i;
+}
+
+/**
  * For `try {…} except (…)` / `try {…} finally` written with the macros: the offsets of the words to rewrite (the
  * handler keyword, every `leave;` in the guarded block) and their replacements. Undefined for anything else
  * (a C++ `try {…} catch`, an identifier named `try`).
@@ -153,7 +169,7 @@ function sehRewrites(source: string, tryStart: number): Map<number, string> | un
   if (source.charCodeAt(open) !== 123) return undefined;
   const close = matchingBrace(source, open);
   if (close === -1) return undefined;
-  const handler = skipSpaceAndComments(source, close + 1);
+  const handler = skipToSehHandler(source, close + 1);
   const keyword = /^(except|finally)\b/.exec(source.slice(handler, handler + 8))?.[1];
   if (!keyword) return undefined;
   const rewrites = new Map<number, string>([[tryStart, '   '], [handler, SEH_REWRITE[keyword]]]);

@@ -9,6 +9,7 @@ import type { FunctionInfo, SourceFile } from './source-file';
 import { callsOf } from './callers';
 import { mentions, type Taint } from './taint';
 import { lookupTable } from './lookup';
+import { skipToSehHandler } from './neutralize';
 
 /** Calls that probe a user address (pointer argument first) and may raise an exception. */
 export const PROBE_CALLS = new Set(['ProbeForRead', 'ProbeForWrite', 'ProbeForReadSmallStructure', 'ProbeAndReadUlong', 'ProbeForWriteUlong']);
@@ -240,12 +241,18 @@ export function enclosingTryExcept(node: Node, text?: string): Node | undefined 
       return current;
     }
     if (text !== undefined && current.type === 'compound_statement' && current.parent?.type !== 'function_definition'
-      && /\b(__)?try\s*$/.test(text.slice(Math.max(0, current.startIndex - 16), current.startIndex))
-      && /^\s*(__)?except\s*\(/.test(text.slice(current.endIndex, current.endIndex + 24))) {
+      && /\b(__)?try\s*$/.test(text.slice(Math.max(0, current.startIndex - 120), current.startIndex))
+      && handlerIsExcept(text, current.endIndex)) {
       return current;
     }
   }
   return undefined;
+}
+
+/** Whether the text after a block (past white space, comments and `#pragma` lines) is an `except (` handler. */
+function handlerIsExcept(text: string, blockEnd: number): boolean {
+  const at = skipToSehHandler(text, blockEnd);
+  return /^(__)?except\s*\(/.test(text.slice(at, at + 24));
 }
 
 export function isInsideTryExcept(node: Node, text?: string): boolean {
