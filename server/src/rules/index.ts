@@ -54,6 +54,7 @@ import { rule as sizeofPointerLength } from './sizeof-pointer-length';
 import { rule as spinlockNotReleased } from './spinlock-not-released';
 import { rule as stackLocationCopiedWhole } from './stack-location-copied-whole';
 import { rule as strsafeInKernel } from './strsafe-in-kernel';
+import { rule as systemObjectFieldWrite } from './system-object-field-write';
 import { rule as unicodeStringLengthTrust } from './unicode-string-length-trust';
 import { rule as uninitializedLocalUse } from './uninitialized-local-use';
 import { rule as uninitializedOutputBuffer } from './uninitialized-output-buffer';
@@ -125,6 +126,7 @@ export const RULES: readonly Rule[] = [
   spinlockNotReleased,
   stackLocationCopiedWhole,
   strsafeInKernel,
+  systemObjectFieldWrite,
   unicodeStringLengthTrust,
   uninitializedLocalUse,
   uninitializedOutputBuffer,
