@@ -18,6 +18,7 @@ import { rule as doubleFree } from './double-free';
 import { rule as embeddedUserPointer } from './embedded-user-pointer';
 import { rule as executableMemoryMapping } from './executable-memory-mapping';
 import { rule as executablePoolType } from './executable-pool-type';
+import { rule as floatWithoutStateSave } from './float-without-state-save';
 import { rule as formatStringUserControlled } from './format-string-user-controlled';
 import { rule as freedPointerNotCleared } from './freed-pointer-not-cleared';
 import { rule as globalSharedStateUnlocked } from './global-shared-state-unlocked';
@@ -90,6 +91,7 @@ export const RULES: readonly Rule[] = [
   embeddedUserPointer,
   executableMemoryMapping,
   executablePoolType,
+  floatWithoutStateSave,
   formatStringUserControlled,
   freedPointerNotCleared,
   globalSharedStateUnlocked,

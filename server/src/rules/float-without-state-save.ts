@@ -1,0 +1,95 @@
+/**
+ * Flags kernel code that computes with floating point without saving the processor's floating-point state
+ * (KeSaveExtendedProcessorState / KeSaveFloatingPointState) around it. On 32-bit x86 the kernel does not save the
+ * FPU state for kernel code: the driver's arithmetic overwrites the registers of whatever thread it interrupted.
+ */
+import { calleeName, type Node } from '../analysis/query';
+import { gather, type Rule } from '../analysis/rule';
+import type { FunctionInfo, SourceFile } from '../analysis/source-file';
+
+const SAVES = new Set(['KeSaveExtendedProcessorState', 'KeSaveFloatingPointState']);
+
+const FLOAT_TYPE = /^(float|double|long double|FLOAT|DOUBLE|PFLOAT)$/;
+
+/** A floating literal: `1.0`, `.5`, `2e3`, `0.5f` (not hex, not an integer). */
+const FLOAT_LITERAL = /^(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][+-]?\d+)[fFlL]?$|^\d+\.?\d*[fF]$/;
+
+/** Kernel routines a user-mode (UMDF) file does not call: the file runs in the kernel. */
+const KERNEL_CALL = /\b(Ke|Ex|Io|Mm|Ob|Ps|Zw|Rtl)[A-Z]\w*\s*\(|\bWdfDriverCreate\b.*\bPDRIVER_OBJECT\b|#\s*include\s*[<"](ntddk|wdm|ntifs|ndis|portcls|ks)\.h[>"]/;
+
+/** Preprocessor arms that build only for 64-bit targets, where the kernel saves the SSE state for the driver. */
+const WIDE_ONLY = /\b(_WIN64|_AMD64_|_M_X64|_M_AMD64|_ARM64_|_M_ARM64|_IA64_)\b/;
+
+function inWideOnlyArm(node: Node): boolean {
+  for (let current: Node | null = node.parent; current; current = current.parent) {
+    if (current.type !== 'preproc_if' && current.type !== 'preproc_ifdef' && current.type !== 'preproc_elif') continue;
+    const condition = current.childForFieldName('condition')?.text ?? current.childForFieldName('name')?.text ?? '';
+    const negated = /^\s*!/.test(condition) || current.text.startsWith('#ifndef');
+    if (!negated && WIDE_ONLY.test(condition)) return true;
+  }
+  return false;
+}
+
+/** The first floating-point use in a function: a float/double variable or parameter, a floating literal or a cast. */
+function firstFloatUse(file: SourceFile, fn: FunctionInfo): Node | undefined {
+  const parameter = fn.params.find((param) => FLOAT_TYPE.test(param.type.trim()));
+  if (parameter) return parameter.node;
+  const candidates: Node[] = [];
+  for (const declaration of file.within(fn.body!, 'declaration')) {
+    if (FLOAT_TYPE.test(declaration.childForFieldName('type')?.text.trim() ?? '')) candidates.push(declaration);
+  }
+  for (const literal of file.within(fn.body!, 'number_literal')) if (FLOAT_LITERAL.test(literal.text)) candidates.push(literal);
+  for (const cast of file.within(fn.body!, 'cast_expression')) {
+    if (FLOAT_TYPE.test(cast.childForFieldName('type')?.text.trim() ?? '')) candidates.push(cast);
+  }
+  return candidates.filter((node) => !inWideOnlyArm(node)).sort((a, b) => a.startIndex - b.startIndex)[0];
+}
+
+function savesState(file: SourceFile, fn: FunctionInfo): boolean {
+  return file.within(fn.body!, 'call_expression').some((call) => SAVES.has(calleeName(call) ?? ''));
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'float-without-state-save',
+    title: 'Floating point in kernel code without saving the FPU state',
+    type: 'problem',
+    severity: 'warning',
+    checklistItem: 'checklist.technology-practices',
+    description: 'A kernel-mode function declares float/double variables, uses floating literals or casts to a floating type without calling KeSaveExtendedProcessorState (or KeSaveFloatingPointState) first, and no caller in the file saves the state for it.',
+    rationale: 'On 32-bit x86 the kernel does not save the x87/MMX/SSE registers when it enters kernel code. A driver that computes with floating point there silently overwrites the registers of the user thread it interrupted — wrong results in an unrelated process, or a bug check when the state is inconsistent. Call KeSaveExtendedProcessorState (KeSaveFloatingPointState on older targets), check its status, compute, and restore with the matching routine at the same IRQL. 64-bit kernels save the SSE state for drivers; code built only for them is left alone.',
+    cwe: ['CWE-665'],
+    references: [
+      'https://learn.microsoft.com/windows-hardware/drivers/kernel/using-floating-point-in-a-wdm-driver',
+      'https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-kesaveextendedprocessorstate',
+    ],
+    confidence: 'medium',
+    messages: {
+      unsaved: '{{fn}} uses floating point here without saving the processor state (KeSaveExtendedProcessorState): on 32-bit x86 it overwrites the FPU registers of the thread it interrupted.',
+    },
+    examples: {
+      bad: 'ULONG ScaleReading(ULONG raw) {\n    double scaled = raw * 0.125;\n    return (ULONG)scaled;\n}',
+      good: 'NTSTATUS ScaleReading(ULONG raw, PULONG result) {\n    XSTATE_SAVE save;\n    NTSTATUS status = KeSaveExtendedProcessorState(XSTATE_MASK_LEGACY, &save);\n    if (!NT_SUCCESS(status)) {\n        return status;\n    }\n    *result = (ULONG)(raw * 0.125);\n    KeRestoreExtendedProcessorState(&save);\n    return STATUS_SUCCESS;\n}',
+    },
+  },
+  create(context) {
+    const { file } = context;
+    return {
+      ...gather('declaration', 'number_literal', 'cast_expression', 'call_expression'),
+      onEnd() {
+        if (!/\b(float|double|FLOAT|DOUBLE)\b|\d\.\d|\d[eE][+-]?\d/.test(file.text) || !KERNEL_CALL.test(file.text)) return;
+        const functions = file.functions().filter((fn) => fn.body);
+        for (const fn of functions) {
+          // `_Kernel_float_used_` hands the duty to save the state to the callers.
+          if (/\b_Kernel_float_used_\b/.test(file.text.slice(Math.max(0, fn.node.startIndex - 300), fn.body!.startIndex))) continue;
+          const use = firstFloatUse(file, fn);
+          if (!use || savesState(file, fn)) continue;
+          // A helper every caller of this file calls with the state saved.
+          const callers = functions.filter((other) => other !== fn && file.within(other.body!, 'call_expression').some((call) => calleeName(call) === fn.name));
+          if (callers.length > 0 && callers.every((caller) => savesState(file, caller))) continue;
+          context.report({ node: use, messageId: 'unsaved', data: { fn: fn.name } });
+        }
+      },
+    };
+  },
+};
