@@ -68,8 +68,8 @@ export const rule: Rule = {
       unsaved: '{{fn}} uses floating point here without saving the processor state (KeSaveExtendedProcessorState): on 32-bit x86 it overwrites the FPU registers of the thread it interrupted.',
     },
     examples: {
-      bad: 'ULONG ScaleReading(ULONG raw) {\n    double scaled = raw * 0.125;\n    return (ULONG)scaled;\n}',
-      good: 'NTSTATUS ScaleReading(ULONG raw, PULONG result) {\n    XSTATE_SAVE save;\n    NTSTATUS status = KeSaveExtendedProcessorState(XSTATE_MASK_LEGACY, &save);\n    if (!NT_SUCCESS(status)) {\n        return status;\n    }\n    *result = (ULONG)(raw * 0.125);\n    KeRestoreExtendedProcessorState(&save);\n    return STATUS_SUCCESS;\n}',
+      bad: '#include <ntddk.h>\nULONG ScaleReading(ULONG raw) {\n    double scaled = raw * 0.125;\n    return (ULONG)scaled;\n}',
+      good: '#include <ntddk.h>\nNTSTATUS ScaleReading(ULONG raw, PULONG result) {\n    XSTATE_SAVE save;\n    NTSTATUS status = KeSaveExtendedProcessorState(XSTATE_MASK_LEGACY, &save);\n    if (!NT_SUCCESS(status)) {\n        return status;\n    }\n    *result = (ULONG)(raw * 0.125);\n    KeRestoreExtendedProcessorState(&save);\n    return STATUS_SUCCESS;\n}',
     },
   },
   create(context) {
