@@ -6,6 +6,8 @@ const HANDLER = 'NTSTATUS H(PIRP Irp) {\n';
 
 runRuleTests('embedded-user-pointer', {
   valid: [
+    { name: 'a descriptor pointer taken from a trailing array of the request (declared in the file)', code: 'typedef struct _SLOT { ULONG Id; ULONG Flags; } SLOT, *PSLOT;\ntypedef struct _TABLE { ULONG Count; SLOT Slots[1]; } TABLE, *PTABLE;\nULONG g_Id;\nNTSTATUS H(PIRP Irp) {\n    PTABLE table = Irp->AssociatedIrp.SystemBuffer;\n    PSLOT slot = table->Slots;\n    g_Id = slot->Id;\n    return 0;\n}' },
+    { name: 'a descriptor pointer taken from the reservation array of SDK persistent-reserve data', code: 'ULONGLONG g_Key;\nNTSTATUS H(PIRP Irp) {\n    PPRI_RESERVATION_LIST list = Irp->AssociatedIrp.SystemBuffer;\n    PPRI_RESERVATION_DESCRIPTOR first = list->Reservations;\n    RtlCopyMemory(&g_Key, &first->ReservationKey, sizeof(g_Key));\n    g_Key |= first->Type;\n    return 0;\n}' },
     {
       name: 'HID feature report: the report buffer of HIDCLASS\'s HID_XFER_PACKET is kernel memory',
       code: 'typedef struct _LAMP_REPORT { UCHAR ReportId; UCHAR Level; } LAMP_REPORT, *PLAMP_REPORT;\nUCHAR g_Level;\nNTSTATUS SetLamp(PIRP Irp) {\n    PHID_XFER_PACKET packet = (PHID_XFER_PACKET)Irp->UserBuffer;\n    PLAMP_REPORT report;\n    if (packet == NULL || packet->reportBufferLen < sizeof(LAMP_REPORT)) return STATUS_BUFFER_TOO_SMALL;\n    report = (PLAMP_REPORT)packet->reportBuffer;\n    g_Level = report->Level;\n    return STATUS_SUCCESS;\n}',

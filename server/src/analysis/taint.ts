@@ -157,6 +157,16 @@ const SDK_FIELDS: Record<string, Record<string, { shape: number; type: string }>
   const table: Record<string, Record<string, { shape: number; type: string }>> = {};
   for (const name of ['UNICODE_STRING', '_UNICODE_STRING', '*PUNICODE_STRING', '*PCUNICODE_STRING']) table[name] = unicode;
   for (const name of ['STRING', '_STRING', 'ANSI_STRING', 'OEM_STRING', '*PSTRING', '*PANSI_STRING', '*PCANSI_STRING', '*POEM_STRING']) table[name] = ansi;
+  // SCSI persistent reservation data (scsi.h): byte arrays and trailing descriptor arrays, no pointer in them.
+  const bytes = { shape: 2, type: 'UCHAR[]' };
+  const header = { Generation: bytes, AdditionalLength: bytes };
+  const lists: Record<string, Record<string, { shape: number; type: string }>> = {
+    PRI_REGISTRATION_LIST: { ...header, ReservationKeyList: bytes },
+    PRI_RESERVATION_LIST: { ...header, Reservations: { shape: 2, type: 'PRI_RESERVATION_DESCRIPTOR[]' } },
+    PRI_RESERVATION_DESCRIPTOR: { ReservationKey: bytes, ScopeSpecificAddress: bytes, Obsolete: bytes },
+    PRO_PARAMETER_LIST: { ReservationKey: bytes, ServiceActionReservationKey: bytes, ScopeSpecificAddress: bytes, Obsolete: bytes },
+  };
+  for (const [name, fields] of Object.entries(lists)) table[name] = table[`*P${name}`] = fields;
   return table;
 })();
 
