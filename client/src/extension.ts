@@ -12,6 +12,7 @@ import {
 } from '../../shared/protocol';
 import { CHECKLIST_VIEW_ID, registerChecklist, type ChecklistApi } from './checklist';
 import { createLanguageClient } from './client';
+import { registerAttackSurface, type AttackSurfaceApi } from './surface';
 import { ServerStatus } from './status';
 
 /** What activate() returns: used by the end-to-end tests and by other extensions. */
@@ -26,6 +27,8 @@ export interface DriverGuardApi {
   readonly outputChannel: vscode.LogOutputChannel;
   /** The checklist sidebar: tree view, provider and test hooks. */
   readonly checklist: ChecklistApi;
+  /** The "Attack Surface" view and the threat-model export. */
+  readonly attackSurface: AttackSurfaceApi;
 }
 
 let client: LanguageClient | undefined;
@@ -37,6 +40,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Driver
   context.subscriptions.push(outputChannel, status);
   // The view first: it reads its files asynchronously and never waits for the server.
   const checklist = registerChecklist(context, { client: () => client, outputChannel });
+  const attackSurface = registerAttackSurface(context, { client: () => client, outputChannel });
 
   const start = async (): Promise<void> => {
     const next = createLanguageClient(context, outputChannel);
@@ -46,10 +50,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Driver
     next.onNotification(SETTINGS_WARNING_NOTIFICATION, (params: SettingsWarningParams) => {
       for (const message of params.messages) void vscode.window.showWarningMessage(`Driver Guard: ${message}`);
     });
-    next.onNotification(FINDINGS_CHANGED_NOTIFICATION, () => checklist.onFindingsChanged());
+    next.onNotification(FINDINGS_CHANGED_NOTIFICATION, () => {
+      checklist.onFindingsChanged();
+      attackSurface.onFindingsChanged();
+    });
     try {
       await next.start();
       checklist.onFindingsChanged();
+      attackSurface.onFindingsChanged();
     } catch (error) {
       status.show('error', String(error));
       outputChannel.error(`Driver Guard server failed to start: ${String(error)}`);
@@ -144,6 +152,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Driver
     scanWorkspace,
     outputChannel,
     checklist,
+    attackSurface,
   };
 }
 

@@ -205,7 +205,7 @@ describe('driver-guard CLI', () => {
     assert.equal(markdown.code, 0, markdown.stderr);
     assert.match(markdown.stdout, /^# Threat model\n/);
     assert.match(markdown.stdout, /## Driver `sample-driver` \(WDM\)/);
-    assert.match(markdown.stdout, /\| IOCTL_SAMPLE_STORE \| 0x8337A008 \| BUFFERED \| FILE_WRITE_ACCESS \| `SampleStore` examples\/sample-driver\/driver\.c:37 \| SystemBuffer \| - \| 0 \| 1 \|/);
+    assert.match(markdown.stdout, /\| IOCTL_SAMPLE_STORE \| 0x8337A008 \| BUFFERED \| FILE_WRITE_ACCESS \| `SampleStore` examples\/sample-driver\/driver\.c:38 \| SystemBuffer \| - \| 0 \| 1 \|/);
     assert.match(markdown.stdout, /\*\*Declared but not handled\*\*: `IOCTL_SAMPLE_GET_STATS` \(0x83376003, examples\/sample-driver\/public\.h:10\)/);
     assert.match(markdown.stdout, /```mermaid\nflowchart LR\n/);
     assert.match(markdown.stdout, /- \*\*Elevation of privilege\*\* — .* \*Code:\* METHOD_BUFFERED; FILE_WRITE_ACCESS; 1 unchecked length; findings: `user-length-copy-unchecked` \(examples\/sample-driver\/driver\.c:44\)\./);

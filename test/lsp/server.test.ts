@@ -320,3 +320,77 @@ describe('an analysis cut short by its time budget', () => {
     assert.ok(published.every((params) => params.version === 1));
   });
 });
+
+describe('attack surface over LSP', () => {
+  let server: ChildProcessWithoutNullStreams;
+  let connection: MessageConnection;
+  let folder: string;
+  const DRIVER = [
+    '#define IOCTL_LSP_READ CTL_CODE(FILE_DEVICE_UNKNOWN, 0x900, METHOD_BUFFERED, FILE_READ_ACCESS)',
+    '#define IOCTL_LSP_WRITE CTL_CODE(FILE_DEVICE_UNKNOWN, 0x901, METHOD_NEITHER, FILE_ANY_ACCESS)',
+    'NTSTATUS Control(PDEVICE_OBJECT DeviceObject, PIRP Irp)',
+    '{',
+    '    switch (IoGetCurrentIrpStackLocation(Irp)->Parameters.DeviceIoControl.IoControlCode) {',
+    '    case IOCTL_LSP_READ:',
+    '        return STATUS_SUCCESS;',
+    '    }',
+    '    return STATUS_INVALID_DEVICE_REQUEST;',
+    '}',
+    'NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)',
+    '{',
+    '    DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = Control;',
+    '    return STATUS_SUCCESS;',
+    '}',
+    '',
+  ].join('\n');
+  type Surface = { surface: { drivers: { name: string; ioctls: { name: string; declaredOnly: boolean }[] }[] }; summary: string; report?: string };
+
+  before(async () => {
+    folder = mkdtempSync(path.join(os.tmpdir(), 'dg-surface-'));
+    mkdirSync(path.join(folder, 'drv'));
+    writeFileSync(path.join(folder, 'drv', 'driver.c'), DRIVER);
+    server = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: 'pipe' });
+    connection = createMessageConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
+    connection.onNotification('textDocument/publishDiagnostics', () => undefined);
+    connection.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => ({})));
+    connection.onRequest('client/registerCapability', () => null);
+    connection.onRequest('window/workDoneProgress/create', () => null);
+    connection.listen();
+    await connection.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: null,
+      workspaceFolders: [{ uri: `file://${folder}`, name: 'surface' }],
+      capabilities: { workspace: { configuration: true } },
+      initializationOptions: { debounceMs: 0 },
+    });
+    await connection.sendNotification('initialized', {});
+  });
+
+  after(() => {
+    connection?.dispose();
+    server?.kill();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('serves the model and the report after a scan, and follows an edit of the open document', async () => {
+    await connection.sendRequest('driverGuard/scanWorkspace', {});
+    const scanned: Surface = await connection.sendRequest('driverGuard/attackSurface', { folderUri: `file://${folder}`, report: true });
+    assert.deepEqual(scanned.surface.drivers.map((driver) => driver.name), ['drv']);
+    assert.deepEqual(scanned.surface.drivers[0].ioctls.map((ioctl) => [ioctl.name, ioctl.declaredOnly]), [['IOCTL_LSP_WRITE', true], ['IOCTL_LSP_READ', false]]);
+    assert.equal(scanned.summary, '0 devices, 2 IOCTLs');
+    assert.match(scanned.report ?? '', /\| IOCTL_LSP_READ \| 0x00226400 \| BUFFERED \| FILE_READ_ACCESS \| `Control \(inline\)` \[drv\/driver\.c:6\]\(drv\/driver\.c#L6\)/);
+
+    const uri = `file://${folder}/drv/driver.c`;
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: DRIVER } });
+    const edited = DRIVER.replace('    case IOCTL_LSP_READ:\n', '    case IOCTL_LSP_READ:\n    case IOCTL_LSP_WRITE:\n');
+    await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: edited }] });
+    const started = Date.now();
+    let current: Surface | undefined;
+    while (Date.now() - started < 10_000) {
+      current = await connection.sendRequest('driverGuard/attackSurface', { folderUri: `file://${folder}` });
+      if (current?.surface.drivers[0]?.ioctls.every((ioctl) => !ioctl.declaredOnly)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(current?.surface.drivers[0].ioctls.map((ioctl) => [ioctl.name, ioctl.declaredOnly]), [['IOCTL_LSP_WRITE', false], ['IOCTL_LSP_READ', false]]);
+  });
+});

@@ -104,7 +104,7 @@ describe('attack surface of the bundled sample driver', () => {
     assert.equal(handler.dispatcher, 'SampleDeviceControl');
     assert.equal(handler.function, 'SampleSetName');
     assert.equal(handler.caseLocation.line, 58);
-    assert.equal(handler.location?.line, 25);
+    assert.equal(handler.location?.line, 26);
     assert.deepEqual(handler.reads, ['SystemBuffer']);
     assert.deepEqual(handler.writes, []);
     assert.deepEqual(handler.lengthChecks.map((check) => [check.text, check.location.line]), [['IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(SAMPLE_NAME_REQUEST)', 30]]);

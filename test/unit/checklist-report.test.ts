@@ -66,7 +66,7 @@ describe('checklist report and schema', () => {
     }
     const hidden = new Set(manifest.contributes.menus.commandPalette.filter((entry: { when: string }) => entry.when === 'false').map((entry: { command: string }) => entry.command));
     for (const id of ['markNotApplicable', 'reopen', 'openDocumentation', 'editNote', 'attachFile', 'removeLink', 'openFinding', 'backupAndReset']) assert.ok(hidden.has(`driverGuard.checklist.${id}`), id);
-    const source = readFileSync(path.join(ROOT, 'client', 'src', 'checklist', 'index.ts'), 'utf8') + readFileSync(path.join(ROOT, 'client', 'src', 'extension.ts'), 'utf8');
+    const source = ['checklist/index.ts', 'extension.ts', 'surface/index.ts', 'surface/view.ts'].map((file) => readFileSync(path.join(ROOT, 'client', 'src', ...file.split('/')), 'utf8')).join('\n');
     for (const command of commands) assert.ok(source.includes(`'${command.command}'`), `${command.command} is registered`);
   });
 });

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { FINDINGS_REQUEST, type FindingSummary, type FindingsResult } from '../../../shared/protocol';
+import { ATTACK_SURFACE_REQUEST, FINDINGS_REQUEST, type AttackSurfaceParams, type AttackSurfaceResult, type FindingSummary, type FindingsResult } from '../../../shared/protocol';
 import { buildReport } from './report';
 import { normalizeLink, progressOf, SCHEMA_URI_SCHEME, STATE_FILE_RELATIVE } from './state';
 import { ChecklistProvider, CHECKLIST_VIEW_ID, showStoreError, type ChecklistNode, type FolderChecklist, type ItemNode } from './view';
@@ -122,6 +122,7 @@ export function registerChecklist(context: vscode.ExtensionContext, deps: Checkl
         try {
           const result = await client.sendRequest<FindingsResult>(FINDINGS_REQUEST, { folderUri: folder.folder.uri.toString() });
           folder.setFindings(result.findings);
+          folder.surface = await client.sendRequest<AttackSurfaceResult>(ATTACK_SURFACE_REQUEST, { folderUri: folder.folder.uri.toString() } satisfies AttackSurfaceParams);
         } catch (error) {
           deps.outputChannel.warn(`Checklist: could not get findings for ${folder.folder.name}: ${String(error)}`);
         }
@@ -288,6 +289,13 @@ function registerCommands(context: vscode.ExtensionContext, provider: ChecklistP
       links.push(link);
     }
     return provider.change(node.folder, node.item.id, { addLinks: links });
+  });
+
+  // "Export Threat Model" offers to attach the report to the threat-model item.
+  command('driverGuard.checklist.attachThreatModel', (folderUri: vscode.Uri, file: vscode.Uri) => {
+    const folder = provider.folderFor(folderUri);
+    const node = folder ? provider.itemNode(folder, 'checklist.threat-model') : undefined;
+    return node ? vscode.commands.executeCommand('driverGuard.checklist.attachFile', node, [file]) : false;
   });
 
   command('driverGuard.checklist.removeLink', (node: unknown) => {

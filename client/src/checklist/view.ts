@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CHECKLIST_GROUPS, CHECKLIST_ITEMS, type ChecklistGroup, type ChecklistItem } from '../../../shared/checklist-items';
-import type { FindingSummary } from '../../../shared/protocol';
+import type { AttackSurfaceResult, FindingSummary } from '../../../shared/protocol';
 import { resolveAuthor } from './identity';
 import { findingsByItem } from './report';
 import { itemState, progressOf, STATE_FILE_RELATIVE, type ItemChange, type ItemState } from './state';
@@ -21,6 +21,8 @@ export class FolderChecklist implements vscode.Disposable {
   readonly store: ChecklistStore;
   findings: FindingSummary[] = [];
   byItem = new Map<string, FindingSummary[]>();
+  /** The folder's attack surface (model facts shown as evidence of the threat-model and access-control items). */
+  surface?: AttackSurfaceResult;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly folder: vscode.WorkspaceFolder, onChange: () => void) {
@@ -85,9 +87,53 @@ export type ChecklistNode =
   | { readonly kind: 'more'; readonly id: string; readonly folder: FolderChecklist; readonly item: ChecklistItem; readonly count: number }
   | { readonly kind: 'note'; readonly id: string; readonly folder: FolderChecklist; readonly item: ChecklistItem }
   | { readonly kind: 'link'; readonly id: string; readonly folder: FolderChecklist; readonly item: ChecklistItem; readonly link: string }
+  | { readonly kind: 'fact'; readonly id: string; readonly folder: FolderChecklist; readonly item: ChecklistItem; readonly fact: SurfaceFact }
   | { readonly kind: 'error'; readonly id: string; readonly folder: FolderChecklist };
 
 export type ItemNode = Extract<ChecklistNode, { kind: 'item' }>;
+
+/** A fact of the attack-surface model shown under a checklist item (not a finding: it never warns or counts). */
+export interface SurfaceFact {
+  label: string;
+  tooltip: string;
+  icon: string;
+  command?: vscode.Command;
+}
+
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** The model facts that are evidence for an item: the attack surface for the threat model, device and IOCTL access for access control. */
+export function surfaceFacts(folder: FolderChecklist, itemId: string): SurfaceFact[] {
+  const surface = folder.surface;
+  if (!surface || surface.surface.drivers.length === 0) return [];
+  const counts = surface.surface.summary;
+  const focus: vscode.Command = { command: 'driverGuard.attackSurface.focus', title: vscode.l10n.t('Show Attack Surface') };
+  const drivers = surface.surface.drivers.length;
+  switch (itemId) {
+    case 'checklist.threat-model':
+      return [
+        { label: vscode.l10n.t('Attack surface: {0}', surface.summary), tooltip: vscode.l10n.t('{0} drawn from the code: the entry points a threat model starts from. Click to show the Attack Surface view.', plural(drivers, 'driver')), icon: 'shield', command: focus },
+        { label: vscode.l10n.t('Export the threat model drawn from the code'), tooltip: vscode.l10n.t('Writes threat-model.md (entry points, data-flow diagram, STRIDE per entry point) into the folder; attach it here as evidence.'), icon: 'export', command: { command: 'driverGuard.exportThreatModel', title: vscode.l10n.t('Export Threat Model'), arguments: [folder.folder.uri] } },
+      ];
+    case 'checklist.access-control':
+    case 'checklist.control-software-only-access': {
+      const devices = [plural(counts.devices, 'device')];
+      if (counts.openToAnyUser > 0) devices.push(vscode.l10n.t('{0} open to any user', counts.openToAnyUser));
+      if (counts.defaultSecurity > 0) devices.push(vscode.l10n.t('{0} with default security', counts.defaultSecurity));
+      if (counts.withoutSecureOpen > 0) devices.push(vscode.l10n.t('{0} without FILE_DEVICE_SECURE_OPEN', counts.withoutSecureOpen));
+      const facts: SurfaceFact[] = [{ label: devices.join(', '), tooltip: vscode.l10n.t('Who can open the devices, from the SDDL and characteristics in the code (the INF may add a security descriptor).'), icon: counts.openToAnyUser + counts.defaultSecurity > 0 ? 'unlock' : 'lock', command: focus }];
+      if (itemId === 'checklist.access-control') {
+        const ioctls = [plural(counts.ioctls, 'IOCTL')];
+        if (counts.anyAccess > 0) ioctls.push(vscode.l10n.t('{0} FILE_ANY_ACCESS', counts.anyAccess));
+        if (counts.methodNeither > 0) ioctls.push(vscode.l10n.t('{0} METHOD_NEITHER', counts.methodNeither));
+        facts.push({ label: ioctls.join(', '), tooltip: vscode.l10n.t('The access each handled IOCTL requires and its transfer method, from the CTL_CODE definitions.'), icon: 'symbol-constant', command: focus });
+      }
+      return facts;
+    }
+    default:
+      return [];
+  }
+}
 
 const STATUS_LABEL = {
   open: () => vscode.l10n.t('Open'),
@@ -161,7 +207,7 @@ export class ChecklistProvider implements vscode.TreeDataProvider<ChecklistNode>
       this.refreshTimer = undefined;
       // Evidence rows come and go with every analysis: forget them so the cache stays small. Folders, groups and
       // items keep their identity (reveal, selection).
-      for (const [id, node] of this.nodes) if (node.kind === 'finding' || node.kind === 'more') this.nodes.delete(id);
+      for (const [id, node] of this.nodes) if (node.kind === 'finding' || node.kind === 'more' || node.kind === 'fact') this.nodes.delete(id);
       this.changeEmitter.fire();
       this.stateEmitter.fire();
     }, 20);
@@ -224,6 +270,7 @@ export class ChecklistProvider implements vscode.TreeDataProvider<ChecklistNode>
     const state = this.stateOf(folder, item.id);
     if (state.note) children.push(this.node({ kind: 'note', id: `${base}#note`, folder, item }));
     for (const link of state.links ?? []) children.push(this.node({ kind: 'link', id: `${base}#link:${link}`, folder, item, link }));
+    surfaceFacts(folder, item.id).forEach((fact, index) => children.push(this.node({ kind: 'fact', id: `${base}#fact:${index}`, folder, item, fact })));
     const findings = folder.byItem.get(item.id) ?? [];
     const seen = new Map<string, number>();
     for (const finding of findings.slice(0, MAX_FINDINGS_PER_ITEM)) {
@@ -298,6 +345,15 @@ export class ChecklistProvider implements vscode.TreeDataProvider<ChecklistNode>
         treeItem.command = { command: 'vscode.open', title: vscode.l10n.t('Open File'), arguments: [uri] };
         return treeItem;
       }
+      case 'fact': {
+        const treeItem = new vscode.TreeItem(element.fact.label);
+        treeItem.id = element.id;
+        treeItem.iconPath = new vscode.ThemeIcon(element.fact.icon);
+        treeItem.tooltip = element.fact.tooltip;
+        treeItem.contextValue = 'checklistFact';
+        treeItem.command = element.fact.command;
+        return treeItem;
+      }
       case 'error':
         return this.errorItem(element.folder);
     }
@@ -335,7 +391,7 @@ export class ChecklistProvider implements vscode.TreeDataProvider<ChecklistNode>
     const { folder, item } = element;
     const state = this.stateOf(folder, item.id);
     const findings = folder.byItem.get(item.id) ?? [];
-    const hasChildren = Boolean(state.note || state.links?.length || findings.length);
+    const hasChildren = Boolean(state.note || state.links?.length || findings.length || surfaceFacts(folder, item.id).length);
     const treeItem = new vscode.TreeItem(item.title, hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     treeItem.id = element.id;
     treeItem.checkboxState = {

@@ -123,7 +123,9 @@ export interface BufferFacts {
 
 export interface FunctionFact extends BufferFacts {
   name: string;
+  /** Where the function starts (its return type) and the line of its name (where "go to" lands). */
   line: number;
+  nameLine: number;
   endLine: number;
   /** Names it calls (for handlers whose helpers live in other functions or files). */
   calls: string[];
@@ -297,7 +299,7 @@ export function fileSurface(file: SourceFile): FileSurface | undefined {
     const name = queue.shift()!;
     const fn = file.functionByName(name);
     if (!fn?.body || facts.has(name)) continue;
-    const fact: FunctionFact = { name, line: lineOf(file, fn.node), endLine: fn.node.endPosition.row, calls: [], ...bufferFacts(file, [fn.body], fn) };
+    const fact: FunctionFact = { name, line: lineOf(file, fn.node), nameLine: (fn.node.childForFieldName('declarator') ?? fn.node).startPosition.row, endLine: fn.node.endPosition.row, calls: [], ...bufferFacts(file, [fn.body], fn) };
     const calls = new Set<string>();
     for (const call of file.within(fn.body, 'call_expression')) {
       const callee = calleeName(call);
@@ -810,7 +812,7 @@ function buildDriver(folder: string, members: SurfaceInput[], headers: SurfaceIn
         function: entry.function,
         kmdf: entry.kmdf,
         location: { file: member.file, line: entry.line },
-        ...(found ? { handlerLocation: { file: found.file, line: found.fact.line } } : {}),
+        ...(found ? { handlerLocation: { file: found.file, line: found.fact.nameLine } } : {}),
         ...handlerFacts(reached.map(({ fact, file }) => ({ facts: fact, file })), []),
         findings: findingsIn(reached.map(({ fact, file }) => ({ file, line: fact.line, endLine: fact.endLine }))),
       });
@@ -855,7 +857,7 @@ function buildDriver(folder: string, members: SurfaceInput[], headers: SurfaceIn
         dispatcher: entry.dispatcher,
         caseLocation: { file: member.file, line: entry.line },
         ...(entry.handler ? { function: entry.handler } : {}),
-        ...(handler ? { location: { file: handler.file, line: handler.fact.line } } : {}),
+        ...(handler ? { location: { file: handler.file, line: handler.fact.nameLine } } : {}),
         ...handlerFacts([{ facts: entry.facts, file: member.file }, ...reached.map(({ fact, file }) => ({ facts: fact, file }))], helpers.map(({ fact }) => fact)),
         ...(entry.helpers.length > 0 ? { helpers: entry.helpers } : {}),
         findings: findingsIn([{ file: member.file, line: entry.line, endLine: entry.endLine }, ...[...reached, ...helpers].map(({ fact, file }) => ({ file, line: fact.line, endLine: fact.endLine }))]),

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { URI } from 'vscode-uri';
 import { STATUS_NOTIFICATION, type StatusParams } from '../../../shared/protocol';
 import { Analyzer, type AnalysisResult, type Finding, type ParsedDocument, type WorkspaceIndex } from '../core';
+import type { FileSurface } from '../analysis/attack-surface';
 import type { PublishedFindings } from './code-actions';
 import { skippedDiagnostic, toDiagnostic } from './diagnostics';
 import { isExcluded, type SettingsCache } from './settings';
@@ -29,8 +30,8 @@ interface DocumentState {
 }
 
 export interface AnalysisListener {
-  /** Called after a document's findings were published (or cleared: findings = []). */
-  (uri: string, findings: Finding[]): void;
+  /** Called after a document's findings were published (or cleared: findings = []), with its attack-surface facts. */
+  (uri: string, findings: Finding[], surface?: FileSurface): void;
 }
 
 export class DocumentAnalysis {
@@ -131,7 +132,7 @@ export class DocumentAnalysis {
         const failed = result.ruleErrors.map((error) => error.ruleId).join(', ');
         void this.connection.sendNotification(STATUS_NOTIFICATION, { state: 'error', detail: `Rule ${failed} failed on ${path.basename(fileName)}; the other rules still ran. See the output.` } satisfies StatusParams);
       }
-      this.publish(uri, version, result.findings, []);
+      this.publish(uri, version, result.findings, [], result.surface);
       if (result.skipped && !retry) this.retryLater(document, state);
       return result;
     } catch (error) {
@@ -152,7 +153,7 @@ export class DocumentAnalysis {
     }, RETRY_DELAY_MS);
   }
 
-  private publish(uri: string, version: number, findings: Finding[], extra: Diagnostic[]): void {
+  private publish(uri: string, version: number, findings: Finding[], extra: Diagnostic[], surface?: FileSurface): void {
     const state = this.states.get(uri);
     if (state) state.published = { version, findings };
     const visible = findings.filter((finding) => !finding.suppression);
@@ -161,6 +162,6 @@ export class DocumentAnalysis {
       ...findings.map((finding, index) => ({ finding, index })).filter(({ finding }) => !finding.suppression).map(({ finding, index }) => toDiagnostic(finding, index, version, uri)),
     ];
     void this.connection.sendDiagnostics({ uri, version, diagnostics });
-    this.onAnalyzed(uri, visible);
+    this.onAnalyzed(uri, visible, surface);
   }
 }

@@ -15,14 +15,19 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import {
+  ATTACK_SURFACE_REQUEST,
   FINDINGS_CHANGED_NOTIFICATION,
   FINDINGS_REQUEST,
+  type AttackSurfaceParams,
+  type AttackSurfaceResult,
   STATUS_NOTIFICATION,
   type FindingsParams,
   type FindingsResult,
   type StatusParams,
 } from '../../../shared/protocol';
 import { createAnalyzer, WorkspaceIndex, type Analyzer } from '../core';
+import { summaryLine } from '../analysis/attack-surface';
+import { threatModelMarkdown } from '../analysis/threat-model';
 import { codeActions, FIX_ALL_KIND } from './code-actions';
 import { DocumentAnalysis } from './document-analysis';
 import { FindingsStore } from './findings-store';
@@ -70,8 +75,8 @@ connection.onInitialize(async (params: InitializeParams): Promise<InitializeResu
   analyzer = await createAnalyzer({ preload: ['c'] });
   const debounceMs = typeof options.debounceMs === 'number' && options.debounceMs >= 0 ? options.debounceMs : 200;
   const ruleBudgetMs = typeof options.ruleBudgetMs === 'number' && options.ruleBudgetMs > 0 ? options.ruleBudgetMs : undefined;
-  analysis = new DocumentAnalysis(connection, analyzer, settings, workspace, () => folderPaths, debounceMs, (uri, current) => {
-    findings.setOpen(uri, current);
+  analysis = new DocumentAnalysis(connection, analyzer, settings, workspace, () => folderPaths, debounceMs, (uri, current, surface) => {
+    findings.setOpen(uri, current, surface);
     notifyFindingsChanged();
   }, ruleBudgetMs);
   return {
@@ -122,6 +127,23 @@ connection.onCodeAction((params) => {
 });
 
 connection.onRequest(FINDINGS_REQUEST, (params: FindingsParams): FindingsResult => ({ findings: findings.all(params?.folderUri) }));
+
+connection.onRequest(ATTACK_SURFACE_REQUEST, (params: AttackSurfaceParams): AttackSurfaceResult => {
+  const surface = findings.surface(params?.folderUri);
+  const result: AttackSurfaceResult = { surface, summary: summaryLine(surface.summary) };
+  if (params?.report) {
+    const root = params.folderUri ? (params.folderUri.endsWith('/') ? params.folderUri : `${params.folderUri}/`) : undefined;
+    const display = (uri: string) => (root && uri.startsWith(root) ? decodeURIComponent(uri.slice(root.length)) : URI.parse(uri).fsPath);
+    result.report = threatModelMarkdown(surface, {
+      display,
+      // Links relative to the report, which the client writes at the folder's root.
+      link: (location) => (root && location.file.startsWith(root) ? `${location.file.slice(root.length)}#L${location.line + 1}` : undefined),
+      title: params.title,
+      generator: `Driver Guard ${process.env.DRIVER_GUARD_VERSION ?? ''}`.trim(),
+    });
+  }
+  return result;
+});
 
 registerWorkspaceScan({
   connection,

@@ -71,7 +71,7 @@ export function registerWorkspaceScan(deps: WorkspaceScanDeps): void {
     }
     for (const error of result.ruleErrors) connection.console.error(`Rule ${error.ruleId} failed on ${filePath}: ${error.message}`);
     const visible = result.findings.filter((finding) => !finding.suppression);
-    findings.setScanned(uri, visible);
+    findings.setScanned(uri, visible, result.surface);
     const diagnostics = result.skipped
       ? [skippedDiagnostic(result.skipped.reason)]
       : result.findings.map((finding, index) => ({ finding, index })).filter(({ finding }) => !finding.suppression).map(({ finding, index }) => toDiagnostic(finding, index, -1, uri));
