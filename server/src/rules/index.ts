@@ -43,6 +43,7 @@ import { rule as pagedCodeAtDispatch } from './paged-code-at-dispatch';
 import { rule as pendingWithoutMark } from './pending-without-mark';
 import { rule as physicalMemoryExposed } from './physical-memory-exposed';
 import { rule as pointerSetToNulChar } from './pointer-set-to-nul-char';
+import { rule as poolTagDefault } from './pool-tag-default';
 import { rule as portIoExposed } from './port-io-exposed';
 import { rule as previousModeIgnored } from './previous-mode-ignored';
 import { rule as probeLengthMismatch } from './probe-length-mismatch';
@@ -116,6 +117,7 @@ export const RULES: readonly Rule[] = [
   pendingWithoutMark,
   physicalMemoryExposed,
   pointerSetToNulChar,
+  poolTagDefault,
   portIoExposed,
   previousModeIgnored,
   probeLengthMismatch,
