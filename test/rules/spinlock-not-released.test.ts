@@ -5,6 +5,24 @@ const EXT = 'typedef struct _DEVICE_EXTENSION { KSPIN_LOCK Lock; FAST_MUTEX Mute
 runRuleTests('spinlock-not-released', {
   valid: [
     {
+      name: 'entered holding the lock (_Requires_lock_held_), drops it for a call and takes it again',
+      code: `${EXT}VOID NotifyClients(PDEVICE_EXTENSION ext);
+_IRQL_requires_(DISPATCH_LEVEL)
+_Requires_lock_held_(ext->WdfLock)
+VOID
+DrainQueue(
+    PDEVICE_EXTENSION ext
+    )
+{
+    while (ext->Count > 0) {
+        ext->Count--;
+        WdfSpinLockRelease(ext->WdfLock);
+        NotifyClients(ext);
+        WdfSpinLockAcquire(ext->WdfLock);
+    }
+}`,
+    },
+    {
       name: 'released before every return',
       code: `${EXT}NTSTATUS DispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
     PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
@@ -178,6 +196,16 @@ NTSTATUS Kick(PDEVICE_EXTENSION ext) {
     },
   ],
   invalid: [
+    {
+      name: '_Requires_lock_held_ names another lock than the one left held',
+      code: `${EXT}_Requires_lock_held_(ext->WdfLock)
+VOID TakeMutex(PDEVICE_EXTENSION ext)
+{
+    ExAcquireFastMutex(&ext->Mutex);
+    ext->Count++;
+}`,
+      errors: [{ messageId: 'notReleasedAtEnd', line: 7 }],
+    },
     {
       name: 'early error return keeps the spin lock',
       code: `${EXT}NTSTATUS DispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {

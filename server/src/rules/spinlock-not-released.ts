@@ -16,6 +16,23 @@ function isLockWrapper(file: SourceFile, fn: FunctionInfo): boolean {
 }
 
 /**
+ * The locks a function is annotated to be called with and to return with (`_Requires_lock_held_(X)`, its
+ * exclusive/shared spellings) on its definition or a prototype in this file, as normalized lock texts (no
+ * white space, parentheses or leading `&`/`*`).
+ */
+function requiredLocks(file: SourceFile, fn: FunctionInfo): Set<string> {
+  const locks = new Set<string>();
+  if (!file.text.includes('_lock_held_')) return locks;
+  const annotated = new RegExp(`_Requires_(?:exclusive_|shared_)?lock_held_\\s*\\(((?:[^()]|\\([^()]*\\))*)\\)(?=[^;{}]*?\\b${fn.name}\\s*\\()`, 'g');
+  for (const match of file.text.matchAll(annotated)) locks.add(normalizedLock(match[1]));
+  return locks;
+}
+
+function normalizedLock(text: string): string {
+  return text.replace(/\s+/g, '').replace(/[()]/g, '').replace(/^[&*]+/, '');
+}
+
+/**
  * The conditions (normalized text) a node sits under inside the function: `if` conditions and preprocessor
  * conditions (`#if DBG` around both the acquire and the release is one configuration, not two paths).
  */
@@ -99,6 +116,15 @@ export const rule: Rule = {
           const paths = lockPaths(file, fn);
           if (!paths || paths.result.graph.hasFinally) continue; // __finally releases are not modelled
           const skipped = conditionallyPaired(fn, calls);
+          // Entered holding the lock and meant to return holding it (it may drop and re-take it in between).
+          const required = requiredLocks(file, fn);
+          if (required.size > 0) {
+            for (const call of calls) {
+              const api = LOCK_ACQUIRES[calleeName(call) ?? ''];
+              const key = api ? lockKey(call, api) : undefined;
+              if (key && required.has(normalizedLock(key.slice(key.indexOf(':') + 1)))) skipped.add(key);
+            }
+          }
           const reported = new Set<string>();
           for (const exit of paths.result.exits) {
             const held = new Map<string, HeldLock>();
