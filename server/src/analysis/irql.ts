@@ -348,7 +348,8 @@ export interface IrqlState extends IrqlRange {
   mayDispatch: boolean;
 }
 
-function parseState(facts: readonly string[]): IrqlState {
+/** The IRQL state a path's facts describe (for exit states read from `IrqlPaths.result.after`). */
+export function parseState(facts: readonly string[]): IrqlState {
   const level = facts.find((fact) => fact.startsWith('lvl|'));
   const [, low, high, source] = (level ?? 'lvl|0|15|-1').split('|');
   return { low: Number(low), high: Number(high), source: Number(source), mayDispatch: facts.includes('may') };

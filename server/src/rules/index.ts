@@ -30,6 +30,7 @@ import { rule as ioctlMethodNeither } from './ioctl-method-neither';
 import { rule as ioctlPrivilegedOpNoCallerCheck } from './ioctl-privileged-op-no-caller-check';
 import { rule as irpCompletedTwice } from './irp-completed-twice';
 import { rule as irpSystemFieldWrite } from './irp-system-field-write';
+import { rule as irqlContractBroken } from './irql-contract-broken';
 import { rule as kernelFileAccessNoForceCheck } from './kernel-file-access-no-force-check';
 import { rule as kernelHandleNotKernelOnly } from './kernel-handle-not-kernel-only';
 import { rule as kmdfMissingDeviceSddl } from './kmdf-missing-device-sddl';
@@ -104,6 +105,7 @@ export const RULES: readonly Rule[] = [
   ioctlPrivilegedOpNoCallerCheck,
   irpCompletedTwice,
   irpSystemFieldWrite,
+  irqlContractBroken,
   kernelFileAccessNoForceCheck,
   kernelHandleNotKernelOnly,
   kmdfMissingDeviceSddl,
