@@ -70,6 +70,8 @@ export interface AttackSurfaceParams {
   /** Also render the Markdown threat model (links relative to the folder's root). */
   report?: boolean;
   title?: string;
+  /** Also render each driver's data-flow SVG, named `<diagrams>.<driver>.svg` (the report embeds them). */
+  diagrams?: string;
 }
 
 /** Locations in the model are `{ file: <document URI>, line: <0-based> }`. */
@@ -160,4 +162,5 @@ export interface AttackSurfaceResult {
   /** "3 devices, 14 IOCTLs, 2 open to any user". */
   summary: string;
   report?: string;
+  diagrams?: { driver: string; file: string; svg: string }[];
 }

@@ -212,7 +212,9 @@ describe('driver-guard CLI', () => {
     const dir = project({});
     const output = path.join(dir, 'threat-model.md');
     assert.equal(run(['surface', 'examples', '--output', output]).code, 0);
-    assert.equal(readFileSync(output, 'utf8'), markdown.stdout);
+    const written = readFileSync(output, 'utf8');
+    assert.equal(written.replace('![Data flow of sample-driver](threat-model.sample-driver.svg)\n\n<details><summary>Mermaid source</summary>\n\n', '').replace('```\n\n</details>\n', '```\n'), markdown.stdout, 'the file is stdout plus the embedded picture');
+    assert.match(readFileSync(path.join(dir, 'threat-model.sample-driver.svg'), 'utf8'), /^<svg [^]*IOCTL_SAMPLE_STORE[^]*<\/svg>\n$/);
   });
 
   it('surface --format json validates against schemas/attack-surface.schema.json, with 1-based lines', () => {

@@ -9,7 +9,7 @@ import { before, describe, it } from 'node:test';
 import { Analyzer, createAnalyzer, WorkspaceIndex } from '../../server/src/core';
 import { buildAttackSurface, summaryLine, type AttackSurface, type DriverSurface } from '../../server/src/analysis/attack-surface';
 import { indexText } from '../../server/src/analysis/workspace-index';
-import { dataFlowDiagram, threatModelMarkdown } from '../../server/src/analysis/threat-model';
+import { dataFlowDiagram, dataFlowSvg, diagramFiles, threatModelMarkdown } from '../../server/src/analysis/threat-model';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -431,5 +431,18 @@ describe('threat model document', () => {
     assert.match(diagram, /dev0 -- "IOCTL_WG_QUERY<br\/>OUT_DIRECT, READ" --> h\d/);
     assert.match(diagram, /h\d\["WgQuery"\]/);
     assert.match(diagram, /r\d\[\("memory mappings"\)\]/);
+  });
+
+  it('draws the same flow as a standalone SVG the report embeds', () => {
+    const surface = surfaceOf({ '/w/widget/widget.h': WDM_HEADER, '/w/widget/control.c': WDM_DRIVER, '/w/widget/query.c': WDM_HELPER });
+    const svg = dataFlowSvg(surface.drivers[0]);
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(svg, /<\/svg>\n$/);
+    assert.doesNotMatch(svg, /<script|href=|xlink/i, 'no script and no external reference');
+    for (const text of ['trust boundary', 'User mode (untrusted)', 'I/O manager', '\\Device\\Widget', 'IOCTL_WG_PEEK', 'IOCTL_WG_QUERY', 'WgQuery', 'memory mappings']) assert.ok(svg.includes(text), text);
+    const files = diagramFiles(surface, 'threat-model');
+    assert.deepEqual([...files.values()], ['threat-model.widget.svg']);
+    const markdown = threatModelMarkdown(surface, { diagramFile: (driver) => files.get(driver) });
+    assert.match(markdown, /### Data flow\n\n!\[Data flow of widget\]\(threat-model\.widget\.svg\)\n\n<details><summary>Mermaid source<\/summary>\n\n```mermaid\n/);
   });
 });

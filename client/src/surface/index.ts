@@ -27,6 +27,8 @@ export interface AttackSurfaceApi {
   model(folderUri?: vscode.Uri): AttackSurfaceResult | undefined;
   /** "Export Threat Model": writes <folder>/threat-model.md; resolves to its URI (undefined when cancelled). */
   exportThreatModel(folderUri?: vscode.Uri, options?: { overwrite?: boolean }): Promise<vscode.Uri | undefined>;
+  /** "Show Data-Flow Diagram": the webview with each driver's diagram. */
+  showDataFlow(folderUri?: vscode.Uri): Promise<vscode.WebviewPanel | undefined>;
 }
 
 export interface AttackSurfaceDeps {
@@ -98,7 +100,7 @@ export function registerAttackSurface(context: vscode.ExtensionContext, deps: At
       void vscode.window.showErrorMessage(vscode.l10n.t('Driver Guard: the analysis server is not running. Run "Driver Guard: Restart Server".'));
       return undefined;
     }
-    const result = await client.sendRequest<AttackSurfaceResult>(ATTACK_SURFACE_REQUEST, { folderUri: folder.uri.toString(), report: true, title: `Threat model: ${folder.name}` } satisfies AttackSurfaceParams);
+    const result = await client.sendRequest<AttackSurfaceResult>(ATTACK_SURFACE_REQUEST, { folderUri: folder.uri.toString(), report: true, title: `Threat model: ${folder.name}`, diagrams: THREAT_MODEL_FILE.replace(/\.md$/, '') } satisfies AttackSurfaceParams);
     if (result.surface.drivers.length === 0) {
       const scan = vscode.l10n.t('Scan Workspace');
       const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Driver Guard: no driver found in "{0}" yet. Open its sources or scan the workspace first.', folder.name), scan);
@@ -112,6 +114,8 @@ export function registerAttackSurface(context: vscode.ExtensionContext, deps: At
       const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} already exists in "{1}". Replace it?', THREAT_MODEL_FILE, folder.name), { modal: true }, replace);
       if (choice !== replace) return undefined;
     }
+    // The data-flow pictures first: the report embeds them.
+    for (const diagram of result.diagrams ?? []) await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder.uri, diagram.file), new TextEncoder().encode(diagram.svg));
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(result.report ?? ''));
     await vscode.window.showTextDocument(target, { preview: false });
     const attach = vscode.l10n.t('Attach to Checklist');
@@ -121,7 +125,26 @@ export function registerAttackSurface(context: vscode.ExtensionContext, deps: At
     return target;
   };
 
+  /** "Show Data-Flow Diagram": the drivers' SVGs in a webview with no script and no network access. */
+  let panel: vscode.WebviewPanel | undefined;
+  const showDataFlow = async (folderUri?: vscode.Uri): Promise<vscode.WebviewPanel | undefined> => {
+    const folder = await folderOf(folderUri);
+    const client = deps.client();
+    if (!folder || !client?.isRunning()) return undefined;
+    const result = await client.sendRequest<AttackSurfaceResult>(ATTACK_SURFACE_REQUEST, { folderUri: folder.uri.toString(), diagrams: 'data-flow' } satisfies AttackSurfaceParams);
+    if (!panel) {
+      const created = vscode.window.createWebviewPanel('driverGuard.dataFlow', vscode.l10n.t('Data Flow: {0}', folder.name), vscode.ViewColumn.Beside, { enableScripts: false, localResourceRoots: [] });
+      created.onDidDispose(() => (panel = undefined));
+      panel = created;
+    }
+    panel.title = vscode.l10n.t('Data Flow: {0}', folder.name);
+    panel.webview.html = dataFlowHtml(folder.name, result);
+    panel.reveal(undefined, true);
+    return panel;
+  };
+
   context.subscriptions.push(
+    vscode.commands.registerCommand('driverGuard.showDataFlow', (argument?: unknown) => showDataFlow(argument instanceof vscode.Uri ? argument : undefined)),
     vscode.commands.registerCommand(OPEN_LOCATION_COMMAND, async (file: string, line: number, character = 0) => {
       const position = new vscode.Position(line, character);
       await vscode.window.showTextDocument(vscode.Uri.parse(file), { selection: new vscode.Range(position, position), preview: true });
@@ -141,6 +164,25 @@ export function registerAttackSurface(context: vscode.ExtensionContext, deps: At
       return folder ? provider.modelOf(folder) : undefined;
     },
     exportThreatModel,
+    showDataFlow,
     onFindingsChanged,
   };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** The webview page: the SVGs inline; the CSP allows no script, no network, only inline styles and images. */
+export function dataFlowHtml(folderName: string, result: AttackSurfaceResult): string {
+  const diagrams = result.diagrams ?? [];
+  const body = diagrams.length === 0
+    ? `<p>${escapeHtml(vscode.l10n.t('No driver found in "{0}" yet: open its sources or run Scan Workspace.', folderName))}</p>`
+    : diagrams.map((diagram) => `<section><h2>${escapeHtml(diagram.driver)}</h2><div class="diagram">${diagram.svg}</div></section>`).join('\n');
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:;">
+<title>${escapeHtml(folderName)}</title>
+<style>body{font-family:var(--vscode-font-family);color:var(--vscode-foreground);padding:0 16px}.diagram{overflow:auto;background:#fff;border-radius:6px;padding:4px;margin-bottom:16px}h2{font-size:1.1em}</style>
+</head><body><h1>${escapeHtml(vscode.l10n.t('Data flow: {0}', folderName))}</h1><p>${escapeHtml(result.summary)}</p>${body}</body></html>`;
 }

@@ -23,7 +23,8 @@ Scan C/C++ driver sources for security problems tied to Microsoft's Driver secur
 
 surface writes the attack surface and threat model drawn from the code: devices, dispatch routines,
 queues, every IOCTL with its handler, a data-flow diagram and the STRIDE questions per entry point
-(Markdown, or JSON as in schemas/attack-surface.schema.json). It takes --output, --exclude, --rule,
+(Markdown, or JSON as in schemas/attack-surface.schema.json). With --output <name>.md the diagram of each
+driver is also written as <name>.<driver>.svg, which the report embeds. It takes --output, --exclude, --rule,
 --max-file-size and --jobs like scan, and exits 0 unless the paths cannot be read.
 
 Options:
@@ -131,8 +132,17 @@ async function surfaceCommand(values: Record<string, unknown>, paths: string[]):
   if (paths.length === 1 && statSync(paths[0]).isDirectory()) root = path.resolve(paths[0]);
   const surface = surfaceOf(result, root);
   const version = packageVersion();
-  const report = format === 'json' ? formatSurfaceJson(surface, version) : formatSurfaceMarkdown(surface, version);
-  if (values.output) writeReport(String(values.output), report);
+  if (format === 'json') {
+    const report = formatSurfaceJson(surface, version);
+    if (values.output) writeReport(String(values.output), report);
+    else process.stdout.write(report);
+    return 0;
+  }
+  // With --output, each driver's data-flow diagram is written next to the report as an SVG the report embeds.
+  const output = values.output === undefined ? undefined : String(values.output);
+  const { report, diagrams } = formatSurfaceMarkdown(surface, version, output?.replace(/\.(md|markdown)$/i, ''));
+  for (const diagram of diagrams) writeReport(diagram.file, diagram.svg);
+  if (output) writeReport(output, report);
   else process.stdout.write(report);
   return 0;
 }

@@ -27,7 +27,7 @@ import {
 } from '../../../shared/protocol';
 import { createAnalyzer, WorkspaceIndex, type Analyzer } from '../core';
 import { summaryLine } from '../analysis/attack-surface';
-import { threatModelMarkdown } from '../analysis/threat-model';
+import { dataFlowSvg, diagramFiles, threatModelMarkdown } from '../analysis/threat-model';
 import { codeActions, FIX_ALL_KIND } from './code-actions';
 import { DocumentAnalysis } from './document-analysis';
 import { FindingsStore } from './findings-store';
@@ -131,6 +131,7 @@ connection.onRequest(FINDINGS_REQUEST, (params: FindingsParams): FindingsResult 
 connection.onRequest(ATTACK_SURFACE_REQUEST, (params: AttackSurfaceParams): AttackSurfaceResult => {
   const surface = findings.surface(params?.folderUri);
   const result: AttackSurfaceResult = { surface, summary: summaryLine(surface.summary) };
+  const files = params?.diagrams ? diagramFiles(surface, params.diagrams) : undefined;
   if (params?.report) {
     const root = params.folderUri ? (params.folderUri.endsWith('/') ? params.folderUri : `${params.folderUri}/`) : undefined;
     const display = (uri: string) => (root && uri.startsWith(root) ? decodeURIComponent(uri.slice(root.length)) : URI.parse(uri).fsPath);
@@ -140,8 +141,10 @@ connection.onRequest(ATTACK_SURFACE_REQUEST, (params: AttackSurfaceParams): Atta
       link: (location) => (root && location.file.startsWith(root) ? `${location.file.slice(root.length)}#L${location.line + 1}` : undefined),
       title: params.title,
       generator: `Driver Guard ${process.env.DRIVER_GUARD_VERSION ?? ''}`.trim(),
+      diagramFile: (driver) => files?.get(driver),
     });
   }
+  if (files) result.diagrams = [...files].map(([driver, file]) => ({ driver: driver.name, file, svg: dataFlowSvg(driver) }));
   return result;
 });
 

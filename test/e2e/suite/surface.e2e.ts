@@ -4,7 +4,7 @@
  * the view, the checklist's threat-model item shows the model's facts, and the export writes the report.
  */
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, api, openDocument, waitFor, workspaceFile } from './util';
@@ -35,6 +35,7 @@ describe('attack surface view', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     rmSync(workspaceFile(FOLDER).fsPath, { recursive: true, force: true });
     rmSync(workspaceFile('threat-model.md').fsPath, { force: true });
+    for (const name of readdirSync(workspaceFile().fsPath)) if (/^threat-model\..*\.svg$/.test(name)) rmSync(workspaceFile(name).fsPath, { force: true });
   });
 
   it('lists the sample driver\'s IOCTLs with method, access and findings', async () => {
@@ -103,5 +104,16 @@ describe('attack surface view', () => {
     assert.match(report, /\| IOCTL_SAMPLE_STORE \| 0x8337A008 \| BUFFERED \| FILE_WRITE_ACCESS \| `SampleStore` \[sample-driver\/driver\.c:38\]\(sample-driver\/driver\.c#L38\)/);
     assert.match(report, /```mermaid\nflowchart LR/);
     assert.match(report, /\*\*Elevation of privilege\*\*/);
+    assert.match(report, /!\[Data flow of sample-driver\]\(threat-model\.sample-driver\.svg\)/);
+    assert.match(readFileSync(workspaceFile('threat-model.sample-driver.svg').fsPath, 'utf8'), /^<svg [^]*IOCTL_SAMPLE_STORE/);
+  });
+
+  it('Show Data-Flow Diagram opens a webview with the pictures and no script', async () => {
+    const panel = await vscode.commands.executeCommand<vscode.WebviewPanel | undefined>('driverGuard.showDataFlow', vscode.workspace.workspaceFolders![0].uri);
+    assert.ok(panel, 'the command returns the panel');
+    assert.equal(panel.webview.options.enableScripts, false);
+    assert.match(panel.webview.html, /default-src 'none'/);
+    assert.match(panel.webview.html, /<h2>sample-driver<\/h2><div class="diagram"><svg /);
+    panel.dispose();
   });
 });

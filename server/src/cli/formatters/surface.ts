@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { buildAttackSurface, type AttackSurface } from '../../analysis/attack-surface';
-import { threatModelMarkdown } from '../../analysis/threat-model';
+import { dataFlowSvg, diagramFiles, threatModelMarkdown } from '../../analysis/threat-model';
 import type { ScanResult } from '../scan';
 import { relativePath } from './common';
 
@@ -36,6 +36,13 @@ export function formatSurfaceJson(surface: AttackSurface, version: string): stri
   return `${JSON.stringify({ $schema: 'driver-guard://schemas/attack-surface.schema.json', version: 1, tool: { name: 'Driver Guard', version }, ...external }, null, 2)}\n`;
 }
 
-export function formatSurfaceMarkdown(surface: AttackSurface, version: string): string {
-  return threatModelMarkdown(surface, { display: (file) => relativePath(file), generator: `Driver Guard ${version}` });
+/**
+ * The Markdown report; with `diagramBase` (the report's file name without `.md`), also one data-flow SVG per driver
+ * to write next to it (`<base>.<driver>.svg`), which the report embeds as images.
+ */
+export function formatSurfaceMarkdown(surface: AttackSurface, version: string, diagramBase?: string): { report: string; diagrams: { file: string; svg: string }[] } {
+  const files = diagramBase ? diagramFiles(surface, path.basename(diagramBase)) : new Map();
+  const report = threatModelMarkdown(surface, { display: (file) => relativePath(file), generator: `Driver Guard ${version}`, diagramFile: (driver) => files.get(driver) });
+  const diagrams = [...files].map(([driver, file]) => ({ file: path.join(path.dirname(diagramBase!), file), svg: dataFlowSvg(driver) }));
+  return { report, diagrams };
 }
