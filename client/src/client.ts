@@ -10,7 +10,28 @@ export const DOCUMENT_SELECTOR = [
   { scheme: 'untitled', language: 'cpp' },
 ];
 
-export function createLanguageClient(context: vscode.ExtensionContext, outputChannel: vscode.LogOutputChannel): LanguageClient {
+/** C and C++ sources and headers: what the server analyzes and what the checklist's first-run view looks for. */
+export const SOURCE_GLOB = '**/*.{c,h,cpp,cc,cxx,hpp,hh,hxx,inl}';
+
+/**
+ * The extension's file watchers, one per concern, created once at activation: the language client forwards their
+ * events (restarting the client reuses them instead of leaking new ones) and the checklist listens to the same ones.
+ */
+export interface FileWatchers {
+  /** Sources created, changed or deleted on disk (git pull, another editor): scanned files stay current. */
+  sources: vscode.FileSystemWatcher;
+  /** Deletions of anything: deleting a folder reports only the folder, and its scanned files' findings must go too. */
+  deletions: vscode.FileSystemWatcher;
+}
+
+export function createFileWatchers(): FileWatchers {
+  return {
+    sources: vscode.workspace.createFileSystemWatcher(SOURCE_GLOB),
+    deletions: vscode.workspace.createFileSystemWatcher('**/*', true, true, false),
+  };
+}
+
+export function createLanguageClient(context: vscode.ExtensionContext, outputChannel: vscode.LogOutputChannel, watchers: FileWatchers): LanguageClient {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc, options: { env: { ...process.env, DRIVER_GUARD_VERSION: String(context.extension.packageJSON.version) } } },
@@ -22,12 +43,7 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     synchronize: {
       configurationSection: 'driverGuard',
-      // Closed files found by "Scan Workspace" stay current when they change on disk (git pull, another editor).
-      fileEvents: [
-        vscode.workspace.createFileSystemWatcher('**/*.{c,h,cpp,cc,cxx,hpp,hh,hxx,inl}'),
-        // Deleting a folder reports only the folder: its scanned files' findings must go too.
-        vscode.workspace.createFileSystemWatcher('**/*', true, true, false),
-      ],
+      fileEvents: [watchers.sources, watchers.deletions],
     },
     initializationOptions: { debounceMs: readDebounce() },
     connectionOptions: { maxRestartCount: 4 },

@@ -11,7 +11,7 @@ import {
   type StatusParams,
 } from '../../shared/protocol';
 import { CHECKLIST_VIEW_ID, registerChecklist, type ChecklistApi } from './checklist';
-import { createLanguageClient } from './client';
+import { createFileWatchers, createLanguageClient } from './client';
 import { registerAttackSurface, type AttackSurfaceApi } from './surface';
 import { ServerStatus } from './status';
 
@@ -39,11 +39,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Driver
   const status = new ServerStatus();
   context.subscriptions.push(outputChannel, status);
   // The view first: it reads its files asynchronously and never waits for the server.
-  const checklist = registerChecklist(context, { client: () => client, outputChannel });
+  const watchers = createFileWatchers();
+  context.subscriptions.push(watchers.sources, watchers.deletions);
+  const checklist = registerChecklist(context, { client: () => client, outputChannel, sourceWatcher: watchers.sources });
   const attackSurface = registerAttackSurface(context, { client: () => client, outputChannel });
 
   const start = async (): Promise<void> => {
-    const next = createLanguageClient(context, outputChannel);
+    const next = createLanguageClient(context, outputChannel, watchers);
     client = next;
     status.attach(next);
     next.onNotification(STATUS_NOTIFICATION, (params: StatusParams) => status.onServerStatus(params));

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { ATTACK_SURFACE_REQUEST, FINDINGS_REQUEST, type AttackSurfaceParams, type AttackSurfaceResult, type FindingSummary, type FindingsResult } from '../../../shared/protocol';
+import { SOURCE_GLOB } from '../client';
 import { buildReport } from './report';
 import { normalizeLink, progressOf, SCHEMA_URI_SCHEME, STATE_FILE_RELATIVE } from './state';
 import { ChecklistProvider, CHECKLIST_VIEW_ID, showStoreError, type ChecklistNode, type FolderChecklist, type ItemNode } from './view';
@@ -14,7 +15,6 @@ import { ChecklistProvider, CHECKLIST_VIEW_ID, showStoreError, type ChecklistNod
 export { CHECKLIST_VIEW_ID } from './view';
 export type { ChecklistNode, ItemNode } from './view';
 
-const SOURCE_GLOB = '**/*.{c,h,cpp,cc,cxx,hpp,hh,hxx,inl}';
 const FINDINGS_DEBOUNCE_MS = 250;
 
 /** What the end-to-end tests (and other extensions) can reach through the extension's API. */
@@ -37,6 +37,8 @@ export interface ChecklistDeps {
   /** The current language client (replaced on restart); undefined while it is not running. */
   client(): LanguageClient | undefined;
   outputChannel: vscode.LogOutputChannel;
+  /** The extension's source watcher (shared with the language client): a first source file ends the welcome view. */
+  sourceWatcher: vscode.FileSystemWatcher;
 }
 
 export function registerChecklist(context: vscode.ExtensionContext, deps: ChecklistDeps): ChecklistApi & { onFindingsChanged(): void } {
@@ -149,8 +151,7 @@ export function registerChecklist(context: vscode.ExtensionContext, deps: Checkl
     await vscode.commands.executeCommand('setContext', 'driverGuard.noSourceFiles', !found);
     provider.refresh();
   };
-  const sourceWatcher = vscode.workspace.createFileSystemWatcher(SOURCE_GLOB, false, true, true);
-  context.subscriptions.push(sourceWatcher, sourceWatcher.onDidCreate(() => {
+  context.subscriptions.push(deps.sourceWatcher.onDidCreate(() => {
     if (provider.noSourceFiles) void checkSources();
   }), vscode.workspace.onDidChangeWorkspaceFolders(() => void checkSources()));
   void checkSources();

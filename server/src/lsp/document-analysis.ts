@@ -1,6 +1,7 @@
 /**
- * Keeps one parsed tree per open document and re-analyzes after a short pause in typing. The previous tree is
- * edited and reused, so a keystroke re-parses only the changed region. Stale results (the document changed while
+ * Keeps one parsed tree per open document and re-analyzes after a short pause in typing, shorter for files that
+ * analyze fast (adaptiveDebounce). The previous tree is edited and reused, so a keystroke re-parses only the changed
+ * region. Stale results (the document changed while
  * settings were being read) are dropped, never published.
  */
 import type { Connection, Diagnostic } from 'vscode-languageserver';
@@ -23,10 +24,29 @@ const TIME_BUDGET_MS = 2000;
  */
 const RETRY_DELAY_MS = 250;
 
+/** The shortest pause after a keystroke before analyzing (a fast file): still long enough to batch a burst of typing. */
+const MIN_DEBOUNCE_MS = 50;
+/** The longest pause on a slow file: diagnostics may lag this much behind the last keystroke. */
+const MAX_DEBOUNCE_MS = 1000;
+
+/**
+ * The pause before re-analyzing after an edit, from how long the document's last analysis took: twice that, at least
+ * MIN_DEBOUNCE_MS, and above the configured pause only for files slower than it (backing off up to MAX_DEBOUNCE_MS),
+ * so small files publish almost at once and a big file is not re-analyzed on every keystroke. A configured 0 (tests)
+ * means no pause.
+ */
+export function adaptiveDebounce(configuredMs: number, lastAnalysisMs: number | undefined): number {
+  if (configuredMs === 0 || lastAnalysisMs === undefined) return configuredMs;
+  const wanted = 2 * lastAnalysisMs;
+  return Math.min(Math.max(wanted, MIN_DEBOUNCE_MS), Math.max(configuredMs, Math.min(wanted, MAX_DEBOUNCE_MS)));
+}
+
 interface DocumentState {
   parsed?: ParsedDocument;
   timer?: NodeJS.Timeout;
   published?: PublishedFindings;
+  /** How long the last complete analysis took (parse and rules), for the adaptive pause. */
+  lastAnalysisMs?: number;
 }
 
 export interface AnalysisListener {
@@ -60,7 +80,7 @@ export class DocumentAnalysis {
     state.timer = setTimeout(() => {
       state.timer = undefined;
       void this.run(document);
-    }, immediate ? 0 : this.debounceMs);
+    }, immediate ? 0 : adaptiveDebounce(this.debounceMs, state.lastAnalysisMs));
   }
 
   close(uri: string): void {
@@ -109,6 +129,7 @@ export class DocumentAnalysis {
       return { findings: [], parseErrors: 0, skipped: { reason: skipReason }, ruleErrors: [] };
     }
     try {
+      const started = performance.now();
       this.workspace.update(fileName, text);
       const parsed = this.analyzer.parse({ text, fileName, languageId: document.languageId }, state.parsed, Date.now() + TIME_BUDGET_MS);
       if (!parsed) {
@@ -133,6 +154,7 @@ export class DocumentAnalysis {
         void this.connection.sendNotification(STATUS_NOTIFICATION, { state: 'error', detail: `Rule ${failed} failed on ${path.basename(fileName)}; the other rules still ran. See the output.` } satisfies StatusParams);
       }
       this.publish(uri, version, result.findings, [], result.surface);
+      if (!result.skipped) state.lastAnalysisMs = performance.now() - started;
       if (result.skipped && !retry) this.retryLater(document, state);
       return result;
     } catch (error) {
