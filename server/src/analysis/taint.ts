@@ -672,6 +672,15 @@ export class FunctionTaint {
   private fieldWrites?: Map<string, Node[]>;
 
   /**
+   * Whether the field read `access` (`p->f`, `((PT)p)->f`) reads back what the driver itself stored there before
+   * (a plain `p->f = …;` that runs before it on every path through its block, as `ownWriteBefore` finds it).
+   */
+  writtenByDriverBefore(access: Node): boolean {
+    const path = accessPath(access);
+    return path !== undefined && this.ownWriteBefore(access, path, access.startIndex) !== undefined;
+  }
+
+  /**
    * The driver's own write of the field at `path` that reaches a read of it at `offset` (`node`): the last plain
    * `path = value;` before it, in a statement of a block that holds the read (so it runs before the read on every
    * path through that block), in the same build, with the base variable not re-assigned in between. `taint` is

@@ -3,7 +3,8 @@
  * when nothing checked that the buffer is at least as large as the structure read.
  */
 import { failureExit, guardBefore } from '../analysis/fix-helpers';
-import { callArguments, calleeName, contains, enclosingStatement, unwrap, typeOf } from '../analysis/query';
+import { accessPath, callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, contains, enclosingStatement, unwrap, typeOf, type Node } from '../analysis/query';
+import { COPY_CALLS } from '../analysis/user-pointers';
 import type { Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import { LENGTH_KEYS } from '../analysis/taint';
@@ -11,6 +12,14 @@ import { LENGTH_KEYS } from '../analysis/taint';
 /** The names whose comparison validates the request's length inside `fn`: the length fields, its length parameters and their copies. */
 function lengthNamesIn(file: SourceFile, fn: FunctionInfo): string[] {
   const names = [...LENGTH_KEYS, ...fn.params.filter((param) => /Length/.test(param.name)).map((param) => param.name)];
+  // `IrpSp->Parameters.Read.Length` (and Write): the buffer length of a read or write, named by its access path.
+  if (fn.body) {
+    for (const access of file.within(fn.body, 'field_expression')) {
+      if (access.childForFieldName('field')?.text !== 'Length') continue;
+      const path = accessPath(access);
+      if (path && /Parameters\.(Read|Write)\.Length$/.test(path.replace(/->/g, '.'))) names.push(path);
+    }
+  }
   names.push(...file.taint(fn).aliasesOf(names));
   return names;
 }
@@ -21,8 +30,9 @@ function lengthNamesIn(file: SourceFile, fn: FunctionInfo): string[] {
  * length check, or when the file's user entries never reach it (a worker completing requests their dispatch
  * routine validated before queueing them).
  */
-function checkedByCallers(file: SourceFile, fn: FunctionInfo): boolean {
+function checkedByCallers(file: SourceFile, fn: FunctionInfo, seen: Set<number> = new Set()): boolean {
   const driver = file.driver;
+  seen.add(fn.node.id);
   if (driver.isUserEntry(fn.name)) return false;
   const entries = file.functions().filter((other) => driver.isUserEntry(other.name));
   if (entries.length > 0 && !driver.isUserReachable(fn.name)) return true;
@@ -33,10 +43,28 @@ function checkedByCallers(file: SourceFile, fn: FunctionInfo): boolean {
   // Called only from the driver's other files (classpnp's helpers in utils.c for ClassDeviceControl in class.c):
   // the check belongs to those callers, which this file does not show.
   if (calls.length === 0 && file.workspace?.calledFromOtherFile(fn.name, file.fileName)) return true;
+  // A call in a helper that is itself covered by its own callers (dispatch → InitiateIo → PollDevice, or a timer
+  // DPC no user entry calls) is covered too: the request was checked before it was handed down the chain.
   return calls.length > 0 && calls.every((call) => {
     const caller = file.enclosingFunction(call);
-    return caller !== undefined && caller.node.id !== fn.node.id && file.taint(caller).isGuardedBy(call, lengthNamesIn(file, caller));
+    if (caller === undefined || caller.node.id === fn.node.id) return false;
+    if (file.taint(caller).isGuardedBy(call, lengthNamesIn(file, caller))) return true;
+    return seen.size < 4 && !seen.has(caller.node.id) && checkedByCallers(file, caller, new Set(seen));
   });
+}
+
+/** Calls that only write their first argument's memory. */
+const FILLS = new Set(['RtlZeroMemory', 'RtlSecureZeroMemory', 'RtlFillMemory', 'memset']);
+
+/** `&x->f` (a `&` pointer expression) passed as the destination of a copy or fill call. */
+function isWriteDestination(address: Node): boolean {
+  if ((address.childForFieldName('operator')?.text ?? address.child(0)?.text) !== '&') return false;
+  const { holder, parent } = climbWrappers(address, CAST_OR_PARENTHESES);
+  const call = parent?.type === 'argument_list' ? parent.parent : null;
+  if (call?.type !== 'call_expression') return false;
+  const name = calleeName(call) ?? '';
+  const destination = COPY_CALLS[name]?.[0] ?? (FILLS.has(name) ? 0 : undefined);
+  return destination !== undefined && callArguments(call)[destination]?.id === holder.id;
 }
 
 export const rule: Rule = {
@@ -79,6 +107,10 @@ export const rule: Rule = {
         // Writing into the buffer (output) is another rule's business; here only reads count.
         const parent = node.parent;
         if (parent?.type === 'assignment_expression' && parent.childForFieldName('left')?.id === node.id) return;
+        // `out->Flags = 0; … out->Flags |= X`: reading back the driver's own value, not the caller's input.
+        if (taint.writtenByDriverBefore(node)) return;
+        // `RtlCopyMemory(&out->Token, …)`: the address of a field the call writes, not a read of it.
+        if (parent?.type === 'pointer_expression' && isWriteDestination(parent)) return;
         if (taint.isGuardedBy(node, lengthNamesIn(file, fn))) return;
         if (contains(fn.node, buffer.source) && checkedByCallers(file, fn)) return;
         reportedFunctions.add(fn.node.id);
