@@ -39,6 +39,7 @@ import { rule as mdlMappingNoExecute } from './mdl-mapping-no-execute';
 import { rule as memoryLeakOnErrorPath } from './memory-leak-on-error-path';
 import { rule as msrAccessExposed } from './msr-access-exposed';
 import { rule as mustInspectResultIgnored } from './must-inspect-result-ignored';
+import { rule as nullPointerDereference } from './null-pointer-dereference';
 import { rule as outputLengthNotValidated } from './output-length-not-validated';
 import { rule as pagedCodeAtDispatch } from './paged-code-at-dispatch';
 import { rule as pendingWithoutMark } from './pending-without-mark';
@@ -114,6 +115,7 @@ export const RULES: readonly Rule[] = [
   memoryLeakOnErrorPath,
   msrAccessExposed,
   mustInspectResultIgnored,
+  nullPointerDereference,
   outputLengthNotValidated,
   pagedCodeAtDispatch,
   pendingWithoutMark,
