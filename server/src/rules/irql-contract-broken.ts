@@ -4,7 +4,7 @@
  * raised after KeRaiseIrql, an `_IRQL_raises_(X)` promise the exit does not keep, an IRQL value no processor has,
  * and `_IRQL_saves_` / `_IRQL_restores_` parameters the function never writes or never uses.
  */
-import { irqlContractOf, irqlName, irqlPaths, irqlValue, parseState, type IrqlState } from '../analysis/irql';
+import { irqlContractOf, irqlName, irqlPaths, irqlValue, parseState, type IrqlContract, type IrqlState } from '../analysis/irql';
 import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
 import { gather, lineOf, type Rule, type RuleContext } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
@@ -88,17 +88,26 @@ export const rule: Rule = {
       ...gather('call_expression'),
       onEnd() {
         if (!/\bKe(Raise|Lower)Irql|_IRQL_(saves|restores|raises)_/.test(file.text)) return;
+        const mayRaise = file.text.includes('_IRQL_raises_');
+        const mayNameSaved = /_IRQL_(saves|restores)_/.test(file.text);
+        // The IRQL calls of each function, from one pass over the file's calls.
+        const irqlCallsOf = new Map<FunctionInfo, Node[]>();
+        for (const call of file.nodes('call_expression')) {
+          if (!/^Ke(Raise|Lower)Irql/.test(calleeName(call) ?? '')) continue;
+          const fn = file.enclosingFunction(call);
+          if (fn) irqlCallsOf.set(fn, [...(irqlCallsOf.get(fn) ?? []), call]);
+        }
         for (const fn of file.functions()) {
           if (!fn.body) continue;
-          const calls = file.within(fn.body, 'call_expression');
-          const irqlCalls = calls.filter((call) => /^Ke(Raise|Lower)Irql/.test(calleeName(call) ?? ''));
+          const irqlCalls = irqlCallsOf.get(fn) ?? [];
           for (const call of irqlCalls) {
             const value = numericLevel(callArguments(call)[0] ?? null);
             if (value !== undefined && value > MAX_IRQL) context.report({ node: call, messageId: 'noSuchIrql', data: { call: calleeName(call)!, value: String(value), max: String(MAX_IRQL) } });
           }
-          const contract = irqlContractOf(file, fn);
-          checkSavedParameters(context, fn, calls);
+          if (mayNameSaved) checkSavedParameters(context, fn, file.within(fn.body, 'call_expression'));
+          const contract: IrqlContract = mayRaise ? irqlContractOf(file, fn) : {};
           if (irqlCalls.length === 0 && contract.raises === undefined) continue;
+          const calls = file.within(fn.body, 'call_expression');
           const paths = irqlPaths(file, fn);
           if (!paths) continue;
           for (const call of irqlCalls) {

@@ -69,6 +69,8 @@ const TYPES: Record<string, OwnedFields> = {
   MDL: MDL,
 };
 
+const OWNED_FIELD_NAMES = new Set([DEVICE_OBJECT, DRIVER_OBJECT, MDL].flatMap((owned) => Object.keys(owned.fields)));
+
 /** The system object type of the variable a field is written through (`device->X`), if it is one of the three. */
 function ownerOf(file: SourceFile, fn: FunctionInfo | undefined, base: Node): OwnedFields | undefined {
   if (base.type !== 'identifier') return undefined;
@@ -122,6 +124,7 @@ export const rule: Rule = {
       const field = target.childForFieldName('field')?.text;
       const base = unwrap(target.childForFieldName('argument'));
       if (!field || !base) return;
+      if (!OWNED_FIELD_NAMES.has(field)) return;
       const fn = file.enclosingFunction(node);
       const owner = ownerOf(file, fn, base);
       const instead = owner?.fields[field];
