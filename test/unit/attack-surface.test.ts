@@ -401,6 +401,27 @@ describe('drivers of a workspace', () => {
     assert.deepEqual(driver.ioctls[0].handlers[0].location, { file: '/w/pci/hw/control.c', line: 1 });
   });
 
+  it('resolves a device name through the driver\'s own macro when several drivers define it', () => {
+    const driver = (name: string) => `#include "names.h"
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNICODE_STRING name;
+    UNICODE_STRING link;
+    PDEVICE_OBJECT device;
+    RtlInitUnicodeString(&name, NT_DEVICE_NAME);
+    RtlInitUnicodeString(&link, DOS_DEVICE_NAME);
+    IoCreateDevice(DriverObject, 0, &name, FILE_DEVICE_UNKNOWN, FILE_DEVICE_SECURE_OPEN, FALSE, &device);
+    return IoCreateSymbolicLink(&link, &name);
+}
+`.replace('names.h', `${name}.h`);
+    const header = (name: string) => `#define NT_DEVICE_NAME L"\\\\Device\\\\${name}"\n#define DOS_DEVICE_NAME L"\\\\DosDevices\\\\${name}"\n`;
+    const surface = surfaceOf({ '/w/alpha/alpha.h': header('Alpha'), '/w/alpha/alpha.c': driver('alpha'), '/w/beta/beta.h': header('Beta'), '/w/beta/beta.c': driver('beta') });
+    assert.deepEqual(surface.drivers.map((entry) => [entry.name, entry.devices[0].name, entry.devices[0].symbolicLinks]), [
+      ['alpha', '\\Device\\Alpha', ['\\DosDevices\\Alpha']],
+      ['beta', '\\Device\\Beta', ['\\DosDevices\\Beta']],
+    ]);
+  });
+
   it('gives one driver per folder and sums them', () => {
     const surface = surfaceOf({ '/w/gizmo/gizmo.c': KMDF_DRIVER, '/w/widget/widget.h': WDM_HEADER, '/w/widget/control.c': WDM_DRIVER, '/w/widget/query.c': WDM_HELPER });
     assert.deepEqual(surface.drivers.map((driver) => [driver.name, driver.model]), [['gizmo', 'KMDF'], ['widget', 'WDM']]);

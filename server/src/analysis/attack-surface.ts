@@ -51,6 +51,9 @@ export interface DeviceFact {
   symbolicLinks: string[];
   function?: string;
   line: number;
+  /** The string macros the name and each link came from (`NT_DEVICE_NAME`): the driver's own definition wins when the folder is joined. */
+  nameMacro?: string;
+  linkMacros?: string[];
 }
 
 export interface DispatchFact {
@@ -142,6 +145,8 @@ export interface FileSurface {
   cases: IoctlCaseFact[];
   /** Request-handling functions (a PIRP / WDFREQUEST parameter, a role, called from an IOCTL case) and their helpers. */
   functions: FunctionFact[];
+  /** `#define NAME L"…"` string macros of the file (device names, links, SDDL strings), unescaped. */
+  strings?: [string, string][];
 }
 
 const DEVICE_CREATES: Record<string, { name: number; type: number; characteristics: number; exclusive: number; sddl?: number }> = lookupTable({
@@ -200,9 +205,55 @@ function lineOf(file: SourceFile, node: Node): number {
 }
 
 /** The string a PCUNICODE_STRING argument names (`&name` of RTL_CONSTANT_STRING(L"\\Device\\X"), a macro, …). */
-function resolveString(file: SourceFile, argument: Node | undefined): string | undefined {
-  const value = resolveSddl(file, argument);
+/**
+ * `(PUNICODE_STRING) &name` parses as a bitwise and of a parenthesized name and `name`: the string argument is
+ * `name`. Other arguments are returned as they are.
+ */
+function stringArgument(argument: Node | undefined): Node | undefined {
+  const node = unwrap(argument);
+  if (node?.type !== 'binary_expression' || node.childForFieldName('operator')?.text !== '&') return argument;
+  const left = node.childForFieldName('left');
+  const right = unwrap(node.childForFieldName('right'));
+  if (left?.type === 'parenthesized_expression' && /^\(\s*(P|LP|PC)?[A-Z][A-Z0-9_]*\s*\)$/.test(left.text) && right?.type === 'identifier') return right;
+  return argument;
+}
+
+function resolveString(file: SourceFile, raw: Node | undefined): string | undefined {
+  const argument = stringArgument(raw);
+  let value = resolveSddl(file, argument);
+  if (value === undefined) {
+    // `UNICODE_STRING name = RTL_CONSTANT_STRING(NT_NAME);` and the like: the macro's string.
+    const macro = stringMacroOf(file, argument);
+    const body = macro ? file.macros.get(macro)?.body : undefined;
+    const pieces = body ? [...body.matchAll(/"((?:[^"\\\n]|\\.)*)"/g)].map((match) => match[1]) : [];
+    if (pieces.length > 0) value = pieces.join('');
+  }
   return value === undefined ? undefined : value.replace(/\\\\/g, '\\');
+}
+
+const STRING_MACRO_ARGUMENT = /^\s*(?:RTL_CONSTANT_STRING\s*\(\s*)?([A-Za-z_]\w*)\s*\)?\s*$/;
+
+/** The macro a PCUNICODE_STRING argument's string comes from (`&name` of `RtlInitUnicodeString(&name, NT_DEVICE_NAME)`). */
+function stringMacroOf(file: SourceFile, argument: Node | undefined): string | undefined {
+  let node = unwrap(stringArgument(argument));
+  if (node?.type === 'pointer_expression' && node.child(0)?.type === '&') node = unwrap(node.childForFieldName('argument'));
+  if (!node || node.type !== 'identifier') return undefined;
+  const name = node.text;
+  const macro = (text: string | undefined) => {
+    const candidate = text ? STRING_MACRO_ARGUMENT.exec(text)?.[1] : undefined;
+    return candidate && file.macros.get(candidate) ? candidate : undefined;
+  };
+  if (file.macros.get(name)) return name;
+  for (const call of file.nodes('call_expression')) {
+    const callee = calleeName(call);
+    if (callee !== 'DECLARE_CONST_UNICODE_STRING' && callee !== 'DECLARE_UNICODE_STRING' && callee !== 'RtlInitUnicodeString') continue;
+    const args = callArguments(call);
+    if (stripAddress(args[0]) === name) return macro(args[1]?.text);
+  }
+  for (const declarator of file.nodes('init_declarator')) {
+    if (declarator.childForFieldName('declarator')?.text === name) return macro(declarator.childForFieldName('value')?.text);
+  }
+  return undefined;
 }
 
 /** Whether an expression (or the macros it names) mentions a flag. */
@@ -221,7 +272,7 @@ function booleanOf(text: string | undefined): boolean | undefined {
 }
 
 function stripAddress(node: Node | undefined): string | undefined {
-  const inner = unwrap(node);
+  const inner = unwrap(stringArgument(node));
   if (!inner) return undefined;
   if (inner.type === 'pointer_expression' && inner.child(0)?.type === '&') return unwrap(inner.childForFieldName('argument'))?.text;
   return inner.text;
@@ -248,6 +299,15 @@ export function fileSurface(file: SourceFile): FileSurface | undefined {
 
   collectDevices(file, surface, live);
   collectQueues(file, surface, live);
+
+  const strings: [string, string][] = [];
+  for (const node of file.nodes('preproc_def')) {
+    const name = node.childForFieldName('name')?.text;
+    const value = node.childForFieldName('value')?.text.trim();
+    const literal = value && /^(?:L?"(?:[^"\\\n]|\\.)*"\s*)+$/.test(value) ? [...value.matchAll(/"((?:[^"\\\n]|\\.)*)"/g)].map((match) => match[1]).join('') : undefined;
+    if (name && literal !== undefined && /^(\\\\|D:|O:)/.test(literal)) strings.push([name, literal.replace(/\\\\/g, '\\')]);
+  }
+  if (strings.length > 0) surface.strings = strings;
 
   for (const definition of model.ioctlDefinitions()) {
     surface.definitions.push({ name: definition.name, line: lineOf(file, definition.node), ...codeFact(definition.code) });
@@ -313,7 +373,7 @@ export function fileSurface(file: SourceFile): FileSurface | undefined {
   surface.functions = [...facts.values()].sort((a, b) => a.line - b.line);
 
   const empty = !surface.driverEntry && surface.devices.length === 0 && surface.symbolicLinks.length === 0 && surface.dispatch.length === 0
-    && surface.queues.length === 0 && surface.definitions.length === 0 && surface.cases.length === 0 && surface.functions.length === 0;
+    && surface.queues.length === 0 && surface.definitions.length === 0 && surface.cases.length === 0 && surface.functions.length === 0 && !surface.strings;
   return empty ? undefined : surface;
 }
 
@@ -409,8 +469,16 @@ function bufferFacts(file: SourceFile, containers: readonly Node[], fn: Function
 }
 
 function collectDevices(file: SourceFile, surface: FileSurface, live: (node: Node) => boolean): void {
-  const links: { link?: string; target?: string; targetExpression?: string; line: number; fn?: string }[] = [];
-  const kmdfLinks: { link?: string; fn?: string; line: number }[] = [];
+  const links: { link?: string; macro?: string; target?: string; targetExpression?: string; line: number; fn?: string }[] = [];
+  const kmdfLinks: { link?: string; macro?: string; fn?: string; line: number }[] = [];
+  const addLink = (device: DeviceFact, link: string, macro: string | undefined) => {
+    if (device.symbolicLinks.includes(link)) return;
+    device.symbolicLinks.push(link);
+    if (macro || device.linkMacros) {
+      device.linkMacros ??= device.symbolicLinks.slice(0, -1).map(() => '');
+      device.linkMacros.push(macro ?? '');
+    }
+  };
   const interfaces: { guid: string; fn?: string }[] = [];
   const byFunction = new Map<string, Node[]>();
   for (const call of file.nodes('call_expression')) {
@@ -438,13 +506,15 @@ function collectDevices(file: SourceFile, surface: FileSurface, live: (node: Nod
         line: lineOf(file, call),
       };
       if (spec.sddl !== undefined) addSddl(file, device, args[spec.sddl]);
+      const nameMacro = stringMacroOf(file, nameArgument);
+      if (nameMacro) device.nameMacro = nameMacro;
       surface.devices.push(device);
       continue;
     }
     if (callee === 'IoCreateSymbolicLink' || callee === 'IoCreateUnprotectedSymbolicLink') {
-      links.push({ link: resolveString(file, args[0]), target: resolveString(file, args[1]), targetExpression: stripAddress(args[1]), line: lineOf(file, call), fn });
+      links.push({ link: resolveString(file, args[0]), macro: stringMacroOf(file, args[0]), target: resolveString(file, args[1]), targetExpression: stripAddress(args[1]), line: lineOf(file, call), fn });
     } else if (callee === 'WdfDeviceCreateSymbolicLink') {
-      kmdfLinks.push({ link: resolveString(file, args[1]), fn, line: lineOf(file, call) });
+      kmdfLinks.push({ link: resolveString(file, args[1]), macro: stringMacroOf(file, args[1]), fn, line: lineOf(file, call) });
     } else if (callee === 'WdfDeviceCreateDeviceInterface' || callee === 'IoRegisterDeviceInterface') {
       const guid = stripAddress(args[1]);
       if (guid) interfaces.push({ guid, fn });
@@ -464,6 +534,8 @@ function collectDevices(file: SourceFile, surface: FileSurface, live: (node: Nod
         switch (calleeName(call)) {
           case 'WdfDeviceInitAssignName': {
             const name = resolveString(file, args[1]);
+            const nameMacro = stringMacroOf(file, args[1]);
+            if (nameMacro) device.nameMacro = nameMacro;
             if (name !== undefined) device.name = name;
             else if (args[1] && args[1].text.trim() !== 'NULL') device.nameExpression = args[1].text.trim();
             break;
@@ -507,7 +579,7 @@ function collectDevices(file: SourceFile, surface: FileSurface, live: (node: Nod
   }
   for (const link of kmdfLinks) {
     const device = surface.devices.find((candidate) => candidate.kmdf && candidate.function === link.fn) ?? surface.devices.find((candidate) => candidate.kmdf);
-    if (device && link.link) device.symbolicLinks.push(link.link);
+    if (device && link.link) addLink(device, link.link, link.macro);
     else surface.symbolicLinks.push({ ...(link.link ? { link: link.link } : {}), line: link.line });
   }
   for (const link of links) {
@@ -515,7 +587,7 @@ function collectDevices(file: SourceFile, surface: FileSurface, live: (node: Nod
       ?? surface.devices.find((candidate) => link.targetExpression !== undefined && candidate.nameExpression === link.targetExpression)
       ?? (link.target === undefined && surface.devices.length === 1 ? surface.devices[0] : undefined);
     if (device && link.link) {
-      if (!device.symbolicLinks.includes(link.link)) device.symbolicLinks.push(link.link);
+      addLink(device, link.link, link.macro);
     } else {
       surface.symbolicLinks.push({ ...(link.link ? { link: link.link } : {}), ...(link.target ? { target: link.target } : {}), line: link.line });
     }
@@ -731,7 +803,7 @@ export function buildAttackSurface(inputs: readonly SurfaceInput[], root = ''): 
       parent = up;
     }
   }
-  const headers = inputs.filter((input) => HEADER.test(input.file) && input.surface && input.surface.definitions.length > 0);
+  const headers = inputs.filter((input) => HEADER.test(input.file) && input.surface && (input.surface.definitions.length > 0 || input.surface.strings));
   const rootFolder = root.replace(/\\/g, '/').replace(/\/$/, '');
   const drivers: DriverSurface[] = [];
   for (const [folder, members] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
@@ -748,6 +820,10 @@ function buildDriver(folder: string, members: SurfaceInput[], headers: SurfaceIn
   // The driver's headers: those in its folder, and those defining a code the driver handles.
   const folders = new Set(members.map((member) => folderOf(member.file)));
   const own = headers.filter((header) => folders.has(folderOf(header.file)) || header.surface!.definitions.some((definition) => labels.has(definition.name)));
+  // The driver's own string macros: a workspace of several drivers often defines NT_DEVICE_NAME once per driver,
+  // and the workspace-wide macro table knows only one of them.
+  const strings = new Map<string, string>();
+  for (const member of [...members, ...own]) for (const [name, value] of member.surface!.strings ?? []) if (!strings.has(name)) strings.set(name, value);
   const files = [...members, ...own];
   const functions = new Map<string, { fact: FunctionFact; file: string }>();
   for (const member of files) for (const fact of member.surface!.functions) if (!functions.has(fact.name)) functions.set(fact.name, { fact, file: member.file });
@@ -796,7 +872,9 @@ function buildDriver(folder: string, members: SurfaceInput[], headers: SurfaceIn
     const surface = member.surface!;
     if (surface.driverEntry && !driverEntry) driverEntry = { file: member.file, line: surface.driverEntry.line };
     for (const device of surface.devices) {
-      const { line, function: fn, ...rest } = device;
+      const { line, function: fn, nameMacro, linkMacros, ...rest } = device;
+      if (nameMacro && strings.has(nameMacro)) rest.name = strings.get(nameMacro);
+      if (linkMacros) rest.symbolicLinks = rest.symbolicLinks.map((link, index) => strings.get(linkMacros[index]) ?? link);
       devices.push({ ...rest, ...(fn ? { function: fn } : {}), security: device.sddlExpression !== undefined ? 'sddl' : 'default', location: { file: member.file, line }, findings: findingsIn([{ file: member.file, line, endLine: line }]) });
       if (device.kmdf) kmdf = true;
       else wdm = true;
