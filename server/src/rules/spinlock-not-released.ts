@@ -5,7 +5,7 @@
  */
 import { LOCK_ACQUIRES, LOCK_RELEASES, RELEASE_FOR, lockKey, lockPaths, parseHeld, type HeldLock } from '../analysis/locks';
 import { callArguments, calleeName, type Node } from '../analysis/query';
-import { gather, lineOf, type Rule } from '../analysis/rule';
+import { lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
 /** Functions that take a lock for their caller by design (lock wrappers). */
@@ -86,6 +86,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     description: 'A spin lock, fast mutex, resource, critical region or WDF lock acquired in a function is still held on some path that returns from it.',
+    scope: 'function',
     rationale: 'A lock left held by an early return or a goto past the release deadlocks the next thread that asks for it, and a spin lock left held keeps the processor at DISPATCH_LEVEL, where the next page fault or wait bug-checks the machine (IRQL_NOT_LESS_OR_EQUAL). When the path is an error path a caller can trigger (a bad IOCTL input), any user can hang or crash the system. Release the lock on every path, typically through a single cleanup label.',
     cwe: ['CWE-667', 'CWE-833'],
     references: [
@@ -103,13 +104,29 @@ export const rule: Rule = {
       good: 'KeAcquireSpinLock(&ext->Lock, &oldIrql);\nif (ext->Pending == NULL) {\n    KeReleaseSpinLock(&ext->Lock, oldIrql);\n    return STATUS_INVALID_DEVICE_STATE;\n}\nProcess(ext->Pending);\nKeReleaseSpinLock(&ext->Lock, oldIrql);\nreturn STATUS_SUCCESS;',
     },
   },
+  // A call of a helper of this file that releases a lock ends the caller's hold (releasesForCaller reads the
+  // helper's body): which helpers call a release API is the file fact the function-scoped analysis depends on.
+  fileFacts(file) {
+    const releasing = new Set<string>();
+    for (const call of file.nodes('call_expression')) {
+      if (LOCK_RELEASES[calleeName(call) ?? ''] === undefined) continue;
+      const fn = file.enclosingFunction(call);
+      if (fn) releasing.add(fn.name);
+    }
+    return [...releasing].sort().join(' ');
+  },
   create(context) {
     const { file } = context;
+    // With `scope: 'function'` the engine hands over only the calls of the functions it re-analyzes.
+    const visited = new Set<FunctionInfo>();
     return {
-      ...gather('call_expression'),
+      call_expression(call) {
+        const fn = file.enclosingFunction(call);
+        if (fn) visited.add(fn);
+      },
       onEnd() {
         for (const fn of file.functions()) {
-          if (!fn.body) continue;
+          if (!fn.body || !visited.has(fn)) continue;
           const calls = file.within(fn.body, 'call_expression');
           if (!calls.some((call) => LOCK_ACQUIRES[calleeName(call) ?? ''])) continue;
           if (isLockWrapper(file, fn)) continue;
