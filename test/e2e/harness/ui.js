@@ -137,6 +137,40 @@ async function takeScreenshots(page, workspace, outDir, log) {
     await page.waitForTimeout(500);
     await shot('driver-guard.png');
   }, page, outDir);
+
+  await takeSurfaceScreenshots(page, workspace, outDir, log);
 }
 
-module.exports = { takeScreenshots };
+/** The Attack Surface view and the data-flow webview on a copy of the bundled sample driver (README pictures). */
+async function takeSurfaceScreenshots(page, workspace, outDir, log) {
+  const shot = (name) => page.screenshot({ path: path.join(outDir, name) });
+  await step(log, 'attack surface view', async () => {
+    fs.cpSync(path.join(__dirname, '..', '..', '..', 'examples', 'sample-driver'), path.join(workspace, 'sample-driver'), { recursive: true });
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'Driver Guard: Scan Workspace');
+    await page.waitForTimeout(3000);
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.type('driver.c');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'driver.c' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(2500);
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'Driver Security: Focus on Attack Surface View');
+    const row = page.locator('.pane-body .monaco-list-row', { hasText: 'IOCTL_SAMPLE_STORE' }).first();
+    await row.waitFor({ state: 'visible', timeout: 20_000 });
+    await clickAt(row.locator('.monaco-tl-twistie'));
+    await page.waitForTimeout(1200);
+    await shot('attack-surface.png');
+  }, page, outDir);
+
+  await step(log, 'data-flow webview', async () => {
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'Driver Guard: Show Data-Flow Diagram');
+    await page.locator('iframe.webview').first().waitFor({ state: 'attached', timeout: 20_000 });
+    await page.waitForTimeout(2500);
+    await shot('data-flow.png');
+  }, page, outDir);
+}
+
+module.exports = { takeScreenshots, takeSurfaceScreenshots };
