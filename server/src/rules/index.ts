@@ -53,6 +53,7 @@ import { rule as probeOutsideTry } from './probe-outside-try';
 import { rule as refcountRereadAfterDecrement } from './refcount-reread-after-decrement';
 import { rule as registryPathKept } from './registry-path-kept';
 import { rule as secretNotSecurelyCleared } from './secret-not-securely-cleared';
+import { rule as setEventWaitInPageable } from './set-event-wait-in-pageable';
 import { rule as sizeArithmeticOverflow } from './size-arithmetic-overflow';
 import { rule as sizeofPointerLength } from './sizeof-pointer-length';
 import { rule as spinlockNotReleased } from './spinlock-not-released';
@@ -129,6 +130,7 @@ export const RULES: readonly Rule[] = [
   refcountRereadAfterDecrement,
   registryPathKept,
   secretNotSecurelyCleared,
+  setEventWaitInPageable,
   sizeArithmeticOverflow,
   sizeofPointerLength,
   spinlockNotReleased,
