@@ -422,6 +422,29 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     ]);
   });
 
+  it('a header two drivers share gives each only the codes it handles', () => {
+    const header = '#define IOCTL_ONE CTL_CODE(0x8000, 0x801, METHOD_BUFFERED, FILE_READ_ACCESS)\n#define IOCTL_TWO CTL_CODE(0x8000, 0x802, METHOD_BUFFERED, FILE_READ_ACCESS)\n';
+    const driver = (code: string) => `#include "../inc/codes.h"
+NTSTATUS Control(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    switch (IoGetCurrentIrpStackLocation(Irp)->Parameters.DeviceIoControl.IoControlCode) {
+    case ${code}:
+        return STATUS_SUCCESS;
+    }
+    return STATUS_INVALID_DEVICE_REQUEST;
+}
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) { DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = Control; return STATUS_SUCCESS; }
+`;
+    const two = surfaceOf({ '/w/inc/codes.h': header, '/w/one/one.c': driver('IOCTL_ONE'), '/w/two/two.c': driver('IOCTL_TWO') });
+    assert.deepEqual(two.drivers.map((entry) => [entry.name, entry.ioctls.map((ioctl) => [ioctl.name, ioctl.declaredOnly])]), [
+      ['one', [['IOCTL_ONE', false]]],
+      ['two', [['IOCTL_TWO', false]]],
+    ]);
+    // One driver using the shared header: the code it does not handle is declared but not handled.
+    const one = surfaceOf({ '/w/inc/codes.h': header, '/w/one/one.c': driver('IOCTL_ONE') });
+    assert.deepEqual(one.drivers[0].ioctls.map((ioctl) => [ioctl.name, ioctl.declaredOnly]), [['IOCTL_ONE', false], ['IOCTL_TWO', true]]);
+  });
+
   it('gives one driver per folder and sums them', () => {
     const surface = surfaceOf({ '/w/gizmo/gizmo.c': KMDF_DRIVER, '/w/widget/widget.h': WDM_HEADER, '/w/widget/control.c': WDM_DRIVER, '/w/widget/query.c': WDM_HELPER });
     assert.deepEqual(surface.drivers.map((driver) => [driver.name, driver.model]), [['gizmo', 'KMDF'], ['widget', 'WDM']]);

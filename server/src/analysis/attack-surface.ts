@@ -805,21 +805,52 @@ export function buildAttackSurface(inputs: readonly SurfaceInput[], root = ''): 
   }
   const headers = inputs.filter((input) => HEADER.test(input.file) && input.surface && (input.surface.definitions.length > 0 || input.surface.strings));
   const rootFolder = root.replace(/\\/g, '/').replace(/\/$/, '');
-  const drivers: DriverSurface[] = [];
-  for (const [folder, members] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    drivers.push(buildDriver(folder, members, headers, rootFolder));
-  }
+  // A header outside a driver's folders that several drivers take codes from (a shared `inc/`) is nobody's own: each
+  // driver lists only the codes it handles from it, not the others' as "declared but not handled".
+  const sorted = [...groups].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const owned = sorted.map(([folder, members]) => ownHeaders(folder, members, headers));
+  const users = new Map<string, number>();
+  sorted.forEach(([, members], index) => {
+    const folders = new Set(members.map((member) => folderOf(member.file)));
+    for (const header of owned[index]) if (!folders.has(folderOf(header.file))) users.set(header.file, (users.get(header.file) ?? 0) + 1);
+  });
+  const shared = new Set([...users].filter(([, count]) => count > 1).map(([file]) => file));
+  const drivers: DriverSurface[] = sorted.map(([folder, members], index) => buildDriver(folder, members, owned[index], rootFolder, shared));
   const summary = emptySummary();
   for (const driver of drivers) for (const key of Object.keys(summary) as (keyof SurfaceSummary)[]) summary[key] += driver.summary[key];
   return { version: 1, drivers, summary };
 }
 
-function buildDriver(folder: string, members: SurfaceInput[], headers: SurfaceInput[], root: string): DriverSurface {
+/**
+ * The driver's headers: those in its folders, and for each code it handles, the nearest header outside that defines
+ * it (a workspace of many samples defines the same IOCTL in each sample's `inc/`).
+ */
+function ownHeaders(folder: string, members: SurfaceInput[], headers: SurfaceInput[]): SurfaceInput[] {
+  const labels = new Set(members.flatMap((member) => member.surface!.cases.map((entry) => entry.label)));
+  const folders = new Set(members.map((member) => folderOf(member.file)));
+  const inside = headers.filter((header) => folders.has(folderOf(header.file)));
+  const outside = headers.filter((header) => !folders.has(folderOf(header.file)) && header.surface!.definitions.some((definition) => labels.has(definition.name)));
+  const shared = (file: string) => {
+    const a = folderOf(file).split('/');
+    const b = folder.split('/');
+    let index = 0;
+    while (index < a.length && index < b.length && a[index] === b[index]) index++;
+    return index;
+  };
+  const kept = new Set<SurfaceInput>();
+  for (const label of labels) {
+    const defining = outside.filter((header) => header.surface!.definitions.some((definition) => definition.name === label));
+    if (defining.length === 0) continue;
+    const best = Math.max(...defining.map((header) => shared(header.file)));
+    for (const header of defining) if (shared(header.file) === best) kept.add(header);
+  }
+  return [...inside, ...outside.filter((header) => kept.has(header))];
+}
+
+function buildDriver(folder: string, members: SurfaceInput[], own: SurfaceInput[], root: string, shared: ReadonlySet<string>): DriverSurface {
   const name = root && (folder === root || folder.startsWith(`${root}/`)) ? (folder === root ? '.' : folder.slice(root.length + 1)) : folder;
   const labels = new Set(members.flatMap((member) => member.surface!.cases.map((entry) => entry.label)));
-  // The driver's headers: those in its folder, and those defining a code the driver handles.
   const folders = new Set(members.map((member) => folderOf(member.file)));
-  const own = headers.filter((header) => folders.has(folderOf(header.file)) || header.surface!.definitions.some((definition) => labels.has(definition.name)));
   // The driver's own string macros: a workspace of several drivers often defines NT_DEVICE_NAME once per driver,
   // and the workspace-wide macro table knows only one of them.
   const strings = new Map<string, string>();
@@ -912,9 +943,12 @@ function buildDriver(folder: string, members: SurfaceInput[], headers: SurfaceIn
 
   // IOCTLs: definitions of the driver's files and headers, joined with the cases by name or by value.
   const ioctls = new Map<string, IoctlEntry>();
+  const handledValues = new Set(members.flatMap((member) => member.surface!.cases.flatMap((entry) => (entry.code ? [entry.code.value] : []))));
   for (const member of files) {
+    const onlyHandled = shared.has(member.file) && !folders.has(folderOf(member.file));
     for (const definition of member.surface!.definitions) {
       if (ioctls.has(definition.name)) continue;
+      if (onlyHandled && !labels.has(definition.name) && !handledValues.has(definition.value)) continue;
       const { line, ...code } = definition;
       ioctls.set(definition.name, { ...code, definition: { file: member.file, line }, declaredOnly: true, findings: findingsIn([{ file: member.file, line, endLine: line }]), undeclared: false, handlers: [] });
     }
