@@ -45,7 +45,7 @@ describe('driver-guard CLI', () => {
     assert.equal(text.code, 1);
     assert.match(text.stdout, /pool\.c:1:26 +warning +ExAllocatePoolWithTag is deprecated/);
     assert.match(text.stdout, /\[deprecated-pool-alloc · Follow driver secure coding guidelines\]/);
-    assert.match(text.stdout, /1 finding \(0 errors, 1 warnings, 0 information\) in 1 file/);
+    assert.match(text.stdout, /1 finding \(0 errors, 1 warning, 0 information\) in 1 file/);
   });
 
   it('--fail-on thresholds and --rule overrides', () => {

@@ -47,7 +47,7 @@ runRuleTests('freed-pointer-not-cleared', {
     {
       name: 'device extension buffer freed in one IOCTL, used by another (a NULL check does not help)',
       code: handler("        ExFreePoolWithTag(ext->Buffer, 'x');\n"),
-      errors: [{ messageId: 'notCleared', line: 14, message: '`ext->Buffer` (in the device extension) is freed by ExFreePoolWithTag but not set to NULL on every path after it; `DispatchControl` still use it' }],
+      errors: [{ messageId: 'notCleared', line: 14, message: '`ext->Buffer` (in the device extension) is freed by ExFreePoolWithTag but not set to NULL on every path after it; a later request still reaches it in `DispatchControl`' }],
       output: handler("        ExFreePoolWithTag(ext->Buffer, 'x');\n        ext->Buffer = NULL;\n"),
     },
     {

@@ -77,7 +77,7 @@ export const rule: Rule = {
     ],
     confidence: 'medium',
     messages: {
-      notCleared: '`{{path}}` ({{holder}}) is freed by {{call}} but not set to NULL on every path after it; {{uses}} still use it on a later request.',
+      notCleared: '`{{path}}` ({{holder}}) is freed by {{call}} but not set to NULL on every path after it; a later request still reaches it in {{uses}}.',
     },
     fixable: true,
     examples: {

@@ -19,7 +19,7 @@ export function formatText(scan: ScanResult, color: boolean): string {
   const counts = countBySeverity(findings);
   const suppressed = allFindings(scan).length - findings.length;
   lines.push(
-    `${findings.length} finding${findings.length === 1 ? '' : 's'} (${counts.error} errors, ${counts.warning} warnings, ${counts.information + counts.hint} information) in ${scan.files.length} file${scan.files.length === 1 ? '' : 's'}${suppressed ? `; ${suppressed} suppressed` : ''}`,
+    `${findings.length} finding${findings.length === 1 ? '' : 's'} (${counts.error} error${counts.error === 1 ? '' : 's'}, ${counts.warning} warning${counts.warning === 1 ? '' : 's'}, ${counts.information + counts.hint} information) in ${scan.files.length} file${scan.files.length === 1 ? '' : 's'}${suppressed ? `; ${suppressed} suppressed` : ''}`,
   );
   return `${lines.join('\n')}\n`;
 }
