@@ -64,6 +64,12 @@ runRuleTests('device-no-sddl', {
       suggestionOutput: ENTRY(SECURE('&SDDL_DEVOBJ_SYS_ALL_ADM_ALL')),
     },
     {
+      name: 'IoCreateDeviceSecure with a cast SDDL argument granting Everyone write',
+      code: ENTRY(SECURE('(PCUNICODE_STRING)&sddl'), 'DECLARE_CONST_UNICODE_STRING(sddl, L"D:P(A;;GA;;;SY)(A;;GRGW;;;WD)");'),
+      errors: [{ messageId: 'broadSddl', message: 'Everyone (`WD`) `GRGW`' }],
+      suggestionOutput: ENTRY(SECURE('&SDDL_DEVOBJ_SYS_ALL_ADM_ALL'), 'DECLARE_CONST_UNICODE_STRING(sddl, L"D:P(A;;GA;;;SY)(A;;GRGW;;;WD)");'),
+    },
+    {
       name: 'KMDF control device with GA for Builtin Users',
       code: KMDF_CONTROL('D:P(A;;GA;;;SY)(A;;GA;;;BU)'),
       errors: [{ messageId: 'broadSddl', line: 5, message: 'Builtin Users' }],

@@ -15,7 +15,7 @@ import { isDeadAt } from './conditional';
 import type { Finding } from './finding';
 import { ACCESS_NAMES, METHOD_NAMES, type IoctlCode } from './macros';
 import { callArguments, calleeName, fieldName, unwrap, type Node } from './query';
-import { broadWriteGrant, resolveSddl } from './sddl';
+import { broadWriteGrant, resolveSddl, stringArgument } from './sddl';
 import type { FunctionInfo, SourceFile } from './source-file';
 import { lookupTable } from './lookup';
 
@@ -205,19 +205,6 @@ function lineOf(file: SourceFile, node: Node): number {
 }
 
 /** The string a PCUNICODE_STRING argument names (`&name` of RTL_CONSTANT_STRING(L"\\Device\\X"), a macro, …). */
-/**
- * `(PUNICODE_STRING) &name` parses as a bitwise and of a parenthesized name and `name`: the string argument is
- * `name`. Other arguments are returned as they are.
- */
-function stringArgument(argument: Node | undefined): Node | undefined {
-  const node = unwrap(argument);
-  if (node?.type !== 'binary_expression' || node.childForFieldName('operator')?.text !== '&') return argument;
-  const left = node.childForFieldName('left');
-  const right = unwrap(node.childForFieldName('right'));
-  if (left?.type === 'parenthesized_expression' && /^\(\s*(P|LP|PC)?[A-Z][A-Z0-9_]*\s*\)$/.test(left.text) && right?.type === 'identifier') return right;
-  return argument;
-}
-
 function resolveString(file: SourceFile, raw: Node | undefined): string | undefined {
   const argument = stringArgument(raw);
   let value = resolveSddl(file, argument);

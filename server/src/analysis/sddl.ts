@@ -74,8 +74,21 @@ function literalText(text: string): string | undefined {
  * `DECLARE_CONST_UNICODE_STRING(name, L"...")`, a `UNICODE_STRING name = RTL_CONSTANT_STRING(L"...")` or
  * `RtlInitUnicodeString(&name, L"...")` in this file. Undefined when it cannot be resolved (or is ambiguous).
  */
+/**
+ * `(PUNICODE_STRING) &name` parses as a bitwise and of a parenthesized name and `name`: the string argument is
+ * `name`. Other arguments are returned as they are.
+ */
+export function stringArgument(argument: Node | undefined): Node | undefined {
+  const node = unwrap(argument);
+  if (node?.type !== 'binary_expression' || node.childForFieldName('operator')?.text !== '&') return argument;
+  const left = node.childForFieldName('left');
+  const right = unwrap(node.childForFieldName('right'));
+  if (left?.type === 'parenthesized_expression' && /^\(\s*(P|LP|PC)?[A-Z][A-Z0-9_]*\s*\)$/.test(left.text) && right?.type === 'identifier') return right;
+  return argument;
+}
+
 export function resolveSddl(file: SourceFile, argument: Node | undefined): string | undefined {
-  let node = unwrap(argument);
+  let node = unwrap(stringArgument(argument));
   if (node?.type === 'pointer_expression' && node.child(0)?.type === '&') node = unwrap(node.childForFieldName('argument'));
   if (!node || node.type !== 'identifier') return undefined;
   const name = node.text;
