@@ -34,6 +34,18 @@ runRuleTests('user-wait-on-stack-object', {
     return KeWaitForSingleObject(event, UserRequest, UserMode, TRUE, NULL);
 }`,
     },
+    {
+      name: 'KeWaitForMultipleObjects in KernelMode on local events',
+      code: `NTSTATUS WaitBoth(VOID) {
+    KEVENT first;
+    KEVENT second;
+    PVOID objects[2] = { &first, &second };
+    KWAIT_BLOCK blocks[2];
+    KeInitializeEvent(&first, NotificationEvent, FALSE);
+    KeInitializeEvent(&second, NotificationEvent, FALSE);
+    return KeWaitForMultipleObjects(2, objects, WaitAll, Executive, KernelMode, FALSE, NULL, blocks);
+}`,
+    },
   ],
   invalid: [
     {
@@ -72,6 +84,28 @@ runRuleTests('user-wait-on-stack-object', {
     StartHardwareRead(DeviceObject->DeviceExtension, &sync);
     KeWaitForSingleObject(&sync.Done, Executive, KernelMode, TRUE, NULL);
     return sync.Status;
+}`,
+    },
+    {
+      name: 'KeWaitForMultipleObjects in UserMode on an array of local events',
+      code: `NTSTATUS WaitEither(PKEVENT shared) {
+    KEVENT stop;
+    PVOID objects[2];
+    KWAIT_BLOCK blocks[2];
+    KeInitializeEvent(&stop, NotificationEvent, FALSE);
+    objects[0] = shared;
+    objects[1] = &stop;
+    return KeWaitForMultipleObjects(2, objects, WaitAny, UserRequest, UserMode, TRUE, NULL, blocks);
+}`,
+      errors: [{ messageId: 'stackWait', line: 8, message: 'KeWaitForMultipleObjects waits in UserMode on `stop`' }],
+      output: `NTSTATUS WaitEither(PKEVENT shared) {
+    KEVENT stop;
+    PVOID objects[2];
+    KWAIT_BLOCK blocks[2];
+    KeInitializeEvent(&stop, NotificationEvent, FALSE);
+    objects[0] = shared;
+    objects[1] = &stop;
+    return KeWaitForMultipleObjects(2, objects, WaitAny, UserRequest, KernelMode, TRUE, NULL, blocks);
 }`,
     },
     {

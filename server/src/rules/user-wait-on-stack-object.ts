@@ -42,6 +42,32 @@ function stackObject(file: SourceFile, fn: FunctionInfo | undefined, object: Nod
   return target.text;
 }
 
+/**
+ * For KeWaitForMultipleObjects: a local object whose address the object array holds (`objects[0] = &event;`,
+ * `PVOID objects[] = { &a, &b };`).
+ */
+function stackObjectInArray(file: SourceFile, fn: FunctionInfo | undefined, array: Node | null | undefined): string | undefined {
+  const node = unwrap(array);
+  if (node?.type !== 'identifier' || !fn?.body) return undefined;
+  const name = node.text;
+  const declaration = findDeclaration(file, fn, name);
+  const candidates: Node[] = [];
+  const initializer = declaration?.initializer ? unwrap(declaration.initializer) : undefined;
+  if (initializer?.type === 'initializer_list') candidates.push(...initializer.namedChildren.filter((child): child is Node => child !== null));
+  for (const assignment of file.within(fn.body, 'assignment_expression')) {
+    const left = unwrap(assignment.childForFieldName('left'));
+    if (left?.type === 'subscript_expression' && unwrap(left.childForFieldName('argument'))?.text === name) {
+      const right = assignment.childForFieldName('right');
+      if (right) candidates.push(right);
+    }
+  }
+  for (const candidate of candidates) {
+    const object = stackObject(file, fn, candidate);
+    if (object) return object;
+  }
+  return undefined;
+}
+
 export const rule: Rule = {
   meta: {
     id: 'user-wait-on-stack-object',
@@ -50,7 +76,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.technology-practices',
     scope: 'function',
-    description: 'KeWaitForSingleObject or KeWaitForMutexObject waits in UserMode (or in the requestor\'s mode) on a KEVENT, semaphore, mutex or timer declared as a local variable.',
+    description: 'KeWaitForSingleObject, KeWaitForMutexObject or KeWaitForMultipleObjects waits in UserMode (or in the requestor\'s mode) on a KEVENT, semaphore, mutex or timer declared as a local variable.',
     rationale: 'A wait in UserMode allows the kernel to page out the waiting thread\'s kernel stack. A dispatcher object on that stack is then not resident: when another thread signals it (KeSetEvent from a completion routine or a DPC, at DISPATCH_LEVEL) the kernel touches paged-out memory and the system bug-checks — a crash any caller who can make the driver wait can trigger. Wait in KernelMode on objects on the stack, or put the object in non-paged memory (the device extension, a pool allocation).',
     cwe: ['CWE-662', 'CWE-400'],
     references: [
@@ -72,14 +98,17 @@ export const rule: Rule = {
     return {
       call_expression(call) {
         const name = calleeName(call);
+        const multiple = name === 'KeWaitForMultipleObjects';
         const wait = name ? WAITS[name] : undefined;
-        if (!wait) return;
+        if (!wait && !multiple) return;
         const args = callArguments(call);
-        const mode = userModeWait(args[wait[1]]);
+        const modeIndex = multiple ? 4 : wait![1];
+        const mode = userModeWait(args[modeIndex]);
         if (!mode) return;
-        const object = stackObject(file, file.enclosingFunction(call), args[wait[0]]);
+        const fn = file.enclosingFunction(call);
+        const object = multiple ? stackObjectInArray(file, fn, args[1]) : stackObject(file, fn, args[wait![0]]);
         if (!object) return;
-        const modeNode = unwrap(args[wait[1]])!;
+        const modeNode = unwrap(args[modeIndex])!;
         context.report({
           node: call,
           messageId: 'stackWait',
