@@ -65,6 +65,35 @@ ULONG Scale(ULONG raw) {
     return (ULONG)(raw * 0.125);
 }`,
     },
+    {
+      name: 'a _Kernel_float_used_ helper called after a _Kernel_float_saved_ routine of the driver',
+      code: `${KERNEL}_Kernel_float_saved_ NTSTATUS SaveFpu(PXSTATE_SAVE save);
+_Kernel_float_restored_ VOID RestoreFpu(PXSTATE_SAVE save);
+_Kernel_float_used_ ULONG Scale(ULONG raw);
+ULONG Apply(ULONG raw) {
+    XSTATE_SAVE save;
+    ULONG result = 0;
+    if (NT_SUCCESS(SaveFpu(&save))) {
+        result = Scale(raw);
+        RestoreFpu(&save);
+    }
+    return result;
+}`,
+    },
+    {
+      name: 'saved and restored at the same IRQL inside a spin lock',
+      code: `${KERNEL}typedef struct _DEVICE_EXTENSION { KSPIN_LOCK Lock; ULONG Rate; } DEVICE_EXTENSION, *PDEVICE_EXTENSION;
+VOID Update(PDEVICE_EXTENSION ext) {
+    KIRQL irql;
+    KFLOATING_SAVE save;
+    KeAcquireSpinLock(&ext->Lock, &irql);
+    if (NT_SUCCESS(KeSaveFloatingPointState(&save))) {
+        ext->Rate = (ULONG)(ext->Rate * 0.9);
+        KeRestoreFloatingPointState(&save);
+    }
+    KeReleaseSpinLock(&ext->Lock, irql);
+}`,
+    },
   ],
   invalid: [
     {
@@ -93,6 +122,31 @@ VOID Apply(PULONG out, ULONG raw) {
     *out = Quantize((float)raw);
 }`,
       errors: [{ messageId: 'unsaved', line: 2 }, { messageId: 'unsaved', line: 6 }],
+    },
+      {
+      name: 'a _Kernel_float_used_ function called without a save',
+      code: `${KERNEL}_Kernel_float_used_ ULONG Scale(ULONG raw);
+VOID Apply(PULONG out, ULONG raw) {
+    *out = Scale(raw);
+}`,
+      errors: [{ messageId: 'unsavedCall', line: 4, message: 'Apply calls Scale, which is annotated _Kernel_float_used_, without saving the processor state first' }],
+    },
+    {
+      name: 'saved at PASSIVE_LEVEL, restored while holding a spin lock',
+      code: `${KERNEL}typedef struct _DEVICE_EXTENSION { KSPIN_LOCK Lock; ULONG Rate; } DEVICE_EXTENSION, *PDEVICE_EXTENSION;
+_IRQL_requires_(PASSIVE_LEVEL)
+VOID Update(PDEVICE_EXTENSION ext) {
+    KIRQL irql;
+    KFLOATING_SAVE save;
+    if (!NT_SUCCESS(KeSaveFloatingPointState(&save))) {
+        return;
+    }
+    KeAcquireSpinLock(&ext->Lock, &irql);
+    ext->Rate = (ULONG)(ext->Rate * 0.9);
+    KeRestoreFloatingPointState(&save);
+    KeReleaseSpinLock(&ext->Lock, irql);
+}`,
+      errors: [{ messageId: 'otherIrql', line: 12, message: 'KeRestoreFloatingPointState runs at DISPATCH_LEVEL, but KeSaveFloatingPointState on line 7 saved the state at PASSIVE_LEVEL' }],
     },
   ],
 });

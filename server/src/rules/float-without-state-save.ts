@@ -3,11 +3,16 @@
  * (KeSaveExtendedProcessorState / KeSaveFloatingPointState) around it. On 32-bit x86 the kernel does not save the
  * FPU state for kernel code: the driver's arithmetic overwrites the registers of whatever thread it interrupted.
  */
-import { calleeName, type Node } from '../analysis/query';
-import { gather, type Rule } from '../analysis/rule';
+import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
+import { irqlName, irqlPaths } from '../analysis/irql';
+import { annotatedFunctions } from '../analysis/sal';
+import { gather, lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
 const SAVES = new Set(['KeSaveExtendedProcessorState', 'KeSaveFloatingPointState']);
+
+/** Restore routine → its save routine; the state argument is the first of the restore and the last of the save. */
+const RESTORES: Record<string, string> = { KeRestoreExtendedProcessorState: 'KeSaveExtendedProcessorState', KeRestoreFloatingPointState: 'KeSaveFloatingPointState' };
 
 const FLOAT_TYPE = /^(float|double|long double|FLOAT|DOUBLE|PFLOAT)$/;
 
@@ -45,8 +50,51 @@ function firstFloatUse(file: SourceFile, fn: FunctionInfo): Node | undefined {
   return candidates.filter((node) => !inWideOnlyArm(node)).sort((a, b) => a.startIndex - b.startIndex)[0];
 }
 
+/** Functions of this file annotated `_Kernel_float_saved_` (they save the state for their caller). */
+const savedCache = new WeakMap<SourceFile, Set<string>>();
+
+function floatSavers(file: SourceFile): Set<string> {
+  let names = savedCache.get(file);
+  if (!names) {
+    names = new Set(annotatedFunctions(file, '_Kernel_float_saved_').keys());
+    savedCache.set(file, names);
+  }
+  return names;
+}
+
 function savesState(file: SourceFile, fn: FunctionInfo): boolean {
-  return file.within(fn.body!, 'call_expression').some((call) => SAVES.has(calleeName(call) ?? ''));
+  const savers = floatSavers(file);
+  return file.within(fn.body!, 'call_expression').some((call) => SAVES.has(calleeName(call) ?? '') || savers.has(calleeName(call) ?? ''));
+}
+
+/** The state variable a save or restore call names (`&save` → save). */
+function stateKey(call: Node, index: number): string | undefined {
+  const args = callArguments(call);
+  const argument = unwrap(args[index < 0 ? args.length + index : index]);
+  return argument?.text.replace(/^&\s*/, '').replace(/\s+/g, '');
+}
+
+/** A restore whose save ran at a different IRQL (both known exactly on the paths): the state is restored on the wrong level. */
+function restoreAtOtherIrql(file: SourceFile, fn: FunctionInfo, calls: readonly Node[]): { restore: Node; save: Node; saved: number; restored: number } | undefined {
+  const restores = calls.filter((call) => RESTORES[calleeName(call) ?? ''] !== undefined);
+  if (restores.length === 0) return undefined;
+  const paths = irqlPaths(file, fn);
+  if (!paths) return undefined;
+  const levelAt = (call: Node): number | undefined => {
+    const flowNode = paths.flowNodeOf(call);
+    const states = flowNode ? paths.statesAt(flowNode, call.startIndex) : [];
+    if (states.length === 0 || states.some((state) => state.low !== state.high || state.low !== states[0].low)) return undefined;
+    return states[0].low;
+  };
+  for (const restore of restores) {
+    const key = stateKey(restore, 0);
+    const save = calls.find((call) => call.startIndex < restore.startIndex && calleeName(call) === RESTORES[calleeName(restore)!] && stateKey(call, -1) === key);
+    if (!save) continue;
+    const saved = levelAt(save);
+    const restored = levelAt(restore);
+    if (saved !== undefined && restored !== undefined && saved !== restored) return { restore, save, saved, restored };
+  }
+  return undefined;
 }
 
 export const rule: Rule = {
@@ -56,7 +104,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'warning',
     checklistItem: 'checklist.technology-practices',
-    description: 'A kernel-mode function declares float/double variables, uses floating literals or casts to a floating type without calling KeSaveExtendedProcessorState (or KeSaveFloatingPointState) first, and no caller in the file saves the state for it.',
+    description: 'A kernel-mode function declares float/double variables, uses floating literals or casts to a floating type (or calls a `_Kernel_float_used_` function) without calling KeSaveExtendedProcessorState (or KeSaveFloatingPointState, or a `_Kernel_float_saved_` function) first, and no caller in the file saves the state for it; or restores the state at another IRQL than it saved it.',
     rationale: 'On 32-bit x86 the kernel does not save the x87/MMX/SSE registers when it enters kernel code. A driver that computes with floating point there silently overwrites the registers of the user thread it interrupted — wrong results in an unrelated process, or a bug check when the state is inconsistent. Call KeSaveExtendedProcessorState (KeSaveFloatingPointState on older targets), check its status, compute, and restore with the matching routine at the same IRQL. 64-bit kernels save the SSE state for drivers; code built only for them is left alone.',
     cwe: ['CWE-665'],
     references: [
@@ -66,6 +114,8 @@ export const rule: Rule = {
     confidence: 'medium',
     messages: {
       unsaved: '{{fn}} uses floating point here without saving the processor state (KeSaveExtendedProcessorState): on 32-bit x86 it overwrites the FPU registers of the thread it interrupted.',
+      unsavedCall: '{{fn}} calls {{callee}}, which is annotated _Kernel_float_used_, without saving the processor state first (KeSaveExtendedProcessorState).',
+      otherIrql: '{{restore}} runs at {{restored}}, but {{save}} on line {{line}} saved the state at {{saved}}: save and restore must run at the same IRQL.',
     },
     examples: {
       bad: '#include <ntddk.h>\nULONG ScaleReading(ULONG raw) {\n    double scaled = raw * 0.125;\n    return (ULONG)scaled;\n}',
@@ -77,11 +127,22 @@ export const rule: Rule = {
     return {
       ...gather('declaration', 'number_literal', 'cast_expression', 'call_expression'),
       onEnd() {
-        if (!/\b(float|double|FLOAT|DOUBLE)\b|\d\.\d|\d[eE][+-]?\d/.test(file.text) || !KERNEL_CALL.test(file.text)) return;
+        if (!/\b(float|double|FLOAT|DOUBLE|_Kernel_float_\w+_|KeRestore\w*State)\b|\d\.\d|\d[eE][+-]?\d/.test(file.text) || !KERNEL_CALL.test(file.text)) return;
         const functions = file.functions().filter((fn) => fn.body);
+        const usesFloat = new Set(annotatedFunctions(file, '_Kernel_float_used_').keys());
         for (const fn of functions) {
-          // `_Kernel_float_used_` hands the duty to save the state to the callers.
-          if (/\b_Kernel_float_used_\b/.test(file.text.slice(Math.max(0, fn.node.startIndex - 300), fn.body!.startIndex))) continue;
+          const calls = file.within(fn.body!, 'call_expression');
+          const mismatch = restoreAtOtherIrql(file, fn, calls);
+          if (mismatch) {
+            context.report({ node: mismatch.restore, messageId: 'otherIrql', data: { restore: calleeName(mismatch.restore)!, restored: irqlName(mismatch.restored), save: calleeName(mismatch.save)!, saved: irqlName(mismatch.saved), line: lineOf(mismatch.save) } });
+          }
+          // `_Kernel_float_used_` hands the duty to save the state to the callers: a call to such a function is a use.
+          if (usesFloat.has(fn.name)) continue;
+          const floatCall = calls.find((call) => usesFloat.has(calleeName(call) ?? ''));
+          if (floatCall && !savesState(file, fn)) {
+            context.report({ node: floatCall, messageId: 'unsavedCall', data: { fn: fn.name, callee: calleeName(floatCall)! } });
+            continue;
+          }
           const use = firstFloatUse(file, fn);
           if (!use || savesState(file, fn)) continue;
           // A helper every caller of this file calls with the state saved.

@@ -5,6 +5,7 @@
  */
 import { findDeclaration } from '../analysis/declarations';
 import { failureExit } from '../analysis/fix-helpers';
+import { annotatedFunctions } from '../analysis/sal';
 import { callArguments, calleeName, type Node } from '../analysis/query';
 import { fixer, type Rule } from '../analysis/rule';
 import type { SourceFile } from '../analysis/source-file';
@@ -64,18 +65,10 @@ const KNOWN_NAMES = new RegExp(`\\b(${Object.keys(KNOWN).join('|')})\\s*\\(`);
 
 const ANNOTATED = /\b_(Must_inspect_result|Check_return)_\b/;
 
-/** Functions this file declares or defines with `_Must_inspect_result_` / `_Check_return_` (SAL before the name). */
-function annotatedFunctions(file: SourceFile): Map<string, boolean> {
-  const names = new Map<string, boolean>();
-  if (!ANNOTATED.test(file.text)) return names;
-  for (const match of file.text.matchAll(/\b_(?:Must_inspect_result|Check_return)_\b/g)) {
-    // The declaration head up to its parameter list, without the other SAL annotations (`_IRQL_requires_(…)`).
-    const head = file.text.slice(match.index! + match[0].length, match.index! + match[0].length + 400).replace(/\b_[A-Za-z]\w*_(\s*\([^()]*\))?/g, ' ');
-    const declaration = /^([^;{}()]*?)\b([A-Za-z_]\w*)\s*\(/.exec(head);
-    // The value: whether it returns NTSTATUS (only then does the suggested NT_SUCCESS check fit).
-    if (declaration) names.set(declaration[2], /\bNTSTATUS\b/.test(declaration[1]));
-  }
-  return names;
+/** Functions this file annotates `_Must_inspect_result_` / `_Check_return_`, and whether each returns NTSTATUS (only then does the suggested NT_SUCCESS check fit). */
+function mustInspectFunctions(file: SourceFile): Map<string, boolean> {
+  if (!ANNOTATED.test(file.text)) return new Map();
+  return new Map([...annotatedFunctions(file, '_Must_inspect_result_|_Check_return_')].map(([name, head]) => [name, /\bNTSTATUS\b/.test(head)]));
 }
 
 /**
@@ -123,7 +116,7 @@ export const rule: Rule = {
   create(context) {
     const { file } = context;
     let annotated = annotatedCache.get(file);
-    if (!annotated) annotatedCache.set(file, (annotated = annotatedFunctions(file)));
+    if (!annotated) annotatedCache.set(file, (annotated = mustInspectFunctions(file)));
     const local = annotated;
     // Most files call none of these: skip the per-call visits unless the text names one.
     if (local.size === 0 && !KNOWN_NAMES.test(file.text)) return {};
