@@ -3,6 +3,7 @@ import { runRuleTests } from '../helpers/rule-tester';
 const WWW = 'typedef struct _WWW { PULONG_PTR What; PULONG_PTR Where; } WWW, *PWWW;\n';
 const XFER = 'typedef struct _XFER { PVOID Buffer; ULONG Length; UCHAR Inline[16]; PULONG Slots; } XFER, *PXFER;\nULONG g_Table[16];\n';
 const HANDLER = 'NTSTATUS H(PIRP Irp) {\n';
+const TABLES = 'typedef struct _ENTRY { PULONG Slot; ULONG Value; } ENTRY, *PENTRY;\ntypedef struct _TABLE { PENTRY Entry; ULONG Count; } TABLE, *PTABLE;\ntypedef struct _TREQ { PTABLE Table; } TREQ, *PTREQ;\nULONG g_V;\n';
 
 runRuleTests('embedded-user-pointer', {
   valid: [
@@ -23,6 +24,10 @@ runRuleTests('embedded-user-pointer', {
     { name: 'kernel pointer fields of a driver context are not user pointers', code: `${XFER}VOID Fill(PXFER ctx) { ctx->Slots[0] = 1; RtlCopyMemory(ctx->Buffer, g_Table, 4); }` },
     { name: 'an MDL built for the pointer, probed and locked', code: `${XFER}${HANDLER}    PXFER r = (PXFER)Irp->AssociatedIrp.SystemBuffer;\n    PMDL mdl = IoAllocateMdl(r->Buffer, r->Length, FALSE, FALSE, NULL);\n    if (mdl == NULL) return STATUS_INSUFFICIENT_RESOURCES;\n    __try { MmProbeAndLockPages(mdl, UserMode, IoWriteAccess); } __except (EXCEPTION_EXECUTE_HANDLER) { IoFreeMdl(mdl); return GetExceptionCode(); }\n    RtlCopyMemory(r->Buffer, g_Table, 4);\n    return 0;\n}` },
     { name: 'a UNICODE_STRING of the driver is not user data', code: 'UNICODE_STRING g_Path;\nWCHAR g_Copy[32];\nVOID Save(VOID) { RtlCopyMemory(g_Copy, g_Path.Buffer, g_Path.Length); }' },
+    { name: 'every #if arm compares against the user range limit: holds after the #endif', code: `${WWW}NTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    PULONG_PTR where = r->Where;\n#ifdef _WIN64\n    if ((ULONG_PTR)where >= MM_USER_PROBE_ADDRESS) return STATUS_ACCESS_VIOLATION;\n#elif defined(_X86_)\n    if ((ULONG_PTR)where >= (ULONG_PTR)MmUserProbeAddress) return STATUS_ACCESS_VIOLATION;\n#else\n    if ((ULONG_PTR)where + sizeof(ULONG_PTR) > (ULONG_PTR)MmUserProbeAddress) return STATUS_ACCESS_VIOLATION;\n#endif\n    __try { *where = 0; } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}` },
+    { name: 'double dereference: the pointer read through the first level probed before the second access', code: 'NTSTATUS H(PIRP Irp) {\n    PULONG *pp = (PULONG *)Irp->AssociatedIrp.SystemBuffer;\n    __try {\n        ProbeForWrite(*pp, sizeof(ULONG), __alignof(ULONG));\n        **pp = 0;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}' },
+    { name: 'pointer chain from the request: each level probed before it is read through', code: `${TABLES}NTSTATUS H(PIRP Irp) {\n    PTREQ in = (PTREQ)Irp->AssociatedIrp.SystemBuffer;\n    PTABLE table = in->Table;\n    PENTRY entry;\n    __try {\n        ProbeForRead(table, sizeof(TABLE), __alignof(TABLE));\n        entry = table->Entry;\n        ProbeForRead(entry, sizeof(ENTRY), __alignof(ENTRY));\n        g_V = entry->Value;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}` },
+    { name: 'a double pointer of the driver is not user memory', code: 'ULONG g_V;\nVOID Put(PULONG *pp) { **pp = g_V; }' },
     { name: 'kernel pointers', code: 'typedef struct _CTX { PULONG Counter; } CTX;\nVOID Bump(CTX *ctx) { (*(ctx->Counter))++; }' },
   ],
   invalid: [
@@ -70,6 +75,26 @@ runRuleTests('embedded-user-pointer', {
       name: 'probe only in the #ifdef arm: the #else arm is flagged, the probed arm is not',
       code: `${WWW}NTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    PULONG_PTR where = r->Where;\n    __try {\n#ifdef CHECKED\n        ProbeForWrite(where, sizeof(ULONG_PTR), 8);\n        *where = 0;\n#else\n        *where = 0;\n#endif\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}`,
       errors: [{ messageId: 'dereference', line: 10 }],
+    },
+    {
+      name: 'user range limit compared only in the #ifdef arm: the implicit #else has no check',
+      code: `${WWW}NTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    PULONG_PTR where = r->Where;\n#ifdef _WIN64\n    if ((ULONG_PTR)where >= MM_USER_PROBE_ADDRESS) return STATUS_ACCESS_VIOLATION;\n#endif\n    __try { *where = 0; } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}`,
+      errors: [{ messageId: 'dereference', line: 8, message: 'writes through `where`' }],
+    },
+    {
+      name: 'double dereference of the system buffer: `**pp` and `*(*(PVOID **)buf)`',
+      code: 'NTSTATUS H(PIRP Irp) {\n    PULONG *pp = (PULONG *)Irp->AssociatedIrp.SystemBuffer;\n    PVOID buf = Irp->AssociatedIrp.SystemBuffer;\n    **pp = 0;\n    *(*(PVOID **)buf) = NULL;\n    return 0;\n}',
+      errors: [{ messageId: 'dereference', line: 4, message: '`**pp` writes through `*pp`' }, { messageId: 'dereference', line: 5, message: 'writes through `*(PVOID **)buf`' }],
+    },
+    {
+      name: 'double dereference of a probed METHOD_NEITHER buffer: the outer probe does not cover the pointer stored in it',
+      code: 'NTSTATUS H(PIRP Irp, PIO_STACK_LOCATION sp) {\n    PVOID buf = sp->Parameters.DeviceIoControl.Type3InputBuffer;\n    __try {\n        ProbeForRead(buf, sizeof(PVOID), 1);\n        **(PULONG **)buf = 0;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}',
+      errors: [{ messageId: 'dereference', line: 5, message: 'writes through `*(PULONG **)buf`' }],
+    },
+    {
+      name: 'pointer chain from the request: the first level probed, the pointer read through it not',
+      code: `${TABLES}NTSTATUS H(PIRP Irp) {\n    PTREQ in = (PTREQ)Irp->AssociatedIrp.SystemBuffer;\n    PTABLE table = in->Table;\n    __try {\n        ProbeForRead(table, sizeof(TABLE), __alignof(TABLE));\n        g_V = table->Entry->Value;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}`,
+      errors: [{ messageId: 'dereference', line: 10, message: '`table->Entry->Value` reads through `table->Entry`' }],
     },
     {
       name: 'element of an array of pointers embedded in the request',

@@ -312,6 +312,22 @@ function elementIsPointer(file: SourceFile, expression: Node | null | undefined)
     const shape = fieldShapeAt(file, file.enclosingFunction(node), node, node.childForFieldName('field')?.text ?? '');
     return shape?.array === true && shape.pointer;
   }
+  if (node.type === 'identifier') {
+    // `PULONG *pp`, `PVOID *slots`, `ULONG **pp`: what the variable points at is itself an address.
+    const declaration = findDeclaration(file, file.enclosingFunction(node), node.text);
+    if (!declaration || declaration.isArray) return false;
+    let declarator: Node | null = declaration.declarator.type === 'init_declarator' ? declaration.declarator.childForFieldName('declarator') : declaration.declarator;
+    let stars = 0;
+    while (declarator?.type === 'pointer_declarator') {
+      stars++;
+      declarator = declarator.childForFieldName('declarator');
+    }
+    if (declarator?.type !== 'identifier') return false;
+    const type = stripQualifiers(declaration.typeText);
+    if (stars >= 2) return true;
+    if (stars === 1) return isPointerTypeName(file, type);
+    return false;
+  }
   return false;
 }
 
@@ -604,6 +620,11 @@ export class FunctionTaint {
           elementPointer: shape?.array && shape.pointer ? true : undefined,
         };
         if (base.kind === 'value') {
+          // `in->Table->Entry`: read through a pointer that itself came from user memory. A new value: a probe of
+          // the base (`in->Table`) says nothing about the address stored at it.
+          if (base.userPointer && base.fromUserMemory && node.childForFieldName('operator')?.text === '->') {
+            return { kind: 'value', origin: path, keys: [path], source: node, fromUserMemory: true, ...perField };
+          }
           const copied = /\((copied from [^)]*)\)$/.exec(base.origin)?.[1];
           return { ...base, ...perField, origin: copied ? `${path}, ${copied}` : path, keys: unique([...base.keys, path]) };
         }
@@ -634,6 +655,10 @@ export class FunctionTaint {
         }
         const base = this.taintOf(inner, offset);
         if (base && base.kind !== 'value') return { kind: 'value', origin: node.text, keys: [accessPath(node) ?? node.text], source: node, fromUserMemory: true, userPointer: elementIsPointer(this.file, inner) || undefined };
+        // `**pp`, `*(*(PVOID **)buf)`: read through a pointer from user memory, each level a user pointer in turn.
+        if (base?.kind === 'value' && base.fromUserMemory && base.userPointer && !base.embeddedArray) {
+          return { kind: 'value', origin: node.text, keys: [accessPath(node) ?? node.text], source: node, fromUserMemory: true, userPointer: elementIsPointer(this.file, inner) || undefined };
+        }
         return undefined;
       }
       case 'binary_expression': {
@@ -741,7 +766,7 @@ export class FunctionTaint {
         || (guard.ownerEnd <= useStart && this.guards.ownerParentContains(guard, useStart, useEnd));
       if (!dominates) {
         // `#ifdef A  if (len < N) return …;  #else  if (len < M) return …;  #endif  use`: every arm checks.
-        if (guard.ownerEnd <= useStart && this.guardedInEveryArm(guard, useStart, useEnd, wanted)) return true;
+        if (guard.ownerEnd <= useStart && this.guardedInEveryArm(guard, useStart, useEnd, (condition) => this.guards.checks(this.file, condition, wanted))) return true;
         continue;
       }
       // A guard in one `#if` arm says nothing about code in another arm; a dead arm (`#if 0`) guards nothing.
@@ -752,12 +777,12 @@ export class FunctionTaint {
   }
 
   /** The guard sits at the top level of an `#if` arm that ended before the use: every arm a build takes has a guard checking the keys. */
-  private guardedInEveryArm(guard: GuardCondition, useStart: number, useEnd: number, wanted: ReadonlySet<string>): boolean {
+  private guardedInEveryArm(guard: GuardCondition, useStart: number, useEnd: number, checks: (condition: Node) => boolean): boolean {
     if (!hasConditionals(this.file) || armsAt(this.file, guard.ownerStart).length === 0) return false;
     const arm = armOfChild(this.file, guard.owner, guard.owner.parent);
     if (!arm) return false;
     return holdsAfterChain(this.file, arm, useStart, useEnd, (other) => this.guardConditions().some((candidate) => candidate.ownerStart >= other.start && candidate.ownerEnd <= other.end
-      && armOfChild(this.file, candidate.owner, candidate.owner.parent)?.id === other.id && this.guards.checks(this.file, candidate.condition, wanted)));
+      && armOfChild(this.file, candidate.owner, candidate.owner.parent)?.id === other.id && checks(candidate.condition)));
   }
 
   /** `len >= sizeof(T) && p->x` and `len < sizeof(T) || p->x`: the left operand checks before the right runs. */
@@ -809,8 +834,13 @@ export class FunctionTaint {
       if (guard.start >= useStart || (guard.start <= useStart && useEnd <= guard.end)) return false;
       const dominates = (guard.ownerStart <= useStart && useEnd <= guard.ownerEnd)
         || (guard.ownerEnd <= useStart && this.guards.ownerParentContains(guard, useStart, useEnd));
-      if (!dominates || !sameConfiguration(this.file, guard.start, useStart) || isDeadAt(this.file, guard.start)) return false;
-      return USER_RANGE_LIMIT.test(this.file.textOf(guard.condition)) && this.guards.checks(this.file, guard.condition, wanted);
+      const rangeCheck = (condition: Node) => USER_RANGE_LIMIT.test(this.file.textOf(condition)) && this.guards.checks(this.file, condition, wanted);
+      if (!dominates) {
+        // `#ifdef _WIN64  if (p >= MM_USER_PROBE_ADDRESS) …  #else  if (p >= MmUserProbeAddress) …  #endif  use`.
+        return guard.ownerEnd <= useStart && rangeCheck(guard.condition) && this.guardedInEveryArm(guard, useStart, useEnd, rangeCheck);
+      }
+      if (!sameConfiguration(this.file, guard.start, useStart) || isDeadAt(this.file, guard.start)) return false;
+      return rangeCheck(guard.condition);
     });
   }
 }

@@ -93,14 +93,16 @@ export const rule: Rule = {
         }
         return undefined;
       }
-      if (pointerType !== 'field_expression' && pointerType !== 'identifier' && pointerType !== 'subscript_expression') return undefined;
+      // `**pp`, `(*pp)->f`: the pointer is itself read through a pointer from user memory (only when its type says so).
+      const derefed = pointerType === 'pointer_expression' && (pointer.childForFieldName('operator')?.text ?? pointer.child(0)?.text) === '*';
+      if (pointerType !== 'field_expression' && pointerType !== 'identifier' && pointerType !== 'subscript_expression' && !derefed) return undefined;
       const taint = file.taint(fn);
       // An identifier's taint is a variable's: without a variable ever holding a value from user memory, none is.
       if (pointerType === 'identifier' && !taint.holdsUserMemoryValue()) return undefined;
       const value = taint.taintOf(pointer, use.startIndex);
       if (!value || value.kind !== 'value' || !value.fromUserMemory || value.embeddedArray) return undefined;
       // `p[i]`, copies and `s->Table[i]` read as a pointer only when the type says it is one.
-      if ((needsPointerType || pointerType === 'subscript_expression') && !value.userPointer) return undefined;
+      if ((needsPointerType || derefed || pointerType === 'subscript_expression') && !value.userPointer) return undefined;
       return value;
     }
 
@@ -137,7 +139,7 @@ export const rule: Rule = {
 
     function check(use: Node, pointerExpression: Node | null | undefined, kind: Use, write: boolean, helper?: { callee: string; parameter: string; use: Node }): void {
       const pointer = unwrap(pointerExpression);
-      if (!pointer || typeOf(pointer) === 'pointer_expression') return;
+      if (!pointer || (typeOf(pointer) === 'pointer_expression' && (pointer.childForFieldName('operator')?.text ?? pointer.child(0)?.text) !== '*')) return;
       // Only the uses below read the pointer itself; its value as an operand is not an access.
       if (typeOf(pointer) === 'binary_expression' && kind === 'dereference' && use.type !== 'pointer_expression') return;
       const fn = file.enclosingFunction(use);
@@ -194,12 +196,12 @@ export const rule: Rule = {
         const argument = unwrap(node.childForFieldName('argument'));
         // `request->Field` itself reads the (kernel) copy; `request->Ptr->Field` goes through the user's pointer.
         const argumentType = argument && typeOf(argument);
-        if (argument && (argumentType === 'field_expression' || argumentType === 'identifier')) check(node, argument, 'dereference', isWritten(node));
+        if (argument && (argumentType === 'field_expression' || argumentType === 'identifier' || argumentType === 'pointer_expression')) check(node, argument, 'dereference', isWritten(node));
       },
       subscript_expression(node) {
         const argument = unwrap(node.childForFieldName('argument'));
         const argumentType = argument && typeOf(argument);
-        if (argument && (argumentType === 'field_expression' || argumentType === 'identifier')) check(node, argument, 'subscript', isWritten(node));
+        if (argument && (argumentType === 'field_expression' || argumentType === 'identifier' || argumentType === 'pointer_expression')) check(node, argument, 'subscript', isWritten(node));
       },
       call_expression(node) {
         const name = calleeName(node);

@@ -23,6 +23,10 @@
 #define IOCTL_UPK_BUILD_SAFE    UPK_IOCTL(0xB4D)
 #define IOCTL_UPK_LABEL         UPK_IOCTL(0xB4E)
 #define IOCTL_UPK_LABEL_SAFE    UPK_IOCTL(0xB4F)
+#define IOCTL_UPK_NEST          UPK_IOCTL(0xB50)
+#define IOCTL_UPK_NEST_SAFE     UPK_IOCTL(0xB51)
+#define IOCTL_UPK_FENCE         UPK_IOCTL(0xB52)
+#define IOCTL_UPK_FENCE_SAFE    UPK_IOCTL(0xB53)
 
 typedef struct _UPK_POKE {
     PULONG Where;
@@ -43,6 +47,12 @@ typedef struct _UPK_INDEX {
 typedef struct _UPK_LABEL {
     UNICODE_STRING Label;
 } UPK_LABEL, *PUPK_LABEL;
+
+/* The request holds the address of a caller array of counter addresses. */
+typedef struct _UPK_NEST {
+    PULONG *Counters;
+    ULONG Index;
+} UPK_NEST, *PUPK_NEST;
 
 static ULONG g_UpkState[16];
 static WCHAR g_UpkLabel[32];
@@ -387,6 +397,107 @@ UpkLabelSafe(_In_ WDFREQUEST Request)
     return status;
 }
 
+// bug class: pointer from user memory (KMDF, pointer read through a pointer field of the request)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UpkNest(_In_ WDFREQUEST Request)
+{
+    PUPK_NEST in = NULL;
+    PULONG *counters;
+    NTSTATUS status;
+
+    status = WdfRequestRetrieveInputBuffer(Request, sizeof(UPK_NEST), (PVOID *)&in, NULL);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    counters = in->Counters;
+    __try {
+        ProbeForRead(counters, sizeof(PULONG), __alignof(PULONG));
+        (**counters)++;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        status = GetExceptionCode();
+    }
+    return status;
+}
+
+// secure
+static NTSTATUS
+UpkNestSafe(_In_ WDFREQUEST Request)
+{
+    PUPK_NEST in = NULL;
+    PULONG *counters;
+    PULONG counter;
+    NTSTATUS status;
+
+    status = WdfRequestRetrieveInputBuffer(Request, sizeof(UPK_NEST), (PVOID *)&in, NULL);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    counters = in->Counters;
+    __try {
+        ProbeForRead(counters, sizeof(PULONG), __alignof(PULONG));
+        counter = *counters;
+        ProbeForWrite(counter, sizeof(ULONG), __alignof(ULONG));
+        (*counter)++;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        status = GetExceptionCode();
+    }
+    return status;
+}
+
+// bug class: pointer from user memory (KMDF, user range limit checked only in the #if arm)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UpkFence(_In_ WDFREQUEST Request)
+{
+    PUPK_POKE in = NULL;
+    NTSTATUS status;
+
+    status = WdfRequestRetrieveInputBuffer(Request, sizeof(UPK_POKE), (PVOID *)&in, NULL);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+#if defined(UPK_RANGE_CHECK)
+    if ((ULONG_PTR)in->Where >= (ULONG_PTR)MmUserProbeAddress) {
+        return STATUS_ACCESS_VIOLATION;
+    }
+#endif
+    __try {
+        *in->Where = in->What;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        status = GetExceptionCode();
+    }
+    return status;
+}
+
+// secure
+static NTSTATUS
+UpkFenceSafe(_In_ WDFREQUEST Request)
+{
+    PUPK_POKE in = NULL;
+    NTSTATUS status;
+
+    status = WdfRequestRetrieveInputBuffer(Request, sizeof(UPK_POKE), (PVOID *)&in, NULL);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+#if defined(UPK_RANGE_CHECK)
+    if ((ULONG_PTR)in->Where >= (ULONG_PTR)MmUserProbeAddress) {
+        return STATUS_ACCESS_VIOLATION;
+    }
+#else
+    if ((ULONG_PTR)in->Where >= MM_USER_PROBE_ADDRESS) {
+        return STATUS_ACCESS_VIOLATION;
+    }
+#endif
+    __try {
+        *in->Where = in->What;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        status = GetExceptionCode();
+    }
+    return status;
+}
+
 VOID
 UpkDeviceControl(_In_ WDFQUEUE Queue, _In_ WDFREQUEST Request, _In_ size_t OutputBufferLength, _In_ size_t InputBufferLength, _In_ ULONG IoControlCode)
 {
@@ -412,6 +523,10 @@ UpkDeviceControl(_In_ WDFQUEUE Queue, _In_ WDFREQUEST Request, _In_ size_t Outpu
     case IOCTL_UPK_BUILD_SAFE:    status = UpkBuildSafe(Request); break;
     case IOCTL_UPK_LABEL:         status = UpkLabel(Request); break;
     case IOCTL_UPK_LABEL_SAFE:    status = UpkLabelSafe(Request); break;
+    case IOCTL_UPK_NEST:          status = UpkNest(Request); break;
+    case IOCTL_UPK_NEST_SAFE:     status = UpkNestSafe(Request); break;
+    case IOCTL_UPK_FENCE:         status = UpkFence(Request); break;
+    case IOCTL_UPK_FENCE_SAFE:    status = UpkFenceSafe(Request); break;
     default:                      status = STATUS_INVALID_DEVICE_REQUEST; break;
     }
     WdfRequestComplete(Request, status);

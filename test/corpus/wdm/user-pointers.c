@@ -50,6 +50,12 @@
 #define IOCTL_UPTR_FORWARD_SAFE     UPTR_IOCTL(0xB23, METHOD_BUFFERED)
 #define IOCTL_UPTR_LATE             UPTR_IOCTL(0xB24, METHOD_BUFFERED)
 #define IOCTL_UPTR_LATE_SAFE        UPTR_IOCTL(0xB25, METHOD_BUFFERED)
+#define IOCTL_UPTR_CHAIN            UPTR_IOCTL(0xB26, METHOD_BUFFERED)
+#define IOCTL_UPTR_CHAIN_SAFE       UPTR_IOCTL(0xB27, METHOD_BUFFERED)
+#define IOCTL_UPTR_INDIRECT         UPTR_IOCTL(0xB28, METHOD_NEITHER)
+#define IOCTL_UPTR_INDIRECT_SAFE    UPTR_IOCTL(0xB29, METHOD_NEITHER)
+#define IOCTL_UPTR_LIMIT            UPTR_IOCTL(0xB2A, METHOD_BUFFERED)
+#define IOCTL_UPTR_LIMIT_SAFE       UPTR_IOCTL(0xB2B, METHOD_BUFFERED)
 
 #define UPTR_MAX_ENTRIES 8
 
@@ -100,6 +106,21 @@ typedef struct _UPTR_NAME {
     PCWSTR Name;
     USHORT Length;
 } UPTR_NAME, *PUPTR_NAME;
+
+/* A caller-side linked layout: the request names a directory, the directory names a record. */
+typedef struct _UPTR_RECORD {
+    PULONG Counter;
+    ULONG Limit;
+} UPTR_RECORD, *PUPTR_RECORD;
+
+typedef struct _UPTR_DIRECTORY {
+    PUPTR_RECORD Record;
+    ULONG Generation;
+} UPTR_DIRECTORY, *PUPTR_DIRECTORY;
+
+typedef struct _UPTR_LOOKUP {
+    PUPTR_DIRECTORY Directory;
+} UPTR_LOOKUP, *PUPTR_LOOKUP;
 
 static ULONG g_UptrTable[64];
 static UNICODE_STRING g_UptrName;
@@ -881,6 +902,145 @@ UptrLateSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: pointer from user memory (pointer read through a probed pointer from the request)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrChain(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_LOOKUP in = (PUPTR_LOOKUP)Irp->AssociatedIrp.SystemBuffer;
+    PUPTR_DIRECTORY directory;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_LOOKUP)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    directory = in->Directory;
+    __try {
+        ProbeForRead(directory, sizeof(UPTR_DIRECTORY), __alignof(UPTR_DIRECTORY));
+        g_UptrLast = directory->Record->Limit;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrChainSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_LOOKUP in = (PUPTR_LOOKUP)Irp->AssociatedIrp.SystemBuffer;
+    PUPTR_DIRECTORY directory;
+    PUPTR_RECORD record;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_LOOKUP)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    directory = in->Directory;
+    __try {
+        ProbeForRead(directory, sizeof(UPTR_DIRECTORY), __alignof(UPTR_DIRECTORY));
+        record = directory->Record;
+        ProbeForRead(record, sizeof(UPTR_RECORD), __alignof(UPTR_RECORD));
+        g_UptrLast = record->Limit;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (double dereference of a probed METHOD_NEITHER buffer)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrIndirect(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PULONG *slot = (PULONG *)IrpSp->Parameters.DeviceIoControl.Type3InputBuffer;
+
+    UNREFERENCED_PARAMETER(Irp);
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(PULONG)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    __try {
+        ProbeForRead(slot, sizeof(PULONG), __alignof(PULONG));
+        **slot = 0;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrIndirectSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PULONG *slot = (PULONG *)IrpSp->Parameters.DeviceIoControl.Type3InputBuffer;
+    PULONG target;
+
+    UNREFERENCED_PARAMETER(Irp);
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(PULONG)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    __try {
+        ProbeForRead(slot, sizeof(PULONG), __alignof(PULONG));
+        target = *slot;
+        ProbeForWrite(target, sizeof(ULONG), __alignof(ULONG));
+        *target = 0;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (user range limit checked only in the #ifdef arm)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrLimit(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+    PULONG_PTR target;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    target = in->Target;
+#ifdef UPTR_STRICT_RANGE
+    if ((ULONG_PTR)target >= (ULONG_PTR)MM_USER_PROBE_ADDRESS) {
+        return STATUS_ACCESS_VIOLATION;
+    }
+#endif
+    __try {
+        *target = in->Value;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrLimitSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STORE in = (PUPTR_STORE)Irp->AssociatedIrp.SystemBuffer;
+    PULONG_PTR target;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_STORE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    target = in->Target;
+#ifdef UPTR_STRICT_RANGE
+    if ((ULONG_PTR)target >= (ULONG_PTR)MM_USER_PROBE_ADDRESS) {
+        return STATUS_ACCESS_VIOLATION;
+    }
+#else
+    if ((ULONG_PTR)target >= (ULONG_PTR)MmUserProbeAddress) {
+        return STATUS_ACCESS_VIOLATION;
+    }
+#endif
+    __try {
+        *target = in->Value;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS
 UptrDeviceControl(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ PIRP Irp)
 {
@@ -928,6 +1088,12 @@ UptrDeviceControl(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ PIRP Irp)
     case IOCTL_UPTR_FORWARD_SAFE:    status = UptrForwardSafe(Irp, irpSp); break;
     case IOCTL_UPTR_LATE:            status = UptrLate(Irp, irpSp); break;
     case IOCTL_UPTR_LATE_SAFE:       status = UptrLateSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_CHAIN:           status = UptrChain(Irp, irpSp); break;
+    case IOCTL_UPTR_CHAIN_SAFE:      status = UptrChainSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_INDIRECT:        status = UptrIndirect(Irp, irpSp); break;
+    case IOCTL_UPTR_INDIRECT_SAFE:   status = UptrIndirectSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_LIMIT:           status = UptrLimit(Irp, irpSp); break;
+    case IOCTL_UPTR_LIMIT_SAFE:      status = UptrLimitSafe(Irp, irpSp); break;
     default:                         status = STATUS_INVALID_DEVICE_REQUEST; break;
     }
     Irp->IoStatus.Status = status;
