@@ -39,6 +39,18 @@ runRuleTests('registry-path-kept', {
     return RtlDuplicateUnicodeString(RTL_DUPLICATE_UNICODE_STRING_NULL_TERMINATE, RegistryPath, &g_RegistryPath);
 }`,
     },
+    {
+      name: 'the structure copied for its lengths, then given its own buffer',
+      code: `${HEAD}NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
+    g_RegistryPath = *RegistryPath;
+    g_RegistryPath.Buffer = ExAllocatePool2(POOL_FLAG_PAGED, RegistryPath->MaximumLength, 'gerD');
+    if (g_RegistryPath.Buffer == NULL) {
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    RtlCopyMemory(g_RegistryPath.Buffer, RegistryPath->Buffer, RegistryPath->Length);
+    return STATUS_SUCCESS;
+}`,
+    },
   ],
   invalid: [
     {

@@ -70,11 +70,16 @@ export const rule: Rule = {
         const registryPath = fn?.params[1]?.name;
         if (!fn?.body || !registryPath) return;
         const report = (node: Node, shared: string, target: Node) => context.report({ node, messageId: 'kept', data: { fn: fn.name, shared, target: target.text } });
-        for (const assignment of file.within(fn.body, 'assignment_expression')) {
-          if (assignment.childForFieldName('operator')?.text !== '=') continue;
+        const assignments = file.within(fn.body, 'assignment_expression').filter((assignment) => assignment.childForFieldName('operator')?.text === '=');
+        // `saved = *RegistryPath; saved.Buffer = ExAllocatePool2(…);` takes the lengths and replaces the shared buffer.
+        const bufferReplaced = (target: Node, after: number) => assignments.some((assignment) => assignment.startIndex > after
+          && (assignment.childForFieldName('left')?.text.replace(/\s+/g, '') ?? '').replace(/->|\./g, '.') === `${target.text.replace(/\s+/g, '')}.Buffer`.replace(/->|\./g, '.'));
+        for (const assignment of assignments) {
           const shared = sharedPart(assignment.childForFieldName('right'), registryPath);
           const target = assignment.childForFieldName('left');
-          if (shared && target && outlivesEntry(file, fn, target)) report(assignment, shared, target);
+          if (!shared || !target || !outlivesEntry(file, fn, target)) continue;
+          if (shared.startsWith('*') && bufferReplaced(target, assignment.endIndex)) continue;
+          report(assignment, shared, target);
         }
         for (const call of file.within(fn.body, 'call_expression')) {
           if (!ALIASING_INITS.has(calleeName(call) ?? '')) continue;
