@@ -120,6 +120,26 @@ describe('incremental analysis', () => {
     assert.ok(reusedSteps >= 100, `only ${reusedSteps} analyses reused findings of the one before`);
   });
 
+  it('a warning or prefast pragma typed inside a function body reuses the other functions\' findings exactly', () => {
+    const fileName = path.join(ROOT, 'test/corpus/wdm/driver.c');
+    const original = readFileSync(fileName, 'utf8');
+    const lines = [...original.matchAll(/\n    (?=\S)/g)].map((match) => match.index! + 1);
+    let reusedSteps = 0;
+    for (const [step, at] of lines.filter((_, index) => index % Math.max(1, Math.floor(lines.length / 12)) === 0).entries()) {
+      const pragma = step % 2 === 0 ? '    #pragma warning(suppress: 6011) // reviewed\n' : '#pragma prefast(suppress: 28182, "reviewed")\n';
+      const parsed = analyzer.parse({ text: original, fileName })!;
+      analyzer.analyzeParsed(fileName, parsed, { reuse: true });
+      const text = original.slice(0, at) + pragma + original.slice(at);
+      const next = analyzer.parse({ text, fileName }, parsed)!;
+      parsed.dispose();
+      const { reuse, ...result } = analyzer.analyzeParsed(fileName, next, { reuse: true });
+      next.dispose();
+      if (reuse) reusedSteps++;
+      assert.deepEqual(result, analyzer.analyze({ text, fileName }), `after inserting ${JSON.stringify(pragma)} at ${at}`);
+    }
+    assert.ok(reusedSteps >= 8, `only ${reusedSteps} edits reused findings`);
+  });
+
   it('after an edit inside one function, function-scoped rules visit only it and the functions it calls', async () => {
     const visited: string[] = [];
     const spy: Rule = {
@@ -195,6 +215,17 @@ describe('incremental analysis', () => {
     // A declaration between functions: everything again.
     assert.equal(edit(conditional.replace('\n/* Lonely: counts twice. */\nint Lonely', '\nint g_Count;\nint Lonely')), undefined);
     assert.equal(visited.length, 5);
+    // A warning or prefast pragma inside a function stays inside it (it reads only the next statement); an alloc_text
+    // pragma is file-wide.
+    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 0 });
+    const suppressed = conditional.replace('    d++;\n', '    d++;\n#pragma warning(suppress: 4054) // a cast\n');
+    assert.deepEqual(edit(suppressed), { functions: 4, reanalyzed: 1 });
+    assert.deepEqual(visited, ['Unrelated']);
+    assert.deepEqual(edit(suppressed.replace('d++;', 'd += 2;')), { functions: 4, reanalyzed: 1 });
+    assert.deepEqual(visited, ['Unrelated']);
+    assert.equal(edit(suppressed.replace('#pragma warning(suppress: 4054)', '#pragma alloc_text(PAGE, Unrelated)')), undefined);
+    assert.equal(visited.length, 5);
+
     parsed.dispose();
   });
 

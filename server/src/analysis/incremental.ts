@@ -194,7 +194,7 @@ export function planReuse(file: SourceFile, parsedText: string, ranges: { start:
   let edited: { start: number; end: number } = { start: span.start, end: span.oldEnd };
   if (changed !== undefined) {
     const changedText = parsedText.slice(ranges[changed].start, ranges[changed].end);
-    // A #define, #include or #pragma inside a function reaches the rest of the file, and a type defined inside one
+    // A #define, #include or #pragma (other than warning/prefast) inside a function reaches the rest of the file, and a type defined inside one
     // is seen by rules that look up fields and typedefs file-wide.
     if (!isSelfContained(changedText) || !isSelfContained(memo.functions[changed].text)) return undefined;
     const references = referencesIn(changedText, namesPattern(new Set(functions.map((fn) => fn.name))));
@@ -229,8 +229,13 @@ function gapText(file: SourceFile, parsedText: string, ranges: readonly { start:
 }
 
 const LOCAL_TYPE_DEFINITION = /\b(?:typedef|struct|union|enum)\b[^;(){}]*\{/;
-/** Directives whose effect reaches past the function (conditionals inside a function stay inside it). */
-const FILE_WIDE_DIRECTIVE = /#\s*(?:define|undef|include|import|pragma|line)\b/;
+/**
+ * Directives whose effect reaches past the function (conditionals inside a function stay inside it). A
+ * `#pragma warning(…)` or `#pragma prefast(…)` (`suppress:` for the next line, mostly) is read only by the rules
+ * visiting the statement after it (null-pointer-dereference's C6011 suppressions, user-pointers' handler lookup): it
+ * stays inside the function too. Other pragmas (`alloc_text`, `code_seg`, …) change file-wide facts.
+ */
+const FILE_WIDE_DIRECTIVE = /#\s*(?:define|undef|include|import|line)\b|#\s*pragma\b(?!\s*(?:warning|prefast)\s*\()/;
 
 function isSelfContained(functionText: string): boolean {
   return !FILE_WIDE_DIRECTIVE.test(functionText) && !LOCAL_TYPE_DEFINITION.test(functionText);
