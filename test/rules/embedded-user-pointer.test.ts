@@ -3,6 +3,7 @@ import { runRuleTests } from '../helpers/rule-tester';
 const WWW = 'typedef struct _WWW { PULONG_PTR What; PULONG_PTR Where; } WWW, *PWWW;\n';
 const XFER = 'typedef struct _XFER { PVOID Buffer; ULONG Length; UCHAR Inline[16]; PULONG Slots; } XFER, *PXFER;\nULONG g_Table[16];\n';
 const HANDLER = 'NTSTATUS H(PIRP Irp) {\n';
+const NAMED = 'typedef struct _HDR { PULONG Target; ULONG Value; } HDR, *PHDR;\ntypedef struct _NREQ { HDR Header; UNICODE_STRING Name; } NREQ, *PNREQ;\nUNICODE_STRING g_Name;\nWCHAR g_Chars[32];\n';
 const TABLES = 'typedef struct _ENTRY { PULONG Slot; ULONG Value; } ENTRY, *PENTRY;\ntypedef struct _TABLE { PENTRY Entry; ULONG Count; } TABLE, *PTABLE;\ntypedef struct _TREQ { PTABLE Table; } TREQ, *PTREQ;\nULONG g_V;\n';
 
 runRuleTests('embedded-user-pointer', {
@@ -28,6 +29,10 @@ runRuleTests('embedded-user-pointer', {
     { name: 'double dereference: the pointer read through the first level probed before the second access', code: 'NTSTATUS H(PIRP Irp) {\n    PULONG *pp = (PULONG *)Irp->AssociatedIrp.SystemBuffer;\n    __try {\n        ProbeForWrite(*pp, sizeof(ULONG), __alignof(ULONG));\n        **pp = 0;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}' },
     { name: 'pointer chain from the request: each level probed before it is read through', code: `${TABLES}NTSTATUS H(PIRP Irp) {\n    PTREQ in = (PTREQ)Irp->AssociatedIrp.SystemBuffer;\n    PTABLE table = in->Table;\n    PENTRY entry;\n    __try {\n        ProbeForRead(table, sizeof(TABLE), __alignof(TABLE));\n        entry = table->Entry;\n        ProbeForRead(entry, sizeof(ENTRY), __alignof(ENTRY));\n        g_V = entry->Value;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}` },
     { name: 'a double pointer of the driver is not user memory', code: 'ULONG g_V;\nVOID Put(PULONG *pp) { **pp = g_V; }' },
+    { name: 'RtlCopyUnicodeString from a string of the request whose Buffer was probed inside __try', code: `${NAMED}NTSTATUS H(PIRP Irp) {\n    PNREQ in = (PNREQ)Irp->AssociatedIrp.SystemBuffer;\n    __try {\n        ProbeForRead(in->Name.Buffer, in->Name.Length, sizeof(WCHAR));\n        RtlCopyUnicodeString(&g_Name, &in->Name);\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}` },
+    { name: 'a string copied from the request whose Buffer the driver set itself', code: `${NAMED}NTSTATUS H(PIRP Irp) {\n    PNREQ in = (PNREQ)Irp->AssociatedIrp.SystemBuffer;\n    UNICODE_STRING name = in->Name;\n    name.Buffer = g_Chars;\n    RtlCopyUnicodeString(&g_Name, &name);\n    return 0;\n}` },
+    { name: 'RtlCopyUnicodeString into a local: the destination keeps its own (kernel) Buffer', code: `${NAMED}NTSTATUS H(PIRP Irp) {\n    UNICODE_STRING copy;\n    RtlInitEmptyUnicodeString(&copy, g_Chars, sizeof(g_Chars));\n    RtlCopyUnicodeString(&copy, &g_Name);\n    return copy.Buffer[0];\n}` },
+    { name: 'part of a captured request copied again, its pointer probed before the write', code: `${NAMED}NTSTATUS H(PIRP Irp) {\n    NREQ captured;\n    HDR header;\n    RtlCopyMemory(&captured, Irp->AssociatedIrp.SystemBuffer, sizeof(captured));\n    RtlCopyMemory(&header, &captured.Header, sizeof(header));\n    __try {\n        ProbeForWrite(header.Target, sizeof(ULONG), __alignof(ULONG));\n        *header.Target = header.Value;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}` },
     { name: 'kernel pointers', code: 'typedef struct _CTX { PULONG Counter; } CTX;\nVOID Bump(CTX *ctx) { (*(ctx->Counter))++; }' },
   ],
   invalid: [
@@ -95,6 +100,16 @@ runRuleTests('embedded-user-pointer', {
       name: 'pointer chain from the request: the first level probed, the pointer read through it not',
       code: `${TABLES}NTSTATUS H(PIRP Irp) {\n    PTREQ in = (PTREQ)Irp->AssociatedIrp.SystemBuffer;\n    PTABLE table = in->Table;\n    __try {\n        ProbeForRead(table, sizeof(TABLE), __alignof(TABLE));\n        g_V = table->Entry->Value;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}`,
       errors: [{ messageId: 'dereference', line: 10, message: '`table->Entry->Value` reads through `table->Entry`' }],
+    },
+    {
+      name: 'a UNICODE_STRING of the request passed by address to RtlCopyUnicodeString / RtlEqualUnicodeString: they read through its Buffer',
+      code: `${NAMED}NTSTATUS H(PIRP Irp) {\n    PNREQ in = (PNREQ)Irp->AssociatedIrp.SystemBuffer;\n    UNICODE_STRING captured = in->Name;\n    RtlCopyUnicodeString(&g_Name, &in->Name);\n    if (RtlEqualUnicodeString(&captured, &g_Name, TRUE)) return 1;\n    return 0;\n}`,
+      errors: [{ messageId: 'copy', line: 8, message: '`RtlCopyUnicodeString` reads a string from `in->Name.Buffer`' }, { messageId: 'copy', line: 9, message: '`RtlEqualUnicodeString` reads a string from `captured.Buffer`' }],
+    },
+    {
+      name: 'part of a captured request copied again by address: its pointer field is still the caller\'s',
+      code: `${NAMED}NTSTATUS H(PIRP Irp) {\n    NREQ captured;\n    HDR header;\n    RtlCopyMemory(&captured, Irp->AssociatedIrp.SystemBuffer, sizeof(captured));\n    RtlCopyMemory(&header, &captured.Header, sizeof(header));\n    *header.Target = header.Value;\n    return 0;\n}`,
+      errors: [{ messageId: 'dereference', line: 10, message: /writes through `header\.Target`.*copied from captured\.Header, copied from SystemBuffer/ }],
     },
     {
       name: 'element of an array of pointers embedded in the request',

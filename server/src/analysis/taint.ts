@@ -484,8 +484,15 @@ export class FunctionTaint {
     const args = callArguments(call);
     const destination = addressOfName(args[positions[0]]);
     if (!destination) return;
-    const source = this.taintOf(args[positions[1]], call.startIndex);
-    if (!source || (source.kind === 'value' && !(source.fromUserMemory && (source.embeddedArray || source.userPointer)))) return;
+    let source = this.taintOf(args[positions[1]], call.startIndex);
+    if (!source) {
+      // `RtlCopyMemory(&local, &captured.Header, n)`: a part (or the whole) of a structure already copied out of user memory.
+      const inner = addressOf(args[positions[1]]);
+      const copied = inner && (inner.type === 'identifier' || (inner.type === 'field_expression' && inner.childForFieldName('operator')?.text === '.'))
+        ? this.taintOf(inner, call.startIndex) : undefined;
+      if (copied?.kind === 'value' && copied.fromUserMemory && !copied.userPointer) source = copied;
+    }
+    if (!source || (source.kind === 'value' && !(source.fromUserMemory && (source.embeddedArray || source.userPointer || addressOf(args[positions[1]]))))) return;
     this.hasDirectSources = true;
     this.record(destination, call.endIndex, { kind: 'value', origin: `${destination} (copied from ${source.origin})`, keys: [destination], source: call, fromUserMemory: true });
   }
@@ -843,6 +850,13 @@ export class FunctionTaint {
       return rangeCheck(guard.condition);
     });
   }
+}
+
+/** `&x` → x (unwrapped). */
+export function addressOf(node: Node | undefined): Node | undefined {
+  const target = unwrap(node);
+  if (target?.type !== 'pointer_expression' || (target.childForFieldName('operator')?.text ?? target.child(0)?.text) !== '&') return undefined;
+  return unwrap(target.childForFieldName('argument')) ?? undefined;
 }
 
 /** `&name` → name. */

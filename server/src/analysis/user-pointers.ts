@@ -55,6 +55,48 @@ export const STRING_CALLS: Record<string, [number, number]> = lookupTable({
   RtlEqualUnicodeString: [-1, 0],
 });
 
+/**
+ * Routines taking counted strings (PUNICODE_STRING, PSTRING) that read or write through their Buffer: argument
+ * index → whether it is written. `RtlCopyUnicodeString(&k, &in->Name)` reads the characters at `in->Name.Buffer`
+ * (and writes them into k's own buffer: k.Buffer stays the driver's).
+ */
+export const COUNTED_STRING_CALLS: Record<string, [number, boolean][]> = lookupTable({
+  RtlCopyUnicodeString: [[0, true], [1, false]],
+  RtlCopyString: [[0, true], [1, false]],
+  RtlAppendUnicodeStringToString: [[0, true], [1, false]],
+  RtlCompareUnicodeString: [[0, false], [1, false]],
+  RtlEqualUnicodeString: [[0, false], [1, false]],
+  RtlPrefixUnicodeString: [[0, false], [1, false]],
+  RtlCompareString: [[0, false], [1, false]],
+  RtlEqualString: [[0, false], [1, false]],
+  RtlUpcaseUnicodeString: [[1, false]],
+  RtlDowncaseUnicodeString: [[1, false]],
+  RtlUnicodeStringToAnsiString: [[1, false]],
+  RtlAnsiStringToUnicodeString: [[1, false]],
+  RtlDuplicateUnicodeString: [[1, false]],
+  RtlHashUnicodeString: [[0, false]],
+});
+
+/**
+ * `&s` handed to a counted-string routine where `s` (`in->Name`, a local copied out of the request) is a string
+ * structure read from user memory: its Buffer is a pointer the caller chose. Undefined when the driver set
+ * `s.Buffer` itself before the call (textually, in the same function) or `s` is not user data.
+ */
+export function countedStringBuffer(file: SourceFile, fn: FunctionInfo, argument: Node | undefined, at: number): { string: Node; taint: Taint } | undefined {
+  const target = unwrap(argument);
+  if (target?.type !== 'pointer_expression' || (target.childForFieldName('operator')?.text ?? target.child(0)?.text) !== '&') return undefined;
+  const string = unwrap(target.childForFieldName('argument'));
+  if (!string || (string.type !== 'identifier' && string.type !== 'field_expression')) return undefined;
+  const taint = file.taint(fn);
+  if (string.type === 'identifier' && !taint.holdsUserMemoryValue()) return undefined;
+  const value = taint.taintOf(string, at);
+  if (value?.kind !== 'value' || !value.fromUserMemory || value.userPointer || value.embeddedArray) return undefined;
+  const path = accessPath(string) ?? string.text;
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\.|->/g, (op) => `\\s*${op}\\s*`);
+  if (fn.body && new RegExp(`${escaped}\\s*\\.\\s*Buffer\\s*=[^=]`).test(file.text.slice(fn.body.startIndex, at))) return undefined;
+  return { string, taint: { ...value, origin: `${path}.Buffer`, keys: [`${path}.Buffer`], userPointer: true } };
+}
+
 /** Copy routines as (destination, source, length) argument positions. */
 export const COPY_CALLS: Record<string, [number, number, number]> = lookupTable({
   memcpy: [0, 1, 2],

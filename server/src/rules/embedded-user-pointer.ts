@@ -13,6 +13,8 @@ import { reachesUse } from '../analysis/conditional';
 import { mentions, type Taint } from '../analysis/taint';
 import {
   COPY_CALLS,
+  COUNTED_STRING_CALLS,
+  countedStringBuffer,
   dereferencedParameters,
   STRING_CALLS,
   enclosingTryExcept,
@@ -137,17 +139,17 @@ export const rule: Rule = {
       return [{ title: `Wrap in __try and ${probe} first`, edits: [wrapInTry(file, statement, statement, indent, failureExit(fn, 'GetExceptionCode()'), probe)] }];
     }
 
-    function check(use: Node, pointerExpression: Node | null | undefined, kind: Use, write: boolean, helper?: { callee: string; parameter: string; use: Node }): void {
+    function check(use: Node, pointerExpression: Node | null | undefined, kind: Use, write: boolean, helper?: { callee: string; parameter: string; use: Node }, counted?: Taint): void {
       const pointer = unwrap(pointerExpression);
-      if (!pointer || (typeOf(pointer) === 'pointer_expression' && (pointer.childForFieldName('operator')?.text ?? pointer.child(0)?.text) !== '*')) return;
+      if (!pointer || (!counted && typeOf(pointer) === 'pointer_expression' && (pointer.childForFieldName('operator')?.text ?? pointer.child(0)?.text) !== '*')) return;
       // Only the uses below read the pointer itself; its value as an operand is not an access.
       if (typeOf(pointer) === 'binary_expression' && kind === 'dereference' && use.type !== 'pointer_expression') return;
       const fn = file.enclosingFunction(use);
       if (!fn) return;
-      const value = userPointerValue(fn, use, pointer, kind !== 'dereference');
+      const value = counted ?? userPointerValue(fn, use, pointer, kind !== 'dereference');
       if (!value) return;
       const taint = file.taint(fn);
-      const names = [...value.keys, accessPath(pointer) ?? pointer.text];
+      const names = counted ? value.keys : [...value.keys, accessPath(pointer) ?? pointer.text];
       if (taint.isRangeChecked(use, names) || lockedByMdl(fn, use, names)) return;
       const probedForWrite = taint.isProbed(use, names, true);
       if (probedForWrite) return;
@@ -158,21 +160,21 @@ export const rule: Rule = {
       reported.add(use.startIndex);
       const probe = write ? 'ProbeForWrite' : 'ProbeForRead';
       const common = {
-        pointer: pointer.text,
+        pointer: counted ? value.origin : pointer.text,
         origin: value.origin,
         line: lineOf(value.source),
         probe,
         what: write ? 'write' : 'read',
       };
       const related = [{ node: value.source, message: `read from user memory: ${value.origin}` }];
-      const suggestions = probeFix(fn, use, pointer, accessSize(use, kind, pointer), write);
+      const suggestions = counted ? undefined : probeFix(fn, use, pointer, accessSize(use, kind, pointer), write);
       if (kind === 'helper' && helper) {
         context.report({ node: use, messageId: 'helper', data: { ...common, callee: helper.callee, parameter: helper.parameter, useLine: lineOf(helper.use), action: write ? 'writes' : 'reads' }, related });
         return;
       }
       if (kind === 'copy') {
         const name = calleeName(use) ?? '';
-        const action = STRING_CALLS[name] ? (write ? 'writes a string into' : 'reads a string from') : write ? 'copies into' : 'copies from';
+        const action = STRING_CALLS[name] || COUNTED_STRING_CALLS[name] ? (write ? 'writes a string into' : 'reads a string from') : write ? 'copies into' : 'copies from';
         context.report({ node: use, messageId: 'copy', data: { ...common, callee: name, action }, related, suggestions });
         return;
       }
@@ -208,6 +210,15 @@ export const rule: Rule = {
         if (!name) return;
         const positions = COPY_CALLS[name] ?? STRING_CALLS[name];
         const args = callArguments(node);
+        const counted = COUNTED_STRING_CALLS[name];
+        if (counted) {
+          // `RtlCopyUnicodeString(&k, &in->Name)`: the routine reads (or writes) through `in->Name.Buffer`.
+          const fn = file.enclosingFunction(node);
+          for (const [index, write] of counted) {
+            const found = fn ? countedStringBuffer(file, fn, args[index], node.startIndex) : undefined;
+            if (found) check(node, found.string, 'copy', write, undefined, found.taint);
+          }
+        }
         if (positions) {
           if (positions[0] >= 0) check(node, args[positions[0]], 'copy', true);
           if (positions[1] >= 0) check(node, args[positions[1]], 'copy', false);

@@ -27,6 +27,8 @@
 #define IOCTL_UPK_NEST_SAFE     UPK_IOCTL(0xB51)
 #define IOCTL_UPK_FENCE         UPK_IOCTL(0xB52)
 #define IOCTL_UPK_FENCE_SAFE    UPK_IOCTL(0xB53)
+#define IOCTL_UPK_MATCH         UPK_IOCTL(0xB54)
+#define IOCTL_UPK_MATCH_SAFE    UPK_IOCTL(0xB55)
 
 typedef struct _UPK_POKE {
     PULONG Where;
@@ -56,6 +58,7 @@ typedef struct _UPK_NEST {
 
 static ULONG g_UpkState[16];
 static WCHAR g_UpkLabel[32];
+static UNICODE_STRING g_UpkExpected;
 
 EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL UpkDeviceControl;
 
@@ -498,6 +501,51 @@ UpkFenceSafe(_In_ WDFREQUEST Request)
     return status;
 }
 
+// bug class: pointer from user memory (KMDF, a counted string of the request compared by address)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UpkMatch(_In_ WDFREQUEST Request)
+{
+    PUPK_LABEL in = NULL;
+    NTSTATUS status;
+
+    status = WdfRequestRetrieveInputBuffer(Request, sizeof(UPK_LABEL), (PVOID *)&in, NULL);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    if (!RtlEqualUnicodeString(&in->Label, &g_UpkExpected, TRUE)) {
+        return STATUS_ACCESS_DENIED;
+    }
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UpkMatchSafe(_In_ WDFREQUEST Request)
+{
+    PUPK_LABEL in = NULL;
+    UNICODE_STRING label;
+    NTSTATUS status;
+
+    status = WdfRequestRetrieveInputBuffer(Request, sizeof(UPK_LABEL), (PVOID *)&in, NULL);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    label = in->Label;
+    if (!NT_SUCCESS(RtlValidateUnicodeString(0, &label))) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    __try {
+        ProbeForRead(label.Buffer, label.Length, sizeof(WCHAR));
+        if (!RtlEqualUnicodeString(&label, &g_UpkExpected, TRUE)) {
+            status = STATUS_ACCESS_DENIED;
+        }
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        status = GetExceptionCode();
+    }
+    return status;
+}
+
 VOID
 UpkDeviceControl(_In_ WDFQUEUE Queue, _In_ WDFREQUEST Request, _In_ size_t OutputBufferLength, _In_ size_t InputBufferLength, _In_ ULONG IoControlCode)
 {
@@ -527,6 +575,8 @@ UpkDeviceControl(_In_ WDFQUEUE Queue, _In_ WDFREQUEST Request, _In_ size_t Outpu
     case IOCTL_UPK_NEST_SAFE:     status = UpkNestSafe(Request); break;
     case IOCTL_UPK_FENCE:         status = UpkFence(Request); break;
     case IOCTL_UPK_FENCE_SAFE:    status = UpkFenceSafe(Request); break;
+    case IOCTL_UPK_MATCH:         status = UpkMatch(Request); break;
+    case IOCTL_UPK_MATCH_SAFE:    status = UpkMatchSafe(Request); break;
     default:                      status = STATUS_INVALID_DEVICE_REQUEST; break;
     }
     WdfRequestComplete(Request, status);

@@ -56,6 +56,10 @@
 #define IOCTL_UPTR_INDIRECT_SAFE    UPTR_IOCTL(0xB29, METHOD_NEITHER)
 #define IOCTL_UPTR_LIMIT            UPTR_IOCTL(0xB2A, METHOD_BUFFERED)
 #define IOCTL_UPTR_LIMIT_SAFE       UPTR_IOCTL(0xB2B, METHOD_BUFFERED)
+#define IOCTL_UPTR_RENAME           UPTR_IOCTL(0xB2C, METHOD_BUFFERED)
+#define IOCTL_UPTR_RENAME_SAFE      UPTR_IOCTL(0xB2D, METHOD_BUFFERED)
+#define IOCTL_UPTR_RELAY            UPTR_IOCTL(0xB2E, METHOD_BUFFERED)
+#define IOCTL_UPTR_RELAY_SAFE       UPTR_IOCTL(0xB2F, METHOD_BUFFERED)
 
 #define UPTR_MAX_ENTRIES 8
 
@@ -121,6 +125,18 @@ typedef struct _UPTR_DIRECTORY {
 typedef struct _UPTR_LOOKUP {
     PUPTR_DIRECTORY Directory;
 } UPTR_LOOKUP, *PUPTR_LOOKUP;
+
+/* A rename request: the new name as a counted string (its Buffer is the caller's address). */
+typedef struct _UPTR_RENAME {
+    ULONG Flags;
+    UNICODE_STRING NewName;
+} UPTR_RENAME, *PUPTR_RENAME;
+
+/* A relayed store: the store request travels inside an envelope. */
+typedef struct _UPTR_ENVELOPE {
+    ULONG Version;
+    UPTR_STORE Store;
+} UPTR_ENVELOPE, *PUPTR_ENVELOPE;
 
 static ULONG g_UptrTable[64];
 static UNICODE_STRING g_UptrName;
@@ -1041,6 +1057,83 @@ UptrLimitSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: pointer from user memory (a counted string of the request passed by address)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrRename(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_RENAME in = (PUPTR_RENAME)Irp->AssociatedIrp.SystemBuffer;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_RENAME)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    RtlInitEmptyUnicodeString(&g_UptrName, g_UptrNameBuffer, sizeof(g_UptrNameBuffer));
+    RtlCopyUnicodeString(&g_UptrName, &in->NewName);
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrRenameSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_RENAME in = (PUPTR_RENAME)Irp->AssociatedIrp.SystemBuffer;
+    UNICODE_STRING name;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_RENAME)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    name = in->NewName;
+    if (!NT_SUCCESS(RtlValidateUnicodeString(0, &name))) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    RtlInitEmptyUnicodeString(&g_UptrName, g_UptrNameBuffer, sizeof(g_UptrNameBuffer));
+    __try {
+        ProbeForRead(name.Buffer, name.Length, sizeof(WCHAR));
+        RtlCopyUnicodeString(&g_UptrName, &name);
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
+// bug class: pointer from user memory (a structure copied by address out of a captured request)
+// vulnerable: embedded-user-pointer
+static NTSTATUS
+UptrRelay(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    UPTR_ENVELOPE envelope;
+    UPTR_STORE store;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_ENVELOPE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    RtlCopyMemory(&envelope, Irp->AssociatedIrp.SystemBuffer, sizeof(envelope));
+    RtlCopyMemory(&store, &envelope.Store, sizeof(store));
+    *store.Target = store.Value;
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrRelaySafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    UPTR_ENVELOPE envelope;
+    UPTR_STORE store;
+
+    if (IrpSp->Parameters.DeviceIoControl.InputBufferLength < sizeof(UPTR_ENVELOPE)) {
+        return STATUS_INVALID_BUFFER_SIZE;
+    }
+    RtlCopyMemory(&envelope, Irp->AssociatedIrp.SystemBuffer, sizeof(envelope));
+    RtlCopyMemory(&store, &envelope.Store, sizeof(store));
+    __try {
+        ProbeForWrite(store.Target, sizeof(ULONG_PTR), __alignof(ULONG_PTR));
+        *store.Target = store.Value;
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        return GetExceptionCode();
+    }
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS
 UptrDeviceControl(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ PIRP Irp)
 {
@@ -1094,6 +1187,10 @@ UptrDeviceControl(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ PIRP Irp)
     case IOCTL_UPTR_INDIRECT_SAFE:   status = UptrIndirectSafe(Irp, irpSp); break;
     case IOCTL_UPTR_LIMIT:           status = UptrLimit(Irp, irpSp); break;
     case IOCTL_UPTR_LIMIT_SAFE:      status = UptrLimitSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_RENAME:          status = UptrRename(Irp, irpSp); break;
+    case IOCTL_UPTR_RENAME_SAFE:     status = UptrRenameSafe(Irp, irpSp); break;
+    case IOCTL_UPTR_RELAY:           status = UptrRelay(Irp, irpSp); break;
+    case IOCTL_UPTR_RELAY_SAFE:      status = UptrRelaySafe(Irp, irpSp); break;
     default:                         status = STATUS_INVALID_DEVICE_REQUEST; break;
     }
     Irp->IoStatus.Status = status;
