@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MacroTable } from '../../server/src/analysis/macros';
+import { WorkspaceIndex } from '../../server/src/analysis/workspace-index';
+import { RecordingWorkspace, traceHolds } from '../../server/src/analysis/workspace-trace';
 
 describe('MacroTable', () => {
   const table = new MacroTable([
@@ -41,5 +43,50 @@ describe('MacroTable', () => {
   it('falls back to a workspace table', () => {
     const local = new MacroTable([{ name: 'LOCAL', body: 'BUFFER_SIZE + 1' }], table);
     assert.equal(local.evaluate('LOCAL'), 513);
+  });
+});
+
+describe('workspace macros per file', () => {
+  const code = (method: string) => `#define IOCTL_X CTL_CODE(0x8000, 0x800, ${method}, FILE_ANY_ACCESS)\n`;
+  const workspace = () => {
+    const index = new WorkspaceIndex();
+    index.update('/w/alpha/inc/public.h', code('METHOD_BUFFERED'));
+    index.update('/w/beta/inc/public.h', code('METHOD_NEITHER'));
+    index.update('/w/beta/sys/local.h', code('METHOD_IN_DIRECT'));
+    index.update('/w/shared/one.h', code('METHOD_OUT_DIRECT'));
+    index.update('/w/shared/two.h', code('METHOD_NEITHER'));
+    return index;
+  };
+  const methodFor = (index: WorkspaceIndex, fileName: string) => new MacroTable([], index.macrosFor(fileName)).resolveIoctl('IOCTL_X')?.method;
+
+  it('takes the definition nearest to the file: the same folder, then the closest common folder', () => {
+    const index = workspace();
+    assert.equal(methodFor(index, '/w/alpha/sys/driver.c'), 0, 'alpha/inc over the other drivers');
+    assert.equal(methodFor(index, '/w/beta/sys/driver.c'), 1, 'the same folder first');
+    assert.equal(methodFor(index, '/w/beta/other/driver.c'), 3, 'beta/inc and beta/sys tie: the first');
+    assert.equal(methodFor(index, '/w/alpha/inc/driver.c'), 0);
+  });
+
+  it('breaks a tie by the header the file includes by name, then by the first', () => {
+    const index = workspace();
+    assert.equal(methodFor(index, '/w/shared/x/driver.c'), 2, 'one.h and two.h tie: the first');
+    index.update('/w/shared/x/driver.c', '#include "../two.h"\n');
+    assert.equal(methodFor(index, '/w/shared/x/driver.c'), 3, 'the included header');
+    index.update('/w/beta/other/driver.c', '#include <local.h>\n');
+    assert.equal(methodFor(index, '/w/beta/other/driver.c'), 1);
+    index.update('/w/beta/other/driver.c', '#include "public.h"\n');
+    assert.equal(methodFor(index, '/w/beta/other/driver.c'), 3);
+  });
+
+  it('records the question with the file it was asked for, so a trace holds only while that file\'s answer holds', () => {
+    const index = workspace();
+    const recording = new RecordingWorkspace(index);
+    assert.equal(new MacroTable([], recording.macrosFor('/w/alpha/sys/driver.c')).resolveIoctl('IOCTL_X')?.method, 0);
+    const trace = recording.trace();
+    assert.deepEqual(trace[0].slice(0, 2), ['macro', JSON.stringify(['IOCTL_X', '/w/alpha/sys/driver.c'])]);
+    index.update('/w/beta/inc/public.h', code('METHOD_BUFFERED'));
+    assert.ok(traceHolds(trace, index), 'another driver\'s definition changed: the answer did not');
+    index.update('/w/alpha/inc/public.h', code('METHOD_NEITHER'));
+    assert.ok(!traceHolds(trace, index), 'the file\'s own driver\'s definition changed');
   });
 });

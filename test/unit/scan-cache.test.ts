@@ -1,6 +1,6 @@
 /** `driver-guard scan --cache`: what is taken over, what is analyzed again, and what a damaged cache file does. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
@@ -86,6 +86,31 @@ describe('scan cache', () => {
     assert.deepEqual(second.cache, { reused: 1, analyzed: 2 });
     assert.deepEqual(second.files, (await run(root, { cache: undefined })).files, 'the cached scan equals a scan without a cache');
     assert.deepEqual(report(second)['pool.c'], report(first)['pool.c']);
+  });
+
+  it('two drivers defining the same macro differently: each file takes its own driver\'s, and editing one re-analyzes only its files', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'dg-cache-'));
+    for (const [driver, method] of [['alpha', 'METHOD_BUFFERED'], ['beta', 'METHOD_NEITHER']]) {
+      mkdirSync(path.join(root, driver));
+      writeFileSync(path.join(root, driver, 'ioctl.h'), HEADER.replace('METHOD_BUFFERED', method));
+      writeFileSync(path.join(root, driver, 'dispatch.c'), DISPATCH);
+    }
+    // The method each driver's dispatch.c resolves its case label to (the attack-surface facts of the file).
+    const methods = (result: ScanResult) => Object.fromEntries(result.files.filter(({ file }) => file.endsWith('.c')).map(({ file, result: fileResult }) => [path.relative(root, file).replace(/\\/g, '/'), fileResult.surface?.cases.map((entry) => entry.code?.method)]));
+    const first = await run(root);
+    // The workspace's first definition used to win for both drivers.
+    assert.deepEqual(methods(first), { 'alpha/dispatch.c': ['METHOD_BUFFERED'], 'beta/dispatch.c': ['METHOD_NEITHER'] });
+    writeFileSync(path.join(root, 'beta', 'ioctl.h'), HEADER.replace('METHOD_BUFFERED', 'METHOD_OUT_DIRECT'));
+    const second = await run(root);
+    // beta's header and beta's dispatch.c; alpha's files asked about alpha's definition, which did not change.
+    assert.deepEqual(second.cache, { reused: 2, analyzed: 2 });
+    assert.deepEqual(methods(second), { 'alpha/dispatch.c': ['METHOD_BUFFERED'], 'beta/dispatch.c': ['METHOD_OUT_DIRECT'] });
+    assert.deepEqual(second.files, (await run(root, { cache: undefined })).files, 'the cached scan equals a scan without a cache');
+    writeFileSync(path.join(root, 'alpha', 'ioctl.h'), HEADER.replace('METHOD_BUFFERED', 'METHOD_IN_DIRECT'));
+    const third = await run(root);
+    assert.deepEqual(third.cache, { reused: 2, analyzed: 2 });
+    assert.deepEqual(methods(third), { 'alpha/dispatch.c': ['METHOD_IN_DIRECT'], 'beta/dispatch.c': ['METHOD_OUT_DIRECT'] });
+    assert.deepEqual(third.files, (await run(root, { cache: undefined })).files, 'the cached scan equals a scan without a cache');
   });
 
   it('a cache written under other settings is not used', async () => {

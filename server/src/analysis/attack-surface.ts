@@ -51,9 +51,6 @@ export interface DeviceFact {
   symbolicLinks: string[];
   function?: string;
   line: number;
-  /** The string macros the name and each link came from (`NT_DEVICE_NAME`): the driver's own definition wins when the folder is joined. */
-  nameMacro?: string;
-  linkMacros?: string[];
 }
 
 export interface DispatchFact {
@@ -145,7 +142,7 @@ export interface FileSurface {
   cases: IoctlCaseFact[];
   /** Request-handling functions (a PIRP / WDFREQUEST parameter, a role, called from an IOCTL case) and their helpers. */
   functions: FunctionFact[];
-  /** `#define NAME L"…"` string macros of the file (device names, links, SDDL strings), unescaped. */
+  /** `#define NAME L"…"` string macros of the file (device names, links, SDDL strings), unescaped: a header holding them is one of its driver's files. */
   strings?: [string, string][];
 }
 
@@ -456,15 +453,10 @@ function bufferFacts(file: SourceFile, containers: readonly Node[], fn: Function
 }
 
 function collectDevices(file: SourceFile, surface: FileSurface, live: (node: Node) => boolean): void {
-  const links: { link?: string; macro?: string; target?: string; targetExpression?: string; line: number; fn?: string }[] = [];
-  const kmdfLinks: { link?: string; macro?: string; fn?: string; line: number }[] = [];
-  const addLink = (device: DeviceFact, link: string, macro: string | undefined) => {
-    if (device.symbolicLinks.includes(link)) return;
-    device.symbolicLinks.push(link);
-    if (macro || device.linkMacros) {
-      device.linkMacros ??= device.symbolicLinks.slice(0, -1).map(() => '');
-      device.linkMacros.push(macro ?? '');
-    }
+  const links: { link?: string; target?: string; targetExpression?: string; line: number; fn?: string }[] = [];
+  const kmdfLinks: { link?: string; fn?: string; line: number }[] = [];
+  const addLink = (device: DeviceFact, link: string) => {
+    if (!device.symbolicLinks.includes(link)) device.symbolicLinks.push(link);
   };
   const interfaces: { guid: string; fn?: string }[] = [];
   const byFunction = new Map<string, Node[]>();
@@ -493,15 +485,13 @@ function collectDevices(file: SourceFile, surface: FileSurface, live: (node: Nod
         line: lineOf(file, call),
       };
       if (spec.sddl !== undefined) addSddl(file, device, args[spec.sddl]);
-      const nameMacro = stringMacroOf(file, nameArgument);
-      if (nameMacro) device.nameMacro = nameMacro;
       surface.devices.push(device);
       continue;
     }
     if (callee === 'IoCreateSymbolicLink' || callee === 'IoCreateUnprotectedSymbolicLink') {
-      links.push({ link: resolveString(file, args[0]), macro: stringMacroOf(file, args[0]), target: resolveString(file, args[1]), targetExpression: stripAddress(args[1]), line: lineOf(file, call), fn });
+      links.push({ link: resolveString(file, args[0]), target: resolveString(file, args[1]), targetExpression: stripAddress(args[1]), line: lineOf(file, call), fn });
     } else if (callee === 'WdfDeviceCreateSymbolicLink') {
-      kmdfLinks.push({ link: resolveString(file, args[1]), macro: stringMacroOf(file, args[1]), fn, line: lineOf(file, call) });
+      kmdfLinks.push({ link: resolveString(file, args[1]), fn, line: lineOf(file, call) });
     } else if (callee === 'WdfDeviceCreateDeviceInterface' || callee === 'IoRegisterDeviceInterface') {
       const guid = stripAddress(args[1]);
       if (guid) interfaces.push({ guid, fn });
@@ -521,8 +511,6 @@ function collectDevices(file: SourceFile, surface: FileSurface, live: (node: Nod
         switch (calleeName(call)) {
           case 'WdfDeviceInitAssignName': {
             const name = resolveString(file, args[1]);
-            const nameMacro = stringMacroOf(file, args[1]);
-            if (nameMacro) device.nameMacro = nameMacro;
             if (name !== undefined) device.name = name;
             else if (args[1] && args[1].text.trim() !== 'NULL') device.nameExpression = args[1].text.trim();
             break;
@@ -566,7 +554,7 @@ function collectDevices(file: SourceFile, surface: FileSurface, live: (node: Nod
   }
   for (const link of kmdfLinks) {
     const device = surface.devices.find((candidate) => candidate.kmdf && candidate.function === link.fn) ?? surface.devices.find((candidate) => candidate.kmdf);
-    if (device && link.link) addLink(device, link.link, link.macro);
+    if (device && link.link) addLink(device, link.link);
     else surface.symbolicLinks.push({ ...(link.link ? { link: link.link } : {}), line: link.line });
   }
   for (const link of links) {
@@ -574,7 +562,7 @@ function collectDevices(file: SourceFile, surface: FileSurface, live: (node: Nod
       ?? surface.devices.find((candidate) => link.targetExpression !== undefined && candidate.nameExpression === link.targetExpression)
       ?? (link.target === undefined && surface.devices.length === 1 ? surface.devices[0] : undefined);
     if (device && link.link) {
-      addLink(device, link.link, link.macro);
+      addLink(device, link.link);
     } else {
       surface.symbolicLinks.push({ ...(link.link ? { link: link.link } : {}), ...(link.target ? { target: link.target } : {}), line: link.line });
     }
@@ -838,10 +826,6 @@ function buildDriver(folder: string, members: SurfaceInput[], own: SurfaceInput[
   const name = root && (folder === root || folder.startsWith(`${root}/`)) ? (folder === root ? '.' : folder.slice(root.length + 1)) : folder;
   const labels = new Set(members.flatMap((member) => member.surface!.cases.map((entry) => entry.label)));
   const folders = new Set(members.map((member) => folderOf(member.file)));
-  // The driver's own string macros: a workspace of several drivers often defines NT_DEVICE_NAME once per driver,
-  // and the workspace-wide macro table knows only one of them.
-  const strings = new Map<string, string>();
-  for (const member of [...members, ...own]) for (const [name, value] of member.surface!.strings ?? []) if (!strings.has(name)) strings.set(name, value);
   const files = [...members, ...own];
   const functions = new Map<string, { fact: FunctionFact; file: string }>();
   for (const member of files) for (const fact of member.surface!.functions) if (!functions.has(fact.name)) functions.set(fact.name, { fact, file: member.file });
@@ -890,9 +874,9 @@ function buildDriver(folder: string, members: SurfaceInput[], own: SurfaceInput[
     const surface = member.surface!;
     if (surface.driverEntry && !driverEntry) driverEntry = { file: member.file, line: surface.driverEntry.line };
     for (const device of surface.devices) {
-      const { line, function: fn, nameMacro, linkMacros, ...rest } = device;
-      if (nameMacro && strings.has(nameMacro)) rest.name = strings.get(nameMacro);
-      if (linkMacros) rest.symbolicLinks = rest.symbolicLinks.map((link, index) => strings.get(linkMacros[index]) ?? link);
+      // Names and links from string macros resolved per file (`WorkspaceFacts.macrosFor`): a workspace of several
+      // drivers defining NT_DEVICE_NAME once per driver gives each file its own driver's definition.
+      const { line, function: fn, ...rest } = device;
       devices.push({ ...rest, ...(fn ? { function: fn } : {}), security: device.sddlExpression !== undefined ? 'sddl' : 'default', location: { file: member.file, line }, findings: findingsIn([{ file: member.file, line, endLine: line }]) });
       if (device.kmdf) kmdf = true;
       else wdm = true;

@@ -132,12 +132,17 @@ function readArguments(tokens: readonly Token[], open: number): { args: Token[][
 
 const MAX_EXPANSION_DEPTH = 16;
 
-export class MacroTable {
+/** Where a table looks up the names it does not define itself (the workspace's definitions as one file sees them). */
+export interface MacroLookup {
+  get(name: string): MacroDefinition | undefined;
+}
+
+export class MacroTable implements MacroLookup {
   private readonly definitions = new Map<string, MacroDefinition>();
   private readonly ioctlCache = new Map<string, IoctlCode | undefined>();
   private readonly valueCache = new Map<string, number | undefined>();
 
-  constructor(definitions: Iterable<MacroDefinition> = [], private readonly fallback?: MacroTable) {
+  constructor(definitions: Iterable<MacroDefinition> = [], private readonly fallback?: MacroLookup) {
     for (const definition of definitions) {
       if (!this.definitions.has(definition.name)) this.definitions.set(definition.name, definition);
     }

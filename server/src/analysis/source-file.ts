@@ -183,7 +183,7 @@ export class SourceFile {
         const definition = toMacroDefinition(node, this.fileName);
         if (definition) local.push(definition);
       }
-      this.macroTable = new MacroTable(local, this.workspace?.macros);
+      this.macroTable = new MacroTable(local, this.workspace?.macrosFor(this.fileName));
     }
     return this.macroTable;
   }

@@ -4,7 +4,7 @@
  * in another file). Built with a light text scan, no parse, so a whole workspace indexes in milliseconds.
  */
 import * as path from 'node:path';
-import { MacroTable, type MacroDefinition } from './macros';
+import type { MacroDefinition, MacroLookup } from './macros';
 import { lookupTable } from './lookup';
 
 export type FunctionRole =
@@ -18,6 +18,8 @@ export interface FileIndexEntry {
   /** Pageable functions: named in `#pragma alloc_text(PAGE…, …)` or starting with PAGED_CODE(). */
   paged?: string[];
   macros: MacroDefinition[];
+  /** The files it `#include`s, as written (`public.h`, `../inc/ioctl.h`): a tie between macro definitions goes to them. */
+  includes?: string[];
   /** `declared`: the role comes from a role-type declaration (`DRIVER_DISPATCH Name;`), not an assignment. */
   roles: { name: string; role: FunctionRole; detail?: string; declared?: boolean }[];
   /** The file calls `ExInitializeDriverRuntime(DrvRtPoolNxOptIn)`: the driver's NonPagedPool is non-executable. */
@@ -62,6 +64,7 @@ export const KMDF_IO_CALLBACK_FIELDS = new Set([
 ]);
 
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\(([^)]*)\))?[ \t]*(.*)$/;
+const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*["<]([^">]+)[">]/;
 const ROLE_DECLARATION = /\b([A-Z][A-Z0-9_]+)[ \t]+([A-Za-z_]\w*)[ \t]*;/g;
 const MAJOR_FUNCTION = /MajorFunction\s*\[\s*([A-Za-z_0-9]+)\s*\]\s*=\s*(?:\(\s*PDRIVER_DISPATCH\s*\)\s*)?([A-Za-z_]\w*)\s*;/g;
 const QUEUE_CALLBACK = /\.\s*(EvtIo\w+)\s*=\s*([A-Za-z_]\w*)\s*;/g;
@@ -71,13 +74,18 @@ export const POOL_NX_OPT_IN = /\bExInitializeDriverRuntime\s*\(\s*DrvRtPoolNxOpt
 /** Scans one file's text for macros and function roles. */
 export function indexText(text: string, fileName: string): FileIndexEntry {
   const macros: MacroDefinition[] = [];
+  const includes: string[] = [];
   const roles: FileIndexEntry['roles'] = [];
   // CRLF files: `.` does not match `\r`, so a line's `\r` would keep every `#define` of the file out of the index.
   const lines = text.includes('\r') ? text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line)) : text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (!lines[i].includes('#')) continue;
     const match = DEFINE.exec(lines[i]);
-    if (!match) continue;
+    if (!match) {
+      const include = INCLUDE.exec(lines[i]);
+      if (include) includes.push(include[1].trim());
+      continue;
+    }
     const firstLine = i;
     let body = match[4];
     while (body.endsWith('\\') && i + 1 < lines.length) {
@@ -97,7 +105,7 @@ export function indexText(text: string, fileName: string): FileIndexEntry {
   for (const match of text.matchAll(QUEUE_CALLBACK)) {
     if (KMDF_IO_CALLBACK_FIELDS.has(match[1])) roles.push({ name: match[2], role: 'kmdf-io', detail: match[1] });
   }
-  return { macros, roles, paged: pagedFunctionNames(text), poolNxOptIn: POOL_NX_OPT_IN.test(text), calls: calledNames(text), ...structureShapes(text) };
+  return { macros, ...(includes.length > 0 ? { includes } : {}), roles, paged: pagedFunctionNames(text), poolNxOptIn: POOL_NX_OPT_IN.test(text), calls: calledNames(text), ...structureShapes(text) };
 }
 
 /** WDK pointer type names (`PULONG`, `PVOID`, `PCWSTR`, `PUNICODE_STRING`…) and address-sized integers. */
@@ -228,7 +236,7 @@ export function pagedFunctionNames(text: string): string[] {
 function sameEntry(a: FileIndexEntry, b: FileIndexEntry): boolean {
   if (a.macros.length !== b.macros.length || a.roles.length !== b.roles.length) return false;
   if (a.poolNxOptIn !== b.poolNxOptIn || String(a.paged ?? []) !== String(b.paged ?? [])) return false;
-  if (String(a.calls ?? []) !== String(b.calls ?? [])) return false;
+  if (String(a.calls ?? []) !== String(b.calls ?? []) || String(a.includes ?? []) !== String(b.includes ?? [])) return false;
   for (let index = 0; index < a.macros.length; index++) {
     const x = a.macros[index];
     const y = b.macros[index];
@@ -251,7 +259,12 @@ function sameEntry(a: FileIndexEntry, b: FileIndexEntry): boolean {
 export interface WorkspaceFacts {
   /** Changes whenever an answer may have changed. */
   readonly revision: number;
-  readonly macros: MacroTable;
+  /**
+   * The workspace's macro definitions as `fileName` sees them: of several files defining a name (a workspace of
+   * several drivers), the one nearest to it — the same folder, then the closest common folder; a tie goes to a
+   * header the file includes by name, then to the first.
+   */
+  macrosFor(fileName: string): MacroLookup;
   rolesOf(name: string): { role: FunctionRole; detail?: string; declared?: boolean }[];
   isPaged(name: string): boolean;
   readonly hasDispatchTable: boolean;
@@ -270,7 +283,8 @@ let revisions = 0;
 export class WorkspaceIndex implements WorkspaceFacts {
   private pagedSet?: Set<string>;
   private readonly entries = new Map<string, FileIndexEntry>();
-  private macroTable?: MacroTable;
+  private macroMap?: Map<string, MacroDefinition[]>;
+  private readonly macroViews = new Map<string, MacroLookup>();
   private roleMap?: Map<string, { role: FunctionRole; detail?: string; declared?: boolean }[]>;
   private changes = ++revisions;
 
@@ -313,9 +327,55 @@ export class WorkspaceIndex implements WorkspaceFacts {
     return index;
   }
 
-  get macros(): MacroTable {
-    this.macroTable ??= new MacroTable([...this.entries.values()].flatMap((entry) => entry.macros));
-    return this.macroTable;
+  macrosFor(fileName: string): MacroLookup {
+    let view = this.macroViews.get(fileName);
+    if (!view) {
+      const answers = new Map<string, MacroDefinition | undefined>();
+      view = {
+        get: (name) => {
+          if (answers.has(name)) return answers.get(name);
+          const answer = this.nearestDefinition(name, fileName);
+          answers.set(name, answer);
+          return answer;
+        },
+      };
+      this.macroViews.set(fileName, view);
+    }
+    return view;
+  }
+
+  /** The definition of `name` nearest to `fileName` (see `WorkspaceFacts.macrosFor`). */
+  private nearestDefinition(name: string, fileName: string): MacroDefinition | undefined {
+    if (!this.macroMap) {
+      this.macroMap = new Map();
+      for (const entry of this.entries.values()) {
+        for (const definition of entry.macros) {
+          const list = this.macroMap.get(definition.name);
+          if (list) list.push(definition);
+          else this.macroMap.set(definition.name, [definition]);
+        }
+      }
+    }
+    const candidates = this.macroMap.get(name);
+    if (!candidates || candidates.length <= 1) return candidates?.[0];
+    const folder = folderSegments(fileName);
+    const includes = (this.entries.get(fileName)?.includes ?? []).map((include) => include.replace(/\\/g, '/').replace(/^(\.\.?\/)+/, ''));
+    let best: MacroDefinition | undefined;
+    let bestRank: number[] = [];
+    for (const candidate of candidates) {
+      const other = folderSegments(candidate.fileName ?? '');
+      let common = 0;
+      while (common < folder.length && common < other.length && folder[common] === other[common]) common++;
+      const sameFolder = common === folder.length && common === other.length ? 1 : 0;
+      const file = (candidate.fileName ?? '').replace(/\\/g, '/');
+      const included = includes.some((include) => file === include || file.endsWith(`/${include}`)) ? 1 : 0;
+      const rank = [sameFolder, common, included];
+      if (!best || rank[0] > bestRank[0] || (rank[0] === bestRank[0] && (rank[1] > bestRank[1] || (rank[1] === bestRank[1] && rank[2] > bestRank[2])))) {
+        best = candidate;
+        bestRank = rank;
+      }
+    }
+    return best;
   }
 
   rolesOf(name: string): { role: FunctionRole; detail?: string; declared?: boolean }[] {
@@ -414,11 +474,19 @@ export class WorkspaceIndex implements WorkspaceFacts {
   private invalidate(): void {
     this.structFieldMap = undefined;
     this.changes = ++revisions;
-    this.macroTable = undefined;
+    this.macroMap = undefined;
+    this.macroViews.clear();
     this.roleMap = undefined;
     this.pagedSet = undefined;
     this.fieldMap = undefined;
   }
+}
+
+/** The folders of a path, outermost first (either separator). */
+function folderSegments(fileName: string): string[] {
+  const parts = fileName.replace(/\\/g, '/').split('/');
+  parts.pop();
+  return parts;
 }
 
 function binaryIncludes(sorted: readonly string[], value: string): boolean {

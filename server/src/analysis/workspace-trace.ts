@@ -5,7 +5,7 @@
  * a macro in a header re-analyzes exactly the files that looked that macro up, and an edit inside a function body
  * that changes no cross-file fact re-analyzes only the edited file.
  */
-import { MacroTable, type MacroDefinition } from './macros';
+import type { MacroDefinition, MacroLookup } from './macros';
 import type { WorkspaceFacts } from './workspace-index';
 
 /** One question and its answer: [kind, argument, answer as JSON]. */
@@ -15,8 +15,11 @@ export type TraceKind = 'macro' | 'roles' | 'paged' | 'dispatch-table' | 'called
 /** Asks `facts` one recorded question again; the answer as JSON (the form the trace stores). */
 function ask(facts: WorkspaceFacts, kind: TraceKind, argument: string): string {
   switch (kind) {
-    case 'macro':
-      return macroAnswer(facts.macros.get(argument));
+    case 'macro': {
+      // The question names the file it was asked for: the nearest definition depends on where the file is.
+      const [name, fileName] = JSON.parse(argument) as [string, string];
+      return macroAnswer(facts.macrosFor(fileName).get(name));
+    }
     case 'roles':
       return JSON.stringify(facts.rolesOf(argument));
     case 'paged':
@@ -62,7 +65,7 @@ export function traceHolds(trace: readonly TraceEntry[], facts: WorkspaceFacts):
 /** A view of `facts` that answers as they do and records each distinct question with its answer. */
 export class RecordingWorkspace implements WorkspaceFacts {
   private readonly answers = new Map<string, TraceEntry>();
-  private macroView?: MacroTable;
+  private readonly macroViews = new Map<string, MacroLookup>();
 
   constructor(private readonly facts: WorkspaceFacts) {}
 
@@ -70,9 +73,19 @@ export class RecordingWorkspace implements WorkspaceFacts {
     return this.facts.revision;
   }
 
-  get macros(): MacroTable {
-    this.macroView ??= new RecordingMacros(this.facts.macros, (name) => this.record('macro', name));
-    return this.macroView;
+  macrosFor(fileName: string): MacroLookup {
+    let view = this.macroViews.get(fileName);
+    if (!view) {
+      const inner = this.facts.macrosFor(fileName);
+      view = {
+        get: (name) => {
+          this.record('macro', JSON.stringify([name, fileName]));
+          return inner.get(name);
+        },
+      };
+      this.macroViews.set(fileName, view);
+    }
+    return view;
   }
 
   rolesOf(name: string): ReturnType<WorkspaceFacts['rolesOf']> {
@@ -118,17 +131,5 @@ export class RecordingWorkspace implements WorkspaceFacts {
   private record(kind: TraceKind, argument: string): void {
     const key = `${kind}\u0000${argument}`;
     if (!this.answers.has(key)) this.answers.set(key, [kind, argument, ask(this.facts, kind, argument)]);
-  }
-}
-
-/** The workspace's macro table as the file's fallback table sees it, recording each name looked up. */
-class RecordingMacros extends MacroTable {
-  constructor(private readonly inner: MacroTable, private readonly onLookup: (name: string) => void) {
-    super();
-  }
-
-  override get(name: string): MacroDefinition | undefined {
-    this.onLookup(name);
-    return this.inner.get(name);
   }
 }
