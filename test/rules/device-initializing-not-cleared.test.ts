@@ -43,6 +43,16 @@ ${CREATE}    return CompleteDeviceSetup(fdo, ext);
     return IoCreateDevice(DriverObject, 0, NULL, FILE_DEVICE_UNKNOWN, FILE_DEVICE_SECURE_OPEN, FALSE, Out);
 }`,
     },
+    {
+      name: 'cleared later by the start-device handler of the same file',
+      code: `${HEAD}NTSTATUS FilterAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT PhysicalDeviceObject) {
+${CREATE}    return STATUS_SUCCESS;
+}
+NTSTATUS StartDevice(PDEVICE_OBJECT DeviceObject) {
+    DeviceObject->Flags &= ~DO_DEVICE_INITIALIZING;
+    return STATUS_SUCCESS;
+}`,
+    },
   ],
   invalid: [
     {

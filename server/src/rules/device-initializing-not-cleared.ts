@@ -93,6 +93,9 @@ export const rule: Rule = {
       ...gather('call_expression'),
       onEnd() {
         if (!/\bIoCreateDevice/.test(file.text) && !/\bWdmlibIoCreateDeviceSecure\b/.test(file.text)) return;
+        // Cleared anywhere in the file (late, in a start-device handler, is still cleared): the rule is about the
+        // flag being forgotten, not about where the driver clears it.
+        if (/\bDO_DEVICE_INITIALIZING\b/.test(file.text)) return;
         for (const fn of file.functions()) {
           if (!fn.body || fn.name === 'DriverEntry') continue;
           const creation = file.within(fn.body, 'call_expression').find((call) => CREATORS.has(calleeName(call) ?? ''));
