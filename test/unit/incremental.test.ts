@@ -140,6 +140,33 @@ describe('incremental analysis', () => {
     assert.ok(reusedSteps >= 8, `only ${reusedSteps} edits reused findings`);
   });
 
+  it('the attack surface of an edited version takes the unchanged functions\' facts over, moved by the edit', () => {
+    const fileName = path.join(ROOT, 'test/corpus/wdm/driver.c');
+    const original = readFileSync(fileName, 'utf8');
+    let parsed = analyzer.parse({ text: original, fileName })!;
+    const first = analyzer.analyzeParsed(fileName, parsed, { reuse: true });
+    assert.ok((first.surface?.functions.length ?? 0) >= 2, 'the driver has request functions');
+    assert.ok((parsed.memo?.surface?.size ?? 0) >= 2);
+    // A line added in the first function body moves every later function's lines and offsets; then a statement
+    // pasted in the last one, then the first edit undone.
+    const bodies = [...original.matchAll(/\n    (?=\S)/g)].map((match) => match.index! + 1);
+    const versions = [
+      original.slice(0, bodies[0]) + '    ULONG added = 0;\n' + original.slice(bodies[0]),
+    ];
+    const last = versions[0].lastIndexOf('\n    return');
+    versions.push(versions[0].slice(0, last + 1) + '    if (Irp == NULL) {\n        return STATUS_INVALID_PARAMETER;\n    }\n' + versions[0].slice(last + 1));
+    versions.push(original);
+    for (const text of versions) {
+      const next = analyzer.parse({ text, fileName }, parsed)!;
+      parsed.dispose();
+      parsed = next;
+      const { reuse, ...result } = analyzer.analyzeParsed(fileName, parsed, { reuse: true });
+      assert.deepEqual(result, analyzer.analyze({ text, fileName }));
+      assert.ok(parsed.memo?.surface && parsed.memo.surface.size >= 2);
+    }
+    parsed.dispose();
+  });
+
   it('after an edit inside one function, function-scoped rules visit only it and the functions it calls', async () => {
     const visited: string[] = [];
     const spy: Rule = {

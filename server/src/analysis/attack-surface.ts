@@ -11,7 +11,7 @@
  * Lines are 0-based, as everywhere in the core.
  */
 import * as path from 'node:path';
-import { isDeadAt } from './conditional';
+import { armsAt, isDeadAt } from './conditional';
 import type { Finding } from './finding';
 import { ACCESS_NAMES, METHOD_NAMES, type IoctlCode } from './macros';
 import { callArguments, calleeName, fieldName, unwrap, type Node } from './query';
@@ -267,8 +267,75 @@ export function codeFact(code: IoctlCode): IoctlCodeFact {
   return { value, deviceType: code.deviceType, function: code.function, method: METHOD_NAMES[code.method], access: ACCESS_NAMES[code.access] };
 }
 
-/** The attack-surface facts of one parsed file; undefined when it holds none (most files). */
-export function fileSurface(file: SourceFile): FileSurface | undefined {
+/**
+ * Per-function facts of an earlier analysis of the same document, for `fileSurface` (the language server's keystroke
+ * path: an edit inside one function leaves the facts of the others as they were). A function's facts depend only on
+ * its text and on whether the conditional arms it lies in are compiled (an arm that holds the function's start holds
+ * all of it); they are kept with lines and offsets relative to the function's
+ * start, so a function moved by an edit above it is found again. `next` receives this analysis' facts.
+ */
+export interface SurfaceCache {
+  /** The analyzed text (after neutralizing annotations: what the tree's nodes hold). */
+  parsedText: string;
+  prior?: ReadonlyMap<string, CachedFact>;
+  next: Map<string, CachedFact>;
+}
+
+/** A function's facts relative to its start, and the callees in the order it calls them first. */
+export interface CachedFact {
+  fact: FunctionFact;
+  callOrder: string[];
+}
+
+/** The facts with every line and offset moved (`rows`, `offsets`); a fresh copy. */
+function movedFact(fact: FunctionFact, rows: number, offsets: number): FunctionFact {
+  const at = <T extends { line: number }>(item: T): T => ({ ...item, line: item.line + rows });
+  return {
+    ...fact,
+    line: fact.line + rows,
+    nameLine: fact.nameLine + rows,
+    endLine: fact.endLine + rows,
+    calls: [...fact.calls],
+    reads: fact.reads.map(at),
+    writes: fact.writes.map(at),
+    lengthChecks: fact.lengthChecks.map((check) => ({ ...check, line: check.line + rows, offset: check.offset + offsets })),
+    probes: fact.probes.map(at),
+    callerChecks: [...fact.callerChecks],
+    resources: [...fact.resources],
+  };
+}
+
+/** The facts of one function of `fileSurface`'s list (what it reads and writes, checks, and calls). */
+function functionFact(file: SourceFile, fn: FunctionInfo & { body: Node }, cache?: SurfaceCache): CachedFact {
+  let key: string | undefined;
+  const row = fn.node.startPosition.row;
+  const start = fn.node.startIndex;
+  if (cache) {
+    key = `${armsAt(file, start).map((arm) => arm.taken).join(',')}\u0000${cache.parsedText.slice(start, fn.node.endIndex)}`;
+    const known = cache.next.get(key) ?? cache.prior?.get(key);
+    if (known && known.fact.name === fn.name) {
+      cache.next.set(key, known);
+      return { fact: movedFact(known.fact, row, start), callOrder: known.callOrder };
+    }
+  }
+  const fact: FunctionFact = { name: fn.name, line: lineOf(file, fn.node), nameLine: (fn.node.childForFieldName('declarator') ?? fn.node).startPosition.row, endLine: fn.node.endPosition.row, calls: [], ...bufferFacts(file, [fn.body], fn) };
+  const calls = new Set<string>();
+  for (const call of file.within(fn.body, 'call_expression')) {
+    const callee = calleeName(call);
+    if (!callee || SYSTEM_CALLEE.test(callee) || /^[A-Z0-9_]+$/.test(callee)) continue;
+    calls.add(callee);
+  }
+  const callOrder = [...calls];
+  fact.calls = [...calls].sort();
+  if (cache && key !== undefined) cache.next.set(key, { fact: movedFact(fact, -row, -start), callOrder });
+  return { fact, callOrder };
+}
+
+/**
+ * The attack-surface facts of one parsed file; undefined when it holds none (most files). With `cache`, the facts of
+ * functions unchanged since an earlier analysis are taken from it.
+ */
+export function fileSurface(file: SourceFile, cache?: SurfaceCache): FileSurface | undefined {
   const surface: FileSurface = { devices: [], symbolicLinks: [], dispatch: [], queues: [], definitions: [], cases: [], functions: [] };
   const model = file.driver;
   const live = (node: Node) => !isDeadAt(file, node.startIndex);
@@ -343,15 +410,8 @@ export function fileSurface(file: SourceFile): FileSurface | undefined {
     const name = queue.shift()!;
     const fn = file.functionByName(name);
     if (!fn?.body || facts.has(name)) continue;
-    const fact: FunctionFact = { name, line: lineOf(file, fn.node), nameLine: (fn.node.childForFieldName('declarator') ?? fn.node).startPosition.row, endLine: fn.node.endPosition.row, calls: [], ...bufferFacts(file, [fn.body], fn) };
-    const calls = new Set<string>();
-    for (const call of file.within(fn.body, 'call_expression')) {
-      const callee = calleeName(call);
-      if (!callee || SYSTEM_CALLEE.test(callee) || /^[A-Z0-9_]+$/.test(callee)) continue;
-      calls.add(callee);
-      if (file.functionByName(callee) && !facts.has(callee)) queue.push(callee);
-    }
-    fact.calls = [...calls].sort();
+    const { fact, callOrder } = functionFact(file, fn as FunctionInfo & { body: Node }, cache);
+    for (const callee of callOrder) if (file.functionByName(callee) && !facts.has(callee)) queue.push(callee);
     facts.set(name, fact);
   }
   surface.functions = [...facts.values()].sort((a, b) => a.line - b.line);

@@ -15,7 +15,7 @@ import { LineReference, type FixDescriptor, type ReportDescriptor, type Rule, ty
 import { SourceFile } from './source-file';
 import { applySuppressions, parseSuppressions } from './suppressions';
 import { isDeadAt } from './conditional';
-import { fileSurface } from './attack-surface';
+import { fileSurface, type SurfaceCache } from './attack-surface';
 import type { WorkspaceFacts } from './workspace-index';
 
 export interface AnalyzeDocument {
@@ -320,7 +320,14 @@ export class Analyzer {
     if (plan) result.reuse = { functions: plan.reused.length, reanalyzed: plan.reused.filter((findings) => !findings).length };
     const surfaceStarted = performance.now();
     try {
-      const surface = fileSurface(file);
+      // With `reuse`, the facts of functions an edit left alone come from the last analysis with the same settings.
+      let cache: SurfaceCache | undefined;
+      if (key !== undefined) {
+        const prior = [parsed.memo, ...parsed.bases].find((memo) => memo?.key === key && memo.surface)?.surface;
+        cache = { parsedText: parsed.parsedText, prior, next: new Map() };
+      }
+      const surface = fileSurface(file, cache);
+      if (cache && parsed.memo) parsed.memo.surface = cache.next;
       if (surface) result.surface = surface;
     } catch (error) {
       ruleErrors.push({ ruleId: 'attack-surface', message: errorMessage(error) });

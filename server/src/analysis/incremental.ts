@@ -11,6 +11,7 @@
  * workspace facts — gives a full analysis instead. `test/unit/incremental.test.ts` checks on random edits that
  * the result equals a fresh analysis.
  */
+import type { CachedFact } from './attack-surface';
 import type { Severity } from './finding';
 import type { OffsetEdit } from './rule';
 import { firstStartingAt, type SourceFile } from './source-file';
@@ -53,6 +54,8 @@ export interface AnalysisMemo {
   /** The text between functions (before the first, between each two, after the last) without comments and whitespace. */
   gaps: string[];
   functions: FunctionResult[];
+  /** The attack-surface facts of its functions (`fileSurface`'s cache), set once the surface is computed. */
+  surface?: ReadonlyMap<string, CachedFact>;
 }
 
 export interface ReusePlan {
