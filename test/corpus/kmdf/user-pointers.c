@@ -29,6 +29,8 @@
 #define IOCTL_UPK_FENCE_SAFE    UPK_IOCTL(0xB53)
 #define IOCTL_UPK_MATCH         UPK_IOCTL(0xB54)
 #define IOCTL_UPK_MATCH_SAFE    UPK_IOCTL(0xB55)
+#define IOCTL_UPK_TALLY         UPK_IOCTL(0xB56)
+#define IOCTL_UPK_TALLY_SAFE    UPK_IOCTL(0xB57)
 
 typedef struct _UPK_POKE {
     PULONG Where;
@@ -55,6 +57,11 @@ typedef struct _UPK_NEST {
     PULONG *Counters;
     ULONG Index;
 } UPK_NEST, *PUPK_NEST;
+
+/* A 64-bit counter the caller wants the driver's total stored into. */
+typedef struct _UPK_TALLY {
+    PULONG64 Total;
+} UPK_TALLY, *PUPK_TALLY;
 
 static ULONG g_UpkState[16];
 static WCHAR g_UpkLabel[32];
@@ -546,6 +553,51 @@ UpkMatchSafe(_In_ WDFREQUEST Request)
     return status;
 }
 
+// bug class: pointer from user memory (KMDF, probe narrower than the value written)
+// vulnerable: probe-length-mismatch
+static NTSTATUS
+UpkTally(_In_ WDFREQUEST Request)
+{
+    PUPK_TALLY in = NULL;
+    PULONG64 total;
+    NTSTATUS status;
+
+    status = WdfRequestRetrieveInputBuffer(Request, sizeof(UPK_TALLY), (PVOID *)&in, NULL);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    total = in->Total;
+    __try {
+        ProbeForWrite(total, sizeof(ULONG), __alignof(ULONG));
+        *total = (ULONG64)g_UpkState[0] + g_UpkState[1];
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        status = GetExceptionCode();
+    }
+    return status;
+}
+
+// secure
+static NTSTATUS
+UpkTallySafe(_In_ WDFREQUEST Request)
+{
+    PUPK_TALLY in = NULL;
+    PULONG64 total;
+    NTSTATUS status;
+
+    status = WdfRequestRetrieveInputBuffer(Request, sizeof(UPK_TALLY), (PVOID *)&in, NULL);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    total = in->Total;
+    __try {
+        ProbeForWrite(total, sizeof(ULONG64), __alignof(ULONG64));
+        *total = (ULONG64)g_UpkState[0] + g_UpkState[1];
+    } __except (EXCEPTION_EXECUTE_HANDLER) {
+        status = GetExceptionCode();
+    }
+    return status;
+}
+
 VOID
 UpkDeviceControl(_In_ WDFQUEUE Queue, _In_ WDFREQUEST Request, _In_ size_t OutputBufferLength, _In_ size_t InputBufferLength, _In_ ULONG IoControlCode)
 {
@@ -577,6 +629,8 @@ UpkDeviceControl(_In_ WDFQUEUE Queue, _In_ WDFREQUEST Request, _In_ size_t Outpu
     case IOCTL_UPK_FENCE_SAFE:    status = UpkFenceSafe(Request); break;
     case IOCTL_UPK_MATCH:         status = UpkMatch(Request); break;
     case IOCTL_UPK_MATCH_SAFE:    status = UpkMatchSafe(Request); break;
+    case IOCTL_UPK_TALLY:         status = UpkTally(Request); break;
+    case IOCTL_UPK_TALLY_SAFE:    status = UpkTallySafe(Request); break;
     default:                      status = STATUS_INVALID_DEVICE_REQUEST; break;
     }
     WdfRequestComplete(Request, status);

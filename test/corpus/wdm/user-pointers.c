@@ -60,6 +60,8 @@
 #define IOCTL_UPTR_RENAME_SAFE      UPTR_IOCTL(0xB2D, METHOD_BUFFERED)
 #define IOCTL_UPTR_RELAY            UPTR_IOCTL(0xB2E, METHOD_BUFFERED)
 #define IOCTL_UPTR_RELAY_SAFE       UPTR_IOCTL(0xB2F, METHOD_BUFFERED)
+#define IOCTL_UPTR_STAMP            UPTR_IOCTL(0xB30, METHOD_NEITHER)
+#define IOCTL_UPTR_STAMP_SAFE       UPTR_IOCTL(0xB31, METHOD_NEITHER)
 
 #define UPTR_MAX_ENTRIES 8
 
@@ -137,6 +139,13 @@ typedef struct _UPTR_ENVELOPE {
     ULONG Version;
     UPTR_STORE Store;
 } UPTR_ENVELOPE, *PUPTR_ENVELOPE;
+
+/* What the driver reports back into the caller's METHOD_NEITHER output buffer. */
+typedef struct _UPTR_STAMP {
+    ULONG Flags;
+    ULONG Sequence;
+    ULONG64 Time;
+} UPTR_STAMP, *PUPTR_STAMP;
 
 static ULONG g_UptrTable[64];
 static UNICODE_STRING g_UptrName;
@@ -1134,6 +1143,51 @@ UptrRelaySafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
     return STATUS_SUCCESS;
 }
 
+// bug class: pointer from user memory (probe narrower than the structure written)
+// vulnerable: probe-length-mismatch
+static NTSTATUS
+UptrStamp(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STAMP out = (PUPTR_STAMP)Irp->UserBuffer;
+
+    if (IrpSp->Parameters.DeviceIoControl.OutputBufferLength < sizeof(UPTR_STAMP)) {
+        return STATUS_BUFFER_TOO_SMALL;
+    }
+    if (Irp->RequestorMode != KernelMode) {
+        __try {
+            ProbeForWrite(out, sizeof(ULONG), __alignof(ULONG));
+            out->Flags = 1;
+            out->Time = (ULONG64)g_UptrLast;
+        } __except (EXCEPTION_EXECUTE_HANDLER) {
+            return GetExceptionCode();
+        }
+    }
+    Irp->IoStatus.Information = sizeof(UPTR_STAMP);
+    return STATUS_SUCCESS;
+}
+
+// secure
+static NTSTATUS
+UptrStampSafe(_In_ PIRP Irp, _In_ PIO_STACK_LOCATION IrpSp)
+{
+    PUPTR_STAMP out = (PUPTR_STAMP)Irp->UserBuffer;
+
+    if (IrpSp->Parameters.DeviceIoControl.OutputBufferLength < sizeof(UPTR_STAMP)) {
+        return STATUS_BUFFER_TOO_SMALL;
+    }
+    if (Irp->RequestorMode != KernelMode) {
+        __try {
+            ProbeForWrite(out, sizeof(UPTR_STAMP), __alignof(UPTR_STAMP));
+            out->Flags = 1;
+            out->Time = (ULONG64)g_UptrLast;
+        } __except (EXCEPTION_EXECUTE_HANDLER) {
+            return GetExceptionCode();
+        }
+    }
+    Irp->IoStatus.Information = sizeof(UPTR_STAMP);
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS
 UptrDeviceControl(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ PIRP Irp)
 {
@@ -1191,6 +1245,8 @@ UptrDeviceControl(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ PIRP Irp)
     case IOCTL_UPTR_RENAME_SAFE:     status = UptrRenameSafe(Irp, irpSp); break;
     case IOCTL_UPTR_RELAY:           status = UptrRelay(Irp, irpSp); break;
     case IOCTL_UPTR_RELAY_SAFE:      status = UptrRelaySafe(Irp, irpSp); break;
+    case IOCTL_UPTR_STAMP:           status = UptrStamp(Irp, irpSp); break;
+    case IOCTL_UPTR_STAMP_SAFE:      status = UptrStampSafe(Irp, irpSp); break;
     default:                         status = STATUS_INVALID_DEVICE_REQUEST; break;
     }
     Irp->IoStatus.Status = status;
