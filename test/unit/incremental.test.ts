@@ -146,6 +146,7 @@ describe('incremental analysis', () => {
     let parsed = analyzer.parse({ text: original, fileName })!;
     const first = analyzer.analyzeParsed(fileName, parsed, { reuse: true });
     assert.ok((first.surface?.functions.length ?? 0) >= 2, 'the driver has request functions');
+    assert.ok((first.surface?.cases.length ?? 0) >= 2, 'and an IOCTL switch (below the first edit: its cases move)');
     assert.ok((parsed.memo?.surface?.size ?? 0) >= 2);
     // A line added in the first function body moves every later function's lines and offsets; then a statement
     // pasted in the last one, then the first edit undone.

@@ -13,6 +13,7 @@
 import * as path from 'node:path';
 import { armsAt, isDeadAt } from './conditional';
 import type { Finding } from './finding';
+import type { IoctlSwitch } from './driver-model';
 import { ACCESS_NAMES, METHOD_NAMES, type IoctlCode } from './macros';
 import { callArguments, calleeName, fieldName, unwrap, type Node } from './query';
 import { broadWriteGrant, resolveSddl, stringArgument } from './sddl';
@@ -281,10 +282,86 @@ export interface SurfaceCache {
   next: Map<string, CachedFact>;
 }
 
-/** A function's facts relative to its start, and the callees in the order it calls them first. */
-export interface CachedFact {
-  fact: FunctionFact;
-  callOrder: string[];
+/**
+ * A function's facts relative to its start, and the callees in the order it calls them first; or the cases of an
+ * IOCTL switch (relative to the dispatcher's start).
+ */
+export type CachedFact = { fact: FunctionFact; callOrder: string[] } | { cases: IoctlCaseFact[] };
+
+function movedBufferFacts(facts: BufferFacts, rows: number, offsets: number): BufferFacts {
+  const at = <T extends { line: number }>(item: T): T => ({ ...item, line: item.line + rows });
+  return {
+    ...facts,
+    reads: facts.reads.map(at),
+    writes: facts.writes.map(at),
+    lengthChecks: facts.lengthChecks.map((check) => ({ ...check, line: check.line + rows, offset: check.offset + offsets })),
+    probes: facts.probes.map(at),
+    callerChecks: [...facts.callerChecks],
+    resources: [...facts.resources],
+  };
+}
+
+function movedCase(fact: IoctlCaseFact, rows: number, offsets: number): IoctlCaseFact {
+  return {
+    ...fact,
+    ...(fact.code ? { code: { ...fact.code } } : {}),
+    line: fact.line + rows,
+    endLine: fact.endLine + rows,
+    helpers: [...fact.helpers],
+    facts: movedBufferFacts(fact.facts, rows, offsets),
+  };
+}
+
+/** The cases of one IOCTL switch as `fileSurface` lists them (from `cache` when the dispatcher is unchanged). */
+function switchCases(file: SourceFile, ioctlSwitch: IoctlSwitch, cache: SurfaceCache | undefined, names: () => string): IoctlCaseFact[] {
+  const fn = ioctlSwitch.fn;
+  const row = fn.node.startPosition.row;
+  const start = fn.node.startIndex;
+  let key: string | undefined;
+  if (cache) {
+    // What the cases read besides the dispatcher's text: the codes their labels resolve to and which callees are
+    // functions of this file.
+    const labels = ioctlSwitch.cases.map(({ label, caseNode, code }) => [label.text, caseNode.startIndex - start, code ?? null]);
+    key = `switch\u0000${ioctlSwitch.node.startIndex - start}\u0000${JSON.stringify(labels)}\u0000${names()}\u0000${armsAt(file, start).map((arm) => arm.taken).join(',')}\u0000${cache.parsedText.slice(start, fn.node.endIndex)}`;
+    const known = cache.next.get(key) ?? cache.prior?.get(key);
+    if (known && 'cases' in known) {
+      cache.next.set(key, known);
+      return known.cases.map((fact) => movedCase(fact, row, start));
+    }
+  }
+  const result: IoctlCaseFact[] = [];
+  const cases = ioctlSwitch.cases;
+  // Length checks of the dispatcher before the switch hold for every case.
+  const before = fn.body
+    ? bufferFacts(file, [fn.body], fn).lengthChecks.filter((check) => check.offset < ioctlSwitch.node.startIndex)
+    : [];
+  for (let index = 0; index < cases.length; index++) {
+    const { label, caseNode, code } = cases[index];
+    // `case A: case B: body` — an empty case shares the body of the next non-empty one.
+    let bodyCase = caseNode;
+    for (let next = index; next < cases.length && statementsOf(cases[next].caseNode).length === 0; next++) bodyCase = cases[next + 1]?.caseNode ?? bodyCase;
+    const statements = statementsOf(bodyCase);
+    const facts = bufferFacts(file, statements, fn);
+    const called = calledFunctions(file, statements, fn.name);
+    // A case that only calls a function hands the request to it; one that touches the buffers itself handles it
+    // inline (the functions it calls are its helpers: `PrintIrpInfo(Irp)` is no handler).
+    const inline = facts.reads.length > 0 || facts.writes.length > 0 || facts.lengthChecks.length > 0 || facts.probes.length > 0;
+    const handler = inline ? undefined : called[0];
+    facts.lengthChecks.unshift(...before);
+    const last = statements[statements.length - 1] ?? bodyCase;
+    result.push({
+      label: label.text,
+      ...(code ? { code: codeFact(code) } : {}),
+      dispatcher: fn.name,
+      line: lineOf(file, caseNode),
+      endLine: last.endPosition.row,
+      ...(handler ? { handler } : {}),
+      helpers: handler ? called.slice(1) : called,
+      facts,
+    });
+  }
+  if (cache && key !== undefined) cache.next.set(key, { cases: result.map((fact) => movedCase(fact, -row, -start)) });
+  return result;
 }
 
 /** The facts with every line and offset moved (`rows`, `offsets`); a fresh copy. */
@@ -306,14 +383,14 @@ function movedFact(fact: FunctionFact, rows: number, offsets: number): FunctionF
 }
 
 /** The facts of one function of `fileSurface`'s list (what it reads and writes, checks, and calls). */
-function functionFact(file: SourceFile, fn: FunctionInfo & { body: Node }, cache?: SurfaceCache): CachedFact {
+function functionFact(file: SourceFile, fn: FunctionInfo & { body: Node }, cache?: SurfaceCache): { fact: FunctionFact; callOrder: string[] } {
   let key: string | undefined;
   const row = fn.node.startPosition.row;
   const start = fn.node.startIndex;
   if (cache) {
     key = `${armsAt(file, start).map((arm) => arm.taken).join(',')}\u0000${cache.parsedText.slice(start, fn.node.endIndex)}`;
     const known = cache.next.get(key) ?? cache.prior?.get(key);
-    if (known && known.fact.name === fn.name) {
+    if (known && 'fact' in known && known.fact.name === fn.name) {
       cache.next.set(key, known);
       return { fact: movedFact(known.fact, row, start), callOrder: known.callOrder };
     }
@@ -365,37 +442,14 @@ export function fileSurface(file: SourceFile, cache?: SurfaceCache): FileSurface
   }
 
   const handlerNames = new Set<string>();
+  let names: string | undefined;
+  const namesKey = () => (names ??= file.functions().map((fn) => fn.name).join(','));
   for (const ioctlSwitch of model.ioctlSwitches()) {
-    const cases = ioctlSwitch.cases;
-    // Length checks of the dispatcher before the switch hold for every case.
-    const before = ioctlSwitch.fn.body
-      ? bufferFacts(file, [ioctlSwitch.fn.body], ioctlSwitch.fn).lengthChecks.filter((check) => check.offset < ioctlSwitch.node.startIndex)
-      : [];
-    for (let index = 0; index < cases.length; index++) {
-      const { label, caseNode, code } = cases[index];
-      // `case A: case B: body` — an empty case shares the body of the next non-empty one.
-      let bodyCase = caseNode;
-      for (let next = index; next < cases.length && statementsOf(cases[next].caseNode).length === 0; next++) bodyCase = cases[next + 1]?.caseNode ?? bodyCase;
-      const statements = statementsOf(bodyCase);
-      const facts = bufferFacts(file, statements, ioctlSwitch.fn);
-      const called = calledFunctions(file, statements, ioctlSwitch.fn.name);
-      // A case that only calls a function hands the request to it; one that touches the buffers itself handles it
-      // inline (the functions it calls are its helpers: `PrintIrpInfo(Irp)` is no handler).
-      const inline = facts.reads.length > 0 || facts.writes.length > 0 || facts.lengthChecks.length > 0 || facts.probes.length > 0;
-      const handler = inline ? undefined : called[0];
-      for (const name of called) handlerNames.add(name);
-      facts.lengthChecks.unshift(...before);
-      const last = statements[statements.length - 1] ?? bodyCase;
-      surface.cases.push({
-        label: label.text,
-        ...(code ? { code: codeFact(code) } : {}),
-        dispatcher: ioctlSwitch.fn.name,
-        line: lineOf(file, caseNode),
-        endLine: last.endPosition.row,
-        ...(handler ? { handler } : {}),
-        helpers: handler ? called.slice(1) : called,
-        facts,
-      });
+    for (const fact of switchCases(file, ioctlSwitch, cache, namesKey)) {
+      // The functions a case calls: its handler first, then its helpers (calledFunctions' order).
+      if (fact.handler) handlerNames.add(fact.handler);
+      for (const name of fact.helpers) handlerNames.add(name);
+      surface.cases.push(fact);
     }
   }
 
