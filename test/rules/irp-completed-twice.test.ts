@@ -1,3 +1,7 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createAnalyzer, WorkspaceIndex } from '../../server/src/core';
+import { RecordingWorkspace } from '../../server/src/analysis/workspace-trace';
 import { runRuleTests } from '../helpers/rule-tester';
 
 const HEAD = '#define IOCTL_RESET CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_WRITE_ACCESS)\n#define IOCTL_QUERY CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_BUFFERED, FILE_READ_ACCESS)\ntypedef struct _DEVICE_EXTENSION { PDEVICE_OBJECT LowerDevice; ULONG State; } DEVICE_EXTENSION, *PDEVICE_EXTENSION;\n';
@@ -147,6 +151,37 @@ NTSTATUS DispatchRead(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
     return STATUS_SUCCESS;
 }`,
     },
+    {
+      name: 'completed on the success path after `if (!NT_SUCCESS(status)) goto End;`, and at End only on failure',
+      code: `${HEAD}VOID EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t OutputBufferLength, size_t InputBufferLength, ULONG IoControlCode) {
+    NTSTATUS status = WdfRequestRetrieveOutputBuffer(Request, 0, NULL, NULL);
+    if (!NT_SUCCESS(status)) goto End;
+    status = UpdateWidget(Queue);
+    if (NT_SUCCESS(status) != TRUE) goto End;
+    WdfRequestComplete(Request, STATUS_SUCCESS);
+End:
+    if (!NT_SUCCESS(status)) {
+        WdfRequestComplete(Request, status);
+    }
+}`,
+    },
+    {
+      name: 'a WPP trace function whose PRE/POST macros jump to End on failure is the guard it expands to',
+      code: `${HEAD}// begin_wpp config
+// FUNC CHECK_STATUS{CHECK=ANY,LEVEL=TRACE_LEVEL_ERROR}(STATUS, MSG, ...);
+// end_wpp
+#define WPP_CHECK_LEVEL_STATUS_PRE(CHECK, LEVEL, STATUS) { if (!NT_SUCCESS(STATUS)) {
+#define WPP_CHECK_LEVEL_STATUS_POST(CHECK, LEVEL, STATUS) ; LogFailure(STATUS); goto End; } }
+VOID EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t OutputBufferLength, size_t InputBufferLength, ULONG IoControlCode) {
+    NTSTATUS status = UpdateWidget(Queue);
+    CHECK_STATUS(status, "update failed");
+    WdfRequestComplete(Request, STATUS_SUCCESS);
+End:
+    if (!NT_SUCCESS(status)) {
+        WdfRequestComplete(Request, status);
+    }
+}`,
+    },
   ],
   invalid: [
     {
@@ -256,5 +291,65 @@ NTSTATUS DispatchWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
 }`,
       errors: [{ messageId: 'completedTwice', line: 19, message: 'IoCompleteRequest on line 9 already completed it' }],
     },
+    {
+      name: 'a failure branch that only logs falls through to the completion, and End completes again',
+      code: `${HEAD}VOID EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t OutputBufferLength, size_t InputBufferLength, ULONG IoControlCode) {
+    NTSTATUS status = UpdateWidget(Queue);
+    if (!NT_SUCCESS(status)) {
+        LogFailure(status);
+    }
+    WdfRequestComplete(Request, STATUS_SUCCESS);
+    if (!NT_SUCCESS(status)) {
+        WdfRequestComplete(Request, status);
+    }
+}`,
+      errors: [{ messageId: 'completedTwice', line: 11 }],
+    },
+    {
+      name: 'a WPP trace function that only logs (no jump in its POST macro) is a plain call',
+      code: `${HEAD}// begin_wpp config
+// FUNC LOG_STATUS{LOG=ANY}(STATUS, MSG, ...);
+// end_wpp
+#define WPP_LOG_STATUS_PRE(LOG, STATUS) { if (!NT_SUCCESS(STATUS)) {
+#define WPP_LOG_STATUS_POST(LOG, STATUS) ; LogFailure(STATUS); } }
+VOID EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t OutputBufferLength, size_t InputBufferLength, ULONG IoControlCode) {
+    NTSTATUS status = UpdateWidget(Queue);
+    LOG_STATUS(status, "update failed");
+    WdfRequestComplete(Request, STATUS_SUCCESS);
+End:
+    if (!NT_SUCCESS(status)) {
+        WdfRequestComplete(Request, status);
+    }
+}`,
+      errors: [{ messageId: 'completedTwice', line: 15 }],
+    },
   ],
+});
+
+describe('irp-completed-twice with a WPP config in another driver\'s header', () => {
+  it('expands a guard declared in the trace.h nearest to the file, and records the question for the scan cache', async () => {
+    const analyzer = await createAnalyzer();
+    const header = (post: string) => `// begin_wpp config\n// FUNC CHECK_STATUS{CHECK=ANY}(STATUS, MSG, ...);\n// end_wpp\n#define WPP_CHECK_STATUS_PRE(CHECK, STATUS) { if (NT_SUCCESS(STATUS) != TRUE) {\n#define WPP_CHECK_STATUS_POST(CHECK, STATUS) ; ${post} } }\n`;
+    const source = `#include "trace.h"
+VOID EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t OutputBufferLength, size_t InputBufferLength, ULONG IoControlCode) {
+    NTSTATUS status = UpdateWidget(Queue);
+    CHECK_STATUS(status, "update failed");
+    WdfRequestComplete(Request, STATUS_SUCCESS);
+End:
+    if (!NT_SUCCESS(status)) {
+        WdfRequestComplete(Request, status);
+    }
+}`;
+    const workspace = new WorkspaceIndex();
+    workspace.update('/w/jumps/trace.h', header('goto End;'));
+    workspace.update('/w/logs/trace.h', header('LogFailure(STATUS);'));
+    workspace.update('/w/jumps/queue.c', source);
+    workspace.update('/w/logs/queue.c', source);
+    const twice = (fileName: string, facts = workspace as WorkspaceIndex | RecordingWorkspace) => analyzer.analyze({ text: source, fileName }, { workspace: facts }).findings.filter((finding) => finding.ruleId === 'irp-completed-twice').map((finding) => finding.range.start.line);
+    assert.deepEqual(twice('/w/jumps/queue.c'), []);
+    assert.deepEqual(twice('/w/logs/queue.c'), [7]);
+    const recording = new RecordingWorkspace(workspace);
+    twice('/w/jumps/queue.c', recording);
+    assert.ok(recording.trace().some(([kind, argument, answer]) => kind === 'wpp-function' && argument === JSON.stringify(['CHECK_STATUS', '/w/jumps/queue.c']) && answer.includes('/w/jumps/trace.h')), JSON.stringify(recording.trace()));
+  });
 });

@@ -79,6 +79,17 @@ describe('paths', () => {
     assert.deepEqual(held('int status;\nTake();\nstatus = b = STATUS_PENDING;\nif (status == STATUS_PENDING) Drop();\nreturn status;'), []);
   });
 
+  it('learns the success class from NT_SUCCESS of an unknown status, and its truth from `== TRUE` / `!= TRUE` / `== 0`', () => {
+    // Past `if (!NT_SUCCESS(s)) goto out;` s succeeded: the failure test at `out` cannot hold on that path.
+    assert.deepEqual(held('int s = Call();\nif (!NT_SUCCESS(s)) goto out;\nTake();\nout:\nif (NT_SUCCESS(s)) Drop();\nreturn 0;'), []);
+    assert.deepEqual(held('int s = Call();\nif (NT_SUCCESS(s) != TRUE) goto out;\nTake();\nout:\nif (NT_SUCCESS(s) == FALSE) return 1;\nDrop();\nreturn 0;'), []);
+    assert.deepEqual(held('int s = Call();\nif (NT_SUCCESS(s) == 0) goto out;\nTake();\nout:\nif (!NT_SUCCESS(s)) return 1;\nDrop();\nreturn 0;'), []);
+    // Learned on the branch: an error status is not STATUS_SUCCESS, a success status may be STATUS_PENDING.
+    assert.deepEqual(held('int s = Call();\nif (!NT_SUCCESS(s)) {\n    if (s == STATUS_SUCCESS) Take();\n    return 1;\n}\nTake();\nif (s == STATUS_PENDING) Drop();\nreturn 0;'), [8]);
+    // A later assignment forgets what was learned.
+    assert.deepEqual(held('int s = Call();\nif (!NT_SUCCESS(s)) goto out;\nTake();\ns = Other();\nout:\nif (!NT_SUCCESS(s)) return 1;\nDrop();\nreturn 0;'), [6]);
+  });
+
   it('reads C++ conditions (condition_clause) and range loops', () => {
     const cpp = (code: string) => analyzer.analyze({ text: body(code), fileName: 'p.cpp' }).findings.map((finding) => finding.range.start.line);
     assert.deepEqual(cpp('bool locked = false;\nif (a) {\n    Take();\n    locked = true;\n}\nif (locked) {\n    Drop();\n}\nreturn b;'), []);

@@ -23,6 +23,11 @@ export interface FlowNode {
   kind: FlowKind;
   /** The statement (stmt, return), the condition expression (cond), the function body (end). */
   node?: Node;
+  /**
+   * For a `cond` node that is a statement (a WPP guard call, `wpp.ts`): the condition it branches on, built from
+   * the call's arguments; `node` is the call's statement. Refinements use `test ?? node`.
+   */
+  test?: Node;
   succ: FlowEdge[];
 }
 
@@ -51,7 +56,12 @@ const PREPROC_CONSTANT = /^\(*\s*(0+|[1-9]\d*)[uUlL]*\s*\)*$/;
 const CONSTANT_TRUE = /^\(?\s*(1|TRUE|true)\s*\)?$/;
 const CONSTANT_FALSE = /^\(?\s*(0|FALSE|false)\s*\)?$/;
 
+/** Calls that branch: `if (condition) goto label;` (WPP guards, `SourceFile.wppGuardOf`). */
+export type GuardOf = (call: Node) => { condition: Node; label: string } | undefined;
+
 class GraphBuilder {
+  constructor(private readonly guardOf?: GuardOf) {}
+
   readonly nodes: FlowNode[] = [];
   complete = true;
   hasFinally = false;
@@ -118,6 +128,14 @@ class GraphBuilder {
       case 'expression_statement': {
         const expression = statement.namedChild(0);
         if (!expression) return preds;
+        const guard = expression.type === 'call_expression' ? this.guardOf?.(expression) : undefined;
+        if (guard) {
+          // `CHK_NT_MSG(status, "…");` expands to `if (!NT_SUCCESS(status)) { …; goto End; }`.
+          const cond = this.node('cond', statement, preds);
+          cond.test = guard.condition;
+          this.gotos.push({ preds: [{ from: cond.id, branch: true }], label: guard.label });
+          return [{ from: cond.id, branch: false }];
+        }
         const flowNode = this.node('stmt', statement, preds);
         if (expression.type === 'call_expression' && NO_RETURN_CALLS.has(calleeName(expression) ?? '')) return [];
         return [{ from: flowNode.id }];
@@ -338,17 +356,17 @@ class GraphBuilder {
 
 const graphs = new WeakMap<FunctionInfo, FlowGraph | null>();
 
-/** The control-flow graph of a function (cached); undefined without a body. */
-export function flowGraph(fn: FunctionInfo): FlowGraph | undefined {
+/** The control-flow graph of a function (cached); undefined without a body. With `file`, WPP guard calls branch. */
+export function flowGraph(fn: FunctionInfo, file?: SourceFile): FlowGraph | undefined {
   const cached = graphs.get(fn);
   if (cached !== undefined) return cached ?? undefined;
-  const graph = fn.body ? buildGraph(fn.body) : undefined;
+  const graph = fn.body ? buildGraph(fn.body, file ? (call) => file.wppGuardOf(call) : undefined) : undefined;
   graphs.set(fn, graph ?? null);
   return graph;
 }
 
-function buildGraph(body: Node): FlowGraph {
-  const builder = new GraphBuilder();
+function buildGraph(body: Node, guardOf?: GuardOf): FlowGraph {
+  const builder = new GraphBuilder(guardOf);
   const entry = builder.add('entry');
   const exit = builder.add('exit');
   const out = builder.statement(body, [{ from: entry.id }]);
@@ -422,7 +440,7 @@ function valueDomain(file: SourceFile, fn: FunctionInfo, graph: FlowGraph, keep:
   };
   for (const node of graph.nodes) {
     if (!node.node || (node.kind !== 'cond' && node.kind !== 'return')) continue;
-    const text = file.text.slice(node.node.startIndex, node.node.endIndex);
+    const text = node.test ? node.test.text : file.text.slice(node.node.startIndex, node.node.endIndex);
     for (const word of text.match(WORD) ?? []) if (trackable.has(word)) used.add(word);
     if (node.kind !== 'cond') continue;
     for (const match of text.matchAll(COMPARISON)) {
@@ -440,15 +458,19 @@ function abstractValue(domain: ValueDomain, variable: string, literal: string | 
   return `~${success === undefined ? '?' : success ? 's' : 'e'}${truth === undefined ? '?' : truth ? 't' : 'f'}`;
 }
 
+/**
+ * Abstract values: `~<success><truth>` a literal collapsed into its class (s/e/?, t/f/?); `?<success><truth>` a value
+ * the conditions taught only the class of (`NT_SUCCESS(status)` held: `?s?`, failed: `?et`).
+ */
 function truthOf(value: string): boolean | undefined {
-  if (value.startsWith('~')) return value[2] === '?' ? undefined : value[2] === 't';
+  if (value.startsWith('~') || value.startsWith('?')) return value[2] === '?' ? undefined : value[2] === 't';
   if (value.startsWith('#')) return Number(value.slice(1)) !== 0;
   if (value === 'STATUS_SUCCESS' || value === 'STATUS_WAIT_0') return false;
   return undefined;
 }
 
 function successOf(value: string): boolean | undefined {
-  if (value.startsWith('~')) return value[1] === '?' ? undefined : value[1] === 's';
+  if (value.startsWith('~') || value.startsWith('?')) return value[1] === '?' ? undefined : value[1] === 's';
   if (SUCCESS_STATUSES.has(value)) return true;
   if (/^STATUS_/.test(value)) return false;
   if (value.startsWith('#')) return Number(value.slice(1)) >= 0 && Number(value.slice(1)) < 0x80000000;
@@ -556,12 +578,23 @@ export function refineValues(file: SourceFile, condition: Node, outcome: boolean
         variable = unwrap(right);
         literal = literalKey(file, left);
       }
-      if (variable?.type !== 'identifier' || literal === undefined) return values;
+      if (variable?.type !== 'identifier' || literal === undefined) {
+        // `NT_SUCCESS(s) != TRUE`, `!x == FALSE`, `f(x) == 0`: the truth of the other side.
+        const [other, constant] = literalKey(file, right) !== undefined ? [left, literalKey(file, right)] : [right, literalKey(file, left)];
+        if (constant === '#0') return refineValues(file, other, (operator === '!=') === outcome, values, domain, depth + 1, learn);
+        if (constant === '#1' && isBoolean(other)) return refineValues(file, other, (operator === '==') === outcome, values, domain, depth + 1, learn);
+        return values;
+      }
       const value = values.get(variable.text);
       if (value === undefined) {
         // `if (status == STATUS_PENDING)` teaches the value on the equal side.
         if (!learn || (operator === '==') !== outcome || !domain?.tracked.has(variable.text)) return values;
         return new Map(values).set(variable.text, literal);
+      }
+      if (value.startsWith('?')) {
+        // Only the success class is known (learned from NT_SUCCESS): a literal of the other class is not it.
+        const success = successOf(literal);
+        return success !== undefined && success !== successOf(value) && (operator === '==') === outcome ? undefined : values;
       }
       if (value.startsWith('~')) {
         // A collapsed value differs from every literal the conditions name; about others we know nothing.
@@ -578,10 +611,25 @@ export function refineValues(file: SourceFile, condition: Node, outcome: boolean
     const argument = unwrap(node.childForFieldName('arguments')?.namedChild(0));
     if (argument?.type !== 'identifier') return values;
     const value = values.get(argument.text);
-    const success = value === undefined ? undefined : successOf(value);
+    if (value === undefined || value === '~??') {
+      // `if (!NT_SUCCESS(status)) goto End;`: past it, status is a success status; in the branch, an error (non-zero).
+      if (!learn || !domain?.tracked.has(argument.text)) return values;
+      return new Map(values).set(argument.text, outcome ? '?s?' : '?et');
+    }
+    const success = successOf(value);
     return success === undefined || success === outcome ? values : undefined;
   }
   return values;
+}
+
+/** An expression whose value is 0 or 1 (a comparison, `!x`, `&&`/`||`, NT_SUCCESS): `== TRUE` is its truth. */
+function isBoolean(expression: Node): boolean {
+  const node = unwrap(expression);
+  if (!node) return false;
+  if (node.type === 'call_expression') return calleeName(node) === 'NT_SUCCESS';
+  if (node.type === 'unary_expression') return (node.childForFieldName('operator')?.text ?? node.child(0)?.text) === '!';
+  if (node.type === 'binary_expression') return /^(==|!=|<|>|<=|>=|&&|\|\|)$/.test(node.childForFieldName('operator')?.text ?? '');
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -634,7 +682,7 @@ function normalizeFacts(facts: readonly string[]): readonly string[] {
  * confidence (no body, parse errors, unmodelled control flow, more than `maxStates` states at a node).
  */
 export function analyzePaths(file: SourceFile, fn: FunctionInfo, analysis: PathAnalysis, maxStates = 64): PathResult | undefined {
-  const graph = flowGraph(fn);
+  const graph = flowGraph(fn, file);
   if (!graph || !graph.complete || !fn.body || fn.body.hasError) return undefined;
   const domain = valueDomain(file, fn, graph, analysis.keepLiterals ?? []);
   const before = new Map<number, Map<string, PathState>>();
@@ -667,10 +715,11 @@ export function analyzePaths(file: SourceFile, fn: FunctionInfo, analysis: PathA
     for (const edge of node.succ) {
       let next: PathState | undefined = out;
       if (edge.branch !== undefined && node.kind === 'cond' && node.node) {
-        const values = refineValues(file, node.node, edge.branch, out.values, domain);
+        const condition = node.test ?? node.node;
+        const values = refineValues(file, condition, edge.branch, out.values, domain);
         next = values === undefined ? undefined : values === out.values ? out : { facts: out.facts, values };
         if (next && analysis.refine) {
-          const facts = normalizeFacts(analysis.refine(node.node, edge.branch, next));
+          const facts = normalizeFacts(analysis.refine(condition, edge.branch, next));
           if (facts.join('\u0001') !== next.facts.join('\u0001')) next = { facts, values: next.values };
         }
       }

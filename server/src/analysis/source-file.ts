@@ -10,6 +10,7 @@ import { descendantsOfType, declaratorName, type Node } from './query';
 import type { SourceLanguage } from './parser';
 import { FunctionTaint, computeParameterTaint, type ParameterTaint } from './taint';
 import type { WorkspaceFacts } from './workspace-index';
+import { guardCondition, wppFunctions, wppGuard, type WppFunction, type WppGuard } from './wpp';
 
 export interface ParamInfo {
   name: string;
@@ -186,6 +187,31 @@ export class SourceFile {
       this.macroTable = new MacroTable(local, this.workspace?.macrosFor(this.fileName));
     }
     return this.macroTable;
+  }
+
+  private wppLocal?: Map<string, WppFunction>;
+  private readonly wppGuards = new Map<string, WppGuard | null>();
+
+  /**
+   * A call of a WPP trace function whose PRE/POST macros make it `if (<condition>) { …; goto <label>; }` (see
+   * `wpp.ts`): the condition with the call's arguments, and the label. Undefined for every other call.
+   */
+  wppGuardOf(call: Node): { condition: Node; label: string } | undefined {
+    const callee = call.childForFieldName('function');
+    if (callee?.type !== 'identifier') return undefined;
+    const name = callee.text;
+    let guard = this.wppGuards.get(name);
+    if (guard === undefined) {
+      this.wppLocal ??= new Map(wppFunctions(this.text, this.fileName).map((fn) => [fn.name, fn]));
+      // A function of this file is no trace function: only other names are asked of the workspace.
+      const fn = this.wppLocal.get(name) ?? (this.functionByName(name) ? undefined : this.workspace?.wppFunction(name, this.fileName));
+      guard = (fn ? wppGuard(fn, this.macros) : undefined) ?? null;
+      this.wppGuards.set(name, guard);
+    }
+    if (!guard) return undefined;
+    const args = call.childForFieldName('arguments')?.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment') ?? [];
+    const condition = guardCondition(guard, call, args);
+    return condition ? { condition, label: guard.label } : undefined;
   }
 
   get driver(): DriverModel {

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import type { MacroDefinition, MacroLookup } from './macros';
 import { lookupTable } from './lookup';
+import { wppFunctions, type WppFunction } from './wpp';
 
 export type FunctionRole =
   | 'driver-entry'
@@ -20,6 +21,8 @@ export interface FileIndexEntry {
   macros: MacroDefinition[];
   /** The files it `#include`s, as written (`public.h`, `../inc/ioctl.h`): a tie between macro definitions goes to them. */
   includes?: string[];
+  /** WPP trace functions its `begin_wpp config` comments declare (`FUNC CHK_NT_MSG{…}(STATUS, MSG, ...)`). */
+  wpp?: WppFunction[];
   /** `declared`: the role comes from a role-type declaration (`DRIVER_DISPATCH Name;`), not an assignment. */
   roles: { name: string; role: FunctionRole; detail?: string; declared?: boolean }[];
   /** The file calls `ExInitializeDriverRuntime(DrvRtPoolNxOptIn)`: the driver's NonPagedPool is non-executable. */
@@ -105,7 +108,8 @@ export function indexText(text: string, fileName: string): FileIndexEntry {
   for (const match of text.matchAll(QUEUE_CALLBACK)) {
     if (KMDF_IO_CALLBACK_FIELDS.has(match[1])) roles.push({ name: match[2], role: 'kmdf-io', detail: match[1] });
   }
-  return { macros, ...(includes.length > 0 ? { includes } : {}), roles, paged: pagedFunctionNames(text), poolNxOptIn: POOL_NX_OPT_IN.test(text), calls: calledNames(text), ...structureShapes(text) };
+  const wpp = wppFunctions(text, fileName);
+  return { macros, ...(includes.length > 0 ? { includes } : {}), ...(wpp.length > 0 ? { wpp } : {}), roles, paged: pagedFunctionNames(text), poolNxOptIn: POOL_NX_OPT_IN.test(text), calls: calledNames(text), ...structureShapes(text) };
 }
 
 /** WDK pointer type names (`PULONG`, `PVOID`, `PCWSTR`, `PUNICODE_STRING`…) and address-sized integers. */
@@ -237,6 +241,7 @@ function sameEntry(a: FileIndexEntry, b: FileIndexEntry): boolean {
   if (a.macros.length !== b.macros.length || a.roles.length !== b.roles.length) return false;
   if (a.poolNxOptIn !== b.poolNxOptIn || String(a.paged ?? []) !== String(b.paged ?? [])) return false;
   if (String(a.calls ?? []) !== String(b.calls ?? []) || String(a.includes ?? []) !== String(b.includes ?? [])) return false;
+  if (JSON.stringify(a.wpp ?? []) !== JSON.stringify(b.wpp ?? [])) return false;
   for (let index = 0; index < a.macros.length; index++) {
     const x = a.macros[index];
     const y = b.macros[index];
@@ -265,6 +270,8 @@ export interface WorkspaceFacts {
    * header the file includes by name, then to the first.
    */
   macrosFor(fileName: string): MacroLookup;
+  /** The WPP trace function of this name declared nearest to `fileName` (the same ranking as macros). */
+  wppFunction(name: string, fileName: string): WppFunction | undefined;
   rolesOf(name: string): { role: FunctionRole; detail?: string; declared?: boolean }[];
   isPaged(name: string): boolean;
   readonly hasDispatchTable: boolean;
@@ -356,11 +363,27 @@ export class WorkspaceIndex implements WorkspaceFacts {
         }
       }
     }
-    const candidates = this.macroMap.get(name);
+    return this.nearest(this.macroMap.get(name), fileName);
+  }
+
+  private wppMap?: Map<string, WppFunction[]>;
+
+  wppFunction(name: string, fileName: string): WppFunction | undefined {
+    if (!this.wppMap) {
+      this.wppMap = new Map();
+      for (const entry of this.entries.values()) {
+        for (const fn of entry.wpp ?? []) this.wppMap.set(fn.name, [...(this.wppMap.get(fn.name) ?? []), fn]);
+      }
+    }
+    return this.nearest(this.wppMap.get(name), fileName);
+  }
+
+  /** Of several files' definitions of one name, the one nearest to `fileName` (see `WorkspaceFacts.macrosFor`). */
+  private nearest<T extends { fileName?: string }>(candidates: readonly T[] | undefined, fileName: string): T | undefined {
     if (!candidates || candidates.length <= 1) return candidates?.[0];
     const folder = folderSegments(fileName);
     const includes = (this.entries.get(fileName)?.includes ?? []).map((include) => include.replace(/\\/g, '/').replace(/^(\.\.?\/)+/, ''));
-    let best: MacroDefinition | undefined;
+    let best: T | undefined;
     let bestRank: number[] = [];
     for (const candidate of candidates) {
       const other = folderSegments(candidate.fileName ?? '');
@@ -475,6 +498,7 @@ export class WorkspaceIndex implements WorkspaceFacts {
     this.structFieldMap = undefined;
     this.changes = ++revisions;
     this.macroMap = undefined;
+    this.wppMap = undefined;
     this.macroViews.clear();
     this.roleMap = undefined;
     this.pagedSet = undefined;

@@ -10,7 +10,7 @@ import type { WorkspaceFacts } from './workspace-index';
 
 /** One question and its answer: [kind, argument, answer as JSON]. */
 export type TraceEntry = [kind: TraceKind, argument: string, answer: string];
-export type TraceKind = 'macro' | 'roles' | 'paged' | 'dispatch-table' | 'called-from-other-file' | 'pool-nx-opt-in' | 'field-shape' | 'struct-field-shape';
+export type TraceKind = 'macro' | 'wpp-function' | 'roles' | 'paged' | 'dispatch-table' | 'called-from-other-file' | 'pool-nx-opt-in' | 'field-shape' | 'struct-field-shape';
 
 /** Asks `facts` one recorded question again; the answer as JSON (the form the trace stores). */
 function ask(facts: WorkspaceFacts, kind: TraceKind, argument: string): string {
@@ -19,6 +19,10 @@ function ask(facts: WorkspaceFacts, kind: TraceKind, argument: string): string {
       // The question names the file it was asked for: the nearest definition depends on where the file is.
       const [name, fileName] = JSON.parse(argument) as [string, string];
       return macroAnswer(facts.macrosFor(fileName).get(name));
+    }
+    case 'wpp-function': {
+      const [name, fileName] = JSON.parse(argument) as [string, string];
+      return JSON.stringify(facts.wppFunction(name, fileName) ?? null);
     }
     case 'roles':
       return JSON.stringify(facts.rolesOf(argument));
@@ -46,7 +50,7 @@ function macroAnswer(definition: MacroDefinition | undefined): string {
   return definition ? JSON.stringify([definition.name, definition.params ?? null, definition.body, definition.fileName, definition.line]) : 'null';
 }
 
-const KINDS = new Set<string>(['macro', 'roles', 'paged', 'dispatch-table', 'called-from-other-file', 'pool-nx-opt-in', 'field-shape', 'struct-field-shape']);
+const KINDS = new Set<string>(['macro', 'wpp-function', 'roles', 'paged', 'dispatch-table', 'called-from-other-file', 'pool-nx-opt-in', 'field-shape', 'struct-field-shape']);
 
 /** Whether a value read back from a cache file is a well-formed trace. */
 export function isTrace(value: unknown): value is TraceEntry[] {
@@ -86,6 +90,11 @@ export class RecordingWorkspace implements WorkspaceFacts {
       this.macroViews.set(fileName, view);
     }
     return view;
+  }
+
+  wppFunction(name: string, fileName: string): ReturnType<WorkspaceFacts['wppFunction']> {
+    this.record('wpp-function', JSON.stringify([name, fileName]));
+    return this.facts.wppFunction(name, fileName);
   }
 
   rolesOf(name: string): ReturnType<WorkspaceFacts['rolesOf']> {
