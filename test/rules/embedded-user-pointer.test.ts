@@ -36,6 +36,11 @@ runRuleTests('embedded-user-pointer', {
     { name: 'kernel pointers', code: 'typedef struct _CTX { PULONG Counter; } CTX;\nVOID Bump(CTX *ctx) { (*(ctx->Counter))++; }' },
   ],
   invalid: [
+    {
+      name: 'a pointer-to-pointer field of the request: the pointer read through it is the caller\'s too',
+      code: 'typedef struct _NEST { PULONG *Counters; } NEST, *PNEST;\nNTSTATUS H(PIRP Irp) {\n    PNEST in = (PNEST)Irp->AssociatedIrp.SystemBuffer;\n    __try {\n        ProbeForRead(in->Counters, sizeof(PULONG), __alignof(PULONG));\n        **in->Counters = 1;\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    return 0;\n}',
+      errors: [{ messageId: 'dereference', line: 6, message: '`**in->Counters` writes through `*in->Counters`' }],
+    },
     { name: 'write-what-where', code: `${WWW}NTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    *(r->Where) = *(r->What);\n    return 0;\n}`, errors: [{ messageId: 'dereference', line: 4, message: 'r->Where' }, { messageId: 'dereference', line: 4, message: 'r->What' }] },
     { name: 'arbitrary increment through a local copy of the pointer', code: 'typedef struct _INC { PULONG Target; } INC, *PINC;\nNTSTATUS H(PIRP Irp) {\n    PINC r = (PINC)Irp->AssociatedIrp.SystemBuffer;\n    PULONG target = r->Target;\n    (*target)++;\n    return 0;\n}', errors: [{ messageId: 'dereference', line: 5 }] },
     {

@@ -8,6 +8,7 @@ const TRY = (body: string) => `    __try {\n${body}    } __except (EXCEPTION_EXE
 
 runRuleTests('probe-length-mismatch', {
   valid: [
+    { name: 'a pointer field of the buffered request probed for its declared pointee', code: `${WIDE}NTSTATUS H(PIRP Irp) {\n    PPOKE64 in = (PPOKE64)Irp->AssociatedIrp.SystemBuffer;\n${TRY('        ProbeForWrite(in->Target, sizeof(ULONG64), __alignof(ULONG64));\n        *in->Target = in->Value;\n')}` },
     { name: 'probe covers the whole structure before a write of its last field', code: `${WIDE}NTSTATUS H(PIRP Irp) {\n    PSTAMP out = (PSTAMP)Irp->UserBuffer;\n${TRY('        ProbeForWrite(out, sizeof(STAMP), __alignof(STAMP));\n        out->Time = 1;\n        out->Flags = 0;\n')}` },
     { name: 'probe of the pointee size before a ULONG64 write', code: `NTSTATUS H(PIRP Irp) {\n    PULONG64 out = (PULONG64)Irp->UserBuffer;\n${TRY('        ProbeForWrite(out, sizeof(ULONG64), __alignof(ULONG64));\n        *out = 0;\n')}` },
     { name: 'a field inside the probed prefix of a structure', code: `${WIDE}NTSTATUS H(PIRP Irp) {\n    PSTAMP out = (PSTAMP)Irp->UserBuffer;\n${TRY('        ProbeForWrite(out, sizeof(ULONG), __alignof(ULONG));\n        out->Flags = 0;\n')}` },
@@ -21,6 +22,11 @@ runRuleTests('probe-length-mismatch', {
     { name: 'constant probe and a bounded length cannot be compared: not reported', code: `${HEAD}    __try {\n        ProbeForRead(user, sizeof(MESSAGE) + 60, 1);\n        length = user->Length;\n        if (length > 60) return STATUS_INVALID_PARAMETER;\n        RtlCopyMemory(local, user->Data, length);\n    } __except (EXCEPTION_EXECUTE_HANDLER) {\n        return GetExceptionCode();\n    }\n    return STATUS_SUCCESS;\n}` },
   ],
   invalid: [
+    {
+      name: 'a pointer field of the buffered request probed for a ULONG, written as the ULONG64 it is declared as',
+      code: `${WIDE}NTSTATUS H(PIRP Irp) {\n    PPOKE64 in = (PPOKE64)Irp->AssociatedIrp.SystemBuffer;\n${TRY('        ProbeForWrite(in->Target, sizeof(ULONG), __alignof(ULONG));\n        *in->Target = in->Value;\n')}`,
+      errors: [{ messageId: 'narrow', line: 7, message: '`*in->Target` writes 8 bytes through `in->Target`' }],
+    },
     {
       name: 'ProbeForWrite of a ULONG, then a ULONG64 written through the pointer',
       code: `NTSTATUS H(PIRP Irp) {\n    PULONG64 out = (PULONG64)Irp->UserBuffer;\n${TRY('        ProbeForWrite(out, sizeof(ULONG), __alignof(ULONG));\n        *out = 0;\n')}`,

@@ -43,6 +43,12 @@ runRuleTests('probe-outside-try', {
   ],
   invalid: [
     {
+      name: 'a pointer field of the buffered request probed inside __try, written through after it (no local holds it)',
+      code: 'typedef struct _WWW { PULONG_PTR What; PULONG_PTR Where; } WWW, *PWWW;\nNTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    __try {\n        ProbeForWrite(r->Where, sizeof(ULONG_PTR), 8);\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    *r->Where = 0;\n    return 0;\n}',
+      errors: [{ messageId: 'access', line: 7, message: 'probed on line 5' }],
+      output: 'typedef struct _WWW { PULONG_PTR What; PULONG_PTR Where; } WWW, *PWWW;\nNTSTATUS H(PIRP Irp) {\n    PWWW r = (PWWW)Irp->AssociatedIrp.SystemBuffer;\n    __try {\n        ProbeForWrite(r->Where, sizeof(ULONG_PTR), 8);\n    } __except (EXCEPTION_EXECUTE_HANDLER) { return GetExceptionCode(); }\n    __try {\n        *r->Where = 0;\n    } __except (EXCEPTION_EXECUTE_HANDLER) {\n        return GetExceptionCode();\n    }\n    return 0;\n}',
+    },
+    {
       name: 'probe and access with no __try at all',
       code: `${REQ}NTSTATUS DispatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {\n    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);\n    PREQ request = (PREQ)irpSp->Parameters.DeviceIoControl.Type3InputBuffer;\n    ProbeForRead(request, sizeof(REQ), __alignof(REQ));\n    g_Mode = request->Mode;\n    Irp->IoStatus.Information = 0;\n    return STATUS_SUCCESS;\n}`,
       errors: [{ messageId: 'probe', line: 7, message: 'ProbeForRead(request, sizeof(REQ), __alignof(REQ))' }],

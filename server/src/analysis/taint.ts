@@ -264,6 +264,14 @@ export function fieldShapeAt(file: SourceFile, fn: FunctionInfo | undefined, acc
   return fieldShape(file, field);
 }
 
+/** The declared type of the member a field read names (`PULONG64`, `PULONG*`, `UCHAR[]`), when the base's structure is known. */
+export function fieldTypeAt(file: SourceFile, fn: FunctionInfo | undefined, access: Node): string | undefined {
+  const owner = ownerOf(file, fn, access);
+  const field = access.childForFieldName('field')?.text;
+  if (!owner || !field) return undefined;
+  return ownedField(file, owner, field)?.type || undefined;
+}
+
 export function fieldShape(file: SourceFile, field: string): FieldShape | undefined {
   let shapes = fieldShapeCache.get(file);
   if (!shapes) {
@@ -309,8 +317,12 @@ function elementIsPointer(file: SourceFile, expression: Node | null | undefined)
     return isPointerTypeName(file, element) || /\*\s*$/.test(element);
   }
   if (node.type === 'field_expression') {
-    const shape = fieldShapeAt(file, file.enclosingFunction(node), node, node.childForFieldName('field')?.text ?? '');
-    return shape?.array === true && shape.pointer;
+    const fn = file.enclosingFunction(node);
+    const shape = fieldShapeAt(file, fn, node, node.childForFieldName('field')?.text ?? '');
+    if (shape?.array === true && shape.pointer) return true;
+    // `PULONG *Counters`, `PVOID *Slots`: what the field points at is itself an address.
+    const type = shape?.pointer && !shape.array ? fieldTypeAt(file, fn, node) : undefined;
+    return type !== undefined && type.endsWith('*') && isPointerTypeName(file, type.slice(0, -1));
   }
   if (node.type === 'identifier') {
     // `PULONG *pp`, `PVOID *slots`, `ULONG **pp`: what the variable points at is itself an address.

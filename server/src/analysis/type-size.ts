@@ -7,7 +7,7 @@
 import { declaratorName, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
 import { findDeclaration } from './declarations';
-import { isPointerTypeName } from './taint';
+import { fieldTypeAt, isPointerTypeName } from './taint';
 
 const SCALARS: Record<string, number> = {};
 for (const name of ['CHAR', 'UCHAR', 'BYTE', 'BOOLEAN', 'char', 'unsigned char', 'signed char', 'INT8', 'UINT8', 'CCHAR', 'uint8_t', 'int8_t']) SCALARS[name] = 1;
@@ -140,6 +140,11 @@ export function pointeeLayout(file: SourceFile, fn: FunctionInfo | undefined, po
   if (node.type === 'cast_expression') {
     const type = clean(node.childForFieldName('type')?.text ?? '');
     return pointedType(file, type);
+  }
+  if (node.type === 'field_expression') {
+    // `in->Target` of `PULONG64 Target`: the member's declared type.
+    const type = fieldTypeAt(file, fn, node);
+    return type && !type.endsWith('[]') ? pointedType(file, clean(type)) : undefined;
   }
   if (node.type !== 'identifier') return undefined;
   const declaration = findDeclaration(file, fn, node.text);

@@ -173,7 +173,8 @@ function isUserAddress(taint: Taint | undefined, embedded: boolean): taint is Ta
 export function userPointerAccess(file: SourceFile, node: Node, options: { embedded?: boolean } = {}): UserPointerAccess | undefined {
   const owner = file.enclosingFunction(node);
   const embedded = options.embedded === true;
-  if (!owner || !(mayHaveUserPointers(file, owner) || (embedded && file.taint(owner).holdsUserMemoryValue()))) return undefined;
+  // With `embedded`: a local holding a value read from user memory, or a buffer whose fields may be pointers (`*in->Target`).
+  if (!owner || !(mayHaveUserPointers(file, owner) || (embedded && (file.taint(owner).holdsUserMemoryValue() || file.taint(owner).holdsKind('buffer'))))) return undefined;
   let pointer: Node | null = null;
   if (node.type === 'pointer_expression') {
     if ((node.childForFieldName('operator')?.text ?? node.child(0)?.text) !== '*') return undefined;
