@@ -40,7 +40,7 @@ VOID Handoff(PDEVICE_EXTENSION ext) {
     KeSetEvent(&ext->StopEvent, IO_NO_INCREMENT, TRUE);
     KeWaitForSingleObject(ext->WorkerThread, Executive, KernelMode, FALSE, NULL);
 }`,
-      errors: [{ messageId: 'waitInPageable', line: 4, message: 'KeSetEvent with Wait = TRUE returns at DISPATCH_LEVEL, but StopWorker is pageable (it calls PAGED_CODE())' }],
+      errors: [{ messageId: 'waitInPageable', line: 4, message: 'KeSetEvent with Wait = TRUE returns at DISPATCH_LEVEL, but StopWorker starts with PAGED_CODE(): its code after the call' }],
       output: `${HEAD}VOID StopWorker(PDEVICE_EXTENSION ext) {
     PAGED_CODE();
     KeSetEvent(&ext->StopEvent, IO_NO_INCREMENT, FALSE);

@@ -19,3 +19,6 @@ export function isTableDispatch(file: SourceFile, name: string): boolean {
   const table = (roles: { role: string; detail?: string }[]) => roles.some((role) => role.role === 'wdm-dispatch' && role.detail !== undefined);
   return table(file.driver.rolesOf(name)) || table(file.workspace?.rolesOf(name) ?? []);
 }
+
+/** System routine prefixes: a call of one with the IRP or the device object is not a driver helper that might act on it. */
+export const SYSTEM_ROUTINE_PREFIX = /^(Io|Iof|Ke|Ex|Rtl|Mm|Ob|Ps|Zw|Nt|Se|Po|Wdf|Dbg|Kd|Hal|Wmi|Interlocked|InsertTailList|InsertHeadList|RemoveEntryList|RemoveHeadList|RemoveTailList|InitializeListHead|IsListEmpty|memcpy|memset|memmove|NT_SUCCESS|ASSERT|NT_ASSERT|UNREFERENCED_PARAMETER|PAGED_CODE|CONTAINING_RECORD|FIELD_OFFSET|sizeof|Trace|DoTrace|WPP|Log)/;

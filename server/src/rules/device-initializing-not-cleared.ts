@@ -3,14 +3,13 @@
  * DO_DEVICE_INITIALIZING: the I/O manager clears it only for devices created in DriverEntry, so the device refuses
  * every open and the PnP stack above it cannot attach.
  */
+import { SYSTEM_ROUTINE_PREFIX } from '../analysis/dispatch';
 import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
 import { fixer, gather, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
 const CREATORS = new Set(['IoCreateDevice', 'IoCreateDeviceSecure', 'WdmlibIoCreateDeviceSecure']);
 
-/** Routine prefixes of the system: handing the device object to one of these does not clear the flag. */
-const SYSTEM_PREFIX = /^(Io|Iof|Ke|Ex|Rtl|Mm|Ob|Ps|Zw|Nt|Se|Po|Wmi|Dbg|Kd|Hal|Wdmlib|Interlocked|NT_SUCCESS|ASSERT|NT_ASSERT|UNREFERENCED_PARAMETER|PAGED_CODE|KdPrint|DbgPrint|Trace|DoTrace|WPP|Log)/;
 
 /**
  * Whether the routine is a PnP AddDevice: assigned to `DriverExtension->AddDevice` or declared `DRIVER_ADD_DEVICE`
@@ -25,20 +24,23 @@ function isAddDevice(file: SourceFile, fn: FunctionInfo): boolean {
     && file.within(fn.body!, 'call_expression').some((call) => calleeName(call) === 'IoAttachDeviceToDeviceStack' || calleeName(call) === 'IoAttachDeviceToDeviceStackSafe');
 }
 
-/** The flag is cleared (or handed to code that may clear it) in the routine or a helper of this file it calls. */
-function mayClear(file: SourceFile, body: Node, device: string | undefined, seen: Set<string>): boolean {
-  if (/\bDO_DEVICE_INITIALIZING\b/.test(body.text)) return true;
+/**
+ * Whether the routine hands the new device object to a driver routine of another file (directly or through a helper
+ * of this file), which may finish its initialization: the file itself never mentions the flag (checked before).
+ */
+function handedToOtherFile(file: SourceFile, body: Node, device: string, seen: Set<string>): boolean {
+  const mention = new RegExp(`\\b${device}\\b`);
   for (const call of file.within(body, 'call_expression')) {
     const name = calleeName(call);
-    if (!name || seen.has(name)) continue;
+    if (!name || seen.has(name) || SYSTEM_ROUTINE_PREFIX.test(name) || CREATORS.has(name)) continue;
     seen.add(name);
+    const args = callArguments(call);
+    if (!args.some((argument) => mention.test(argument.text))) continue;
     const helper = file.functionByName(name);
-    if (helper?.body) {
-      if (seen.size < 16 && mayClear(file, helper.body, undefined, seen)) return true;
-      continue;
-    }
-    // A driver routine of another file that gets the device object may finish its initialization.
-    if (device && !SYSTEM_PREFIX.test(name) && !CREATORS.has(name) && callArguments(call).some((argument) => new RegExp(`\\b${device}\\b`).test(argument.text))) return true;
+    if (!helper?.body) return true;
+    const index = args.findIndex((argument) => mention.test(argument.text));
+    const parameter = helper.params[index]?.name;
+    if (seen.size < 16 && parameter && handedToOtherFile(file, helper.body, parameter, seen)) return true;
   }
   return false;
 }
@@ -101,7 +103,7 @@ export const rule: Rule = {
           const creation = file.within(fn.body, 'call_expression').find((call) => CREATORS.has(calleeName(call) ?? ''));
           if (!creation || !isAddDevice(file, fn)) continue;
           const device = createdDevice(creation);
-          if (!device || mayClear(file, fn.body, device, new Set([fn.name]))) continue;
+          if (!device || handedToOtherFile(file, fn.body, device, new Set([fn.name]))) continue;
           const ret = finalSuccessReturn(fn.body);
           context.report({
             node: creation,

@@ -3,6 +3,7 @@
  * functions, paged pool allocations, Zw* file and registry routines, and waits that can block.
  */
 import { LOCK_ACQUIRES, lockPaths } from '../analysis/locks';
+import { pagedFunctions } from '../analysis/paged';
 import type { FlowNode } from '../analysis/paths';
 import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
 import { gather, type Rule } from '../analysis/rule';
@@ -23,21 +24,6 @@ const ALLOCATORS: Record<string, number> = lookupTable({
 
 /** Calls that may block or require APC_LEVEL or below. */
 const BLOCKING = new Set(['KeDelayExecutionThread', 'ExAcquireFastMutex', 'KeAcquireGuardedMutex', 'ExAcquireResourceExclusiveLite', 'ExAcquireResourceSharedLite', 'WdfWaitLockAcquire', 'IoAllocateWorkItem']);
-
-/** Functions of this file that are pageable: they call PAGED_CODE() or are placed in a PAGE section. */
-function pagedFunctions(file: SourceFile): Map<string, string> {
-  const paged = new Map<string, string>();
-  for (const match of file.text.matchAll(/alloc_text\s*\(\s*PAGE\w*\s*,([^)]*)\)/g)) {
-    for (const name of match[1].split(',')) if (name.trim()) paged.set(name.trim(), 'is placed in the PAGE section (alloc_text)');
-  }
-  for (const call of file.nodes('call_expression')) {
-    const name = calleeName(call);
-    if (name !== 'PAGED_CODE' && name !== 'PAGED_CODE_LOCKED') continue;
-    const fn = file.enclosingFunction(call);
-    if (fn && !paged.has(fn.name)) paged.set(fn.name, 'starts with PAGED_CODE()');
-  }
-  return paged;
-}
 
 /** Why a call cannot run at DISPATCH_LEVEL, or undefined. */
 function problemOf(call: Node, paged: Map<string, string>, workspacePaged?: (name: string) => boolean): string | undefined {

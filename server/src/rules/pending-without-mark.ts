@@ -2,7 +2,7 @@
  * Flags a WDM dispatch routine that returns STATUS_PENDING on a path where it never called IoMarkIrpPending: the
  * I/O manager then treats the IRP as completed synchronously and the later completion races with it.
  */
-import { irpParameter, isTableDispatch } from '../analysis/dispatch';
+import { irpParameter, isTableDispatch, SYSTEM_ROUTINE_PREFIX } from '../analysis/dispatch';
 import { analyzePaths } from '../analysis/paths';
 import { callArguments, calleeName, contains, unwrap, type Node } from '../analysis/query';
 import { fixer, gather, type Rule } from '../analysis/rule';
@@ -11,8 +11,6 @@ import type { SourceFile } from '../analysis/source-file';
 /** Calls that mark the IRP pending themselves (IoCsqInsertIrp marks the IRP it queues). */
 const MARKERS = new Set(['IoMarkIrpPending', 'IoCsqInsertIrp', 'IoCsqInsertIrpEx']);
 
-/** System routine prefixes: such a call with the IRP is not a driver helper that might mark it. */
-const SYSTEM_PREFIX = /^(Io|Iof|Ke|Ex|Rtl|Mm|Ob|Ps|Zw|Nt|Se|Po|Wdf|Dbg|Kd|Hal|Wmi|Interlocked|InsertTailList|InsertHeadList|RemoveEntryList|RemoveHeadList|RemoveTailList|InitializeListHead|IsListEmpty|memcpy|memset|memmove|NT_SUCCESS|ASSERT|NT_ASSERT|UNREFERENCED_PARAMETER|PAGED_CODE|CONTAINING_RECORD|FIELD_OFFSET|sizeof|Trace|DoTrace|WPP|Log)/;
 
 /**
  * Whether calling `name` may mark the IRP pending: one of the markers, a helper of this file that calls one, or a
@@ -28,7 +26,7 @@ function mayMark(file: SourceFile, name: string, depth = 0): boolean {
       return callee !== undefined && callee !== name && mayMark(file, callee, depth + 1);
     });
   }
-  return !SYSTEM_PREFIX.test(name);
+  return !SYSTEM_ROUTINE_PREFIX.test(name);
 }
 
 

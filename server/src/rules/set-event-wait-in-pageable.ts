@@ -6,21 +6,15 @@
 import { callArguments, calleeName, unwrap } from '../analysis/query';
 import { fixer, type Rule } from '../analysis/rule';
 import { lookupTable } from '../analysis/lookup';
-import { pagedFunctionNames } from '../analysis/workspace-index';
+import { pagedFunctions } from '../analysis/paged';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
 /** Routine → index of its Wait argument. */
 const SIGNALS: Record<string, number> = lookupTable({ KeSetEvent: 2, KeReleaseSemaphore: 3, KeReleaseMutex: 1 });
 
-const pagedCache = new WeakMap<SourceFile, Set<string>>();
-
-/** Why a function is pageable: by this file's PAGED_CODE / alloc_text, or by another file's alloc_text. */
+/** Why a function is pageable: this file's PAGED_CODE() / alloc_text, or another file's alloc_text. */
 function pageableBecause(file: SourceFile, fn: FunctionInfo): string | undefined {
-  if (fn.body && /\bPAGED_CODE\s*\(\s*\)/.test(file.text.slice(fn.body.startIndex, fn.body.endIndex))) return 'it calls PAGED_CODE()';
-  let paged = pagedCache.get(file);
-  if (!paged) pagedCache.set(file, (paged = new Set(pagedFunctionNames(file.text))));
-  if (paged.has(fn.name)) return 'alloc_text PAGE';
-  return file.workspace?.isPaged(fn.name) ? 'alloc_text PAGE in the workspace' : undefined;
+  return pagedFunctions(file).get(fn.name) ?? (file.workspace?.isPaged(fn.name) ? 'is placed in the PAGE section in another file (alloc_text)' : undefined);
 }
 
 export const rule: Rule = {
@@ -40,7 +34,7 @@ export const rule: Rule = {
     ],
     confidence: 'high',
     messages: {
-      waitInPageable: '{{call}} with Wait = TRUE returns at DISPATCH_LEVEL, but {{fn}} is pageable ({{why}}): the code after the call can page-fault at DISPATCH_LEVEL. Pass FALSE.',
+      waitInPageable: '{{call}} with Wait = TRUE returns at DISPATCH_LEVEL, but {{fn}} {{why}}: its code after the call can page-fault at DISPATCH_LEVEL. Pass FALSE.',
     },
     fixable: true,
     examples: {

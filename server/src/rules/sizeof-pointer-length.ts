@@ -83,9 +83,10 @@ function pointerVariable(file: SourceFile, fn: FunctionInfo | undefined, name: s
   if (!declaration || declaration.isArray) return undefined;
   const typeText = declaration.typeText.replace(/\b(const|volatile|CONST)\b/g, ' ').replace(/\s+/g, ' ').trim();
   const stars = starsOf(declaration);
-  if (stars === 0 && (!/^(P|LP)[A-Z0-9_]+$/.test(typeText) || INTEGER_TYPE.test(typeText) || typeText === 'PAGED_CODE')) return undefined;
-  const typedefPointer = stars === 0 || /^(P|LP)[A-Z0-9_]+$/.test(typeText) && !INTEGER_TYPE.test(typeText);
-  const levels = stars + (typedefPointer && stars > 0 ? 1 : 0);
+  const pointerTypedef = /^(P|LP)[A-Z0-9_]+$/.test(typeText) && !INTEGER_TYPE.test(typeText) && typeText !== 'PAGED_CODE';
+  if (stars === 0 && !pointerTypedef) return undefined;
+  // A pointer typedef adds one level to the declarator's stars (`PFOO p` is one level, `PFOO *p` two).
+  const levels = stars + (pointerTypedef ? 1 : 0);
   return {
     toPointer: levels > 1 || (stars === 0 && /^(PP|LPP)[A-Z]/.test(typeText)),
     voidPointee: (stars === 0 && VOID_POINTER.test(typeText)) || (stars === 1 && /^(VOID|void)$/.test(typeText)),
