@@ -667,9 +667,16 @@ export interface PathResult {
   exits: FlowNode[];
 }
 
+/** The key text of a values map; maps are never changed once made, and many states share one. */
+const valuesKeys = new WeakMap<Values, string>();
+
 function stateKey(state: PathState): string {
   let key = state.facts.join('\u0001');
-  if (state.values.size > 0) key += `\u0002${[...state.values].map(([name, value]) => `${name}=${value}`).sort().join(',')}`;
+  if (state.values.size > 0) {
+    let values = valuesKeys.get(state.values);
+    if (values === undefined) valuesKeys.set(state.values, (values = `\u0002${[...state.values].map(([name, value]) => `${name}=${value}`).sort().join(',')}`));
+    key += values;
+  }
   return key;
 }
 

@@ -727,6 +727,9 @@ function namedPaths(file: SourceFile, fn: FunctionInfo): Set<string> {
 /** Dereferences and call arguments in text: `p->`, `p[`, `p(`, `*p`, `(p,` / `, p)` (casts allowed). */
 const USE_TEXT = new RegExp(`(?<![\\w>.])(${PATH_TEXT})\\s*(?=->|\\[|\\()|\\*\\s*\\(?\\s*(${PATH_TEXT})|[(,]\\s*(?:\\([^()]*\\)\\s*)?(${PATH_TEXT})\\s*(?=[,)])`, 'g');
 
+/** A name right after `&` (what `PathPatterns.addressed` needs before its path). */
+const ADDRESSED_NAME = /&\s*\(?\s*([A-Za-z_]\w*)/g;
+
 interface PathPatterns {
   /** `&p` (not `&p->f`): the address handed out. */
   addressed: RegExp;
@@ -766,6 +769,7 @@ function trackedPaths(file: SourceFile, fn: FunctionInfo, helpers: () => HelperS
   const body = fn.body!;
   const text = file.textOf(body);
   const named = namedPaths(file, fn);
+  if (named.size === 0) return undefined;
   // Paths the text shows dereferenced (`p->`, `p[`, `p(`, `*p`) or handed to a call, and never given out by address.
   const used = new Set<string>();
   for (const match of text.matchAll(USE_TEXT)) {
@@ -778,9 +782,12 @@ function trackedPaths(file: SourceFile, fn: FunctionInfo, helpers: () => HelperS
     }
   }
   const plausible = new Map<string, PathPatterns>();
+  let addressedRoots: Set<string> | undefined;
   for (const path of used) {
     const patterns = patternsOf(path);
-    if (!patterns.addressed.test(text)) plausible.set(path, patterns);
+    // `&p…` needs the path's first name right after an `&`: one pass over the body instead of one per path.
+    addressedRoots ??= new Set(Array.from(text.matchAll(ADDRESSED_NAME), (match) => match[1]));
+    if (!addressedRoots.has(path.split(/->|\./)[0]) || !patterns.addressed.test(text)) plausible.set(path, patterns);
   }
   if (plausible.size === 0) return undefined;
   const candidates = new Set<string>();
@@ -817,9 +824,9 @@ function trackedPaths(file: SourceFile, fn: FunctionInfo, helpers: () => HelperS
       if (parent.type === 'field_expression' && parent.childForFieldName('field')?.id === occurrence.id) continue;
       if (directUse(holder, parent) || parent.type === 'argument_list' && isHelperArgument(file, fn, holder, parent, helpers)) {
         // A dereference under `if (p)` or after `if (!p) return;` (no assignment of p in between) needs no path analysis.
-        if (!syntacticallyGuarded(file, occurrence, path, body, assignment)) dereferenced.add(path);
+        if (!dereferenced.has(path) && !syntacticallyGuarded(file, occurrence, path, body, assignment)) dereferenced.add(path);
       }
-      else if (isNullTestOperand(holder, parent) && !nullBranchExits(occurrence, path)) testedOnly.add(path);
+      else if (!testedOnly.has(path) && isNullTestOperand(holder, parent) && !nullBranchExits(occurrence, path)) testedOnly.add(path);
       if (dereferenced.has(path) && (candidates.has(path) || testedOnly.has(path))) break;
     }
   }
