@@ -209,13 +209,15 @@ function wantedHelperArguments(file: SourceFile): Map<string, Set<number>> {
     if (callee?.type !== 'identifier' || !file.functionByName(callee.text)) continue;
     const args = callArguments(call);
     if (args.length === 0) continue;
-    let caller: FunctionInfo | undefined;
+    // A caller whose text names no path hands none of them over: no argument needs a look.
+    const caller = file.enclosingFunction(call);
+    if (!caller?.body || caller.name === callee.text) continue;
+    const named = namedPaths(file, caller);
+    if (named.size === 0) continue;
     args.forEach((argument, index) => {
       const path = trackablePath(argument);
       if (!path) return;
-      caller ??= file.enclosingFunction(call);
-      if (!caller?.body || caller.name === callee.text) return;
-      const answer = namedPaths(file, caller).has(path);
+      const answer = named.has(path);
       if (!answer) return;
       let set = wanted.get(callee.text);
       if (!set) wanted.set(callee.text, (set = new Set()));
@@ -272,6 +274,7 @@ class NullAnalysis {
   readonly found = new Map<string, { source: NullSource; use: Use; length?: string }>();
   private readonly sources = new Map<string, NullSource>();
   private readonly eventCache = new Map<number, Event[]>();
+  private readonly nullnessCache = new Map<number, { nulls: Set<string>; nonNulls: Set<string> }>();
   /** Locals given the literal 0 somewhere (a copy length that may be zero together with a NULL buffer). */
   private readonly zeroed = new Set<string>();
 
@@ -295,9 +298,15 @@ class NullAnalysis {
         return this.apply(events, state.facts, state.values);
       },
       refine: (condition, outcome, state) => {
-        const nulls = new Set<string>();
-        const nonNulls = new Set<string>();
-        nullness(condition, outcome, nulls, nonNulls);
+        // The same condition is refined once per state reaching it: its verdict depends on the node alone.
+        const cacheKey = outcome ? condition.id : -condition.id - 1;
+        let verdict = this.nullnessCache.get(cacheKey);
+        if (!verdict) {
+          verdict = { nulls: new Set<string>(), nonNulls: new Set<string>() };
+          nullness(condition, outcome, verdict.nulls, verdict.nonNulls);
+          this.nullnessCache.set(cacheKey, verdict);
+        }
+        const { nulls, nonNulls } = verdict;
         let facts = nonNulls.size === 0 ? state.facts : state.facts.filter((fact) => !nonNulls.has(fact.slice(0, fact.indexOf(SEP))));
         for (const path of nulls) {
           if (!this.tracked.paths.has(path) || facts.some((fact) => fact.startsWith(`${path}${SEP}`))) continue;
