@@ -209,35 +209,35 @@ describe('incremental analysis', () => {
 
     // Inside Unrelated, which calls no function of the file.
     const edited = text.replace('Another(d)', 'Another(d + 1)');
-    assert.deepEqual(edit(edited), { functions: 4, reanalyzed: 1 });
+    assert.deepEqual(edit(edited), { functions: 4, reanalyzed: 1, reanalyzedLocal: 1 });
     assert.deepEqual(visited, ['Unrelated']);
 
     // Inside Leaf, which calls Helper: both are analyzed again, Lonely and Unrelated are not.
     // (And inside Helper, Leaf would not be: what Leaf's callers pass and check does not depend on Helper's body.)
     const again = edited.replace('return Helper(a);', 'a++; return Helper(a);');
-    assert.deepEqual(edit(again), { functions: 4, reanalyzed: 2 });
+    assert.deepEqual(edit(again), { functions: 4, reanalyzed: 2, reanalyzedLocal: 2 });
     assert.deepEqual(visited.sort(), ['Helper', 'Leaf']);
 
     // A blank line between functions changes nothing: no function is visited.
     const blank = again.replace('\nint Lonely', '\n\nint Lonely');
-    assert.deepEqual(edit(blank), { functions: 4, reanalyzed: 0 });
+    assert.deepEqual(edit(blank), { functions: 4, reanalyzed: 0, reanalyzedLocal: 0 });
     assert.deepEqual(visited, []);
 
     // Nor does a comment there.
     const commented = blank.replace('\n\nint Lonely', '\n/* Lonely: counts twice. */\nint Lonely');
-    assert.deepEqual(edit(commented), { functions: 4, reanalyzed: 0 });
+    assert.deepEqual(edit(commented), { functions: 4, reanalyzed: 0, reanalyzedLocal: 0 });
     assert.deepEqual(visited, []);
 
     // A conditional inside a function stays inside it; Unrelated alone is analyzed again.
     const conditional = commented.replace('return Another(d + 1);', '#if DBG\n    d++;\n#endif\n    return Another(d + 1);');
-    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 1 });
+    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 1, reanalyzedLocal: 1 });
     assert.deepEqual(visited, ['Unrelated']);
 
     // Renaming a function changes what refers to what: everything again. Undoing it brings back the text analyzed
     // two versions ago, whose findings are all taken over.
     assert.equal(edit(conditional.replace('int Leaf(', 'int xLeaf(')), undefined);
     assert.equal(visited.length, 5);
-    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 0 });
+    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 0, reanalyzedLocal: 0 });
     assert.deepEqual(visited, []);
 
     // A declaration between functions: everything again.
@@ -245,11 +245,11 @@ describe('incremental analysis', () => {
     assert.equal(visited.length, 5);
     // A warning or prefast pragma inside a function stays inside it (it reads only the next statement); an alloc_text
     // pragma is file-wide.
-    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 0 });
+    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 0, reanalyzedLocal: 0 });
     const suppressed = conditional.replace('    d++;\n', '    d++;\n#pragma warning(suppress: 4054) // a cast\n');
-    assert.deepEqual(edit(suppressed), { functions: 4, reanalyzed: 1 });
+    assert.deepEqual(edit(suppressed), { functions: 4, reanalyzed: 1, reanalyzedLocal: 1 });
     assert.deepEqual(visited, ['Unrelated']);
-    assert.deepEqual(edit(suppressed.replace('d++;', 'd += 2;')), { functions: 4, reanalyzed: 1 });
+    assert.deepEqual(edit(suppressed.replace('d++;', 'd += 2;')), { functions: 4, reanalyzed: 1, reanalyzedLocal: 1 });
     assert.deepEqual(visited, ['Unrelated']);
     assert.equal(edit(suppressed.replace('#pragma warning(suppress: 4054)', '#pragma alloc_text(PAGE, Unrelated)')), undefined);
     assert.equal(visited.length, 5);
@@ -290,7 +290,8 @@ describe('incremental analysis', () => {
     const next = analyzer.parse({ text: unchecked, fileName }, parsed)!;
     parsed.dispose();
     const { reuse, ...after } = analyzer.analyzeParsed(fileName, next, { reuse: true });
-    assert.deepEqual(reuse, { functions: 3, reanalyzed: 2 });
+    // Caller-independent (`function-local`) rules run on the edited Dispatch only, not on ApplySettings.
+    assert.deepEqual(reuse, { functions: 3, reanalyzed: 2, reanalyzedLocal: 1 });
     next.dispose();
     assert.ok(after.findings.some((finding) => finding.ruleId === 'input-length-not-validated' && finding.range.start.line === 6));
     assert.deepEqual(after, analyzer.analyze({ text: unchecked, fileName }));

@@ -208,7 +208,8 @@ export class Analyzer {
     for (const rule of activeRules) {
       try {
         const userSeverity = overrides[rule.meta.id] as Severity | undefined;
-        const perFunction = rule.meta.scope === 'function';
+        const perFunction = rule.meta.scope === 'function' || rule.meta.scope === 'function-local';
+        const local = rule.meta.scope === 'function-local';
         const context = {
           file,
           report: (descriptor: ReportDescriptor) => {
@@ -217,7 +218,8 @@ export class Analyzer {
             if (!perFunction || !ranges) return;
             const index = owner === 'end' ? rangeIndexOf(ranges, raw.start) : owner;
             if (index === 'top-level' || index === undefined) return;
-            if (plan?.reused[index]) contractBroken = true; // reported into a function whose findings were taken over
+            // Reported into a function whose findings were taken over.
+            if (plan?.reused[index] || (local && plan?.reusedLocal[index])) contractBroken = true;
             const list = recorded.get(index);
             if (list) list.push(raw);
             else recorded.set(index, [raw]);
@@ -237,23 +239,29 @@ export class Analyzer {
     addTime(options.profile, 'walk', walkStarted);
 
     const key = options.reuse ? reuseKey(fileName, parsed.language, options) : undefined;
+    const localRules = new Set(activeRules.filter((rule) => rule.meta.scope === 'function-local').map((rule) => rule.meta.id));
     if (key !== undefined) {
       ranges = functionRanges(file);
-      facts = activeRules.filter((rule) => rule.meta.scope === 'function' && rule.fileFacts).map((rule) => `${rule.meta.id}:${rule.fileFacts!(file)}`).join('\n');
+      facts = activeRules.filter((rule) => rule.meta.scope !== undefined && rule.fileFacts).map((rule) => `${rule.meta.id}:${rule.fileFacts!(file)}`).join('\n');
       if (allowReuse && ranges) {
         for (const memo of parsed.memo ? [parsed.memo, ...parsed.bases] : parsed.bases) {
-          plan = planReuse(file, parsed.parsedText, ranges, key, facts, memo);
+          plan = planReuse(file, parsed.parsedText, ranges, key, facts, memo, localRules);
           if (plan) break;
         }
       }
     }
     // Each gathered node with the index of the function it lies in, computed once per type for every rule.
+    // `function-local` rules also skip the functions whose local findings are taken over.
     const owned = new Map<string, { nodes: Node[]; owners: (number | 'top-level')[] }>();
-    const ownedNodes = (type: string) => {
-      let entry = owned.get(type);
+    const ownedLocal = new Map<string, { nodes: Node[]; owners: (number | 'top-level')[] }>();
+    let skipLocal: (unknown[] | undefined)[] | undefined;
+    const ownedNodes = (type: string, local: boolean) => {
+      const cache = local ? ownedLocal : owned;
+      let entry = cache.get(type);
       if (!entry) {
-        entry = ownersOf(byType.get(type) ?? [], ranges!, plan?.reused);
-        owned.set(type, entry);
+        if (local && plan) skipLocal ??= plan.reused.map((findings, index) => findings ?? plan!.reusedLocal[index]);
+        entry = ownersOf(byType.get(type) ?? [], ranges!, local ? skipLocal : plan?.reused);
+        cache.set(type, entry);
       }
       return entry;
     };
@@ -269,13 +277,14 @@ export class Analyzer {
         continue;
       }
       const ruleStarted = performance.now();
-      const tracked = rule.meta.scope === 'function' && ranges !== undefined;
+      const tracked = rule.meta.scope !== undefined && ranges !== undefined;
+      const local = rule.meta.scope === 'function-local';
       try {
         for (const [type, callback] of Object.entries(visitor)) {
           if (type === 'onEnd' || !callback) continue;
           const visit = callback as (node: Node) => void;
           if (tracked) {
-            const { nodes, owners } = ownedNodes(type);
+            const { nodes, owners } = ownedNodes(type, local);
             for (let index = 0; index < nodes.length; index++) {
               owner = owners[index];
               visit(nodes[index]);
@@ -298,9 +307,9 @@ export class Analyzer {
     }
     if (contractBroken) return yield* this.analysisSteps(fileName, parsed, options, false);
 
-    const reused = plan ? plan.reused.flatMap((findings) => findings ?? []) : [];
+    const reused = plan ? plan.reused.flatMap((findings, index) => findings ?? plan!.reusedLocal[index] ?? []) : [];
     if (key !== undefined && ranges && ruleErrors.length === 0 && notRun.length === 0) {
-      parsed.memo = buildMemo(file, parsed.parsedText, key, facts, ranges, (index) => plan?.reused[index] ?? recorded.get(index) ?? [], plan);
+      parsed.memo = buildMemo(file, parsed.parsedText, key, facts, ranges, (index) => plan?.reused[index] ?? [...(plan?.reusedLocal[index] ?? []), ...(recorded.get(index) ?? [])], plan);
     } else if (key !== undefined) {
       parsed.memo = undefined;
     }
@@ -317,7 +326,7 @@ export class Analyzer {
     const all = [...unique, ...unused].sort(compareFindings);
     addTime(options.profile, 'findings and suppressions', finishStarted);
     const result: AnalysisResult = { findings: all, parseErrors: (byType.get('ERROR') ?? []).length, ruleErrors };
-    if (plan) result.reuse = { functions: plan.reused.length, reanalyzed: plan.reused.filter((findings) => !findings).length };
+    if (plan) result.reuse = { functions: plan.reused.length, reanalyzed: plan.reused.filter((findings) => !findings).length, reanalyzedLocal: plan.reused.filter((findings, index) => !findings && !plan!.reusedLocal[index]).length };
     const surfaceStarted = performance.now();
     try {
       // With `reuse`, the facts of functions an edit left alone come from the last analysis with the same settings.

@@ -66,7 +66,7 @@ export interface AnalysisResult {
   /** Rules that threw: reported, never fatal. */
   ruleErrors: RuleError[];
   /** Set when findings of an earlier analysis were reused (`reuse`): how many functions were analyzed again. */
-  reuse?: { functions: number; reanalyzed: number };
+  reuse?: { functions: number; reanalyzed: number; reanalyzedLocal?: number };
   /** The file's attack-surface facts (devices, dispatch routines, IOCTLs, handlers), when it has any. */
   surface?: FileSurface;
 }

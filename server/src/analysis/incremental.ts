@@ -61,6 +61,12 @@ export interface AnalysisMemo {
 export interface ReusePlan {
   /** For each function (index as in `file.functions()`): the findings to take over, or undefined to analyze it again. */
   reused: (RawFinding[] | undefined)[];
+  /**
+   * For a function whose `function` rules run again because it is reached from the edited one (`reused` undefined)
+   * but which is not itself edited: the findings of `function-local` rules to take over (they do not depend on
+   * callers), or undefined to run those rules there too.
+   */
+  reusedLocal: (RawFinding[] | undefined)[];
   /** Function ranges in document order, for attributing nodes to functions. */
   ranges: { start: number; end: number }[];
 }
@@ -150,11 +156,12 @@ export function changedSpan(before: string, after: string): { start: number; old
  * index of function i when its findings were reused.
  * `facts` sums up what function-scoped rules read file-wide besides roles (`Rule.fileFacts`).
  */
-export function planReuse(file: SourceFile, parsedText: string, ranges: { start: number; end: number }[], key: string, facts: string, memo: AnalysisMemo | undefined):
+export function planReuse(file: SourceFile, parsedText: string, ranges: { start: number; end: number }[], key: string, facts: string, memo: AnalysisMemo | undefined, localRules: ReadonlySet<string> = new Set()):
   (ReusePlan & { memo: AnalysisMemo; reusedFrom: (number | undefined)[] }) | undefined {
   if (!memo || memo.key !== key || ranges.length !== memo.functions.length) return undefined;
   const functions = file.functions();
   const reused: (RawFinding[] | undefined)[] = new Array(ranges.length).fill(undefined);
+  const reusedLocal: (RawFinding[] | undefined)[] = new Array(ranges.length).fill(undefined);
   const reusedFrom: (number | undefined)[] = new Array(ranges.length).fill(undefined);
   const span = changedSpan(memo.parsedText, parsedText);
   if (!span) {
@@ -164,7 +171,7 @@ export function planReuse(file: SourceFile, parsedText: string, ranges: { start:
       reused[index] = old.findings;
       reusedFrom[index] = index;
     });
-    return { reused, reusedFrom, ranges, memo };
+    return { reused, reusedLocal, reusedFrom, ranges, memo };
   }
   const delta = span.newEnd - span.oldEnd;
   // Functions before and after the edit keep their text; at most one function is touched by it.
@@ -208,13 +215,18 @@ export function planReuse(file: SourceFile, parsedText: string, ranges: { start:
   }
   for (let index = 0; index < ranges.length; index++) {
     const old = memo.functions[index];
-    if (index === changed || dirty.has(old.name)) continue;
+    if (index === changed) continue;
+    if (dirty.has(old.name)) {
+      // Reached from the edited function: caller-dependent rules run again, caller-independent ones keep theirs.
+      if (localRules.size > 0) reusedLocal[index] = shiftFindings(old.findings.filter((finding) => localRules.has(finding.ruleId)), span, edited);
+      continue;
+    }
     const shifted = shiftFindings(old.findings, span, edited);
     if (!shifted) continue; // it points into the edited function: analyze it again
     reused[index] = shifted;
     reusedFrom[index] = index;
   }
-  return { reused, reusedFrom, ranges, memo };
+  return { reused, reusedLocal, reusedFrom, ranges, memo };
 }
 
 /** Gap `gap` (0: before the first function) without its comments and whitespace. */

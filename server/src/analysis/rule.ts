@@ -42,8 +42,12 @@ export interface RuleMeta {
    * reports only nodes it visited, inside the function it visited them in. The engine then re-runs the rule only on
    * the edited function and the functions it calls, reusing the findings of the rest of the file (see
    * ARCHITECTURE.md, "Incremental analysis"). Left out, the rule runs over the whole file after every edit.
+   *
+   * `function-local` promises the same without the callers: what the rule reports inside F depends only on F's text
+   * and file-level facts (no taint of parameters passed in by callers, no checks made before a call, nothing read
+   * from another function's body). After an edit the rule re-runs on the edited function alone.
    */
-  scope?: 'function';
+  scope?: 'function' | 'function-local';
 }
 
 /** A text replacement in offsets of the analyzed text. */

@@ -401,7 +401,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
-    scope: 'function',
+    scope: 'function-local',
     description: 'A local pointer or structure declared without an initializer is assigned on some paths only and then used on a path that may have skipped the assignment.',
     rationale: 'An uninitialized local holds whatever the stack held before: often a pointer left by an earlier call, which a caller can influence by steering which kernel code ran before. Calling through it, dereferencing it or copying it out gives an attacker control over the driver or leaks kernel addresses. Initialize pointers to NULL and structures with `= { 0 }` where they are declared, and check before use.',
     cwe: ['CWE-457', 'CWE-908'],
