@@ -102,7 +102,8 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) 
     const parsed = analyzer.parse({ text: code, fileName: 'd.c' })!;
     try {
       const { SourceFile } = require('../../server/src/analysis/source-file') as typeof import('../../server/src/analysis/source-file');
-      const file = new SourceFile('d.c', code, parsed.language, parsed.tree, new Map());
+      const { SyntaxTree } = require('../../server/src/analysis/syntax-tree') as typeof import('../../server/src/analysis/syntax-tree');
+      const file = new SourceFile('d.c', code, parsed.language, new SyntaxTree(parsed.tree, parsed.parsedText), new Map());
       const labels = file.driver.ioctlSwitches().flatMap((item) => item.cases.map((entry) => entry.label.text));
       assert.deepEqual(labels, ['IOCTL_A', 'IOCTL_DEBUG']);
     } finally {

@@ -13,6 +13,7 @@ import { languageFor, ParserPool, type ParserOptions, type SourceLanguage } from
 import type { Node } from './query';
 import { LineReference, type FixDescriptor, type ReportDescriptor, type Rule, type RuleVisitor } from './rule';
 import { SourceFile } from './source-file';
+import { SyntaxTree } from './syntax-tree';
 import { applySuppressions, parseSuppressions } from './suppressions';
 import { isDeadAt } from './conditional';
 import { fileSurface, type SurfaceCache } from './attack-surface';
@@ -123,7 +124,14 @@ export class Analyzer {
     addTime(profile, 'parse', started);
     if (!tree) return undefined;
     const bases = previous && previous.language === language ? [...(previous.memo ? [previous.memo] : []), ...previous.bases].slice(0, KEPT_MEMOS) : [];
-    return { text: document.text, parsedText, language, tree, bases, dispose: () => tree.delete() };
+    const parsed: ParsedDocument = {
+      text: document.text, parsedText, language, tree, bases,
+      dispose: () => {
+        syntaxTrees.get(parsed)?.detach();
+        tree.delete();
+      },
+    };
+    return parsed;
   }
 
   /**
@@ -193,7 +201,10 @@ export class Analyzer {
     const found: RawFinding[] = [];
     const ruleErrors: RuleError[] = [];
     const byType = new Map<string, Node[]>();
-    const file = new SourceFile(fileName, parsed.text, parsed.language, parsed.tree, byType, options.workspace);
+    const copyStarted = performance.now();
+    const syntax = syntaxTreeOf(parsed);
+    addTime(options.profile, 'tree copy', copyStarted);
+    const file = new SourceFile(fileName, parsed.text, parsed.language, syntax, byType, options.workspace);
 
     // Per-function bookkeeping for `reuse`: which function a reported finding belongs to (the function of the node
     // being visited; for `onEnd`, the function of the reported node).
@@ -235,7 +246,7 @@ export class Analyzer {
     for (const { visitor } of visitors) for (const type of Object.keys(visitor)) if (type !== 'onEnd') wanted.add(type);
     for (const type of wanted) byType.set(type, []);
     const walkStarted = performance.now();
-    collectNodes(parsed.tree.rootNode, byType);
+    collectNodes(syntax, byType);
     addTime(options.profile, 'walk', walkStarted);
 
     const key = options.reuse ? reuseKey(fileName, parsed.language, options) : undefined;
@@ -386,17 +397,26 @@ function ownersOf(nodes: readonly Node[], ranges: readonly { start: number; end:
   return { nodes: kept, owners };
 }
 
-/**
- * The single walk over the tree, done inside the WASM runtime (`descendantsOfType` with every wanted type at once):
- * walking node by node from JavaScript costs several boundary crossings per node and dominated analysis time.
- */
-function collectNodes(root: Node, byType: Map<string, Node[]>): void {
-  // NOTE: 'ERROR' must not be mixed with other types: web-tree-sitter 0.25 then returns nothing at all.
-  const types = [...byType.keys()].filter((type) => type !== 'ERROR');
-  for (const node of root.descendantsOfType(types)) {
-    if (node) byType.get(node.type)?.push(node);
+/** The single walk over the tree: every node of a wanted type, by type, in document order. */
+function collectNodes(tree: SyntaxTree, byType: Map<string, Node[]>): void {
+  byType.set('ERROR', []);
+  const lists: (Node[] | undefined)[] = tree.tables.types.map((type) => byType.get(type));
+  for (let index = 0; index < tree.count; index++) {
+    const list = lists[tree.symbols[index]];
+    if (list) list.push(tree.node(index)!);
   }
-  byType.set('ERROR', root.hasError ? root.descendantsOfType('ERROR').filter((node): node is Node => node !== null) : []);
+}
+
+/** The JavaScript copy of a parsed document's tree, made once per parse (a document can be analyzed again). */
+const syntaxTrees = new WeakMap<ParsedDocument, SyntaxTree>();
+
+function syntaxTreeOf(parsed: ParsedDocument): SyntaxTree {
+  let syntax = syntaxTrees.get(parsed);
+  if (!syntax) {
+    syntax = new SyntaxTree(parsed.tree, parsed.parsedText);
+    syntaxTrees.set(parsed, syntax);
+  }
+  return syntax;
 }
 
 /** The single edit that turns `before` into `after` (common prefix and suffix), in tree-sitter's terms. */

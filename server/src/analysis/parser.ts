@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
+import { useRuntimeCursor } from './syntax-tree';
 
 export type SourceLanguage = 'c' | 'cpp';
 
@@ -92,7 +93,9 @@ export class ParserPool {
 
   private static async loadRuntime(options: ParserOptions): Promise<ParserPool> {
     const runtime = locateWasm('tree-sitter.wasm', 'web-tree-sitter', options.wasmDir);
-    await Parser.init({ locateFile: () => runtime });
+    const module = { locateFile: () => runtime };
+    await Parser.init(module);
+    useRuntimeCursor(module);
     return new ParserPool(options.wasmDir);
   }
 

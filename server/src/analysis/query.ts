@@ -1,67 +1,25 @@
 /** Small helpers over tree-sitter nodes shared by the engine, the driver model and the rules. */
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode } from './syntax-tree';
 
-export type { Node };
-
-/** Visits every node below `root` in document order without recursion (deeply nested code must not overflow the stack). */
-export function walk(root: Node, visit: (node: Node) => boolean | void): void {
-  const cursor = root.walk();
-  try {
-    let descend = true;
-    for (;;) {
-      if (descend) {
-        const goDeeper = visit(cursor.currentNode) !== false;
-        if (goDeeper && cursor.gotoFirstChild()) continue;
-      }
-      if (cursor.gotoNextSibling()) {
-        descend = true;
-        continue;
-      }
-      if (!cursor.gotoParent()) return;
-      descend = false;
-      if (cursor.currentNode.id === root.id) return;
-    }
-  } finally {
-    cursor.delete();
-  }
-}
+/** The analyzer's syntax node: the JavaScript copy of tree-sitter's tree (see syntax-tree.ts). */
+export type Node = SyntaxNode;
 
 /**
- * Subtrees up to this many characters are walked from JavaScript: web-tree-sitter's `descendantsOfType` first
- * matches the wanted names against every type of the language (~360 for C, ~7 µs a call), more than a walk of a
- * few named nodes costs (~0.5 µs a node).
+ * Visits every node below `root` (and `root` itself) in document order; returning false from `visit` skips the
+ * node's descendants. Nodes are indexed in document order, so the walk is a loop over a range of indices.
  */
-const SMALL_SUBTREE = 64;
-
-/** Tokens of the C and C++ grammars (node-types.json: no children): their children need no read. */
-const LEAF_TYPES: ReadonlySet<string> = new Set(['identifier', 'field_identifier', 'type_identifier', 'number_literal', 'primitive_type', 'comment', 'statement_identifier']);
+export function walk(root: Node, visit: (node: Node) => boolean | void): void {
+  const { tree } = root;
+  const end = tree.subtreeEnds[root.index];
+  for (let index = root.index; index < end;) {
+    if (visit(tree.node(index)!) === false) index = tree.subtreeEnds[index];
+    else index++;
+  }
+}
 
 /** All descendants (and `root` itself) of the given types, in document order. */
 export function descendantsOfType(root: Node, types: string | readonly string[]): Node[] {
-  const wanted = typeof types === 'string' ? [types] : types;
-  if (root.endIndex - root.startIndex <= SMALL_SUBTREE && !wanted.includes('ERROR')) return namedDescendantsOfType(root, wanted);
-  return root.descendantsOfType(wanted as string[]).filter((node): node is Node => node !== null);
-}
-
-/**
- * The same nodes as `root.descendantsOfType(types)`, in the same (pre-)order, through named children: every node
- * of a named type is a named child of its parent (anonymous nodes are leaves).
- */
-function namedDescendantsOfType(root: Node, types: readonly string[]): Node[] {
-  const found: Node[] = [];
-  const stack: Node[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    const type = node.type;
-    if (types.includes(type)) found.push(node);
-    if (LEAF_TYPES.has(type)) continue;
-    const children = node.namedChildren;
-    for (let index = children.length - 1; index >= 0; index--) {
-      const child = children[index];
-      if (child) stack.push(child);
-    }
-  }
-  return found;
+  return root.descendantsOfType(types);
 }
 
 /** Drops parentheses, casts and `&`/`*`-free wrappers that do not change which object an expression names. */

@@ -2,12 +2,12 @@
  * One parsed file as the rules see it: the tree, the text, nodes gathered by type in the engine's single walk,
  * and analyses computed lazily once and shared by every rule (functions, macros, driver model, taint).
  */
-import type { Tree } from 'web-tree-sitter';
 import { DriverModel } from './driver-model';
 import { LineIndex } from './line-index';
 import { MacroTable, type MacroDefinition } from './macros';
 import { descendantsOfType, declaratorName, type Node } from './query';
 import type { SourceLanguage } from './parser';
+import type { SyntaxTree } from './syntax-tree';
 import { FunctionTaint, computeParameterTaint, type ParameterTaint } from './taint';
 import type { WorkspaceFacts } from './workspace-index';
 import { guardCondition, wppFunctions, wppGuard, type WppFunction, type WppGuard } from './wpp';
@@ -50,7 +50,7 @@ export class SourceFile {
     /** The text as the user wrote it (fixes and messages use it). */
     readonly text: string,
     readonly language: SourceLanguage,
-    readonly tree: Tree,
+    readonly tree: SyntaxTree,
     byType: Map<string, Node[]>,
     readonly workspace?: WorkspaceFacts,
   ) {

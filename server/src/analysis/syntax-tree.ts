@@ -1,0 +1,529 @@
+/**
+ * A JavaScript copy of a tree-sitter tree, read in one cursor walk right after the parse.
+ *
+ * Why: every read of a web-tree-sitter node (`type`, `parent`, `childForFieldName`, …) crosses into WASM and
+ * allocates a fresh node object; over a scan those reads cost about 2.5 times the parse itself (docs/performance.md,
+ * "Issue 15, third round"). Here the tree lives in typed arrays indexed in document (pre-)order, and node objects are
+ * created once per node and cached, so reads are array lookups and the same node is the same object.
+ *
+ * The class offers the subset of web-tree-sitter's `Node` the analyzer uses, with the same results
+ * (test/unit/syntax-tree.test.ts compares both on every node of the test corpora).
+ */
+import type { Language, Tree as WasmTree } from 'web-tree-sitter';
+
+export interface Point {
+  row: number;
+  column: number;
+}
+
+/** tree-sitter's symbol for ERROR nodes (`ts_builtin_sym_error`, (TSSymbol)-1). */
+const WASM_ERROR_SYMBOL = 0xffff;
+
+const NAMED = 1;
+const MISSING = 2;
+/** An ERROR or MISSING node is this one or below it. */
+const HAS_VISIBLE_ERROR = 4;
+/** `hasError` as tree-sitter answers it was read (EXACT_ERROR holds the answer). */
+const EXACT_KNOWN = 8;
+const EXACT_ERROR = 16;
+
+/** What a language's symbol and field ids mean, read once per grammar. */
+interface LanguageTables {
+  /** By symbol; ERROR nodes get the symbol just past the language's own (`errorSymbol`), so the arrays stay dense. */
+  types: string[];
+  named: boolean[];
+  fieldIds: Map<string, number>;
+  /** Symbol ids per type name (a name can be both a named and an anonymous symbol). */
+  idsByType: Map<string, number[]>;
+  errorSymbol: number;
+}
+
+const tablesByLanguage = new WeakMap<Language, LanguageTables>();
+
+function tablesOf(language: Language): LanguageTables {
+  let tables = tablesByLanguage.get(language);
+  if (!tables) {
+    const types: string[] = [];
+    const named: boolean[] = [];
+    const idsByType = new Map<string, number[]>();
+    for (let id = 0; id < language.nodeTypeCount; id++) {
+      const type = language.nodeTypeForId(id) ?? '';
+      types[id] = type;
+      named[id] = language.nodeTypeIsNamed(id);
+      const ids = idsByType.get(type);
+      if (ids) ids.push(id);
+      else idsByType.set(type, [id]);
+    }
+    const errorSymbol = types.length;
+    types.push('ERROR');
+    named.push(true);
+    idsByType.set('ERROR', [...(idsByType.get('ERROR') ?? []), errorSymbol]);
+    const fieldIds = new Map<string, number>();
+    for (let id = 1; id <= language.fieldCount; id++) {
+      const name = language.fieldNameForId(id);
+      if (name) fieldIds.set(name, id);
+    }
+    tables = { types, named, fieldIds, idsByType, errorSymbol };
+    tablesByLanguage.set(language, tables);
+  }
+  return tables;
+}
+
+/**
+ * The runtime's own cursor functions. web-tree-sitter's `TreeCursor` copies the cursor into the runtime's transfer
+ * buffer before every call and back after each move; called directly, the cursor stays in the buffer for the
+ * whole walk, which makes the copy about three times cheaper. Names as in web-tree-sitter 0.25 (pinned in
+ * package.json); without them (another runtime), the copy walks through `TreeCursor`.
+ */
+interface RuntimeCursorCalls {
+  _ts_tree_cursor_goto_first_child_wasm(tree: number): number;
+  _ts_tree_cursor_goto_next_sibling_wasm(tree: number): number;
+  _ts_tree_cursor_goto_parent_wasm(tree: number): number;
+  _ts_tree_cursor_current_node_type_id_wasm(tree: number): number;
+  _ts_tree_cursor_start_index_wasm(tree: number): number;
+  _ts_tree_cursor_end_index_wasm(tree: number): number;
+  _ts_tree_cursor_current_field_id_wasm(tree: number): number;
+  _ts_tree_cursor_current_node_is_missing_wasm(tree: number): number;
+  _ts_tree_cursor_delete_wasm(tree: number): void;
+}
+
+const RUNTIME_CURSOR_CALLS: readonly (keyof RuntimeCursorCalls)[] = [
+  '_ts_tree_cursor_goto_first_child_wasm', '_ts_tree_cursor_goto_next_sibling_wasm', '_ts_tree_cursor_goto_parent_wasm',
+  '_ts_tree_cursor_current_node_type_id_wasm', '_ts_tree_cursor_start_index_wasm', '_ts_tree_cursor_end_index_wasm',
+  '_ts_tree_cursor_current_field_id_wasm', '_ts_tree_cursor_current_node_is_missing_wasm', '_ts_tree_cursor_delete_wasm',
+];
+
+let runtimeCursor: RuntimeCursorCalls | undefined;
+
+/**
+ * Hands over the module object given to `Parser.init` (Emscripten fills it with the runtime's exports). Ignored
+ * when it lacks any of the functions the direct walk needs.
+ */
+export function useRuntimeCursor(module: object): void {
+  const calls = module as Partial<RuntimeCursorCalls>;
+  if (RUNTIME_CURSOR_CALLS.every((name) => typeof calls[name] === 'function')) runtimeCursor = calls as RuntimeCursorCalls;
+}
+
+/** Whether copies walk with the runtime's functions directly (a test checks that they do). */
+export function usesRuntimeCursor(): boolean {
+  return runtimeCursor !== undefined;
+}
+
+/** Ids are unique across every tree built in this process, so maps keyed by `id` never mix two files' nodes. */
+let nextIdBase = 1;
+
+const NO_NODE = -1;
+
+export class SyntaxTree {
+  /** Number of (visible) nodes. */
+  readonly count: number;
+  readonly rootNode: SyntaxNode;
+  /** @internal arrays indexed by a node's document-order index */
+  readonly symbols: Uint16Array;
+  /** @internal */ readonly starts: Int32Array;
+  /** @internal */ readonly ends: Int32Array;
+  /** @internal */ readonly parents: Int32Array;
+  /** @internal */ readonly fields: Uint16Array;
+  /** @internal */ readonly firstChildren: Int32Array;
+  /** @internal */ readonly lastChildren: Int32Array;
+  /** @internal */ readonly nextSiblings: Int32Array;
+  /** @internal */ readonly previousSiblings: Int32Array;
+  /** @internal the index just past the node's subtree: descendants of i are i+1 … subtreeEnds[i]-1 */
+  readonly subtreeEnds: Int32Array;
+  /** @internal */ readonly flags: Uint8Array;
+  /** @internal */ readonly tables: LanguageTables;
+  private readonly idBase: number;
+  private readonly cache: (SyntaxNode | undefined)[];
+  private lineStarts?: number[];
+  /**
+   * The tree copied, while it lives, for the one answer the walk cannot see: a MISSING token the grammar hides
+   * (`preproc_include_token2` at the end of a `#define` cut short by a comment) gives its visible ancestors
+   * `hasError` without any visible ERROR or MISSING node. Undefined when the root has no error at all.
+   */
+  private wasm?: WasmTree;
+
+  /** Copies a web-tree-sitter tree; `text` is the text it was parsed from. */
+  constructor(tree: WasmTree, readonly text: string) {
+    this.tables = tablesOf(tree.language);
+    const wasmRoot = tree.rootNode;
+    const count = wasmRoot.descendantCount;
+    this.count = count;
+    this.symbols = new Uint16Array(count);
+    this.starts = new Int32Array(count);
+    this.ends = new Int32Array(count);
+    this.parents = new Int32Array(count);
+    this.fields = new Uint16Array(count);
+    this.firstChildren = new Int32Array(count).fill(NO_NODE);
+    this.lastChildren = new Int32Array(count).fill(NO_NODE);
+    this.nextSiblings = new Int32Array(count).fill(NO_NODE);
+    this.previousSiblings = new Int32Array(count).fill(NO_NODE);
+    this.subtreeEnds = new Int32Array(count);
+    this.flags = new Uint8Array(count);
+    this.cache = new Array(count);
+    this.idBase = nextIdBase;
+    nextIdBase += count;
+    this.copyFrom(tree);
+    if (wasmRoot.hasError) this.wasm = tree;
+    this.rootNode = this.node(0)!;
+  }
+
+  /** Call before the copied tree is deleted: `hasError` then answers from the visible nodes alone. */
+  detach(): void {
+    this.wasm = undefined;
+  }
+
+  /** @internal */
+  hasError(index: number): boolean {
+    const flags = this.flags[index];
+    if (flags & HAS_VISIBLE_ERROR) return true;
+    if (!this.wasm) return false;
+    if (!(flags & EXACT_KNOWN)) this.flags[index] |= EXACT_KNOWN | (this.readHasError(index) ? EXACT_ERROR : 0);
+    return (this.flags[index] & EXACT_ERROR) !== 0;
+  }
+
+  private readHasError(index: number): boolean {
+    const start = this.starts[index];
+    const end = this.ends[index];
+    const type = this.tables.types[this.symbols[index]];
+    // The smallest node spanning the range is this one or a descendant covering all of it: climb to this one.
+    for (let node = this.wasm!.rootNode.descendantForIndex(start, end); node; node = node.parent) {
+      if (node.startIndex !== start || node.endIndex !== end) break;
+      if (node.type === type) return node.hasError;
+    }
+    return false;
+  }
+
+  private copyFrom(tree: WasmTree): void {
+    const { symbols, starts, ends, parents, fields, firstChildren, lastChildren, nextSiblings, previousSiblings, subtreeEnds, flags } = this;
+    const { named, errorSymbol } = this.tables;
+    const cursor = tree.walk();
+    const runtime = runtimeCursor;
+    const address = (tree as unknown as Record<number, number>)[0];
+    // Through the runtime, the cursor lives in the transfer buffer, where the first read below puts it.
+    const direct: Omit<RuntimeCursorCalls, '_ts_tree_cursor_delete_wasm'> = runtime ?? {
+      _ts_tree_cursor_goto_first_child_wasm: () => (cursor.gotoFirstChild() ? 1 : 0),
+      _ts_tree_cursor_goto_next_sibling_wasm: () => (cursor.gotoNextSibling() ? 1 : 0),
+      _ts_tree_cursor_goto_parent_wasm: () => (cursor.gotoParent() ? 1 : 0),
+      _ts_tree_cursor_current_node_type_id_wasm: () => cursor.nodeTypeId,
+      _ts_tree_cursor_start_index_wasm: () => cursor.startIndex,
+      _ts_tree_cursor_end_index_wasm: () => cursor.endIndex,
+      _ts_tree_cursor_current_field_id_wasm: () => cursor.currentFieldId,
+      _ts_tree_cursor_current_node_is_missing_wasm: () => (cursor.nodeIsMissing ? 1 : 0),
+    };
+    let next = 0;
+    const record = (parent: number): number => {
+      const index = next++;
+      const wasmSymbol = direct._ts_tree_cursor_current_node_type_id_wasm(address);
+      const symbol = wasmSymbol === WASM_ERROR_SYMBOL ? errorSymbol : wasmSymbol;
+      symbols[index] = symbol;
+      const start = direct._ts_tree_cursor_start_index_wasm(address);
+      const end = direct._ts_tree_cursor_end_index_wasm(address);
+      starts[index] = start;
+      ends[index] = end;
+      fields[index] = direct._ts_tree_cursor_current_field_id_wasm(address);
+      parents[index] = parent;
+      let flag = named[symbol] ? NAMED : 0;
+      // MISSING nodes are zero-width; asking only for those keeps the walk to four reads a node.
+      if (start === end && direct._ts_tree_cursor_current_node_is_missing_wasm(address)) flag |= MISSING;
+      flags[index] = flag;
+      if (parent !== NO_NODE) {
+        const previous = lastChildren[parent];
+        if (previous === NO_NODE) firstChildren[parent] = index;
+        else {
+          nextSiblings[previous] = index;
+          previousSiblings[index] = previous;
+        }
+        lastChildren[parent] = index;
+      }
+      return index;
+    };
+    if (runtime) void cursor.nodeTypeId;
+    try {
+      let current = record(NO_NODE);
+      for (;;) {
+        if (direct._ts_tree_cursor_goto_first_child_wasm(address)) {
+          current = record(current);
+          continue;
+        }
+        for (;;) {
+          subtreeEnds[current] = next;
+          if (current === 0) break;
+          if (direct._ts_tree_cursor_goto_next_sibling_wasm(address)) {
+            current = record(parents[current]);
+            break;
+          }
+          direct._ts_tree_cursor_goto_parent_wasm(address);
+          current = parents[current];
+        }
+        if (current === 0) break;
+      }
+    } finally {
+      if (runtime) {
+        // The buffer holds the moved cursor (its stack may have been reallocated): free that one, not the stale copy.
+        runtime._ts_tree_cursor_delete_wasm(address);
+        const stale = cursor as unknown as Record<number, number>;
+        stale[0] = stale[1] = stale[2] = stale[3] = 0;
+      } else {
+        cursor.delete();
+      }
+    }
+    if (next !== this.count) throw new Error(`syntax tree copy: walked ${next} nodes, tree-sitter counts ${this.count}`);
+    // An ERROR or MISSING node, or one inside; children come after their parent in document order.
+    for (let index = this.count - 1; index >= 0; index--) {
+      if (symbols[index] === errorSymbol || flags[index] & MISSING) flags[index] |= HAS_VISIBLE_ERROR;
+      if (flags[index] & HAS_VISIBLE_ERROR && parents[index] !== NO_NODE) flags[parents[index]] |= HAS_VISIBLE_ERROR;
+    }
+  }
+
+  /** The node at a document-order index (one object per node). */
+  node(index: number): SyntaxNode | null {
+    if (index < 0 || index >= this.count) return null;
+    let node = this.cache[index];
+    if (!node) {
+      node = new SyntaxNode(this, index, this.idBase + index, this.tables.types[this.symbols[index]], this.starts[index], this.ends[index]);
+      this.cache[index] = node;
+    }
+    return node;
+  }
+
+  /** @internal */
+  fieldId(name: string): number | undefined {
+    return this.tables.fieldIds.get(name);
+  }
+
+  /** @internal row and column (UTF-16 code units, as web-tree-sitter reports them) of an offset */
+  pointAt(offset: number): Point {
+    const starts = (this.lineStarts ??= lineStartsOf(this.text));
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid] <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { row: low, column: offset - starts[low] };
+  }
+}
+
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) starts.push(index + 1);
+  return starts;
+}
+
+export class SyntaxNode {
+  /** @internal use `SyntaxTree.node` */
+  constructor(
+    readonly tree: SyntaxTree,
+    /** Document-order index in the tree. */
+    readonly index: number,
+    readonly id: number,
+    readonly type: string,
+    readonly startIndex: number,
+    readonly endIndex: number,
+  ) {}
+
+  get text(): string {
+    return this.tree.text.slice(this.startIndex, this.endIndex);
+  }
+
+  get startPosition(): Point {
+    return this.tree.pointAt(this.startIndex);
+  }
+
+  get endPosition(): Point {
+    return this.tree.pointAt(this.endIndex);
+  }
+
+  get isNamed(): boolean {
+    return (this.tree.flags[this.index] & NAMED) !== 0;
+  }
+
+  get isMissing(): boolean {
+    return (this.tree.flags[this.index] & MISSING) !== 0;
+  }
+
+  get isError(): boolean {
+    return this.tree.symbols[this.index] === this.tree.tables.errorSymbol;
+  }
+
+  get hasError(): boolean {
+    return this.tree.hasError(this.index);
+  }
+
+  get parent(): SyntaxNode | null {
+    return this.tree.node(this.tree.parents[this.index]);
+  }
+
+  get children(): SyntaxNode[] {
+    const { tree } = this;
+    const children: SyntaxNode[] = [];
+    for (let child = tree.firstChildren[this.index]; child !== NO_NODE; child = tree.nextSiblings[child]) children.push(tree.node(child)!);
+    return children;
+  }
+
+  get namedChildren(): SyntaxNode[] {
+    const { tree } = this;
+    const children: SyntaxNode[] = [];
+    for (let child = tree.firstChildren[this.index]; child !== NO_NODE; child = tree.nextSiblings[child]) {
+      if (tree.flags[child] & NAMED) children.push(tree.node(child)!);
+    }
+    return children;
+  }
+
+  get childCount(): number {
+    let count = 0;
+    for (let child = this.tree.firstChildren[this.index]; child !== NO_NODE; child = this.tree.nextSiblings[child]) count++;
+    return count;
+  }
+
+  get namedChildCount(): number {
+    let count = 0;
+    for (let child = this.tree.firstChildren[this.index]; child !== NO_NODE; child = this.tree.nextSiblings[child]) if (this.tree.flags[child] & NAMED) count++;
+    return count;
+  }
+
+  child(position: number): SyntaxNode | null {
+    let child = this.tree.firstChildren[this.index];
+    for (let skipped = 0; child !== NO_NODE && skipped < position; skipped++) child = this.tree.nextSiblings[child];
+    return position < 0 ? null : this.tree.node(child);
+  }
+
+  namedChild(position: number): SyntaxNode | null {
+    if (position < 0) return null;
+    const { tree } = this;
+    let seen = 0;
+    for (let child = tree.firstChildren[this.index]; child !== NO_NODE; child = tree.nextSiblings[child]) {
+      if (tree.flags[child] & NAMED && seen++ === position) return tree.node(child);
+    }
+    return null;
+  }
+
+  get firstChild(): SyntaxNode | null {
+    return this.tree.node(this.tree.firstChildren[this.index]);
+  }
+
+  get lastChild(): SyntaxNode | null {
+    return this.tree.node(this.tree.lastChildren[this.index]);
+  }
+
+  get firstNamedChild(): SyntaxNode | null {
+    return this.namedChild(0);
+  }
+
+  get lastNamedChild(): SyntaxNode | null {
+    const { tree } = this;
+    for (let child = tree.lastChildren[this.index]; child !== NO_NODE; child = tree.previousSiblings[child]) if (tree.flags[child] & NAMED) return tree.node(child);
+    return null;
+  }
+
+  get nextSibling(): SyntaxNode | null {
+    return this.tree.node(this.tree.nextSiblings[this.index]);
+  }
+
+  get previousSibling(): SyntaxNode | null {
+    return this.tree.node(this.tree.previousSiblings[this.index]);
+  }
+
+  get nextNamedSibling(): SyntaxNode | null {
+    const { tree } = this;
+    for (let sibling = tree.nextSiblings[this.index]; sibling !== NO_NODE; sibling = tree.nextSiblings[sibling]) if (tree.flags[sibling] & NAMED) return tree.node(sibling);
+    return null;
+  }
+
+  get previousNamedSibling(): SyntaxNode | null {
+    const { tree } = this;
+    for (let sibling = tree.previousSiblings[this.index]; sibling !== NO_NODE; sibling = tree.previousSiblings[sibling]) if (tree.flags[sibling] & NAMED) return tree.node(sibling);
+    return null;
+  }
+
+  /** The first child with this field (tree-sitter's `childForFieldName`). */
+  childForFieldName(name: string): SyntaxNode | null {
+    const field = this.tree.fieldId(name);
+    const { tree } = this;
+    // An ERROR node has no production, so tree-sitter finds no field in it, though the cursor names fields of the
+    // hidden nodes it holds (`childrenForFieldName` follows the cursor there, as tree-sitter's does).
+    if (field === undefined || tree.symbols[this.index] === tree.tables.errorSymbol) return null;
+    for (let child = tree.firstChildren[this.index]; child !== NO_NODE; child = tree.nextSiblings[child]) if (tree.fields[child] === field) return tree.node(child);
+    return null;
+  }
+
+  childrenForFieldName(name: string): SyntaxNode[] {
+    const field = this.tree.fieldId(name);
+    const children: SyntaxNode[] = [];
+    if (field === undefined) return children;
+    const { tree } = this;
+    for (let child = tree.firstChildren[this.index]; child !== NO_NODE; child = tree.nextSiblings[child]) if (tree.fields[child] === field) children.push(tree.node(child)!);
+    return children;
+  }
+
+  /** This node (when it has one of the types) and its descendants of the types, in document order. */
+  descendantsOfType(types: string | readonly string[]): SyntaxNode[] {
+    const { tree } = this;
+    const wanted = new Set<number>();
+    for (const type of typeof types === 'string' ? [types] : types) for (const id of tree.tables.idsByType.get(type) ?? []) wanted.add(id);
+    const found: SyntaxNode[] = [];
+    const end = tree.subtreeEnds[this.index];
+    const symbols = tree.symbols;
+    for (let index = this.index; index < end; index++) if (wanted.has(symbols[index])) found.push(tree.node(index)!);
+    return found;
+  }
+
+  /** The smallest node here that spans `start`…`end` (tree-sitter's `descendantForIndex`). */
+  descendantForIndex(start: number, end = start): SyntaxNode | null {
+    return this.tree.node(this.descendantSpanning(start, end, false));
+  }
+
+  /** The smallest named node here that spans `start`…`end`. */
+  namedDescendantForIndex(start: number, end = start): SyntaxNode | null {
+    return this.tree.node(this.descendantSpanning(start, end, true));
+  }
+
+  private descendantSpanning(start: number, end: number, namedOnly: boolean): number {
+    const { tree } = this;
+    let node = this.index;
+    let found = this.index;
+    for (let descended = true; descended;) {
+      descended = false;
+      for (let child = tree.firstChildren[node]; child !== NO_NODE; child = tree.nextSiblings[child]) {
+        const childEnd = tree.ends[child];
+        // As ts_node__descendant_for_byte_range: the child must reach the range's end and go past its start.
+        if (childEnd < end || childEnd <= start) continue;
+        if (start < tree.starts[child]) break;
+        node = child;
+        if (!namedOnly || tree.flags[child] & NAMED) found = child;
+        descended = true;
+        break;
+      }
+    }
+    return found;
+  }
+
+  equals(other: SyntaxNode): boolean {
+    return this.id === other.id;
+  }
+
+  /** The node as an S-expression of its named nodes (tree-sitter's `toString`). */
+  toString(): string {
+    const { tree } = this;
+    const parts: string[] = [];
+    const visit = (index: number, field: string | undefined) => {
+      const missing = tree.flags[index] & MISSING;
+      const prefix = field ? `${field}: ` : '';
+      if (missing) {
+        parts.push(`${prefix}(MISSING ${tree.flags[index] & NAMED ? tree.tables.types[tree.symbols[index]] : `"${tree.tables.types[tree.symbols[index]]}"`})`);
+        return;
+      }
+      parts.push(`${prefix}(${tree.tables.types[tree.symbols[index]]}`);
+      for (let child = tree.firstChildren[index]; child !== NO_NODE; child = tree.nextSiblings[child]) {
+        if (!(tree.flags[child] & NAMED) && !(tree.flags[child] & MISSING)) continue;
+        parts.push(' ');
+        const fieldName = tree.fields[child] ? [...tree.tables.fieldIds].find(([, id]) => id === tree.fields[child])?.[0] : undefined;
+        visit(child, fieldName);
+      }
+      parts.push(')');
+    };
+    visit(this.index, undefined);
+    return parts.join('');
+  }
+}
