@@ -3,9 +3,12 @@
  * types a character into an indented statement and deletes it again, 40 times per file, and times parse + analysis
  * of every version, once analyzing the whole file each time and once reusing per-function findings (as the language
  * server does). Prints p50 / p95 per file; in process, without the LSP round trip that bench (c) includes.
+ * `--file <part of a path>` keeps only the files whose path contains it (e.g. `--file class.c`); with it, the
+ * reuse run's time per phase (mean per edit) is printed too.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { createAnalyzer, WorkspaceIndex } from '../server/src/core';
 import { discoverSourceFiles } from '../server/src/node/discover';
 
@@ -17,9 +20,10 @@ function percentile(values: number[], p: number): string {
 }
 
 async function main(): Promise<void> {
-  const folder = process.argv[2];
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { file: { type: 'string' } } });
+  const folder = positionals[0];
   if (!folder) {
-    console.error('usage: npm run bench:edits -- <folder with C/C++ driver sources>');
+    console.error('usage: npm run bench:edits -- <folder with C/C++ driver sources> [--file <part of a path>]');
     process.exit(2);
   }
   const analyzer = await createAnalyzer();
@@ -27,8 +31,11 @@ async function main(): Promise<void> {
   const files: { file: string; text: string }[] = [];
   for await (const file of discoverSourceFiles([path.resolve(folder)])) files.push({ file, text: readFileSync(file, 'latin1') });
   for (const { file, text } of files) workspace.update(file, text);
-  const largest = files.filter(({ file }) => /\.(c|cc|cpp|cxx)$/i.test(file)).sort((a, b) => b.text.length - a.text.length).slice(0, 10);
+  const largest = files.filter(({ file }) => /\.(c|cc|cpp|cxx)$/i.test(file) && (!values.file || file.includes(values.file)))
+    .sort((a, b) => b.text.length - a.text.length).slice(0, 10);
   const rows = [];
+  const profile: Record<string, number> = {};
+  let profiledEdits = 0;
   for (const { file: fileName, text: original } of largest) {
     const times: Record<'full' | 'reuse', number[]> = { full: [], reuse: [] };
     for (const mode of ['full', 'reuse'] as const) {
@@ -48,7 +55,9 @@ async function main(): Promise<void> {
           parsed.dispose();
           parsed = next;
           workspace.update(fileName, text);
-          analyzer.analyzeParsed(fileName, parsed, { workspace, reuse: mode === 'reuse' });
+          const profiled = values.file !== undefined && mode === 'reuse';
+          analyzer.analyzeParsed(fileName, parsed, { workspace, reuse: mode === 'reuse', ...(profiled && { profile }) });
+          if (profiled) profiledEdits++;
           times[mode].push(performance.now() - started);
         }
       }
@@ -63,6 +72,10 @@ async function main(): Promise<void> {
     });
   }
   console.table(rows);
+  if (profiledEdits > 0) {
+    console.log(`reuse run, mean ms per edit by phase (${profiledEdits} edits; parse is timed inside analyzer.parse and not included):`);
+    console.table(Object.entries(profile).sort((a, b) => b[1] - a[1]).slice(0, 15).map(([phase, ms]) => ({ phase, 'ms per edit': (ms / profiledEdits).toFixed(2) })));
+  }
 }
 
 void main();

@@ -136,11 +136,12 @@ export class SyntaxTree {
   private readonly cache: (SyntaxNode | undefined)[];
   private lineStarts?: number[];
   /**
-   * The tree copied, while it lives, for the one answer the walk cannot see: a MISSING token the grammar hides
-   * (`preproc_include_token2` at the end of a `#define` cut short by a comment) gives its visible ancestors
-   * `hasError` without any visible ERROR or MISSING node. Undefined when the root has no error at all.
+   * The tree copied, while it lives and has errors, for the one answer the walk cannot see (`hasError`): a MISSING
+   * token the grammar hides (`preproc_include_token2` at the end of a `#define` cut short by a comment) makes its
+   * ancestors erroneous without any visible ERROR or MISSING node, and some ERROR nodes are not erroneous.
    */
   private wasm?: WasmTree;
+  private readonly errorFree: boolean;
 
   /** Copies a web-tree-sitter tree; `text` is the text it was parsed from. */
   constructor(tree: WasmTree, readonly text: string) {
@@ -163,35 +164,40 @@ export class SyntaxTree {
     this.idBase = nextIdBase;
     nextIdBase += count;
     this.copyFrom(tree);
-    if (wasmRoot.hasError) this.wasm = tree;
+    this.errorFree = !wasmRoot.hasError;
+    if (!this.errorFree) this.wasm = tree;
     this.rootNode = this.node(0)!;
   }
 
-  /** Call before the copied tree is deleted: `hasError` then answers from the visible nodes alone. */
+  /** Call before the copied tree is deleted: `hasError` then answers from the visible ERROR and MISSING nodes. */
   detach(): void {
     this.wasm = undefined;
   }
 
   /** @internal */
   hasError(index: number): boolean {
+    // tree-sitter's answer is its error cost, which the walk cannot see: hidden MISSING tokens count, and some
+    // ERROR nodes cost nothing. Without errors in the root there are none anywhere; otherwise it is read once.
+    if (this.errorFree) return false;
     const flags = this.flags[index];
-    if (flags & HAS_VISIBLE_ERROR) return true;
-    if (!this.wasm) return false;
+    if (!this.wasm) return (flags & HAS_VISIBLE_ERROR) !== 0;
     if (!(flags & EXACT_KNOWN)) this.flags[index] |= EXACT_KNOWN | (this.readHasError(index) ? EXACT_ERROR : 0);
     return (this.flags[index] & EXACT_ERROR) !== 0;
   }
 
   private readHasError(index: number): boolean {
-    const start = this.starts[index];
-    const end = this.ends[index];
-    const type = this.tables.types[this.symbols[index]];
-    // The smallest node spanning the range is this one or a descendant covering all of it: climb to this one.
-    for (let node = this.wasm!.rootNode.descendantForIndex(start, end); node; node = node.parent) {
-      if (node.startIndex !== start || node.endIndex !== end) break;
-      if (node.type === type) return node.hasError;
+    // The same node in the copied tree: from the root, the same child position at each level.
+    const positions: number[] = [];
+    for (let node = index; this.parents[node] !== NO_NODE; node = this.parents[node]) {
+      let position = 0;
+      for (let sibling = this.previousSiblings[node]; sibling !== NO_NODE; sibling = this.previousSiblings[sibling]) position++;
+      positions.push(position);
     }
-    return false;
+    let node: ReturnType<WasmTree['rootNode']['child']> = this.wasm!.rootNode;
+    for (let level = positions.length - 1; level >= 0 && node; level--) node = node.child(positions[level]);
+    return node?.hasError ?? (this.flags[index] & HAS_VISIBLE_ERROR) !== 0;
   }
+
 
   private copyFrom(tree: WasmTree): void {
     const { symbols, starts, ends, parents, fields, firstChildren, lastChildren, nextSiblings, previousSiblings, subtreeEnds, flags } = this;
