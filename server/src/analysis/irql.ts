@@ -183,8 +183,7 @@ export function irqlRoles(file: SourceFile): Map<string, IrqlRole> {
     const role = functionClass ? ROLE_TYPE_IRQL[functionClass] : undefined;
     if (role && !(role === 'isr' && passiveInterrupts && functionClass === 'EVT_WDF_INTERRUPT_ISR')) add(fn.name, role);
   }
-  // Each loop reads a field of every node of its type (costly through the wasm boundary): skip it when the file's
-  // text cannot hold what it looks for.
+  // Each loop reads a field of every node of its type: skip it when the file's text cannot hold what it looks for.
   for (const declaration of ROLE_TYPE_WORDS.test(file.text) ? file.nodes('declaration') : []) {
     const typeName = declaration.childForFieldName('type')?.text;
     const role = typeName ? ROLE_TYPE_IRQL[typeName] : undefined;

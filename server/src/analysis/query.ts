@@ -26,26 +26,17 @@ export function descendantsOfType(root: Node, types: string | readonly string[])
 export function unwrap(node: Node | null | undefined): Node | null {
   let current = node ?? null;
   while (current) {
-    // One read of the type per step: each read crosses into WASM, and unwrap runs for nearly every expression.
     const type = current.type;
     if (type === 'cast_expression') current = current.childForFieldName('value');
     else if (type === 'parenthesized_expression') current = current.namedChild(0);
-    else {
-      lastUnwrapped = current;
-      lastUnwrappedType = type;
-      return current;
-    }
+    else return current;
   }
   return null;
 }
 
-/** The node `unwrap` last returned and its type (read there): callers usually look at the type next. */
-let lastUnwrapped: Node | null = null;
-let lastUnwrappedType = '';
-
-/** `node.type`, without crossing into WASM again when `unwrap` just returned this node object. */
+/** `node.type` (a leftover of the time node reads crossed into WASM, when this saved a read after `unwrap`). */
 export function typeOf(node: Node): string {
-  return node === lastUnwrapped ? lastUnwrappedType : node.type;
+  return node.type;
 }
 
 /** Memo of `calleeName`; `null` stands for "no name" so one lookup answers (every rule asks about every call). */
@@ -120,7 +111,6 @@ export function contains(outer: Node, inner: Node): boolean {
 
 /** The statement that holds a node: the child of the nearest compound statement (or case) on the way up. */
 export function enclosingStatement(node: Node): Node {
-  // Each parent is read once: tree-sitter finds a parent by descending from the root.
   let current: Node = node;
   let parent = current.parent;
   while (parent) {
@@ -141,8 +131,7 @@ export const CAST_OR_PARENTHESES: ReadonlySet<string> = new Set(['cast_expressio
 
 /**
  * From `node` up through ancestors whose type is in `wrappers`: the outermost of them (or the node itself) and its
- * parent. The same as `while (holder.parent && wrappers.has(holder.parent.type)) holder = holder.parent;`, with
- * each parent read once (a read descends from the root).
+ * parent. The same as `while (holder.parent && wrappers.has(holder.parent.type)) holder = holder.parent;`.
  */
 export function climbWrappers(node: Node, wrappers: ReadonlySet<string>): { holder: Node; parent: Node | null } {
   let holder = node;

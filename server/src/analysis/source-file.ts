@@ -39,10 +39,6 @@ export class SourceFile {
   /** FunctionTaints that computeParameterTaint built for callers, reusable when their parameters did not change. */
   private readonly callerTaints = new Map<number, { taint: FunctionTaint; parameters: number }>();
   private readonly taintByFunction = new Map<number, FunctionTaint>();
-  /** End offsets of the nodes of each gathered type (same order as `nodes(type)`), read from WASM once each. */
-  private readonly ends = new Map<string, number[]>();
-  /** End offsets of the containers `within` was asked about (mostly function bodies, asked by every rule), by id. */
-  private readonly containerEnds = new Map<number, number>();
   private functionEnds?: number[];
 
   constructor(
@@ -83,27 +79,10 @@ export class SourceFile {
   within(container: Node, type: string): Node[] {
     const nodes = this.nodes(type);
     const start = container.startIndex;
-    let end = this.containerEnds.get(container.id);
-    if (end === undefined) {
-      end = container.endIndex;
-      this.containerEnds.set(container.id, end);
-    }
-    const low = firstStartingAt(nodes, start);
-    let ends = this.ends.get(type);
-    if (!ends) {
-      ends = new Array<number>(nodes.length).fill(-1);
-      this.ends.set(type, ends);
-    }
+    const end = container.endIndex;
     const result: Node[] = [];
-    for (let index = low; index < nodes.length && nodes[index].startIndex < end; index++) {
-      // A node that starts strictly inside the container is its descendant (spans nest or are disjoint), so it
-      // ends inside too; only one starting where the container starts (an ancestor?) needs its end.
-      if (nodes[index].startIndex > start) {
-        result.push(nodes[index]);
-        continue;
-      }
-      if (ends[index] < 0) ends[index] = nodes[index].endIndex;
-      if (ends[index] <= end) result.push(nodes[index]);
+    for (let index = firstStartingAt(nodes, start); index < nodes.length && nodes[index].startIndex < end; index++) {
+      if (nodes[index].endIndex <= end) result.push(nodes[index]);
     }
     return result;
   }

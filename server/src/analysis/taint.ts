@@ -568,7 +568,7 @@ export class FunctionTaint {
       byOffset = this.answers.get(expression.id);
       if (byOffset?.has(at)) return byOffset.get(at);
     }
-    // `unwrap`, keeping the type of the node it stops at (each read crosses into WASM).
+    // `unwrap`, keeping the type of the node it stops at.
     let node: Node | null = expression;
     let type = '';
     while (node) {
@@ -915,7 +915,7 @@ function conditionChecks(condition: Node, keys: ReadonlySet<string>): boolean {
 interface GuardCondition {
   condition: Node;
   owner: Node;
-  /** Offsets of the condition and its owner, read once (each read crosses into WASM). */
+  /** Offsets of the condition and its owner. */
   start: number;
   end: number;
   ownerStart: number;

@@ -79,7 +79,6 @@ function writeOf(file: SourceFile, fn: FunctionInfo, taint: FunctionTaint, node:
     return { buffer: args[0], size: () => (/\+\+|--|=/.test(text.replace(/[<>!=]=/g, '')) ? undefined : text) };
   }
   if (nodeType !== 'assignment_expression') return undefined;
-  // Each type is read once (a read crosses into WASM).
   let left = node.childForFieldName('left');
   let type = left?.type;
   while (left && type === 'parenthesized_expression') {

@@ -63,8 +63,8 @@ function fileStructs(file: SourceFile): Set<string> {
 }
 
 /**
- * The children and fields of one function's nodes, read through the wasm boundary once and shared by the walks of
- * all its locals (each local walks the whole body).
+ * The children and fields of one function's nodes, filtered once and shared by the walks of all its locals (each
+ * local walks the whole body).
  */
 class NodeCache {
   private readonly childLists = new Map<number, Node[]>();
