@@ -27,10 +27,12 @@ function sourcesUnder(dir: string): string[] {
 }
 
 /**
- * Compares the copy with tree-sitter on every node; returns how many nodes were compared. With `fieldSlips`, a
- * field answer that differs inside erroneous code is counted there instead of failing: on error-recovered trees
- * tree-sitter's `childForFieldName` can name a child its own cursor gives no field (seen once in the shared
- * corpus, in C++/CLI that tree-sitter-cpp does not parse); the copy follows the cursor.
+ * Compares the copy with tree-sitter on every node; returns how many nodes were compared. Two field answers of
+ * tree-sitter are not the copy's, which follows the cursor: where a production inherits a field through a child
+ * that is visible after all, `childForFieldName` answers with a grandchild (`(x = f())` has a field `left` in the
+ * C++ grammar); and on error-recovered trees it can name a child its own cursor gives no field (seen in C++/CLI,
+ * which tree-sitter-cpp does not parse). Those go to `fieldSlips` when given (the shared-corpus run) instead of
+ * failing; the first kind always does.
  */
 function compareTrees(analyzer: Analyzer, text: string, fileName: string, fieldSlips?: string[]): number {
   const parsed = analyzer.parse({ text, fileName });
@@ -75,8 +77,10 @@ function compareTrees(analyzer: Analyzer, text: string, fileName: string, fieldS
         for (const field of fieldNames) {
           const expected = theirs.childForFieldName(field);
           const found = mine.childForFieldName(field);
-          if (fieldSlips && theirs.hasError && (expected?.startIndex !== found?.startIndex || expected?.endIndex !== found?.endIndex || expected?.type !== found?.type)) {
-            fieldSlips.push(`${at}: field ${field}`);
+          const differs = expected?.startIndex !== found?.startIndex || expected?.endIndex !== found?.endIndex || expected?.type !== found?.type;
+          const grandchild = expected !== null && found === null && (expected.parent?.startIndex !== theirs.startIndex || expected.parent?.endIndex !== theirs.endIndex || expected.parent?.type !== theirs.type);
+          if (differs && (grandchild || (fieldSlips && theirs.hasError))) {
+            fieldSlips?.push(`${at}: field ${field}${grandchild ? ' (a grandchild)' : ''}`);
             continue;
           }
           same(found, expected, `field ${field}`, theirs);
@@ -180,7 +184,7 @@ describe('syntax tree copy', () => {
       if (text.includes('\u0000') || text.length > 2 * 1024 * 1024) continue;
       nodes += compareTrees(analyzer, text, file, fieldSlips);
     }
-    console.log(`compared ${nodes} nodes; field answers that differ inside erroneous code: ${fieldSlips.length}\n${fieldSlips.slice(0, 20).join('\n')}`);
+    console.log(`compared ${nodes} nodes; field answers of tree-sitter the copy does not share (see compareTrees): ${fieldSlips.length}\n${fieldSlips.slice(0, 20).join('\n')}`);
     assert.ok(nodes > 0);
   });
 });
