@@ -12,6 +12,7 @@ import type { Node as WasmNode } from 'web-tree-sitter';
 import { SyntaxTree, usesRuntimeCursor, type SyntaxNode } from '../../server/src/analysis/syntax-tree';
 import { isSourceFile } from '../../server/src/analysis/parser';
 import { walk } from '../../server/src/analysis/query';
+import { syntaxTreeOf } from '../../server/src/analysis/engine';
 import { createAnalyzer, type Analyzer } from '../../server/src/core';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -173,6 +174,38 @@ describe('syntax tree copy', () => {
       parsed.dispose();
       again.dispose();
     }
+  });
+
+  it('after an incremental parse, a copy that takes the reused top-level subtrees equals a fresh copy', () => {
+    const sample = readFileSync(sourcesUnder(path.join(ROOT, 'examples')).find((file) => file.endsWith('.c'))!, 'utf8');
+    let text = sample;
+    let parsed = analyzer.parse({ text, fileName: 'edit.c' })!;
+    syntaxTreeOf(parsed);
+    const arrays = (tree: SyntaxTree) => [tree.symbols, tree.starts, tree.ends, tree.parents, tree.fields, tree.firstChildren, tree.lastChildren, tree.nextSiblings, tree.previousSiblings, tree.subtreeEnds].map((array) => [...array]);
+    const edits = ['x', ';', '\n    i = 0;\n', '}', '/* c */', '#if 0\n', '{', 'int g(void) { return 1; }\n'];
+    let taken = 0;
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    try {
+      for (let round = 0; round < 40; round++) {
+        const at = Math.floor(random() * text.length);
+        text = round % 3 === 2 ? text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 20)) : text.slice(0, at) + edits[round % edits.length] + text.slice(at);
+        const next = analyzer.parse({ text, fileName: 'edit.c' }, parsed)!;
+        const incremental = syntaxTreeOf(next);
+        const fresh = new SyntaxTree(next.tree, next.parsedText);
+        assert.deepEqual(arrays(incremental), arrays(fresh), `round ${round}: the same arrays`);
+        assert.deepEqual([...incremental.flags].map((flag) => flag & 7), [...fresh.flags].map((flag) => flag & 7), `round ${round}: the same flags`);
+        walk(fresh.rootNode, (node) => {
+          assert.equal(incremental.node(node.index)!.hasError, node.hasError, `round ${round}: hasError at ${node.startIndex}`);
+        });
+        taken += incremental.takenNodes;
+        parsed.dispose();
+        parsed = next;
+      }
+    } finally {
+      parsed.dispose();
+    }
+    assert.ok(taken > 1000, `nodes taken over from the previous copy: ${taken}`);
   });
 
   const corpus = process.env.SYNTAX_TREE_CORPUS;

@@ -13,7 +13,7 @@ import { languageFor, ParserPool, type ParserOptions, type SourceLanguage } from
 import type { Node } from './query';
 import { LineReference, type FixDescriptor, type ReportDescriptor, type Rule, type RuleVisitor } from './rule';
 import { SourceFile } from './source-file';
-import { SyntaxTree } from './syntax-tree';
+import { SyntaxTree, type PreviousCopy } from './syntax-tree';
 import { applySuppressions, parseSuppressions } from './suppressions';
 import { isDeadAt } from './conditional';
 import { fileSurface, type SurfaceCache } from './attack-surface';
@@ -120,6 +120,8 @@ export class Analyzer {
       oldTree.edit(computeEdit(previous.parsedText, parsedText));
     }
     const tree = this.pool.parse(parsedText, language, oldTree, deadline);
+    const priorCopy = previous && oldTree && tree ? syntaxTrees.get(previous) : undefined;
+    const changed = priorCopy ? oldTree!.getChangedRanges(tree!).map((range) => ({ start: range.startIndex, end: range.endIndex })) : [];
     oldTree?.delete();
     addTime(profile, 'parse', started);
     if (!tree) return undefined;
@@ -131,6 +133,10 @@ export class Analyzer {
         tree.delete();
       },
     };
+    if (priorCopy) {
+      const { start, oldEnd, newEnd } = changedSpan(previous!.parsedText, parsedText) ?? { start: parsedText.length, oldEnd: parsedText.length, newEnd: parsedText.length };
+      priorCopies.set(parsed, { copy: priorCopy, edit: { start, oldEnd, newEnd }, changed });
+    }
     return parsed;
   }
 
@@ -409,11 +415,18 @@ function collectNodes(tree: SyntaxTree, byType: Map<string, Node[]>): void {
 
 /** The JavaScript copy of a parsed document's tree, made once per parse (a document can be analyzed again). */
 const syntaxTrees = new WeakMap<ParsedDocument, SyntaxTree>();
+/**
+ * The copy of the version a document was parsed from incrementally, until its own copy is made: the new copy takes
+ * the top-level subtrees tree-sitter reused from it. Dropped then, so copies never chain.
+ */
+const priorCopies = new WeakMap<ParsedDocument, PreviousCopy>();
 
-function syntaxTreeOf(parsed: ParsedDocument): SyntaxTree {
+/** The copy the analysis reads (exported for tests). */
+export function syntaxTreeOf(parsed: ParsedDocument): SyntaxTree {
   let syntax = syntaxTrees.get(parsed);
   if (!syntax) {
-    syntax = new SyntaxTree(parsed.tree, parsed.parsedText);
+    syntax = new SyntaxTree(parsed.tree, parsed.parsedText, priorCopies.get(parsed));
+    priorCopies.delete(parsed);
     syntaxTrees.set(parsed, syntax);
   }
   return syntax;

@@ -90,7 +90,8 @@ interface RuntimeCursorCalls {
 const RUNTIME_CURSOR_CALLS: readonly (keyof RuntimeCursorCalls)[] = [
   '_ts_tree_cursor_goto_first_child_wasm', '_ts_tree_cursor_goto_next_sibling_wasm', '_ts_tree_cursor_goto_parent_wasm',
   '_ts_tree_cursor_current_node_type_id_wasm', '_ts_tree_cursor_start_index_wasm', '_ts_tree_cursor_end_index_wasm',
-  '_ts_tree_cursor_current_field_id_wasm', '_ts_tree_cursor_current_node_is_missing_wasm', '_ts_tree_cursor_delete_wasm',
+  '_ts_tree_cursor_current_field_id_wasm', '_ts_tree_cursor_current_node_is_missing_wasm',
+  '_ts_tree_cursor_delete_wasm',
 ];
 
 let runtimeCursor: RuntimeCursorCalls | undefined;
@@ -113,6 +114,15 @@ export function usesRuntimeCursor(): boolean {
 let nextIdBase = 1;
 
 const NO_NODE = -1;
+
+/** What a copy can take over from the copy of the version it was parsed from (see the constructor). */
+export interface PreviousCopy {
+  copy: SyntaxTree;
+  /** The edit in offsets: `start`…`oldEnd` of the old text became `start`…`newEnd`. */
+  edit: { start: number; oldEnd: number; newEnd: number };
+  /** tree-sitter's changed ranges (`Tree.getChangedRanges`), offsets in the new text. */
+  changed: readonly { start: number; end: number }[];
+}
 
 export class SyntaxTree {
   /** Number of (visible) nodes. */
@@ -142,9 +152,18 @@ export class SyntaxTree {
    */
   private wasm?: WasmTree;
   private readonly errorFree: boolean;
+  /** How many nodes were taken from the previous version's copy instead of walked (tests and benchmarks). */
+  takenNodes = 0;
+  /** The start offset of each top-level node → the node's index, for the next version's copy. */
+  private readonly topLevel = new Map<number, number>();
 
-  /** Copies a web-tree-sitter tree; `text` is the text it was parsed from. */
-  constructor(tree: WasmTree, readonly text: string) {
+  /**
+   * Copies a web-tree-sitter tree; `text` is the text it was parsed from. With `previous`, the copy of the tree this
+   * one was parsed from incrementally, the edit and tree-sitter's changed ranges between the two: a top-level node
+   * outside the edit and every changed range has the structure it had, so it is taken from the previous copy with
+   * shifted offsets instead of walked again (a keystroke copies about one function).
+   */
+  constructor(tree: WasmTree, readonly text: string, previous?: PreviousCopy) {
     this.tables = tablesOf(tree.language);
     const wasmRoot = tree.rootNode;
     const count = wasmRoot.descendantCount;
@@ -163,7 +182,7 @@ export class SyntaxTree {
     this.cache = new Array(count);
     this.idBase = nextIdBase;
     nextIdBase += count;
-    this.copyFrom(tree);
+    this.copyFrom(tree, previous?.copy.tables === this.tables ? previous : undefined);
     this.errorFree = !wasmRoot.hasError;
     if (!this.errorFree) this.wasm = tree;
     this.rootNode = this.node(0)!;
@@ -199,7 +218,19 @@ export class SyntaxTree {
   }
 
 
-  private copyFrom(tree: WasmTree): void {
+  private copyFrom(tree: WasmTree, prior: PreviousCopy | undefined): void {
+    const previous = prior?.copy;
+    const delta = prior ? prior.edit.newEnd - prior.edit.oldEnd : 0;
+    /** The previous copy's top-level node that this one is, unchanged, or undefined. */
+    const unchanged = (start: number, end: number, symbol: number): number | undefined => {
+      if (!prior || !previous) return undefined;
+      const { edit, changed } = prior;
+      if (!(end < edit.start || start > edit.newEnd)) return undefined;
+      for (const range of changed) if (start <= range.end && range.start <= end) return undefined;
+      const old = previous.topLevel.get(end < edit.start ? start : start - delta);
+      if (old === undefined || previous.symbols[old] !== symbol || previous.ends[old] - previous.starts[old] !== end - start) return undefined;
+      return old;
+    };
     const { symbols, starts, ends, parents, fields, firstChildren, lastChildren, nextSiblings, previousSiblings, subtreeEnds, flags } = this;
     const { named, errorSymbol } = this.tables;
     const cursor = tree.walk();
@@ -217,6 +248,8 @@ export class SyntaxTree {
       _ts_tree_cursor_current_node_is_missing_wasm: () => (cursor.nodeIsMissing ? 1 : 0),
     };
     let next = 0;
+    /** The node just recorded was taken from `previous` with its subtree: the walk does not enter it. */
+    let taken = false;
     const record = (parent: number): number => {
       const index = next++;
       const wasmSymbol = direct._ts_tree_cursor_current_node_type_id_wasm(address);
@@ -241,13 +274,22 @@ export class SyntaxTree {
         }
         lastChildren[parent] = index;
       }
+      taken = false;
+      if (parent === 0) {
+        this.topLevel.set(start, index);
+        const old = unchanged(start, end, symbol);
+        if (old !== undefined && index + previous!.subtreeEnds[old] - old <= this.count) {
+          next = this.takeSubtree(previous!, old, index, start - previous!.starts[old]);
+          taken = true;
+        }
+      }
       return index;
     };
     if (runtime) void cursor.nodeTypeId;
     try {
       let current = record(NO_NODE);
       for (;;) {
-        if (direct._ts_tree_cursor_goto_first_child_wasm(address)) {
+        if (!taken && direct._ts_tree_cursor_goto_first_child_wasm(address)) {
           current = record(current);
           continue;
         }
@@ -274,11 +316,41 @@ export class SyntaxTree {
       }
     }
     if (next !== this.count) throw new Error(`syntax tree copy: walked ${next} nodes, tree-sitter counts ${this.count}`);
+
     // An ERROR or MISSING node, or one inside; children come after their parent in document order.
     for (let index = this.count - 1; index >= 0; index--) {
       if (symbols[index] === errorSymbol || flags[index] & MISSING) flags[index] |= HAS_VISIBLE_ERROR;
       if (flags[index] & HAS_VISIBLE_ERROR && parents[index] !== NO_NODE) flags[parents[index]] |= HAS_VISIBLE_ERROR;
     }
+  }
+
+  /**
+   * Copies the descendants of `from` in `previous` below the node just recorded at `to` (which has the same subtree),
+   * offsets moved by `shift`. Returns the index after the subtree.
+   */
+  private takeSubtree(previous: SyntaxTree, from: number, to: number, shift: number): number {
+    const end = previous.subtreeEnds[from];
+    const delta = to - from;
+    const moved = (index: number) => (index === NO_NODE ? NO_NODE : index + delta);
+    this.firstChildren[to] = moved(previous.firstChildren[from]);
+    this.lastChildren[to] = moved(previous.lastChildren[from]);
+    this.subtreeEnds[to] = end + delta;
+    this.takenNodes += end - from - 1;
+    for (let old = from + 1; old < end; old++) {
+      const index = old + delta;
+      this.symbols[index] = previous.symbols[old];
+      this.starts[index] = previous.starts[old] + shift;
+      this.ends[index] = previous.ends[old] + shift;
+      this.fields[index] = previous.fields[old];
+      this.parents[index] = previous.parents[old] + delta;
+      this.firstChildren[index] = moved(previous.firstChildren[old]);
+      this.lastChildren[index] = moved(previous.lastChildren[old]);
+      this.nextSiblings[index] = moved(previous.nextSiblings[old]);
+      this.previousSiblings[index] = moved(previous.previousSiblings[old]);
+      this.subtreeEnds[index] = previous.subtreeEnds[old] + delta;
+      this.flags[index] = previous.flags[old] & (NAMED | MISSING);
+    }
+    return end + delta;
   }
 
   /** The node at a document-order index (one object per node). */
