@@ -115,9 +115,11 @@ export class Analyzer {
     addTime(profile, 'neutralize', started);
     started = performance.now();
     let oldTree: Tree | undefined;
+    let edit: ReturnType<typeof computeEdit> | undefined;
     if (previous && previous.language === language) {
       oldTree = previous.tree.copy();
-      oldTree.edit(computeEdit(previous.parsedText, parsedText));
+      edit = computeEdit(previous.parsedText, parsedText);
+      oldTree.edit(edit);
     }
     const tree = this.pool.parse(parsedText, language, oldTree, deadline);
     const priorCopy = previous && oldTree && tree ? syntaxTrees.get(previous) : undefined;
@@ -133,9 +135,8 @@ export class Analyzer {
         tree.delete();
       },
     };
-    if (priorCopy) {
-      const { start, oldEnd, newEnd } = changedSpan(previous!.parsedText, parsedText) ?? { start: parsedText.length, oldEnd: parsedText.length, newEnd: parsedText.length };
-      priorCopies.set(parsed, { copy: priorCopy, edit: { start, oldEnd, newEnd }, changed });
+    if (priorCopy && edit) {
+      priorCopies.set(parsed, { copy: priorCopy, edit: { start: edit.startIndex, oldEnd: edit.oldEndIndex, newEnd: edit.newEndIndex }, changed });
     }
     return parsed;
   }
