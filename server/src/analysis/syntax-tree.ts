@@ -477,22 +477,8 @@ export class SyntaxNode {
     return null;
   }
 
-  get firstChild(): SyntaxNode | null {
-    return this.tree.node(this.tree.firstChildren[this.index]);
-  }
-
   get lastChild(): SyntaxNode | null {
     return this.tree.node(this.tree.lastChildren[this.index]);
-  }
-
-  get firstNamedChild(): SyntaxNode | null {
-    return this.namedChild(0);
-  }
-
-  get lastNamedChild(): SyntaxNode | null {
-    const { tree } = this;
-    for (let child = tree.lastChildren[this.index]; child !== NO_NODE; child = tree.previousSiblings[child]) if (tree.flags[child] & NAMED) return tree.node(child);
-    return null;
   }
 
   get nextSibling(): SyntaxNode | null {
@@ -575,33 +561,5 @@ export class SyntaxNode {
       }
     }
     return found;
-  }
-
-  equals(other: SyntaxNode): boolean {
-    return this.id === other.id;
-  }
-
-  /** The node as an S-expression of its named nodes (tree-sitter's `toString`). */
-  toString(): string {
-    const { tree } = this;
-    const parts: string[] = [];
-    const visit = (index: number, field: string | undefined) => {
-      const missing = tree.flags[index] & MISSING;
-      const prefix = field ? `${field}: ` : '';
-      if (missing) {
-        parts.push(`${prefix}(MISSING ${tree.flags[index] & NAMED ? tree.tables.types[tree.symbols[index]] : `"${tree.tables.types[tree.symbols[index]]}"`})`);
-        return;
-      }
-      parts.push(`${prefix}(${tree.tables.types[tree.symbols[index]]}`);
-      for (let child = tree.firstChildren[index]; child !== NO_NODE; child = tree.nextSiblings[child]) {
-        if (!(tree.flags[child] & NAMED) && !(tree.flags[child] & MISSING)) continue;
-        parts.push(' ');
-        const fieldName = tree.fields[child] ? [...tree.tables.fieldIds].find(([, id]) => id === tree.fields[child])?.[0] : undefined;
-        visit(child, fieldName);
-      }
-      parts.push(')');
-    };
-    visit(this.index, undefined);
-    return parts.join('');
   }
 }
