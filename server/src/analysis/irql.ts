@@ -91,23 +91,48 @@ function annotationTextBefore(text: string, start: number): string {
   return before.slice(cut + 1);
 }
 
+const callOffsetCache = new WeakMap<SourceFile, Map<string, number[]>>();
+
+/**
+ * Where `name` stands before a `(` in the file's text (`\bname\s*\(`). One scan per file finds every identifier
+ * followed by `(`, so asking for each function does not read the whole text once per function.
+ */
+function nameCallOffsets(file: SourceFile, name: string): number[] {
+  if (!/^[A-Za-z_]\w*$/.test(name)) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return [...file.text.matchAll(new RegExp(`\\b${escaped}\\s*\\(`, 'g'))].map((match) => match.index!);
+  }
+  let offsets = callOffsetCache.get(file);
+  if (!offsets) {
+    offsets = new Map();
+    // Identifiers are matched whole (`\b` before, `\s*\(` after), and matches cannot overlap an identifier, so
+    // these are exactly the offsets the per-name pattern would find.
+    for (const match of file.text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
+      const list = offsets.get(match[1]);
+      if (list) list.push(match.index);
+      else offsets.set(match[1], [match.index]);
+    }
+    callOffsetCache.set(file, offsets);
+  }
+  return offsets.get(name) ?? [];
+}
+
 /** The annotation text of a function: before its definition (including the declarator's text, where `_IRQL_raises_` may sit) and before its prototypes in this file. */
 function annotationTexts(file: SourceFile, fn: FunctionInfo): string[] {
   const texts = [annotationTextBefore(file.text, fn.node.startIndex)];
   const head = fn.body ? file.text.slice(fn.node.startIndex, fn.body.startIndex) : '';
   texts.push(head);
-  const prototype = new RegExp(`\\b${fn.name}\\s*\\(`, 'g');
   if (/_IRQL_|_Function_class_/.test(file.text)) {
-    for (const match of file.text.matchAll(prototype)) {
-      if (match.index === undefined || (match.index >= fn.node.startIndex && match.index < fn.node.endIndex)) continue;
+    for (const index of nameCallOffsets(file, fn.name)) {
+      if (index >= fn.node.startIndex && index < fn.node.endIndex) continue;
       // A prototype: `name(...)` followed by `;` before any `{`.
-      const rest = file.text.slice(match.index, match.index + 2000);
+      const rest = file.text.slice(index, index + 2000);
       const semi = rest.indexOf(';');
       const brace = rest.indexOf('{');
       if (semi < 0 || (brace >= 0 && brace < semi)) continue;
-      const lineStart = file.text.lastIndexOf('\n', match.index) + 1;
+      const lineStart = file.text.lastIndexOf('\n', index) + 1;
       const statementStart = annotationTextBefore(file.text, lineStart);
-      texts.push(statementStart + file.text.slice(lineStart, match.index));
+      texts.push(statementStart + file.text.slice(lineStart, index));
     }
   }
   return texts;
