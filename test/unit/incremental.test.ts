@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { Analyzer as Engine } from '../../server/src/analysis/engine';
 import type { Rule } from '../../server/src/analysis/rule';
 import { calleeName } from '../../server/src/analysis/query';
+import { dependenceHolds } from '../../server/src/analysis/workspace-trace';
 import { createAnalyzer, WorkspaceIndex, type Analyzer, type ParsedDocument } from '../../server/src/core';
 import { generateFile } from '../../bench/generate';
 
@@ -254,6 +255,46 @@ describe('incremental analysis', () => {
     assert.equal(edit(suppressed.replace('#pragma warning(suppress: 4054)', '#pragma alloc_text(PAGE, Unrelated)')), undefined);
     assert.equal(visited.length, 5);
 
+    parsed.dispose();
+  });
+
+  it('a keystroke that changes the workspace (a new call) still reuses findings; a changed answer of the workspace does not', () => {
+    const source = [
+      'VOID Fill(PUCHAR Buffer) {',
+      '    PVOID p = ExAllocatePoolWithTag(NonPagedPool, 16, \'lliF\');',
+      '    Buffer[0] = 0;',
+      '}',
+      'VOID Other(PUCHAR Buffer) {',
+      '    Buffer[0] = 1;',
+      '}',
+      '',
+    ].join('\n');
+    const fileName = '/drv/fill.c';
+    const workspace = new WorkspaceIndex();
+    workspace.update('/drv/init.c', 'NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) { return STATUS_SUCCESS; }\n');
+    workspace.update(fileName, source);
+    let parsed = analyzer.parse({ text: source, fileName })!;
+    analyzer.analyzeParsed(fileName, parsed, { reuse: true, workspace });
+    assert.ok(parsed.memo?.workspace?.trace.some(([kind, argument, answer]) => kind === 'pool-nx-opt-in' && argument === fileName && answer === 'false'));
+    const edit = (text: string) => {
+      const revision = workspace.revision;
+      workspace.update(fileName, text);
+      const next = analyzer.parse({ text, fileName }, parsed)!;
+      parsed.dispose();
+      parsed = next;
+      const { reuse, ...result } = analyzer.analyzeParsed(fileName, parsed, { reuse: true, workspace });
+      assert.deepEqual(result, analyzer.analyze({ text, fileName }, { workspace }));
+      return { reuse, revisionChanged: workspace.revision !== revision };
+    };
+    // Typing a call into Other changes the file's index entry (the names it calls), and so the revision.
+    const withCall = source.replace('    Buffer[0] = 1;', '    Buffer[0] = 1;\n    KeStallExecutionProcessor(1);');
+    assert.deepEqual(edit(withCall), { reuse: { functions: 2, reanalyzed: 1, reanalyzedLocal: 1 }, revisionChanged: true });
+    // Another file of the driver opts in to NX pool: an answer the analysis depends on changed, nothing is taken over.
+    const kept = parsed.memo!;
+    workspace.update('/drv/init.c', 'NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) { ExInitializeDriverRuntime(DrvRtPoolNxOptIn); return STATUS_SUCCESS; }\n');
+    assert.equal(dependenceHolds(kept.workspace, workspace), false);
+    const moreText = withCall.replace('Buffer[0] = 1;', 'Buffer[0] = 2;');
+    assert.deepEqual(edit(moreText), { reuse: undefined, revisionChanged: false });
     parsed.dispose();
   });
 

@@ -18,6 +18,7 @@ import { applySuppressions, parseSuppressions } from './suppressions';
 import { isDeadAt } from './conditional';
 import { fileSurface, type SurfaceCache } from './attack-surface';
 import type { WorkspaceFacts } from './workspace-index';
+import { dependenceHolds, mergeTraces, RecordingWorkspace } from './workspace-trace';
 
 export interface AnalyzeDocument {
   text: string;
@@ -211,7 +212,18 @@ export class Analyzer {
     const copyStarted = performance.now();
     const syntax = syntaxTreeOf(parsed);
     addTime(options.profile, 'tree copy', copyStarted);
-    const file = new SourceFile(fileName, parsed.text, parsed.language, syntax, byType, options.workspace);
+    const key = options.reuse ? reuseKey(fileName, parsed.language, options) : undefined;
+    // With `reuse`, the workspace questions are recorded: a later version takes this analysis's findings over while
+    // the answers hold, even after the workspace changed (as it does when a keystroke adds a call).
+    const recorder = key !== undefined && options.workspace ? new RecordingWorkspace(options.workspace) : undefined;
+    const file = new SourceFile(fileName, parsed.text, parsed.language, syntax, byType, recorder ?? options.workspace);
+    const holding = new Map<AnalysisMemo, boolean>();
+    const usable = (memo: AnalysisMemo | undefined): memo is AnalysisMemo => {
+      if (!memo || memo.key !== key) return false;
+      let holds = holding.get(memo);
+      if (holds === undefined) holding.set(memo, (holds = dependenceHolds(memo.workspace, options.workspace)));
+      return holds;
+    };
 
     // Per-function bookkeeping for `reuse`: which function a reported finding belongs to (the function of the node
     // being visited; for `onEnd`, the function of the reported node).
@@ -256,13 +268,13 @@ export class Analyzer {
     collectNodes(syntax, byType);
     addTime(options.profile, 'walk', walkStarted);
 
-    const key = options.reuse ? reuseKey(fileName, parsed.language, options) : undefined;
     const localRules = new Set(activeRules.filter((rule) => rule.meta.scope === 'function-local').map((rule) => rule.meta.id));
     if (key !== undefined) {
       ranges = functionRanges(file);
       facts = activeRules.filter((rule) => rule.meta.scope !== undefined && rule.fileFacts).map((rule) => `${rule.meta.id}:${rule.fileFacts!(file)}`).join('\n');
       if (allowReuse && ranges) {
         for (const memo of parsed.memo ? [parsed.memo, ...parsed.bases] : parsed.bases) {
+          if (!usable(memo)) continue;
           plan = planReuse(file, parsed.parsedText, ranges, key, facts, memo, localRules);
           if (plan) break;
         }
@@ -346,12 +358,13 @@ export class Analyzer {
     const result: AnalysisResult = { findings: all, parseErrors: (byType.get('ERROR') ?? []).length, ruleErrors };
     if (plan) result.reuse = { functions: plan.reused.length, reanalyzed: plan.reused.filter((findings) => !findings).length, reanalyzedLocal: plan.reused.filter((findings, index) => !findings && !plan!.reusedLocal[index]).length };
     const surfaceStarted = performance.now();
+    let surfaceMemo: AnalysisMemo | undefined;
     try {
       // With `reuse`, the facts of functions an edit left alone come from the last analysis with the same settings.
       let cache: SurfaceCache | undefined;
       if (key !== undefined) {
-        const prior = [parsed.memo, ...parsed.bases].find((memo) => memo?.key === key && memo.surface)?.surface;
-        cache = { parsedText: parsed.parsedText, prior, next: new Map() };
+        surfaceMemo = [parsed.memo, ...parsed.bases].find((memo) => memo?.surface && usable(memo));
+        cache = { parsedText: parsed.parsedText, prior: surfaceMemo?.surface, next: new Map() };
       }
       const surface = fileSurface(file, cache);
       if (cache && parsed.memo) parsed.memo.surface = cache.next;
@@ -360,6 +373,9 @@ export class Analyzer {
       ruleErrors.push({ ruleId: 'attack-surface', message: errorMessage(error) });
     }
     addTime(options.profile, 'attack surface', surfaceStarted);
+    if (parsed.memo && recorder && options.workspace) {
+      parsed.memo.workspace = { revision: options.workspace.revision, trace: mergeTraces(plan?.memo.workspace?.trace, surfaceMemo?.workspace?.trace, recorder.trace()) };
+    }
     if (notRun.length > 0) {
       result.skipped = { reason: `analysis exceeded its time budget; ${notRun.length} rule(s) did not run (${notRun.join(', ')})` };
     }
@@ -367,9 +383,9 @@ export class Analyzer {
   }
 }
 
-/** Settings and workspace state that findings depend on besides the text. */
+/** Settings that findings depend on besides the text and the workspace's answers (`AnalysisMemo.workspace`). */
 function reuseKey(fileName: string, language: SourceLanguage, options: AnalyzeOptions): string {
-  return JSON.stringify([fileName, language, options.rules ?? {}, options.maxFileSize ?? null, options.workspace?.revision ?? null]);
+  return JSON.stringify([fileName, language, options.rules ?? {}, options.maxFileSize ?? null, options.workspace !== undefined]);
 }
 
 /** The index of the function range containing an offset. */

@@ -15,6 +15,7 @@ import type { CachedFact } from './attack-surface';
 import type { Severity } from './finding';
 import type { OffsetEdit } from './rule';
 import { firstStartingAt, type SourceFile } from './source-file';
+import type { WorkspaceDependence } from './workspace-trace';
 
 /** A finding in offsets of the analyzed text: the form kept between analyses (lines are derived at the end). */
 export interface RawFinding {
@@ -54,6 +55,8 @@ export interface AnalysisMemo {
   /** The text between functions (before the first, between each two, after the last) without comments and whitespace. */
   gaps: string[];
   functions: FunctionResult[];
+  /** The workspace answers its findings depend on (set once the analysis is done; undefined without a workspace). */
+  workspace?: WorkspaceDependence;
   /** The attack-surface facts of its functions (`fileSurface`'s cache), set once the surface is computed. */
   surface?: ReadonlyMap<string, CachedFact>;
 }

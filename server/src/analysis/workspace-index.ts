@@ -233,26 +233,34 @@ export function pagedFunctionNames(text: string): string[] {
   return [...names];
 }
 
+/** The merged tables of the index, each built from some fields of the entries. */
+type IndexTable = 'macros' | 'wpp' | 'roles' | 'paged' | 'fields' | 'struct-fields';
+
 /**
- * Whether two entries give the same answers. A macro's line is left out: it only says where a definition is, and
- * typing a line break above a `#define` must not count as a change of the workspace.
+ * Which answers two entries of one file may give differently: the tables to rebuild, and whether anything changed
+ * at all (`calls` and `poolNxOptIn` are read from the entries directly and feed no table). A macro's line is left
+ * out: it only says where a definition is, and typing a line break above a `#define` must not count as a change of
+ * the workspace.
  */
-function sameEntry(a: FileIndexEntry, b: FileIndexEntry): boolean {
-  if (a.macros.length !== b.macros.length || a.roles.length !== b.roles.length) return false;
-  if (a.poolNxOptIn !== b.poolNxOptIn || String(a.paged ?? []) !== String(b.paged ?? [])) return false;
-  if (String(a.calls ?? []) !== String(b.calls ?? []) || String(a.includes ?? []) !== String(b.includes ?? [])) return false;
-  if (JSON.stringify(a.wpp ?? []) !== JSON.stringify(b.wpp ?? [])) return false;
-  for (let index = 0; index < a.macros.length; index++) {
-    const x = a.macros[index];
-    const y = b.macros[index];
+function entryChanges(a: FileIndexEntry, b: FileIndexEntry): { tables: Set<IndexTable>; changed: boolean } {
+  const tables = new Set<IndexTable>();
+  if (!sameMacros(a.macros, b.macros) || String(a.includes ?? []) !== String(b.includes ?? [])) tables.add('macros');
+  if (JSON.stringify(a.wpp ?? []) !== JSON.stringify(b.wpp ?? [])) tables.add('wpp');
+  if (a.roles.length !== b.roles.length || a.roles.some((x, index) => x.name !== b.roles[index].name || x.role !== b.roles[index].role || x.detail !== b.roles[index].detail)) tables.add('roles');
+  if (String(a.paged ?? []) !== String(b.paged ?? [])) tables.add('paged');
+  if (JSON.stringify(a.fields ?? []) !== JSON.stringify(b.fields ?? [])) tables.add('fields');
+  if (JSON.stringify(a.structFields ?? []) !== JSON.stringify(b.structFields ?? [])) tables.add('struct-fields');
+  const changed = tables.size > 0 || a.poolNxOptIn !== b.poolNxOptIn || String(a.calls ?? []) !== String(b.calls ?? []);
+  return { tables, changed };
+}
+
+function sameMacros(a: readonly MacroDefinition[], b: readonly MacroDefinition[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) {
+    const x = a[index];
+    const y = b[index];
     if (x.name !== y.name || x.body !== y.body || x.fileName !== y.fileName || String(x.params) !== String(y.params) || (x.params === undefined) !== (y.params === undefined)) return false;
   }
-  for (let index = 0; index < a.roles.length; index++) {
-    const x = a.roles[index];
-    const y = b.roles[index];
-    if (x.name !== y.name || x.role !== y.role || x.detail !== y.detail) return false;
-  }
-  if (JSON.stringify(a.fields ?? []) !== JSON.stringify(b.fields ?? []) || JSON.stringify(a.structFields ?? []) !== JSON.stringify(b.structFields ?? [])) return false;
   return true;
 }
 
@@ -304,10 +312,11 @@ export class WorkspaceIndex implements WorkspaceFacts {
   update(fileName: string, text: string, entry: FileIndexEntry = indexText(text, fileName)): void {
     const previous = this.entries.get(fileName);
     this.entries.set(fileName, entry);
+    if (!previous) return this.invalidate();
     // Most keystrokes change no #define and no role: keep the merged tables (rebuilding them for a big
-    // workspace on every keystroke costs more than the edit's analysis).
-    if (previous && sameEntry(previous, entry)) return;
-    this.invalidate();
+    // workspace on every keystroke costs more than the edit's analysis). Typing a call changes the revision only.
+    const { tables, changed } = entryChanges(previous, entry);
+    if (changed) this.invalidate(tables);
   }
 
   remove(fileName: string): void {
@@ -494,15 +503,19 @@ export class WorkspaceIndex implements WorkspaceFacts {
     return { pointer: (found.shape & 1) !== 0, array: (found.shape & 2) !== 0, type: found.type || undefined };
   }
 
-  private invalidate(): void {
-    this.structFieldMap = undefined;
+  /** A new revision, and the given tables (all by default) built again on their next use. */
+  private invalidate(tables?: ReadonlySet<IndexTable>): void {
     this.changes = ++revisions;
-    this.macroMap = undefined;
-    this.wppMap = undefined;
-    this.macroViews.clear();
-    this.roleMap = undefined;
-    this.pagedSet = undefined;
-    this.fieldMap = undefined;
+    const stale = (table: IndexTable) => !tables || tables.has(table);
+    if (stale('macros')) {
+      this.macroMap = undefined;
+      this.macroViews.clear();
+    }
+    if (stale('wpp')) this.wppMap = undefined;
+    if (stale('roles')) this.roleMap = undefined;
+    if (stale('paged')) this.pagedSet = undefined;
+    if (stale('fields')) this.fieldMap = undefined;
+    if (stale('struct-fields')) this.structFieldMap = undefined;
   }
 }
 

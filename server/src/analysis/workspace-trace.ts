@@ -66,6 +66,29 @@ export function traceHolds(trace: readonly TraceEntry[], facts: WorkspaceFacts):
   }
 }
 
+/**
+ * The workspace answers a kept analysis depends on: the revision it ran at and the questions it (and the earlier
+ * analyses whose findings it took over) asked. The language server reuses per-function findings across a workspace
+ * change (typing a call changes the revision) as long as these answers hold.
+ */
+export interface WorkspaceDependence {
+  revision: number;
+  trace: readonly TraceEntry[];
+}
+
+/** Whether results computed under `dependence` hold for `facts` (both without a workspace also counts). */
+export function dependenceHolds(dependence: WorkspaceDependence | undefined, facts: WorkspaceFacts | undefined): boolean {
+  if (!dependence || !facts) return !dependence && !facts;
+  return dependence.revision === facts.revision || traceHolds(dependence.trace, facts);
+}
+
+/** The distinct questions of several traces (answers of one question agree when each trace holds). */
+export function mergeTraces(...traces: (readonly TraceEntry[] | undefined)[]): TraceEntry[] {
+  const merged = new Map<string, TraceEntry>();
+  for (const trace of traces) for (const entry of trace ?? []) merged.set(`${entry[0]}\u0000${entry[1]}`, entry);
+  return [...merged.values()];
+}
+
 /** A view of `facts` that answers as they do and records each distinct question with its answer. */
 export class RecordingWorkspace implements WorkspaceFacts {
   private readonly answers = new Map<string, TraceEntry>();
