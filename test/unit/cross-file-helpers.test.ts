@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Analyzer, createAnalyzer, WorkspaceIndex } from '../../server/src/core';
 import { calledNames } from '../../server/src/analysis/workspace-index';
+import fc from 'fast-check';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 
 /** A helper in its own file reads the request's input buffer; its only caller, in another file, checked the length. */
 const HELPER = [
@@ -43,6 +46,30 @@ describe('helpers called from another file of the driver', () => {
   it('the index records calls but not the definitions that start a line', () => {
     assert.deepEqual(calledNames(DISPATCH), ['IoGetCurrentIrpStackLocation', 'QueryKind']);
     assert.deepEqual(calledNames(HELPER), []);
+  });
+
+  it('the scan for called names answers as the pattern that defines it, on corpus files and random text', () => {
+    const reference = (text: string) => {
+      const names = new Set<string>();
+      for (const match of text.matchAll(/(^|[^\w\n])[ \t]*([A-Za-z_]\w*)\s*\(/g)) {
+        if (match.index === 0 && match[1] === '') continue;
+        if (!['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'else'].includes(match[2])) names.add(match[2]);
+      }
+      return [...names].sort();
+    };
+    const corpus = path.resolve(__dirname, '..', '..', '..', 'test', 'corpus');
+    const files = readdirSync(corpus, { recursive: true, encoding: 'utf8' }).filter((name) => /\.(c|h|cpp)$/.test(name));
+    assert.ok(files.length > 10);
+    for (const name of files) {
+      const text = readFileSync(path.join(corpus, name), 'utf8');
+      assert.deepEqual(calledNames(text), reference(text), name);
+    }
+    // Short texts over the characters that matter: blanks, line breaks, parentheses, words, other punctuation.
+    const pieces = fc.constantFrom(' ', '\t', '\n', '(', ')', 'f', 'g1', '_x', 'if', '9', '*', ',', ';', '\r');
+    fc.assert(fc.property(fc.array(pieces, { maxLength: 24 }), (parts) => {
+      const text = parts.join('');
+      assert.deepEqual(calledNames(text), reference(text), JSON.stringify(text));
+    }), { numRuns: 3000 });
   });
 
   it('a helper whose caller is another file of the same driver leaves the length check to that caller', () => {

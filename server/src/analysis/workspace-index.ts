@@ -193,17 +193,43 @@ export function structureShapes(text: string): { fields: [string, number][]; str
   return { fields, structFields };
 }
 
-const CALL = /(^|[^\w\n])[ \t]*([A-Za-z_]\w*)\s*\(/g;
-
 /**
  * The names written as `Name(` in a file, except at the start of a line (WDK-style definitions and prototypes put
  * the function name first on its line). Statements are indented, so calls are kept. Sorted, unique.
+ *
+ * The answer is defined as the names that `/(^|[^\w\n])[ \t]*([A-Za-z_]\w*)\s*\(/g` matches, other than a match at
+ * offset 0 through `^` and control keywords (a test compares the two). That pattern is tried at every character; this
+ * scan visits only identifiers followed by `(` and decides from what stands before each, including the pattern's
+ * quirk that a match consumes its `(`, so in `f(g(` the name `g` (right after the `(`) is not matched.
  */
 export function calledNames(text: string): string[] {
   const names = new Set<string>();
-  for (const match of text.matchAll(CALL)) {
-    if (match.index === 0 && match[1] === '') continue;
-    if (!NOT_FUNCTIONS.has(match[2])) names.add(match[2]);
+  const token = /\b[A-Za-z_]\w*(?=\s*\()/g;
+  let consumedParen = -1;
+  for (let match = token.exec(text); match; match = token.exec(text)) {
+    const start = match.index;
+    const paren = text.indexOf('(', start + match[0].length);
+    let blanks = start;
+    while (blanks > 0 && (text.charCodeAt(blanks - 1) === 32 || text.charCodeAt(blanks - 1) === 9)) blanks--;
+    let matched: boolean;
+    let counted: boolean;
+    if (blanks < start) {
+      // Indented: the pattern starts at the first blank (or before it), through `^` when the blanks open the text.
+      matched = true;
+      counted = blanks !== 0;
+    } else if (start === 0) {
+      matched = true;
+      counted = false;
+    } else {
+      const before = text.charCodeAt(start - 1);
+      matched = before !== 10 && start - 1 !== consumedParen;
+      counted = matched;
+    }
+    if (matched) {
+      consumedParen = paren;
+      if (counted && !NOT_FUNCTIONS.has(match[0])) names.add(match[0]);
+    }
+    token.lastIndex = paren + 1;
   }
   return [...names].sort();
 }
