@@ -15,7 +15,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
-    scope: 'function',
+    scope: 'function-local',
     description: 'The pointer returned by a pool allocation, MmMapIoSpace or IoAllocateMdl is dereferenced before it is checked for NULL.',
     rationale: 'Kernel allocations fail: under memory pressure, with a huge size chosen by the caller, or when Driver Verifier injects failures. Dereferencing the NULL result crashes the machine (a denial of service any user can trigger when the size comes from a request). Check every result and fail the request with STATUS_INSUFFICIENT_RESOURCES.',
     cwe: ['CWE-476', 'CWE-690'],

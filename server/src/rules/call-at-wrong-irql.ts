@@ -22,7 +22,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.technology-practices',
-    scope: 'function',
+    scope: 'function-local',
     description: 'A routine is called where the IRQL is surely outside its documented range: above its maximum (a Zw* or PASSIVE_LEVEL-only routine in a DPC, an ISR, a completion routine or after KeRaiseIrql) or below its minimum (a ...AtDpcLevel spin-lock call at PASSIVE_LEVEL).',
     rationale: 'Every kernel routine documents the IRQLs it may be called at. Above the maximum the routine may touch pageable memory or wait, which bug-checks with IRQL_NOT_LESS_OR_EQUAL (0xA) or ATTEMPTED_SWITCH_FROM_DPC, rarely in testing and reliably under memory pressure; below the minimum (the ...AtDpcLevel spin-lock routines at PASSIVE_LEVEL) the lock is taken without raising IRQL, so a DPC on the same processor deadlocks on it. The IRQL is known from the function\'s role (DriverEntry and AddDevice at PASSIVE_LEVEL, DPCs at DISPATCH_LEVEL, ISRs at DIRQL, completion routines at up to DISPATCH_LEVEL), its _IRQL_requires_ annotations, and the raises, lowers and spin locks before the call. Queue a work item for PASSIVE_LEVEL work, or use the routine variant made for the IRQL.',
     cwe: ['CWE-662'],
@@ -54,7 +54,7 @@ export const rule: Rule = {
   },
   create(context) {
     const { file } = context;
-    // With `scope: 'function'` the engine hands over only the calls of the functions it re-analyzes.
+    // With `scope: 'function-local'` the engine hands over only the calls of the functions it re-analyzes.
     const visited = new Set<FunctionInfo>();
     return {
       ...gather('declaration', 'assignment_expression'),

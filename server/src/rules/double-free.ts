@@ -158,7 +158,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
-    scope: 'function',
+    scope: 'function-local',
     description: 'The same pointer is passed to ExFreePool*/IoFreeMdl twice on one path, with no reassignment in between.',
     rationale: 'Freeing a block twice corrupts the pool: the machine bug-checks, or, if the block was handed to another allocation in between (which an attacker can arrange from user mode), the second free releases someone else\'s object and creates a use-after-free. Typical sources are error paths that free and then jump to a cleanup label that frees again. Set the pointer to NULL after freeing it and free only non-NULL pointers in the cleanup code.',
     cwe: ['CWE-415'],

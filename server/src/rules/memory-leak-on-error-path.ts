@@ -99,7 +99,7 @@ export const rule: Rule = {
     type: 'suggestion',
     severity: 'information',
     checklistItem: 'checklist.secure-coding',
-    scope: 'function',
+    scope: 'function-local',
     description: 'A function returns a failure status after a pool allocation without freeing the allocation or handing it to anyone.',
     rationale: 'Every time the error path runs, the block stays allocated until reboot. When a user request can trigger the failure (a bad length, an invalid handle), any caller can exhaust pool by repeating it, and the machine slows down or bug-checks. Free the allocation on every failure path, typically through a single cleanup label.',
     cwe: ['CWE-401', 'CWE-772'],

@@ -95,7 +95,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'warning',
     checklistItem: 'checklist.secure-coding',
-    scope: 'function',
+    scope: 'function-local',
     description: 'A routine annotated _Must_inspect_result_ or _Check_return_ (ObReferenceObjectByHandle, ZwOpenKey, WdfRequestRetrieveInputBuffer, the ntintsafe routines, IoAcquireRemoveLock, or a function of this file) is called as a statement and its status is thrown away.',
     rationale: 'These routines report failure only through their status: on failure the object pointer, handle, buffer or sum they were to produce is not set, or the lock was not taken. Code that goes on as if the call succeeded dereferences an uninitialized pointer, closes a random handle, reads a buffer that is too small or uses an overflowed size — crashes and memory corruption a caller can provoke by making the call fail (a bad handle, a short buffer, a device being removed). Check the status; cast to (VOID) only where the failure truly does not matter.',
     cwe: ['CWE-252', 'CWE-754'],

@@ -643,7 +643,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
-    scope: 'function',
+    scope: 'function-local',
     description: 'A pointer that is NULL on some path of the function — set to NULL (also after a free), returned by an allocation or a lookup that can return NULL and not checked, or found NULL by a check that goes on — is dereferenced, called through or handed to a routine that dereferences it on that path.',
     rationale: 'A NULL dereference in kernel mode is a bug check: any caller who can steer the driver onto that path (a request in the wrong order, a failed allocation under memory pressure or Driver Verifier\'s fault injection, a lookup that finds nothing) crashes the machine. On systems that still let user mode map page zero it is a write to memory the attacker controls. Check the pointer on every path before using it, or fail the request when it is NULL. The first use right after an allocation is alloc-result-unchecked\'s finding; this rule covers the other paths and the other sources. An assertion (ASSERT, NT_ASSERT, a driver\'s own *_ASSERT) is no check of an allocation result (it is compiled out of release builds, where allocations still fail), but for other pointers it is taken as the author\'s statement that the path cannot happen, as is a PREfast suppression of C6011 on the line before.',
     cwe: ['CWE-476', 'CWE-690'],

@@ -81,7 +81,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
-    scope: 'function',
+    scope: 'function-local',
     description: 'A shared reference or outstanding-work counter is decremented with InterlockedDecrement (the result discarded) and then read again, typically to decide whether the object can be freed.',
     rationale: 'The interlocked call returns the value this thread produced; reading the counter again returns whatever other threads made of it since. Two threads that release the last two references can both read zero and both free the object (a double free), or one frees it while the other still reads the count (a use after free). Both corrupt pool and are reachable by any caller that can issue requests concurrently. Use the returned value: `if (InterlockedDecrement(&obj->RefCount) == 0) { free }`.',
     cwe: ['CWE-367', 'CWE-416'],

@@ -24,7 +24,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.technology-practices',
-    scope: 'function',
+    scope: 'function-local',
     description: 'KeSetEvent, KeReleaseSemaphore or KeReleaseMutex is called with Wait = TRUE in a function that is pageable (PAGED_CODE, #pragma alloc_text(PAGE, …)).',
     rationale: 'Wait = TRUE tells the kernel that a wait call follows at once: the routine returns at DISPATCH_LEVEL with the dispatcher database locked, to save a lock round trip. Any page fault before that wait — and pageable code can fault on its very next instruction — happens at DISPATCH_LEVEL and bug-checks the machine (IRQL_NOT_LESS_OR_EQUAL). Pass FALSE; the saving is negligible.',
     cwe: ['CWE-662'],

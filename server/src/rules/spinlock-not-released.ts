@@ -86,7 +86,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     description: 'A spin lock, fast mutex, resource, critical region or WDF lock acquired in a function is still held on some path that returns from it.',
-    scope: 'function',
+    scope: 'function-local',
     rationale: 'A lock left held by an early return or a goto past the release deadlocks the next thread that asks for it, and a spin lock left held keeps the processor at DISPATCH_LEVEL, where the next page fault or wait bug-checks the machine (IRQL_NOT_LESS_OR_EQUAL). When the path is an error path a caller can trigger (a bad IOCTL input), any user can hang or crash the system. Release the lock on every path, typically through a single cleanup label.',
     cwe: ['CWE-667', 'CWE-833'],
     references: [
@@ -117,7 +117,7 @@ export const rule: Rule = {
   },
   create(context) {
     const { file } = context;
-    // With `scope: 'function'` the engine hands over only the calls of the functions it re-analyzes.
+    // With `scope: 'function-local'` the engine hands over only the calls of the functions it re-analyzes.
     const visited = new Set<FunctionInfo>();
     return {
       call_expression(call) {

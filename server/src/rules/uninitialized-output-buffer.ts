@@ -14,7 +14,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
-    scope: 'function',
+    scope: 'function-local',
     description: 'A stack buffer or structure, or a pool allocation that is not zeroed, is copied to the request\'s output buffer without being fully initialized.',
     rationale: 'Stack and pool memory hold whatever was there before: kernel pointers (defeating KASLR), tokens, other processes\' data. Copying an uninitialized buffer or a struct with padding to user mode discloses it. Initialize locals with `= { 0 }`, allocate with ExAllocatePool2 (which zeroes), or RtlZeroMemory the buffer before filling it.',
     cwe: ['CWE-908', 'CWE-200'],

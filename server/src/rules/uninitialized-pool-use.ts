@@ -515,7 +515,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
-    scope: 'function',
+    scope: 'function-local',
     description: 'Memory from an allocator that does not zero it (ExAllocatePoolWithTag, ExAllocatePool2 with POOL_FLAG_UNINITIALIZED, …) has a field read, called through or copied to the caller\'s output on a path where that field was not written.',
     rationale: 'Pool memory that is not zeroed holds whatever its previous owner left: kernel pointers, another process\'s data, or contents an attacker sprayed into the pool. Calling a function pointer nobody wrote jumps to an address the attacker may choose; copying the memory to the caller\'s output discloses kernel memory (defeating KASLR); other reads make decisions on garbage. Zero the allocation (RtlZeroMemory after the NULL check), allocate with ExAllocatePool2 (which zeroes unless POOL_FLAG_UNINITIALIZED is given), or write every field on every path before it is used.',
     cwe: ['CWE-908', 'CWE-457', 'CWE-200'],

@@ -52,7 +52,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
-    scope: 'function',
+    scope: 'function-local',
     description: 'A pointer is read, written or passed on after ExFreePool*/IoFreeMdl released its memory on some path of the function.',
     rationale: 'Freed pool is handed to the next allocation of the same size, which an attacker can often make from user mode with controlled contents. A write through the stale pointer corrupts that object; a read leaks it; a call through a function pointer in it runs attacker code. Finish every use before the free and set the pointer to NULL right after it.',
     cwe: ['CWE-416'],
