@@ -271,7 +271,15 @@ export class Analyzer {
     const localRules = new Set(activeRules.filter((rule) => rule.meta.scope === 'function-local').map((rule) => rule.meta.id));
     if (key !== undefined) {
       ranges = functionRanges(file);
-      facts = activeRules.filter((rule) => rule.meta.scope !== undefined && rule.fileFacts).map((rule) => `${rule.meta.id}:${rule.fileFacts!(file)}`).join('\n');
+      const factParts: string[] = [];
+      for (const rule of activeRules) {
+        if (rule.meta.scope === undefined || !rule.fileFacts) continue;
+        const factsStarted = performance.now();
+        factParts.push(`${rule.meta.id}:${rule.fileFacts(file)}`);
+        addTime(options.profile, `facts:${rule.meta.id}`, factsStarted);
+      }
+      facts = factParts.join('\n');
+      const planStarted = performance.now();
       if (allowReuse && ranges) {
         for (const memo of parsed.memo ? [parsed.memo, ...parsed.bases] : parsed.bases) {
           if (!usable(memo)) continue;
@@ -279,6 +287,7 @@ export class Analyzer {
           if (plan) break;
         }
       }
+      addTime(options.profile, 'reuse plan', planStarted);
     }
     // Each gathered node with the index of the function it lies in, computed once per type for every rule.
     // `function-local` rules also skip the functions whose local findings are taken over.
@@ -338,11 +347,13 @@ export class Analyzer {
     if (contractBroken) return yield* this.analysisSteps(fileName, parsed, options, false);
 
     const reused = plan ? plan.reused.flatMap((findings, index) => findings ?? plan!.reusedLocal[index] ?? []) : [];
+    const memoStarted = performance.now();
     if (key !== undefined && ranges && ruleErrors.length === 0 && notRun.length === 0) {
       parsed.memo = buildMemo(file, parsed.parsedText, key, facts, ranges, (index) => plan?.reused[index] ?? [...(plan?.reusedLocal[index] ?? []), ...(recorded.get(index) ?? [])], plan);
     } else if (key !== undefined) {
       parsed.memo = undefined;
     }
+    addTime(options.profile, 'memo', memoStarted);
 
     const finishStarted = performance.now();
     const lines = file.lines;
