@@ -13,6 +13,7 @@ import { languageFor, ParserPool, type ParserOptions, type SourceLanguage } from
 import type { Node } from './query';
 import { LineReference, type FixDescriptor, type ReportDescriptor, type Rule, type RuleVisitor } from './rule';
 import { SourceFile } from './source-file';
+import { TextDerivations } from './text-derivations';
 import { SyntaxTree, type PreviousCopy } from './syntax-tree';
 import { applySuppressions, parseSuppressions } from './suppressions';
 import { isDeadAt } from './conditional';
@@ -216,7 +217,8 @@ export class Analyzer {
     // With `reuse`, the workspace questions are recorded: a later version takes this analysis's findings over while
     // the answers hold, even after the workspace changed (as it does when a keystroke adds a call).
     const recorder = key !== undefined && options.workspace ? new RecordingWorkspace(options.workspace) : undefined;
-    const file = new SourceFile(fileName, parsed.text, parsed.language, syntax, byType, recorder ?? options.workspace);
+    const derivations = key !== undefined ? new TextDerivations([parsed.memo, ...parsed.bases].find((memo) => memo?.derivations)?.derivations) : undefined;
+    const file = new SourceFile(fileName, parsed.text, parsed.language, syntax, byType, recorder ?? options.workspace, derivations);
     const holding = new Map<AnalysisMemo, boolean>();
     const usable = (memo: AnalysisMemo | undefined): memo is AnalysisMemo => {
       if (!memo || memo.key !== key) return false;
@@ -384,6 +386,8 @@ export class Analyzer {
       ruleErrors.push({ ruleId: 'attack-surface', message: errorMessage(error) });
     }
     addTime(options.profile, 'attack surface', surfaceStarted);
+    derivations?.seal();
+    if (parsed.memo && derivations) parsed.memo.derivations = derivations;
     if (parsed.memo && recorder && options.workspace) {
       parsed.memo.workspace = { revision: options.workspace.revision, trace: mergeTraces(plan?.memo.workspace?.trace, surfaceMemo?.workspace?.trace, recorder.trace()) };
     }

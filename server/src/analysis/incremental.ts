@@ -15,6 +15,7 @@ import type { CachedFact } from './attack-surface';
 import type { Severity } from './finding';
 import type { OffsetEdit } from './rule';
 import { firstStartingAt, type SourceFile } from './source-file';
+import type { TextDerivations } from './text-derivations';
 import type { WorkspaceDependence } from './workspace-trace';
 
 /** A finding in offsets of the analyzed text: the form kept between analyses (lines are derived at the end). */
@@ -57,6 +58,8 @@ export interface AnalysisMemo {
   functions: FunctionResult[];
   /** The workspace answers its findings depend on (set once the analysis is done; undefined without a workspace). */
   workspace?: WorkspaceDependence;
+  /** Values derived from function texts (`SourceFile.fromText`), for the next analysis. */
+  derivations?: TextDerivations;
   /** The attack-surface facts of its functions (`fileSurface`'s cache), set once the surface is computed. */
   surface?: ReadonlyMap<string, CachedFact>;
 }

@@ -9,6 +9,7 @@ import { descendantsOfType, declaratorName, type Node } from './query';
 import type { SourceLanguage } from './parser';
 import type { SyntaxTree } from './syntax-tree';
 import { FunctionTaint, computeParameterTaint, type ParameterTaint } from './taint';
+import type { TextDerivations } from './text-derivations';
 import type { WorkspaceFacts } from './workspace-index';
 import { guardCondition, wppFunctions, wppGuard, type WppFunction, type WppGuard } from './wpp';
 
@@ -49,9 +50,19 @@ export class SourceFile {
     readonly tree: SyntaxTree,
     byType: Map<string, Node[]>,
     readonly workspace?: WorkspaceFacts,
+    /** Values derived from text alone, kept between analyses of an edited document (the language server's). */
+    private readonly derivations?: TextDerivations,
   ) {
     this.lines = new LineIndex(text);
     this.byType = byType;
+  }
+
+  /**
+   * `compute(text)`, or the value it gave for the same text in the previous analysis of this document. For
+   * computations that depend on nothing but the text (a function body's NULL tests, say).
+   */
+  fromText<T>(kind: string, text: string, compute: (text: string) => T): T {
+    return this.derivations ? this.derivations.get(kind, text, compute) : compute(text);
   }
 
   get root(): Node {

@@ -723,14 +723,18 @@ const namedCache = new WeakMap<FunctionInfo, Set<string>>();
 function namedPaths(file: SourceFile, fn: FunctionInfo): Set<string> {
   let named = namedCache.get(fn);
   if (named) return named;
-  named = new Set<string>();
-  const text = fn.body ? file.textOf(fn.body) : '';
+  named = file.fromText('null-pointer-dereference:named-paths', fn.body ? file.textOf(fn.body) : '', namedPathsIn);
+  namedCache.set(fn, named);
+  return named;
+}
+
+function namedPathsIn(text: string): Set<string> {
+  const named = new Set<string>();
   for (const match of text.matchAll(SOURCE_TEXT)) named.add(match[1].replace(/\s+/g, ''));
   for (const match of text.matchAll(TEST_TEXT)) {
     const path = match[1] ?? match[2] ?? match[3] ?? match[4] ?? match[5];
     if (path && !/^(NULL|TRUE|FALSE)$/.test(path)) named.add(path.replace(/\s+/g, ''));
   }
-  namedCache.set(fn, named);
   return named;
 }
 /** Dereferences and call arguments in text: `p->`, `p[`, `p(`, `*p`, `(p,` / `, p)` (casts allowed). */
