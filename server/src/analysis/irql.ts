@@ -150,6 +150,24 @@ export function irqlContractOf(file: SourceFile, fn: FunctionInfo): IrqlContract
   return merged;
 }
 
+const factsCache = new WeakMap<SourceFile, string>();
+
+/**
+ * What the file says of every function's IRQL, as one string: the roles (a DPC registered in AddDevice, an unload
+ * routine assigned in DriverEntry) and the IRQL annotations, which sit outside function bodies or are blanked before
+ * parsing, so the reuse plan would not see them change. The `fileFacts` of the rules built on `irqlPaths`.
+ */
+export function irqlFileFacts(file: SourceFile): string {
+  let facts = factsCache.get(file);
+  if (facts === undefined) {
+    const roles = [...irqlRoles(file)].map(([name, role]) => `${name}=${role}`).sort().join(' ');
+    const contracts = file.functions().map((fn) => `${fn.name}:${JSON.stringify(irqlContractOf(file, fn))}`).join(' ');
+    facts = `${roles}\n${contracts}`;
+    factsCache.set(file, facts);
+  }
+  return facts;
+}
+
 /** Callback roles that fix the IRQL a function runs at. */
 export type IrqlRole = 'passive-callback' | 'dpc' | 'isr' | 'completion';
 

@@ -3,7 +3,7 @@
  * (analysis/irql.ts) knows the IRQL is surely above the callee's maximum (a Zw* call in a DPC routine, IoCreateDevice
  * after KeRaiseIrql) or surely below its minimum (KeAcquireSpinLockAtDpcLevel in DriverEntry) on every path.
  */
-import { calleeIrqlRange, DISPATCH_LEVEL, entryIrql, entryState, irqlContractOf, irqlName, irqlPaths, irqlRoles, leavesIrqlAlone, localCalleeIrqlRange, type CalleeIrql, type IrqlState } from '../analysis/irql';
+import { calleeIrqlRange, DISPATCH_LEVEL, entryIrql, entryState, irqlFileFacts, irqlName, irqlPaths, leavesIrqlAlone, localCalleeIrqlRange, type CalleeIrql, type IrqlState } from '../analysis/irql';
 import { LOCK_ACQUIRES } from '../analysis/locks';
 import { calleeName, type Node } from '../analysis/query';
 import { gather, lineOf, type Rule } from '../analysis/rule';
@@ -44,14 +44,8 @@ export const rule: Rule = {
       good: 'VOID TimerDpc(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2) {\n    PDEVICE_EXTENSION ext = Context;\n    IoQueueWorkItem(ext->WorkItem, CloseFileWorker, DelayedWorkQueue, ext);   // ZwClose runs in the work item at PASSIVE_LEVEL\n}',
     },
   },
-  // A function's findings depend on its own text and on what the file says of every function's IRQL: the roles
-  // (a DPC registered in AddDevice, an unload routine assigned in DriverEntry) and the IRQL annotations, which sit
-  // outside function bodies or are blanked before parsing, so the reuse plan would not see them change.
-  fileFacts(file) {
-    const roles = [...irqlRoles(file)].map(([name, role]) => `${name}=${role}`).sort().join(' ');
-    const contracts = file.functions().map((fn) => `${fn.name}:${JSON.stringify(irqlContractOf(file, fn))}`).join(' ');
-    return `${roles}\n${contracts}`;
-  },
+  // A function's findings depend on its own text and on what the file says of every function's IRQL.
+  fileFacts: irqlFileFacts,
   create(context) {
     const { file } = context;
     // With `scope: 'function-local'` the engine hands over only the calls of the functions it re-analyzes.

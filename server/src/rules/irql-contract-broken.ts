@@ -4,7 +4,7 @@
  * raised after KeRaiseIrql, an `_IRQL_raises_(X)` promise the exit does not keep, an IRQL value no processor has,
  * and `_IRQL_saves_` / `_IRQL_restores_` parameters the function never writes or never uses.
  */
-import { irqlContractOf, irqlName, irqlPaths, irqlValue, parseState, type IrqlContract, type IrqlState } from '../analysis/irql';
+import { irqlContractOf, irqlFileFacts, irqlName, irqlPaths, irqlValue, parseState, type IrqlContract, type IrqlState } from '../analysis/irql';
 import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
 import { gather, lineOf, type Rule, type RuleContext } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
@@ -58,6 +58,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.technology-practices',
+    scope: 'function-local',
     description: 'KeRaiseIrql to a lower IRQL or KeLowerIrql to a higher one, lowering below the IRQL the function was called at, returning raised after KeRaiseIrql, breaking an _IRQL_raises_ promise, an IRQL value above 31, or an _IRQL_saves_ / _IRQL_restores_ parameter that is never written or never used.',
     rationale: 'The IRQL is the processor\'s interrupt mask: KeRaiseIrql requires a new level at or above the current one and KeLowerIrql one at or below it, or the system bug-checks (IRQL_NOT_GREATER_OR_EQUAL / IRQL_NOT_LESS_OR_EQUAL). A routine that lowers below the level it was called at (a DPC lowering to PASSIVE_LEVEL) lets the thread be preempted while the caller holds a spin lock, and one that returns raised leaves its caller running at an IRQL where paging and waits bug-check. `_IRQL_saves_` promises the caller a saved IRQL to restore, `_IRQL_restores_` promises to restore one: code that does neither leaves the caller at the wrong IRQL. Each of these is a crash any caller who reaches the path can trigger.',
     cwe: ['CWE-667', 'CWE-662'],
@@ -82,10 +83,19 @@ export const rule: Rule = {
       good: '_IRQL_requires_(DISPATCH_LEVEL)\nVOID DrainQueue(PDEVICE_EXTENSION ext) {\n    IoQueueWorkItem(ext->DrainWorkItem, DrainWorker, DelayedWorkQueue, ext);\n}',
     },
   },
+  // A function's findings depend on its own text and on what the file says of every function's IRQL (entry IRQL from
+  // roles and annotations, callees' `_IRQL_raises_`).
+  fileFacts: irqlFileFacts,
   create(context) {
     const { file } = context;
+    // With `scope: 'function-local'` the engine hands over only the definitions of the functions it re-analyzes.
+    const visited = new Set<FunctionInfo>();
     return {
       ...gather('call_expression'),
+      function_definition(node) {
+        const fn = file.enclosingFunction(node);
+        if (fn && fn.node.id === node.id) visited.add(fn);
+      },
       onEnd() {
         if (!/\bKe(Raise|Lower)Irql|_IRQL_(saves|restores|raises)_/.test(file.text)) return;
         const mayRaise = file.text.includes('_IRQL_raises_');
@@ -98,7 +108,7 @@ export const rule: Rule = {
           if (fn) irqlCallsOf.set(fn, [...(irqlCallsOf.get(fn) ?? []), call]);
         }
         for (const fn of file.functions()) {
-          if (!fn.body) continue;
+          if (!fn.body || !visited.has(fn)) continue;
           const irqlCalls = irqlCallsOf.get(fn) ?? [];
           for (const call of irqlCalls) {
             const value = numericLevel(callArguments(call)[0] ?? null);
