@@ -12,6 +12,7 @@
  * the result equals a fresh analysis.
  */
 import type { CachedFact } from './attack-surface';
+import { escapeRegExp } from './lookup';
 import type { Severity } from './finding';
 import type { OffsetEdit } from './rule';
 import { firstStartingAt, type SourceFile } from './source-file';
@@ -100,7 +101,7 @@ export function rolesFingerprint(file: SourceFile): string {
 function namesPattern(names: ReadonlySet<string>): RegExp | undefined {
   if (names.size === 0) return undefined;
   // C++ names can hold regular-expression characters (`operator()`, `Outer::Inner`).
-  const escaped = [...names].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const escaped = [...names].map(escapeRegExp);
   return new RegExp(`(?<![\\w$])(?:${escaped.join('|')})(?![\\w$])`, 'g');
 }
 

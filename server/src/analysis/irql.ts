@@ -10,7 +10,7 @@
 import { analyzePaths, normalizedText, type FlowNode, type PathResult } from './paths';
 import { callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, unwrap, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
-import { lookupTable } from './lookup';
+import { escapeRegExp, lookupTable } from './lookup';
 
 export const PASSIVE_LEVEL = 0;
 export const APC_LEVEL = 1;
@@ -99,8 +99,7 @@ const callOffsetCache = new WeakMap<SourceFile, Map<string, number[]>>();
  */
 function nameCallOffsets(file: SourceFile, name: string): number[] {
   if (!/^[A-Za-z_]\w*$/.test(name)) {
-    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return [...file.text.matchAll(new RegExp(`\\b${escaped}\\s*\\(`, 'g'))].map((match) => match.index!);
+    return [...file.text.matchAll(new RegExp(`\\b${escapeRegExp(name)}\\s*\\(`, 'g'))].map((match) => match.index!);
   }
   let offsets = callOffsetCache.get(file);
   if (!offsets) {

@@ -6,3 +6,8 @@
 export function lookupTable<T>(entries: Record<string, T>): Record<string, T> {
   return Object.assign(Object.create(null) as Record<string, T>, entries);
 }
+
+/** `text` as a regular expression that matches it literally (C++ names hold `(`, `*`, `:` and friends). */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

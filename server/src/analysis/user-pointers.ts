@@ -8,7 +8,7 @@ import { accessPath, ancestorOfType, callArguments, calleeName, contains, declar
 import type { FunctionInfo, SourceFile } from './source-file';
 import { callsOf } from './callers';
 import { mentions, type Taint } from './taint';
-import { lookupTable } from './lookup';
+import { escapeRegExp, lookupTable } from './lookup';
 import { skipToSehHandler } from './neutralize';
 
 /** Calls that probe a user address (pointer argument first) and may raise an exception. */
@@ -92,7 +92,7 @@ export function countedStringBuffer(file: SourceFile, fn: FunctionInfo, argument
   const value = taint.taintOf(string, at);
   if (value?.kind !== 'value' || !value.fromUserMemory || value.userPointer || value.embeddedArray) return undefined;
   const path = accessPath(string) ?? string.text;
-  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\.|->/g, (op) => `\\s*${op}\\s*`);
+  const escaped = escapeRegExp(path).replace(/\\\.|->/g, (op) => `\\s*${op}\\s*`);
   if (fn.body && new RegExp(`${escaped}\\s*\\.\\s*Buffer\\s*=[^=]`).test(file.text.slice(fn.body.startIndex, at))) return undefined;
   return { string, taint: { ...value, origin: `${path}.Buffer`, keys: [`${path}.Buffer`], userPointer: true } };
 }

@@ -17,6 +17,7 @@ import { trackablePath } from '../analysis/lifetime';
 import { CHECKED_ALLOCATORS, DEREFERENCING_CALLS, NULLABLE_LOOKUPS, NULLABLE_TEXT, nullableCall, uncheckedFirstUse } from '../analysis/nullable';
 import { analyzePaths, normalizedText, type FlowNode } from '../analysis/paths';
 import { accessPath, callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, declaratorName, enclosingStatement, exitsBlock, unwrap, type Node } from '../analysis/query';
+import { escapeRegExp } from '../analysis/lookup';
 import { gather, lineOf, type FixDescriptor, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
@@ -195,7 +196,6 @@ function returnsBefore(file: SourceFile, body: Node, at: number): boolean {
   return file.within(body, 'return_statement').some((statement) => statement.startIndex < at) || file.within(body, 'goto_statement').some((statement) => statement.startIndex < at);
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 
 /**
  * The (function, argument index) pairs worth a summary: a call of a function of this file hands it a path that the
@@ -770,7 +770,7 @@ function patternsOf(path: string): PathPatterns {
 }
 
 function pathPattern(path: string): string {
-  return path.split(/(->|\.)/).map((part) => (part === '->' || part === '.' ? `\\s*${escape(part)}\\s*` : escape(part))).join('');
+  return path.split(/(->|\.)/).map((part) => (part === '->' || part === '.' ? `\\s*${escapeRegExp(part)}\\s*` : escapeRegExp(part))).join('');
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { accessPath, callArguments, calleeName, unwrap, type Node } from '../analysis/query';
 import { anyCheckReaches, inOneBuild } from '../analysis/conditional';
+import { escapeRegExp } from '../analysis/lookup';
 import { lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 import type { FunctionTaint, Taint } from '../analysis/taint';
@@ -43,7 +44,6 @@ function isWrittenAccess(node: Node): boolean {
   return parent?.type === 'assignment_expression' && parent.childForFieldName('left')?.id === current.id;
 }
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A comparison before the copy relates the copy length to the probed length (`len > inLen`). */
 function lengthsCompared(file: SourceFile, fn: FunctionInfo, call: Node, probed: string, lengthTaint: Taint, length: string): boolean {
