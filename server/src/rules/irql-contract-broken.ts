@@ -100,24 +100,17 @@ export const rule: Rule = {
         if (!/\bKe(Raise|Lower)Irql|_IRQL_(saves|restores|raises)_/.test(file.text)) return;
         const mayRaise = file.text.includes('_IRQL_raises_');
         const mayNameSaved = /_IRQL_(saves|restores)_/.test(file.text);
-        // The IRQL calls of each function, from one pass over the file's calls.
-        const irqlCallsOf = new Map<FunctionInfo, Node[]>();
-        for (const call of file.nodes('call_expression')) {
-          if (!/^Ke(Raise|Lower)Irql/.test(calleeName(call) ?? '')) continue;
-          const fn = file.enclosingFunction(call);
-          if (fn) irqlCallsOf.set(fn, [...(irqlCallsOf.get(fn) ?? []), call]);
-        }
         for (const fn of file.functions()) {
           if (!fn.body || !visited.has(fn)) continue;
-          const irqlCalls = irqlCallsOf.get(fn) ?? [];
+          const calls = file.within(fn.body, 'call_expression');
+          const irqlCalls = calls.filter((call) => /^Ke(Raise|Lower)Irql/.test(calleeName(call) ?? '') && file.enclosingFunction(call) === fn);
           for (const call of irqlCalls) {
             const value = numericLevel(callArguments(call)[0] ?? null);
             if (value !== undefined && value > MAX_IRQL) context.report({ node: call, messageId: 'noSuchIrql', data: { call: calleeName(call)!, value: String(value), max: String(MAX_IRQL) } });
           }
-          if (mayNameSaved) checkSavedParameters(context, fn, file.within(fn.body, 'call_expression'));
+          if (mayNameSaved) checkSavedParameters(context, fn, calls);
           const contract: IrqlContract = mayRaise ? irqlContractOf(file, fn) : {};
           if (irqlCalls.length === 0 && contract.raises === undefined) continue;
-          const calls = file.within(fn.body, 'call_expression');
           const paths = irqlPaths(file, fn);
           if (!paths) continue;
           for (const call of irqlCalls) {
