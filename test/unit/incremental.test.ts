@@ -210,35 +210,35 @@ describe('incremental analysis', () => {
 
     // Inside Unrelated, which calls no function of the file.
     const edited = text.replace('Another(d)', 'Another(d + 1)');
-    assert.deepEqual(edit(edited), { functions: 4, reanalyzed: 1, reanalyzedLocal: 1 });
+    assert.deepEqual(edit(edited), { functions: 4, reanalyzed: 1, reanalyzedOwn: 1, reanalyzedLocal: 1 });
     assert.deepEqual(visited, ['Unrelated']);
 
     // Inside Leaf, which calls Helper: both are analyzed again, Lonely and Unrelated are not.
     // (And inside Helper, Leaf would not be: what Leaf's callers pass and check does not depend on Helper's body.)
     const again = edited.replace('return Helper(a);', 'a++; return Helper(a);');
-    assert.deepEqual(edit(again), { functions: 4, reanalyzed: 2, reanalyzedLocal: 2 });
+    assert.deepEqual(edit(again), { functions: 4, reanalyzed: 2, reanalyzedOwn: 1, reanalyzedLocal: 1 });
     assert.deepEqual(visited.sort(), ['Helper', 'Leaf']);
 
     // A blank line between functions changes nothing: no function is visited.
     const blank = again.replace('\nint Lonely', '\n\nint Lonely');
-    assert.deepEqual(edit(blank), { functions: 4, reanalyzed: 0, reanalyzedLocal: 0 });
+    assert.deepEqual(edit(blank), { functions: 4, reanalyzed: 0, reanalyzedOwn: 0, reanalyzedLocal: 0 });
     assert.deepEqual(visited, []);
 
     // Nor does a comment there.
     const commented = blank.replace('\n\nint Lonely', '\n/* Lonely: counts twice. */\nint Lonely');
-    assert.deepEqual(edit(commented), { functions: 4, reanalyzed: 0, reanalyzedLocal: 0 });
+    assert.deepEqual(edit(commented), { functions: 4, reanalyzed: 0, reanalyzedOwn: 0, reanalyzedLocal: 0 });
     assert.deepEqual(visited, []);
 
     // A conditional inside a function stays inside it; Unrelated alone is analyzed again.
     const conditional = commented.replace('return Another(d + 1);', '#if DBG\n    d++;\n#endif\n    return Another(d + 1);');
-    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 1, reanalyzedLocal: 1 });
+    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 1, reanalyzedOwn: 1, reanalyzedLocal: 1 });
     assert.deepEqual(visited, ['Unrelated']);
 
     // Renaming a function changes what refers to what: everything again. Undoing it brings back the text analyzed
     // two versions ago, whose findings are all taken over.
     assert.equal(edit(conditional.replace('int Leaf(', 'int xLeaf(')), undefined);
     assert.equal(visited.length, 5);
-    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 0, reanalyzedLocal: 0 });
+    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 0, reanalyzedOwn: 0, reanalyzedLocal: 0 });
     assert.deepEqual(visited, []);
 
     // A declaration between functions: everything again.
@@ -246,15 +246,70 @@ describe('incremental analysis', () => {
     assert.equal(visited.length, 5);
     // A warning or prefast pragma inside a function stays inside it (it reads only the next statement); an alloc_text
     // pragma is file-wide.
-    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 0, reanalyzedLocal: 0 });
+    assert.deepEqual(edit(conditional), { functions: 4, reanalyzed: 0, reanalyzedOwn: 0, reanalyzedLocal: 0 });
     const suppressed = conditional.replace('    d++;\n', '    d++;\n#pragma warning(suppress: 4054) // a cast\n');
-    assert.deepEqual(edit(suppressed), { functions: 4, reanalyzed: 1, reanalyzedLocal: 1 });
+    assert.deepEqual(edit(suppressed), { functions: 4, reanalyzed: 1, reanalyzedOwn: 1, reanalyzedLocal: 1 });
     assert.deepEqual(visited, ['Unrelated']);
-    assert.deepEqual(edit(suppressed.replace('d++;', 'd += 2;')), { functions: 4, reanalyzed: 1, reanalyzedLocal: 1 });
+    assert.deepEqual(edit(suppressed.replace('d++;', 'd += 2;')), { functions: 4, reanalyzed: 1, reanalyzedOwn: 1, reanalyzedLocal: 1 });
     assert.deepEqual(visited, ['Unrelated']);
     assert.equal(edit(suppressed.replace('#pragma warning(suppress: 4054)', '#pragma alloc_text(PAGE, Unrelated)')), undefined);
     assert.equal(visited.length, 5);
 
+    parsed.dispose();
+  });
+
+  it('a rule that reads no callers runs again below the edit only where the taint passed in changed', async () => {
+    // Reports every call argument the function's taint marks as user-controlled; records where it ran.
+    const visited: string[] = [];
+    const ownOnly: Rule = {
+      meta: { id: 'own-only', title: 'own', type: 'problem', severity: 'warning', checklistItem: 'checklist.secure-coding', description: 'own', rationale: 'own', confidence: 'high', messages: { tainted: '{{name}} gets user data' }, scope: 'function', callerLevels: 0 },
+      create(context) {
+        return {
+          call_expression(call) {
+            const fn = context.file.enclosingFunction(call);
+            visited.push(fn?.name ?? 'top-level');
+            const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+            if (fn && args.some((arg) => arg && context.file.taint(fn).taintOf(arg))) context.report({ node: call, messageId: 'tainted', data: { name: calleeName(call) ?? '?' } });
+          },
+        };
+      },
+    };
+    const engine = await Engine.create([ownOnly]);
+    const text = [
+      'NTSTATUS Helper(ULONG count) { return Use(count); }',
+      'NTSTATUS Dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp) {',
+      '    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);',
+      '    ULONG length = irpSp->Parameters.DeviceIoControl.InputBufferLength;',
+      '    return Helper(length);',
+      '}',
+      '',
+    ].join('\n');
+    let parsed = engine.parse({ text, fileName: 'own.c' })!;
+    const edit = (next: string) => {
+      visited.length = 0;
+      const reparsed = engine.parse({ text: next, fileName: 'own.c' }, parsed)!;
+      parsed.dispose();
+      parsed = reparsed;
+      const { reuse, ...result } = engine.analyzeParsed('own.c', parsed, { reuse: true });
+      const visitedIncrementally = [...visited];
+      assert.deepEqual(result, engine.analyze({ text: next, fileName: 'own.c' }));
+      visited.splice(0, visited.length, ...visitedIncrementally);
+      return { reuse, findings: result.findings.map((finding) => finding.message) };
+    };
+    const first = engine.analyzeParsed('own.c', parsed, { reuse: true });
+    assert.deepEqual(first.findings.map((finding) => finding.message), ['Use gets user data', 'Helper gets user data']);
+
+    // Dispatch still passes the unchecked length: Helper's findings are taken over.
+    const touched = text.replace('    return Helper(length);', '    length += 0;\n    return Helper(length);');
+    assert.deepEqual(edit(touched).reuse, { functions: 2, reanalyzed: 2, reanalyzedOwn: 1, reanalyzedLocal: 1 });
+    assert.deepEqual(visited.filter((name) => name === 'Helper'), []);
+
+    // Dispatch now checks the length before the call, so Helper receives none: it is analyzed again and clean.
+    const checked = touched.replace('    return Helper(length);', '    if (length > 64) {\n        return STATUS_INVALID_PARAMETER;\n    }\n    return Helper(length);');
+    const after = edit(checked);
+    assert.deepEqual(after.reuse, { functions: 2, reanalyzed: 2, reanalyzedOwn: 2, reanalyzedLocal: 1 });
+    assert.ok(visited.includes('Helper'));
+    assert.ok(!after.findings.includes('Use gets user data'));
     parsed.dispose();
   });
 
@@ -288,7 +343,7 @@ describe('incremental analysis', () => {
     };
     // Typing a call into Other changes the file's index entry (the names it calls), and so the revision.
     const withCall = source.replace('    Buffer[0] = 1;', '    Buffer[0] = 1;\n    KeStallExecutionProcessor(1);');
-    assert.deepEqual(edit(withCall), { reuse: { functions: 2, reanalyzed: 1, reanalyzedLocal: 1 }, revisionChanged: true });
+    assert.deepEqual(edit(withCall), { reuse: { functions: 2, reanalyzed: 1, reanalyzedOwn: 1, reanalyzedLocal: 1 }, revisionChanged: true });
     // Another file of the driver opts in to NX pool: an answer the analysis depends on changed, nothing is taken over.
     const kept = parsed.memo!;
     workspace.update('/drv/init.c', 'NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) { ExInitializeDriverRuntime(DrvRtPoolNxOptIn); return STATUS_SUCCESS; }\n');
@@ -332,7 +387,7 @@ describe('incremental analysis', () => {
     parsed.dispose();
     const { reuse, ...after } = analyzer.analyzeParsed(fileName, next, { reuse: true });
     // Caller-independent (`function-local`) rules run on the edited Dispatch only, not on ApplySettings.
-    assert.deepEqual(reuse, { functions: 3, reanalyzed: 2, reanalyzedLocal: 1 });
+    assert.deepEqual(reuse, { functions: 3, reanalyzed: 2, reanalyzedOwn: 1, reanalyzedLocal: 1 });
     next.dispose();
     assert.ok(after.findings.some((finding) => finding.ruleId === 'input-length-not-validated' && finding.range.start.line === 6));
     assert.deepEqual(after, analyzer.analyze({ text: unchecked, fileName }));

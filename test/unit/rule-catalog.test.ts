@@ -10,6 +10,9 @@ import { getChecklistItem } from '../../shared/checklist-items';
 import { Analyzer, RULES } from '../../server/src/core';
 import { readmeWithIndex, renderRulePage, ROOT } from '../../scripts/docs-rules';
 
+/** Helpers that look at a function's callers (their call sites, checks before the call, their taint). */
+const CALLER_READS = /\b(callsOf|callsByCallee|everyCallGuarded|translateToCaller|probedByCaller|allCallsGuardedByTry|kernelCallersOnly|consultsCallerHereOrInCallers)\b|\.taint\(caller/;
+
 const WRAPPER_PARAMS = 'PDEVICE_OBJECT DeviceObject, PIRP Irp, PIO_STACK_LOCATION irpSp';
 
 describe('rule catalogue', () => {
@@ -35,6 +38,15 @@ describe('rule catalogue', () => {
       it('names lines in messages through lineOf (a reused finding\'s line follows the edit)', () => {
         const source = readFileSync(path.join(ROOT, 'server/src/rules', `${rule.meta.id}.ts`), 'utf8');
         assert.doesNotMatch(source, /startPosition\.row\s*\+\s*1/, 'use data: { line: lineOf(node) } instead of node.startPosition.row + 1');
+      });
+
+      it('reads no more of the callers than its scope and callerLevels declare', () => {
+        const { scope, callerLevels } = rule.meta;
+        if (callerLevels !== undefined) assert.equal(scope, 'function', 'callerLevels goes with scope: \'function\'');
+        if (scope === undefined || (scope === 'function' && callerLevels !== 0)) return;
+        const source = readFileSync(path.join(ROOT, 'server/src/rules', `${rule.meta.id}.ts`), 'utf8');
+        assert.doesNotMatch(source, CALLER_READS, `${scope}${callerLevels === 0 ? ' with callerLevels: 0' : ''} promises not to read callers`);
+        if (scope === 'function-local') assert.doesNotMatch(source, /\.taint\(/, 'function-local promises not to read the taint callers pass in');
       });
 
       it('has a test file', () => {

@@ -6,7 +6,7 @@
 import type { Tree } from 'web-tree-sitter';
 import { getChecklistItem } from '../../../shared/checklist-items';
 import type { AnalysisResult, Finding, Fix, RuleError, Severity, SeveritySetting } from './finding';
-import { buildMemo, changedSpan, functionRanges, planReuse, type AnalysisMemo, type RawFinding } from './incremental';
+import { buildMemo, changedSpan, functionRanges, planReuse, rangeIndex, reusedFindings, ruleReach, type AnalysisMemo, type RawFinding, type ReusePlan } from './incremental';
 import type { LineIndex } from './line-index';
 import { neutralizeAnnotations } from './neutralize';
 import { languageFor, ParserPool, type ParserOptions, type SourceLanguage } from './parser';
@@ -241,17 +241,17 @@ export class Analyzer {
       try {
         const userSeverity = overrides[rule.meta.id] as Severity | undefined;
         const perFunction = rule.meta.scope === 'function' || rule.meta.scope === 'function-local';
-        const local = rule.meta.scope === 'function-local';
+        const reach = ruleReach(rule.meta);
         const context = {
           file,
           report: (descriptor: ReportDescriptor) => {
             const raw = toRawFinding(rule, userSeverity ?? descriptor.severity ?? rule.meta.severity, descriptor);
             found.push(raw);
             if (!perFunction || !ranges) return;
-            const index = owner === 'end' ? rangeIndexOf(ranges, raw.start) : owner;
+            const index = owner === 'end' ? rangeIndex(ranges, raw.start) : owner;
             if (index === 'top-level' || index === undefined) return;
-            // Reported into a function whose findings were taken over.
-            if (plan?.reused[index] || (local && plan?.reusedLocal[index])) contractBroken = true;
+            // Reported into a function whose findings of this rule were taken over.
+            if (plan && plan.distance[index] > reach) contractBroken = true;
             const list = recorded.get(index);
             if (list) list.push(raw);
             else recorded.set(index, [raw]);
@@ -270,7 +270,7 @@ export class Analyzer {
     collectNodes(syntax, byType);
     addTime(options.profile, 'walk', walkStarted);
 
-    const localRules = new Set(activeRules.filter((rule) => rule.meta.scope === 'function-local').map((rule) => rule.meta.id));
+    const reachOf = new Map(activeRules.filter((rule) => rule.meta.scope !== undefined).map((rule) => [rule.meta.id, ruleReach(rule.meta)]));
     if (key !== undefined) {
       ranges = functionRanges(file);
       const factParts: string[] = [];
@@ -285,24 +285,21 @@ export class Analyzer {
       if (allowReuse && ranges) {
         for (const memo of parsed.memo ? [parsed.memo, ...parsed.bases] : parsed.bases) {
           if (!usable(memo)) continue;
-          plan = planReuse(file, parsed.parsedText, ranges, key, facts, memo, localRules);
+          plan = planReuse(file, parsed.parsedText, ranges, key, facts, memo);
           if (plan) break;
         }
       }
       addTime(options.profile, 'reuse plan', planStarted);
     }
-    // Each gathered node with the index of the function it lies in, computed once per type for every rule.
-    // `function-local` rules also skip the functions whose local findings are taken over.
+    // Each gathered node with the index of the function it lies in, computed once per type and rule reach: a rule
+    // skips the functions where its findings are taken over.
     const owned = new Map<string, { nodes: Node[]; owners: (number | 'top-level')[] }>();
-    const ownedLocal = new Map<string, { nodes: Node[]; owners: (number | 'top-level')[] }>();
-    let skipLocal: (unknown[] | undefined)[] | undefined;
-    const ownedNodes = (type: string, local: boolean) => {
-      const cache = local ? ownedLocal : owned;
-      let entry = cache.get(type);
+    const ownedNodes = (type: string, reach: number) => {
+      const cacheKey = `${reach} ${type}`;
+      let entry = owned.get(cacheKey);
       if (!entry) {
-        if (local && plan) skipLocal ??= plan.reused.map((findings, index) => findings ?? plan!.reusedLocal[index]);
-        entry = ownersOf(byType.get(type) ?? [], ranges!, local ? skipLocal : plan?.reused);
-        cache.set(type, entry);
+        entry = ownersOf(byType.get(type) ?? [], ranges!, plan, reach);
+        owned.set(cacheKey, entry);
       }
       return entry;
     };
@@ -319,13 +316,13 @@ export class Analyzer {
       }
       const ruleStarted = performance.now();
       const tracked = rule.meta.scope !== undefined && ranges !== undefined;
-      const local = rule.meta.scope === 'function-local';
+      const reach = ruleReach(rule.meta);
       try {
         for (const [type, callback] of Object.entries(visitor)) {
           if (type === 'onEnd' || !callback) continue;
           const visit = callback as (node: Node) => void;
           if (tracked) {
-            const { nodes, owners } = ownedNodes(type, local);
+            const { nodes, owners } = ownedNodes(type, reach);
             for (let index = 0; index < nodes.length; index++) {
               owner = owners[index];
               visit(nodes[index]);
@@ -348,10 +345,11 @@ export class Analyzer {
     }
     if (contractBroken) return yield* this.analysisSteps(fileName, parsed, options, false);
 
-    const reused = plan ? plan.reused.flatMap((findings, index) => findings ?? plan!.reusedLocal[index] ?? []) : [];
+    const reusedOf = plan ? plan.kept.map((_, index) => reusedFindings(plan!, index, reachOf)) : [];
+    const reused = reusedOf.flat();
     const memoStarted = performance.now();
     if (key !== undefined && ranges && ruleErrors.length === 0 && notRun.length === 0) {
-      parsed.memo = buildMemo(file, parsed.parsedText, key, facts, ranges, (index) => plan?.reused[index] ?? [...(plan?.reusedLocal[index] ?? []), ...(recorded.get(index) ?? [])], plan);
+      parsed.memo = buildMemo(file, parsed.parsedText, key, facts, ranges, (index) => [...(reusedOf[index] ?? []), ...(recorded.get(index) ?? [])], plan);
     } else if (key !== undefined) {
       parsed.memo = undefined;
     }
@@ -369,7 +367,10 @@ export class Analyzer {
     const all = [...unique, ...unused].sort(compareFindings);
     addTime(options.profile, 'findings and suppressions', finishStarted);
     const result: AnalysisResult = { findings: all, parseErrors: (byType.get('ERROR') ?? []).length, ruleErrors };
-    if (plan) result.reuse = { functions: plan.reused.length, reanalyzed: plan.reused.filter((findings) => !findings).length, reanalyzedLocal: plan.reused.filter((findings, index) => !findings && !plan!.reusedLocal[index]).length };
+    if (plan) {
+      const rerunBy = (reach: number) => plan!.distance.filter((distance) => distance <= reach).length;
+      result.reuse = { functions: plan.distance.length, reanalyzed: rerunBy(Number.MAX_SAFE_INTEGER), reanalyzedOwn: rerunBy(0), reanalyzedLocal: rerunBy(-1) };
+    }
     const surfaceStarted = performance.now();
     let surfaceMemo: AnalysisMemo | undefined;
     try {
@@ -403,24 +404,11 @@ function reuseKey(fileName: string, language: SourceLanguage, options: AnalyzeOp
   return JSON.stringify([fileName, language, options.rules ?? {}, options.maxFileSize ?? null, options.workspace !== undefined]);
 }
 
-/** The index of the function range containing an offset. */
-function rangeIndexOf(ranges: readonly { start: number; end: number }[], offset: number): number | undefined {
-  let low = 0;
-  let high = ranges.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    if (ranges[mid].end <= offset) low = mid + 1;
-    else if (ranges[mid].start > offset) high = mid - 1;
-    else return mid;
-  }
-  return undefined;
-}
-
 /**
- * The nodes (in document order) with the function each lies in, leaving out nodes of functions whose findings are
- * taken over from the previous analysis.
+ * The nodes (in document order) with the function each lies in, leaving out nodes of functions where a rule of this
+ * reach takes its findings over from the previous analysis.
  */
-function ownersOf(nodes: readonly Node[], ranges: readonly { start: number; end: number }[], reused?: readonly (unknown[] | undefined)[]) {
+function ownersOf(nodes: readonly Node[], ranges: readonly { start: number; end: number }[], plan: ReusePlan | undefined, reach: number) {
   const kept: Node[] = [];
   const owners: (number | 'top-level')[] = [];
   let index = 0;
@@ -428,7 +416,7 @@ function ownersOf(nodes: readonly Node[], ranges: readonly { start: number; end:
     const start = node.startIndex;
     while (index < ranges.length && ranges[index].end <= start) index++;
     const inside = index < ranges.length && ranges[index].start <= start;
-    if (inside && reused?.[index]) continue;
+    if (inside && plan && plan.distance[index] > reach) continue;
     kept.push(node);
     owners.push(inside ? index : 'top-level');
   }

@@ -65,8 +65,12 @@ export interface AnalysisResult {
   skipped?: { reason: string };
   /** Rules that threw: reported, never fatal. */
   ruleErrors: RuleError[];
-  /** Set when findings of an earlier analysis were reused (`reuse`): how many functions were analyzed again. */
-  reuse?: { functions: number; reanalyzed: number; reanalyzedLocal?: number };
+  /**
+   * Set when findings of an earlier analysis were reused (`reuse`): how many functions were analyzed again by rules
+   * that read callers at any level (`reanalyzed`), by those that read none (`reanalyzedOwn`: the edited function and
+   * those whose parameter taint or reachability changed) and by `function-local` rules (`reanalyzedLocal`).
+   */
+  reuse?: { functions: number; reanalyzed: number; reanalyzedOwn?: number; reanalyzedLocal?: number };
   /** The file's attack-surface facts (devices, dispatch routines, IOCTLs, handlers), when it has any. */
   surface?: FileSurface;
 }

@@ -41,6 +41,8 @@ interface FunctionResult {
   text: string;
   /** Names of the file's functions this one mentions (calls, dispatch-table assignments, callbacks passed on). */
   references: string[];
+  /** What its callers hand it: the taint of its parameters and whether user entries reach it (`callerFactsOf`). */
+  callerFacts: string;
   findings: RawFinding[];
 }
 
@@ -66,16 +68,69 @@ export interface AnalysisMemo {
 }
 
 export interface ReusePlan {
-  /** For each function (index as in `file.functions()`): the findings to take over, or undefined to analyze it again. */
-  reused: (RawFinding[] | undefined)[];
   /**
-   * For a function whose `function` rules run again because it is reached from the edited one (`reused` undefined)
-   * but which is not itself edited: the findings of `function-local` rules to take over (they do not depend on
-   * callers), or undefined to run those rules there too.
+   * For each function (index as in `file.functions()`): how far it lies below a change — -1 for the edited function
+   * (and any whose findings point into it), 0 for a function whose caller facts changed, n for one reached in n
+   * levels of references from those, Infinity for the rest. A per-function rule whose reach (`ruleReach`) is at
+   * least that distance runs there again; the others' findings are taken over.
    */
-  reusedLocal: (RawFinding[] | undefined)[];
+  distance: number[];
+  /** For each function: the findings of the last analysis, moved by the edit (empty where `distance` is -1). */
+  kept: RawFinding[][];
   /** Function ranges in document order, for attributing nodes to functions. */
   ranges: { start: number; end: number }[];
+}
+
+/** A rule with callers at any level: it runs again on every function reached from a change. */
+const ANY_LEVEL = Number.MAX_SAFE_INTEGER;
+
+/** How many levels below a change a per-function rule runs again: -1 (`function-local`: the edited function only) up to any. */
+export function ruleReach(meta: { scope?: string; callerLevels?: number }): number {
+  return meta.scope === 'function-local' ? -1 : meta.callerLevels ?? ANY_LEVEL;
+}
+
+/** The findings taken over for function `index`: those of rules that do not run there again. */
+export function reusedFindings(plan: ReusePlan, index: number, reachOf: ReadonlyMap<string, number>): RawFinding[] {
+  const distance = plan.distance[index];
+  if (distance === -1) return [];
+  return plan.kept[index].filter((finding) => distance > (reachOf.get(finding.ruleId) ?? ANY_LEVEL));
+}
+
+/**
+ * For each function, what the rest of the file hands it: the taint its callers pass into its parameters (where the
+ * taint came from as a function index, offsets inside that function and its text, so it survives edits elsewhere)
+ * and whether user entries reach it. With `edit`, offsets inside the edited function are given as they were before
+ * the edit, and a source the edit overlaps never matches.
+ */
+export function callerFactsOf(file: SourceFile, ranges: readonly { start: number; end: number }[], edit?: { index: number; oldStart: number; span: { start: number; oldEnd: number; newEnd: number } }): string[] {
+  const where = (node: { startIndex: number; endIndex: number; type: string; text: string }): string => {
+    const index = rangeIndex(ranges, node.startIndex);
+    if (index === undefined) return `@${node.startIndex}:${node.endIndex}:${node.type}`;
+    if (index !== edit?.index) return `${index}+${node.startIndex - ranges[index].start}:${node.endIndex - node.startIndex}:${node.type}:${node.text}`;
+    const { span, oldStart } = edit;
+    const delta = span.newEnd - span.oldEnd;
+    const before = node.endIndex <= span.start ? node.startIndex : node.startIndex >= span.newEnd ? node.startIndex - delta : undefined;
+    if (before === undefined) return 'edited';
+    return `${index}+${before - oldStart}:${node.endIndex - node.startIndex}:${node.type}:${node.text}`;
+  };
+  return file.functions().map((fn) => {
+    const parameters = [...(file.parameterTaintOf(fn) ?? [])].sort((a, b) => a[0] - b[0]);
+    const taints = parameters.map(([index, taint]) => `${index}=${JSON.stringify({ ...taint, source: where(taint.source) })}`);
+    return `${file.driver.isUserReachable(fn.name) ? 'reachable' : 'unreached'} ${taints.join(' ')}`;
+  });
+}
+
+/** The index of the range containing an offset. */
+export function rangeIndex(ranges: readonly { start: number; end: number }[], offset: number): number | undefined {
+  let low = 0;
+  let high = ranges.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (ranges[mid].end <= offset) low = mid + 1;
+    else if (ranges[mid].start > offset) high = mid - 1;
+    else return mid;
+  }
+  return undefined;
 }
 
 /** Function ranges when functions do not nest or overlap (always so in C; C++ local classes are the exception). */
@@ -123,6 +178,7 @@ export function buildMemo(
   previous?: { memo: AnalysisMemo; reusedFrom: (number | undefined)[] },
 ): AnalysisMemo {
   const functions = file.functions();
+  const callerFacts = callerFactsOf(file, ranges);
   let pattern: RegExp | undefined;
   return {
     key,
@@ -137,7 +193,7 @@ export function buildMemo(
       // An unchanged function keeps its references (its text is the same, and so is the set of names).
       pattern ??= namesPattern(new Set(functions.map((other) => other.name)));
       const references = old !== undefined ? previous!.memo.functions[old].references : referencesIn(text, pattern);
-      return { name: fn.name, start, end, text, references, findings: findingsOf(index) };
+      return { name: fn.name, start, end, text, references, callerFacts: callerFacts[index], findings: findingsOf(index) };
     }),
   };
 }
@@ -160,25 +216,25 @@ export function changedSpan(before: string, after: string): { start: number; old
 /**
  * Which functions' findings can be taken over from `memo` for the file as it is now, or undefined when the whole
  * file must be analyzed. `ranges` are the file's function ranges (`functionRanges`); `reusedFrom[i]` is the memo's
- * index of function i when its findings were reused.
+ * index of function i when its text is unchanged.
  * `facts` sums up what function-scoped rules read file-wide besides roles (`Rule.fileFacts`).
  */
-export function planReuse(file: SourceFile, parsedText: string, ranges: { start: number; end: number }[], key: string, facts: string, memo: AnalysisMemo | undefined, localRules: ReadonlySet<string> = new Set()):
+export function planReuse(file: SourceFile, parsedText: string, ranges: { start: number; end: number }[], key: string, facts: string, memo: AnalysisMemo | undefined):
   (ReusePlan & { memo: AnalysisMemo; reusedFrom: (number | undefined)[] }) | undefined {
   if (!memo || memo.key !== key || ranges.length !== memo.functions.length) return undefined;
   const functions = file.functions();
-  const reused: (RawFinding[] | undefined)[] = new Array(ranges.length).fill(undefined);
-  const reusedLocal: (RawFinding[] | undefined)[] = new Array(ranges.length).fill(undefined);
+  const distance: number[] = new Array(ranges.length).fill(Infinity);
+  const kept: RawFinding[][] = new Array(ranges.length).fill([]);
   const reusedFrom: (number | undefined)[] = new Array(ranges.length).fill(undefined);
   const span = changedSpan(memo.parsedText, parsedText);
   if (!span) {
     if (facts !== memo.facts) return undefined;
     // The same text under the same settings: everything is reused.
     memo.functions.forEach((old, index) => {
-      reused[index] = old.findings;
+      kept[index] = old.findings;
       reusedFrom[index] = index;
     });
-    return { reused, reusedLocal, reusedFrom, ranges, memo };
+    return { distance, kept, reusedFrom, ranges, memo };
   }
   const delta = span.newEnd - span.oldEnd;
   // Functions before and after the edit keep their text; at most one function is touched by it.
@@ -207,8 +263,8 @@ export function planReuse(file: SourceFile, parsedText: string, ranges: { start:
     if (gapText(file, parsedText, ranges, gap) !== memo.gaps[gap]) return undefined;
   }
   if (rolesFingerprint(file) !== memo.roles || facts !== memo.facts) return undefined;
-  let dirty = new Set<string>();
   let edited: { start: number; end: number } = { start: span.start, end: span.oldEnd };
+  const changes: number[] = [];
   if (changed !== undefined) {
     const changedText = parsedText.slice(ranges[changed].start, ranges[changed].end);
     // A #define, #include or #pragma (other than warning/prefast) inside a function reaches the rest of the file, and a type defined inside one
@@ -216,24 +272,28 @@ export function planReuse(file: SourceFile, parsedText: string, ranges: { start:
     if (!isSelfContained(changedText) || !isSelfContained(memo.functions[changed].text)) return undefined;
     const references = referencesIn(changedText, namesPattern(new Set(functions.map((fn) => fn.name))));
     if (references.join(' ') !== memo.functions[changed].references.join(' ')) return undefined;
-    dirty = reachedFrom(memo.functions[changed].name, memo.functions);
     const old = memo.functions[changed];
     edited = { start: Math.min(old.start, span.start), end: Math.max(old.end, span.oldEnd) };
+    changes.push(changed);
   }
+  // What the rest of the file hands each function: where it changed, rules that read no callers run again there.
+  const callerFacts = callerFactsOf(file, ranges, changed === undefined ? undefined : { index: changed, oldStart: memo.functions[changed].start, span });
   for (let index = 0; index < ranges.length; index++) {
-    const old = memo.functions[index];
-    if (index === changed) continue;
-    if (dirty.has(old.name)) {
-      // Reached from the edited function: caller-dependent rules run again, caller-independent ones keep theirs.
-      if (localRules.size > 0) reusedLocal[index] = shiftFindings(old.findings.filter((finding) => localRules.has(finding.ruleId)), span, edited);
+    if (index !== changed && callerFacts[index] !== memo.functions[index].callerFacts) changes.push(index);
+  }
+  levelsBelow(changes, memo.functions, distance);
+  for (let index = 0; index < ranges.length; index++) {
+    if (index === changed) {
+      distance[index] = -1;
       continue;
     }
-    const shifted = shiftFindings(old.findings, span, edited);
-    if (!shifted) continue; // it points into the edited function: analyze it again
-    reused[index] = shifted;
     reusedFrom[index] = index;
+    const shifted = shiftFindings(memo.functions[index].findings, span, edited);
+    // A finding that points into the edited function: analyze this one again.
+    if (shifted) kept[index] = shifted;
+    else distance[index] = -1;
   }
-  return { reused, reusedLocal, reusedFrom, ranges, memo };
+  return { distance, kept, reusedFrom, ranges, memo };
 }
 
 /** Gap `gap` (0: before the first function) without its comments and whitespace. */
@@ -264,27 +324,34 @@ function isSelfContained(functionText: string): boolean {
 }
 
 /**
- * The function named `name` and every function it reaches through references: what a function-scoped rule finds
- * in a function depends on the functions that call it (taint passed in, checks made before the call), not on its
- * callees, so an edit can change the findings of the edited function and of what it calls, directly or not.
+ * Sets `distance[i]` to the fewest levels of references (calls, dispatch-table assignments, callbacks passed on) from
+ * one of `changes` down to function i (0 for the changes themselves). What a function-scoped rule finds in a
+ * function depends on the functions that call it (taint passed in, checks made before the call), not on its
+ * callees, so a change can reach the findings of the functions below it, directly or not.
  */
-function reachedFrom(name: string, functions: readonly FunctionResult[]): Set<string> {
-  const callees = new Map<string, string[]>();
-  for (const fn of functions) {
-    const list = callees.get(fn.name) ?? [];
-    list.push(...fn.references.filter((reference) => reference !== fn.name));
-    callees.set(fn.name, list);
-  }
-  const result = new Set<string>([name]);
-  const queue = [name];
-  while (queue.length > 0) {
-    for (const next of callees.get(queue.pop()!) ?? []) {
-      if (result.has(next)) continue;
-      result.add(next);
-      queue.push(next);
+function levelsBelow(changes: readonly number[], functions: readonly FunctionResult[], distance: number[]): void {
+  const byName = new Map<string, number[]>();
+  functions.forEach((fn, index) => {
+    const list = byName.get(fn.name);
+    if (list) list.push(index);
+    else byName.set(fn.name, [index]);
+  });
+  let frontier = [...changes];
+  for (const index of frontier) distance[index] = 0;
+  for (let level = 1; frontier.length > 0; level++) {
+    const next: number[] = [];
+    for (const index of frontier) {
+      for (const reference of functions[index].references) {
+        if (reference === functions[index].name) continue;
+        for (const callee of byName.get(reference) ?? []) {
+          if (distance[callee] <= level) continue;
+          distance[callee] = level;
+          next.push(callee);
+        }
+      }
     }
+    frontier = next;
   }
-  return result;
 }
 
 /** Findings moved by the edit, or undefined when one of their offsets lies in the edited function or text. */

@@ -48,6 +48,16 @@ export interface RuleMeta {
    * from another function's body). After an edit the rule re-runs on the edited function alone.
    */
   scope?: 'function' | 'function-local';
+  /**
+   * With `scope: 'function'`: how many levels of F's callers the rule reads itself (`callsOf`, `everyCallGuarded`,
+   * a check made before the call, the caller's taint or reachability) — 0 when it reads none. Beyond those levels the
+   * callers reach F's findings only through what the file passes into F: the taint of its parameters
+   * (`SourceFile.parameterTaintOf`) and whether user entries reach it (`DriverModel.isUserReachable`). After an edit
+   * the engine re-runs the rule on a function the edited one reaches only when the edited function, or a function
+   * whose parameter taint or reachability changed, lies within that many levels above it. Left out: any level (the
+   * rule re-runs on every function the edited one reaches).
+   */
+  callerLevels?: number;
 }
 
 /** A text replacement in offsets of the analyzed text. */

@@ -213,8 +213,7 @@ export class SourceFile {
   taint(fn: FunctionInfo): FunctionTaint {
     let taint = this.taintByFunction.get(fn.node.id);
     if (!taint) {
-      this.parameterTaint ??= computeParameterTaint(this, this.callerTaints);
-      const parameters = this.parameterTaint.get(fn.name);
+      const parameters = this.parameterTaintOf(fn);
       // A caller's taint built while propagating to its callees is the same object when its own parameters
       // gained nothing since (parameter taints are only ever added).
       const built = this.callerTaints.get(fn.node.id);
@@ -222,6 +221,12 @@ export class SourceFile {
       this.taintByFunction.set(fn.node.id, taint);
     }
     return taint;
+  }
+
+  /** What the file's callers of `fn` pass into its parameters (propagated across the file once, with the first taint). */
+  parameterTaintOf(fn: FunctionInfo): ParameterTaint | undefined {
+    this.parameterTaint ??= computeParameterTaint(this, this.callerTaints);
+    return this.parameterTaint.get(fn.name);
   }
 
   /** The leading whitespace of the line a node starts on. */

@@ -31,6 +31,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.vulnerable-driver-blocklist',
     scope: 'function',
+    callerLevels: 0,
     description: 'A dispatch routine, a KMDF I/O callback or a function they call reads or writes a CPU control register (CR0, CR3, CR4, CR8) or a debug register.',
     rationale: 'Control registers hold the CPU\'s protections: CR0.WP makes read-only kernel pages read-only, CR4 enables SMEP/SMAP, CR3 selects the page tables. A driver that writes them on request lets user mode switch those protections off; reading CR3 hands out the physical address of the page tables. Drivers that expose such primitives are blocklisted. Keep register access in initialization code and never let a request trigger or parametrize it.',
     cwe: ['CWE-269', 'CWE-782'],

@@ -58,6 +58,7 @@ export const rule: Rule = {
     severity: 'warning',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'ExAllocatePool, ExAllocatePoolWithTag and the quota/priority variants are deprecated; use ExAllocatePool2/ExAllocatePool3.',
     rationale: 'The deprecated allocators return uninitialized memory: any byte the driver forgets to write can leak kernel data to user mode. ExAllocatePool2 zeroes the allocation unless asked not to, takes explicit POOL_FLAG_* values (non-executable by default) and requires a tag. It needs Windows 10 version 2004 or later; drivers that load on older systems can use ExAllocatePoolZero.',
     cwe: ['CWE-908', 'CWE-477'],

@@ -15,6 +15,7 @@ export const rule: Rule = {
     severity: 'warning',
     checklistItem: 'checklist.access-control',
     scope: 'function',
+    callerLevels: 0,
     description: 'A named device object is created without FILE_DEVICE_SECURE_OPEN in its characteristics.',
     rationale: 'Without FILE_DEVICE_SECURE_OPEN the I/O manager checks the device\'s security descriptor only for opens of the device itself. An open of a path below it (\\Device\\Name\\x) goes to the driver unchecked unless the driver checks it, so any user can get a handle and send IOCTLs. Setting the flag makes the device ACL apply to its whole namespace.',
     cwe: ['CWE-732', 'CWE-284'],

@@ -13,6 +13,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'A field of a raw user-mode buffer is checked and then read again from user memory for the actual use.',
     rationale: 'User-mode memory can change at any moment: another thread rewrites it between the driver\'s check and its use. The second read returns a value that was never validated, so a bounded size becomes unbounded. Read each value from user memory once into a local (or copy the whole structure into kernel memory) and use only the copy.',
     cwe: ['CWE-367'],

@@ -53,6 +53,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'A pointer read out of user memory (a field of the request, a structure copied from it, `*(PVOID *)buffer`) is read or written through, copied to or from, or handed to a helper that dereferences it, without ProbeForRead/ProbeForWrite or a check against MmUserProbeAddress.',
     rationale: 'METHOD_BUFFERED copies the request into kernel memory, but a pointer inside it still points wherever the caller wants, including kernel addresses. Reading or writing through it gives user mode an arbitrary kernel read/write (write-what-where, arbitrary increment, arbitrary NULL write). Check Irp->RequestorMode, probe the pointer for the exact size (ProbeForWrite before a write: ProbeForRead does not check that the page is writable) inside __try/__except, and access it only there. A NULL check does not validate an address.',
     cwe: ['CWE-822', 'CWE-123'],

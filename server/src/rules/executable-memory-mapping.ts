@@ -43,6 +43,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.hvci-compatible',
     scope: 'function',
+    callerLevels: 0,
     description: 'MmMapIoSpace, MmAllocateContiguousMemory or a mapping routine called with PAGE_EXECUTE* creates executable kernel memory.',
     rationale: 'Memory that is both writable and executable lets an attacker who gains a kernel write place code and run it. Hypervisor-protected code integrity (HVCI, memory integrity) forbids it: drivers that create such mappings are incompatible and may fail to load. MmMapIoSpace and MmAllocateContiguousMemory always map executable memory; MmMapIoSpaceEx and MmAllocateContiguousNodeMemory take a protection, which should be PAGE_READWRITE (plus the cache flag).',
     cwe: ['CWE-276', 'CWE-732'],

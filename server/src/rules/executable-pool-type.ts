@@ -41,6 +41,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.hvci-compatible',
     scope: 'function',
+    callerLevels: 0,
     description: 'An executable non-paged pool type (NonPagedPool, NonPagedPoolExecute, NonPagedPoolCacheAligned, …) is used for an allocation.',
     rationale: 'NonPagedPool is executable. Under HVCI (memory integrity) the kernel refuses writable and executable memory, so the driver fails to load or allocate, and without HVCI every such allocation is a ready-made place for injected code. Use NonPagedPoolNx (or POOL_FLAG_NON_PAGED with ExAllocatePool2, which is non-executable).',
     cwe: ['CWE-1220'],

@@ -49,6 +49,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'DbgPrint/DbgPrintEx/KdPrint/vDbgPrintEx or an RtlStringCch*/Cb*Printf* function takes its format string from user input.',
     rationale: 'A format string decides how many arguments the function reads and how it interprets them. When the caller supplies it, `%s` and `%wZ` dereference whatever sits in the argument slots (a kernel crash or an information leak), `%p` prints kernel stack values and addresses, and a long expansion overflows the destination of the Printf functions. Always pass a literal format and print user text through `%s`/`%ws`/`%wZ`.',
     cwe: ['CWE-134'],

@@ -96,6 +96,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'A request is completed with Information equal to the caller\'s OutputBufferLength rather than the number of bytes the driver wrote.',
     rationale: 'For METHOD_BUFFERED the I/O manager copies Information bytes from the system buffer back to the caller. If the driver wrote fewer, the rest is whatever the pool held before: kernel pointers, other processes\' data. Set Information to exactly the bytes written (sizeof the result), or zero the whole output first.',
     cwe: ['CWE-200', 'CWE-908'],

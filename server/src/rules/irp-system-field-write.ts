@@ -35,6 +35,7 @@ export const rule: Rule = {
     severity: 'warning',
     checklistItem: 'checklist.technology-practices',
     scope: 'function',
+    callerLevels: 0,
     description: 'The driver assigns Irp->CancelRoutine (use IoSetCancelRoutine) or another IRP field the I/O manager owns (Cancel, CurrentLocation, StackCount, Tail.Overlay.CurrentStackLocation).',
     rationale: 'IoCancelIrp reads and clears Irp->CancelRoutine with an interlocked exchange under the cancel spin lock; a plain assignment races with it, so the cancel routine can run after the driver thought it removed it (the IRP is completed twice, a use after free) or never run. IoSetCancelRoutine does the exchange and returns the previous routine, which tells the driver whether cancellation already started. The stack location pointers, the stack count and the Cancel flag belong to the I/O manager: changing them by hand desynchronizes the IRP from the stack locations and bug-checks later, far from the cause.',
     cwe: ['CWE-362'],

@@ -54,6 +54,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.security-model',
     scope: 'function',
+    callerLevels: 1,
     description: 'A file, registry key or section is opened on behalf of a request without OBJ_FORCE_ACCESS_CHECK: an error when the name comes from user input, a warning for an OBJ_KERNEL_HANDLE open in a dispatch routine, IOCTL handler or KMDF I/O callback (each `#if` configuration judged on its own).',
     rationale: 'Zw* routines and IoCreateFile called from a driver run with PreviousMode = KernelMode, which skips the access check. If the caller supplies the name, it can make the driver open (and read, overwrite or delete) files and keys it has no right to, such as system binaries or the SAM hive. OBJ_FORCE_ACCESS_CHECK makes the object manager check the caller\'s access as if it had opened the object itself.',
     cwe: ['CWE-22', 'CWE-269'],

@@ -88,6 +88,7 @@ export const rule: Rule = {
     severity: 'warning',
     checklistItem: 'checklist.security-model',
     scope: 'function',
+    callerLevels: 0,
     description: 'InitializeObjectAttributes sets up attributes without OBJ_KERNEL_HANDLE for a handle the driver keeps for itself.',
     rationale: 'A handle created without OBJ_KERNEL_HANDLE goes into the handle table of the current process. In a dispatch routine that is the calling application, which can then use the handle with the access the driver obtained (often far more than its own), duplicate it, or close it and make the driver use a recycled handle value. Kernel handles live in the system handle table and are reachable only from kernel mode.',
     cwe: ['CWE-403', 'CWE-269'],

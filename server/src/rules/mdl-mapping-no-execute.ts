@@ -28,6 +28,7 @@ export const rule: Rule = {
     severity: 'warning',
     checklistItem: 'checklist.hvci-compatible',
     scope: 'function',
+    callerLevels: 0,
     description: 'An MDL is mapped into system space (MmGetSystemAddressForMdlSafe, MmMapLockedPagesSpecifyCache) with a page priority that lacks MdlMappingNoExecute.',
     rationale: 'Without MdlMappingNoExecute the system-space mapping of the buffer is executable. A buffer whose contents the caller controls then sits in executable kernel memory, which turns any control-flow bug into code execution and is not HVCI compatible. Data buffers never need to execute: OR MdlMappingNoExecute into the priority (Windows 8 and later).',
     cwe: ['CWE-732'],

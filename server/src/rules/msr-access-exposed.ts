@@ -17,6 +17,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.vulnerable-driver-blocklist',
     scope: 'function',
+    callerLevels: 0,
     description: '__readmsr/__writemsr is called with a register number or value taken from a user request, without an allow-list check.',
     rationale: 'Model-specific registers control the CPU: LSTAR holds the system-call entry point, others control debug and memory features. A driver that lets user mode pick the register turns into a kernel code-execution primitive; such drivers are on Microsoft\'s vulnerable driver blocklist. Allow only the few registers the device needs, compared against constants.',
     cwe: ['CWE-269', 'CWE-782'],

@@ -228,6 +228,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 1,
     description: 'A handler writes a structure or a fixed number of bytes into the output buffer (SystemBuffer, the MDL mapping, a WDF output buffer retrieved with minimum 0) without checking OutputBufferLength.',
     rationale: 'The output buffer is exactly as large as the caller asked: for METHOD_BUFFERED the I/O manager allocates max(InputBufferLength, OutputBufferLength) bytes, for direct I/O the MDL maps only the caller\'s pages. Writing sizeof(RESULT) into a smaller buffer corrupts the adjacent pool or writes past the mapping. Compare OutputBufferLength with the size first and fail with STATUS_BUFFER_TOO_SMALL, or pass the size as the minimum length to WdfRequestRetrieveOutputBuffer.',
     cwe: ['CWE-787', 'CWE-131'],

@@ -23,6 +23,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.vulnerable-driver-blocklist',
     scope: 'function',
+    callerLevels: 0,
     description: 'Physical memory is mapped or copied at an address or with a length taken from a user request.',
     rationale: 'Mapping an arbitrary physical address gives the caller every byte of RAM: kernel code, page tables, other processes\' secrets. This is the most common reason drivers land on Microsoft\'s vulnerable driver blocklist. Map only the device\'s own registers, taken from its assigned hardware resources, never an address from the caller.',
     cwe: ['CWE-782', 'CWE-123'],

@@ -22,6 +22,7 @@ export const rule: Rule = {
     severity: 'warning',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: "A pointer variable is assigned the character constant '\\0' (`p = '\\0'`), which sets the pointer to NULL; the string terminator `*p = '\\0'` was meant.",
     rationale: "In C '\\0' is an integer constant zero, which converts silently to a null pointer. The assignment leaves the string unterminated — a later copy or print reads past its end into adjacent pool — and turns the pointer into NULL, so the next write through it bug-checks. Compilers accept it without a warning at the default level.",
     cwe: ['CWE-480', 'CWE-170'],

@@ -48,6 +48,7 @@ export const rule: Rule = {
     severity: 'hint',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: "A pool allocation or free uses a default or empty tag ('enoN' shown as None, ' kdD' shown as Ddk, 0) instead of a tag unique to the driver.",
     rationale: "Pool tags are how PoolMon, the debugger's !poolused/!pool and Driver Verifier attribute memory to a driver. A default tag is shared with every driver that uses it, so this driver's leaks, overruns and uses after free show up under a name that points nowhere. Pick a four-character tag unique to the driver (written reversed in the source: 'gaTD' shows as DTag) and use it in the matching ExFreePoolWithTag.",
     cwe: ['CWE-778'],

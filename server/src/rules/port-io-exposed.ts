@@ -16,6 +16,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.vulnerable-driver-blocklist',
     scope: 'function',
+    callerLevels: 0,
     description: 'An I/O port read or write uses a port number taken from a user request without checking it against the device\'s own ports.',
     rationale: 'Raw port I/O reaches every legacy device in the machine. A driver that forwards a user-chosen port number lets any caller reprogram hardware, bypass the OS and read or corrupt memory through DMA-capable devices. Use the port range from the device\'s assigned resources and reject anything outside it.',
     cwe: ['CWE-782', 'CWE-269'],

@@ -30,6 +30,7 @@ export const rule: Rule = {
     severity: 'information',
     checklistItem: 'checklist.security-model',
     scope: 'function',
+    callerLevels: 1,
     description: 'A request handler accesses raw user-mode addresses but never consults Irp->RequestorMode, ExGetPreviousMode() or WdfRequestGetRequestorMode.',
     rationale: 'A raw buffer address means different things depending on who sent the request: from user mode it must be probed and accessed under __try, from kernel mode it may legitimately be a kernel address that ProbeForRead rejects. A handler that ignores the requestor mode either trusts user addresses (a kernel read/write primitive) or breaks kernel callers. Decide on Irp->RequestorMode (or WdfRequestGetRequestorMode) how to validate the buffer.',
     cwe: ['CWE-20', 'CWE-822'],

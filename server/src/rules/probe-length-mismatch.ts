@@ -120,6 +120,7 @@ export const rule: Rule = {
     severity: 'warning',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'A user pointer is probed for N bytes and then copied from or to with a different, user-controlled length M, or read or written through with an access wider than the probe (ProbeForWrite(p, sizeof(ULONG), …) then a ULONG64 or a structure written through p).',
     rationale: 'ProbeForRead/ProbeForWrite only prove that the probed range lies in user space. Copying more than was probed, with a length the caller chose, reads or writes past that range: when the buffer sits at the top of user space, the extra bytes are kernel memory, which turns the copy into a kernel information leak or write. Probe exactly the range the copy touches.',
     cwe: ['CWE-781', 'CWE-125', 'CWE-787'],

@@ -74,6 +74,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 1,
     description: 'ProbeForRead/ProbeForWrite/MmProbeAndLockPages, or an access through a probed user pointer, is not inside a __try block with an __except handler.',
     rationale: 'Probing raises STATUS_ACCESS_VIOLATION or STATUS_DATATYPE_MISALIGNMENT for a bad address, and a user thread can unmap or protect its pages between the probe and every later access. Without a __try/__except around the probe and all accesses, that exception is unhandled in kernel mode and bugchecks the machine: any user can crash the system.',
     cwe: ['CWE-248', 'CWE-755'],

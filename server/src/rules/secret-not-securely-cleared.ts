@@ -56,6 +56,7 @@ export const rule: Rule = {
     severity: 'warning',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'A buffer named as key material, a password or a credential is wiped with RtlZeroMemory, memset or RtlFillMemory just before it goes out of scope or is freed.',
     rationale: 'A store to memory that is never read again is dead code to the optimizer: MSVC and clang remove memset and RtlZeroMemory of a local right before return, and of a block right before it is freed. The secret then survives in the kernel stack or in freed pool, where the next allocation, an information-disclosure bug or a crash dump hands it out. RtlSecureZeroMemory writes through a volatile pointer and is always kept.',
     cwe: ['CWE-14', 'CWE-226'],

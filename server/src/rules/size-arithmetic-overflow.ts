@@ -66,6 +66,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'A user-controlled value is added to, multiplied or shifted by another (or a header size is subtracted from a user length nothing compared first) in a bounds check, an allocation size or a copy length — directly or through a local — without ntintsafe or an explicit overflow test.',
     rationale: 'ULONG arithmetic wraps: 0xFFFFFFF0 + 0x20 is 0x10, and 4 - sizeof(HEADER) is close to 4 GB. A check like `size + HEADER > sizeof(buffer)` then passes for a huge size, and the copy that follows overflows; an allocation of `count * sizeof(ENTRY)` is far smaller than what the driver writes; `Length - sizeof(HEADER)` of a short buffer is a huge copy length. Use RtlULongAdd/RtlSizeTMult/RtlULongSub (ntintsafe.h) and fail with STATUS_INTEGER_OVERFLOW, or compare each value separately (`size <= sizeof(buffer) - HEADER`, `count <= MAXULONG / sizeof(ENTRY)`, `Length >= sizeof(HEADER)` first).',
     cwe: ['CWE-190', 'CWE-191', 'CWE-131'],

@@ -173,6 +173,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'A copy, fill, comparison, probe or allocation takes `sizeof` of a pointer (or of the pointer type) as its length, where the size of the structure it points to was meant.',
     rationale: '`sizeof(p)` for a pointer is 4 or 8 bytes, whatever p points to. RtlZeroMemory(ctx, sizeof(ctx)) zeroes only the first 8 bytes, so the rest of the structure keeps old pool contents that later reach the caller; a copy moves too little; a probe checks 8 bytes of a larger user buffer; and an allocation of sizeof(PDEVICE_CONTEXT) bytes is too small for the fields the driver then writes — a pool overflow. The compiler accepts all of these silently.',
     cwe: ['CWE-467', 'CWE-131'],

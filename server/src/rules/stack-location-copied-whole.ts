@@ -60,6 +60,7 @@ export const rule: Rule = {
     severity: 'warning',
     checklistItem: 'checklist.technology-practices',
     scope: 'function',
+    callerLevels: 0,
     description: 'The current I/O stack location is copied whole into the next one (`*next = *current` or a copy of sizeof(IO_STACK_LOCATION)) instead of IoCopyCurrentIrpStackLocationToNext, and no completion routine is set over the copied one.',
     rationale: 'The stack location holds the completion routine, its context and control flags that the driver above set for this driver\'s location. Copying the whole structure gives the lower location the same completion routine, so it is called twice for one completion: the second call works on an IRP the first may have completed or freed (bug check, use after free). IoCopyCurrentIrpStackLocationToNext copies only the parameters and clears the control flags.',
     cwe: ['CWE-672'],

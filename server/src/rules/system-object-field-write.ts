@@ -99,6 +99,7 @@ export const rule: Rule = {
     severity: 'warning',
     checklistItem: 'checklist.technology-practices',
     scope: 'function',
+    callerLevels: 0,
     description: 'The driver assigns a DEVICE_OBJECT field the I/O manager owns (SecurityDescriptor, DriverObject, AttachedDevice, CurrentIrp, DeviceExtension…), a read-only DRIVER_OBJECT field, or an opaque MDL field (StartVa, ByteCount, ByteOffset, MappedSystemVa).',
     rationale: 'Only some fields of these objects are the driver\'s to set: a device object\'s Flags, Characteristics, StackSize and AlignmentRequirement; a driver object\'s dispatch table, Unload, StartIo and FastIoDispatch; an MDL\'s Next and MdlFlags. The rest are read by the system under its own locks. Replacing SecurityDescriptor skips the object manager (the old descriptor leaks or is freed twice, and the device may end up with no access check); changing links, queues or CurrentIrp corrupts the I/O manager\'s lists; a hand-edited MDL describes memory the memory manager never locked, which maps or unlocks the wrong pages.',
     cwe: ['CWE-471', 'CWE-732'],

@@ -124,6 +124,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'A UNICODE_STRING taken from a user buffer is passed to a string routine or InitializeObjectAttributes without checking Length against MaximumLength, its evenness, or probing Buffer.',
     rationale: 'Every field of a UNICODE_STRING in a request is chosen by the caller: Buffer can point into the kernel, Length can exceed MaximumLength or the real allocation, and an odd Length splits a WCHAR. Routines such as RtlCopyUnicodeString, RtlCompareUnicodeString and the object manager trust these fields and read Length bytes from Buffer: an arbitrary kernel read or an overflow. Capture the structure, check Length <= MaximumLength and both even (RtlValidateUnicodeString), and probe Buffer for Length bytes inside __try.',
     cwe: ['CWE-20', 'CWE-822', 'CWE-125'],

@@ -83,6 +83,7 @@ export const rule: Rule = {
     severity: 'warning',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'strcpy, strcat, sprintf, wcscpy and similar functions write without knowing the destination size; the counted _snprintf/_snwprintf family may leave the result unterminated.',
     rationale: 'These functions copy until the source ends, however large the destination is, and the n-variants may leave the result unterminated. In a driver one long string is a kernel stack or pool overflow. The ntstrsafe functions (RtlStringCbCopyW, RtlStringCbPrintfA, …) take the destination size in bytes, always terminate, and report truncation as STATUS_BUFFER_OVERFLOW.',
     cwe: ['CWE-120', 'CWE-676'],

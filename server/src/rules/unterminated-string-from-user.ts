@@ -91,6 +91,7 @@ export const rule: Rule = {
     severity: 'warning',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'A user buffer is passed to strlen/wcslen, strcpy/wcscpy as the source, RtlInitUnicodeString/RtlInitAnsiString or a %s conversion without forcing or checking a terminator inside the buffer.',
     rationale: 'Nothing obliges the caller to end a string with NUL: an IOCTL buffer full of non-zero bytes makes strlen and RtlInitUnicodeString run past the end of the allocation, reading neighbouring pool memory (a crash or an information leak), and a copy based on that length overflows. Check the terminator within the received length (RtlStringCbLengthW with the buffer size) or write one at the last element before using the buffer as a string.',
     cwe: ['CWE-170', 'CWE-125'],

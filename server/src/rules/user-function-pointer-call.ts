@@ -160,6 +160,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'A function pointer read from a user buffer (or from an object the user controls: a field copied from the request, an overlapping union member, pool nobody initialized) is called, here or in a helper handed the object.',
     rationale: 'Calling a pointer the caller supplied executes code at an address of the caller\'s choosing in kernel mode: direct code execution, or a jump into a ROP chain when SMEP blocks user pages. Type-confusion bugs usually end here: the driver trusts an object type field from the request and calls the object\'s callback; copying the request into a kernel object field by field or through a union does not make the pointer the driver\'s own. Never take code pointers from user input; dispatch on a validated type tag to functions of the driver itself, and initialize every callback field of a new object.',
     cwe: ['CWE-822', 'CWE-843', 'CWE-908'],

@@ -24,6 +24,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.security-model',
     scope: 'function',
+    callerLevels: 0,
     description: 'ObReferenceObjectByHandle(WithTag) resolves a handle that came from user input with AccessMode KernelMode, which skips the access check.',
     rationale: 'With AccessMode KernelMode the object manager neither checks the handle\'s granted access against DesiredAccess nor rejects kernel handles. A caller can pass a handle it opened with no rights, or guess a kernel handle value, and the driver then reads, writes or signals an object the caller has no access to. Pass the mode of the request (Irp->RequestorMode, WdfRequestGetRequestorMode) so that requests from user mode get the user-mode checks.',
     cwe: ['CWE-863', 'CWE-269'],

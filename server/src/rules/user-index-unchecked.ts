@@ -77,6 +77,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 1,
     description: 'A fixed-size array is read or written at an index that comes from user input, with no dominating check against the array length.',
     rationale: 'An index taken from the request can be anything, including huge or (for signed types) negative values. Reading table[index] leaks kernel memory next to the table; writing or incrementing it (`table[req->Index]++`) is a controlled out-of-bounds write that exploits turn into arbitrary kernel memory corruption. Compare the index with ARRAYSIZE(table) (as an unsigned value) before every use.',
     cwe: ['CWE-129', 'CWE-787', 'CWE-125'],

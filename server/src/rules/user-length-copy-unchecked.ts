@@ -77,6 +77,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'A memcpy/RtlCopyMemory (or an element-wise copy loop) into a fixed-size array or allocation takes its length from user input without checking it against the destination size.',
     rationale: 'The length of an IOCTL buffer, or a size field inside it, is whatever the caller wants. Copying that many bytes into a stack array or a fixed allocation overwrites adjacent memory (return addresses, pool headers) and is the most common way to turn a driver into a kernel code-execution primitive.',
     cwe: ['CWE-787', 'CWE-121', 'CWE-122'],

@@ -46,6 +46,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 1,
     description: 'Memory is read or written through Type3InputBuffer, Irp->UserBuffer or a WDF unsafe user buffer without ProbeForRead/ProbeForWrite of that pointer first.',
     rationale: 'For METHOD_NEITHER requests (and Irp->UserBuffer) the I/O manager passes the caller\'s address untouched. The caller can pass a kernel address, so reading or writing through it without ProbeForRead/ProbeForWrite is an arbitrary kernel read/write; an unmapped user address bugchecks the machine. Probe the exact range (inside __try/__except, since probing and every later access can raise), or use METHOD_BUFFERED/direct I/O instead.',
     cwe: ['CWE-781', 'CWE-822'],

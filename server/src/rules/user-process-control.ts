@@ -35,6 +35,7 @@ export const rule: Rule = {
     severity: 'warning',
     checklistItem: 'checklist.security-model',
     scope: 'function',
+    callerLevels: 1,
     description: 'A process identified by a PID or handle from user input is opened with control rights or terminated, and nothing checks the caller\'s rights.',
     rationale: 'ZwOpenProcess, ObOpenObjectByPointer with KernelMode and ZwTerminateProcess called by a driver run with kernel access: no check decides whether the caller may touch the target process. A driver that does this for any PID in a request lets every user terminate or inject into any process, including security software and protected processes; such "process killer" drivers are abused by ransomware and blocklisted. Check the caller (SeSinglePrivilegeCheck for SeDebugPrivilege, SeAccessCheck against the target, or accept only kernel-mode requestors).',
     cwe: ['CWE-862', 'CWE-269'],

@@ -121,6 +121,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.secure-coding',
     scope: 'function',
+    callerLevels: 0,
     description: 'A pointer or handle read from a user buffer is treated as a kernel object (cast to PKEVENT, PFILE_OBJECT, PEPROCESS, PMDL, WDFREQUEST, …) and passed to a kernel routine, or a user value is stored in a union member that overlays a function pointer the driver calls.',
     rationale: 'A pointer inside a request is just a number the caller picked. Passing it to KeSetEvent, ObDereferenceObject, IoFreeMdl or ExFreePool makes the kernel treat attacker-chosen memory as an object of that type: a type confusion that corrupts memory, frees arbitrary pool or dispatches through fake function tables. User mode must refer to kernel objects by handle; resolve the handle with ObReferenceObjectByHandle (with the expected object type and Irp->RequestorMode), or look the object up in a table the driver owns.',
     cwe: ['CWE-843', 'CWE-822'],

@@ -76,6 +76,7 @@ export const rule: Rule = {
     severity: 'error',
     checklistItem: 'checklist.technology-practices',
     scope: 'function',
+    callerLevels: 0,
     description: 'KeWaitForSingleObject, KeWaitForMutexObject or KeWaitForMultipleObjects waits in UserMode (or in the requestor\'s mode) on a KEVENT, semaphore, mutex or timer declared as a local variable.',
     rationale: 'A wait in UserMode allows the kernel to page out the waiting thread\'s kernel stack. A dispatcher object on that stack is then not resident: when another thread signals it (KeSetEvent from a completion routine or a DPC, at DISPATCH_LEVEL) the kernel touches paged-out memory and the system bug-checks — a crash any caller who can make the driver wait can trigger. Wait in KernelMode on objects on the stack, or put the object in non-paged memory (the device extension, a pool allocation).',
     cwe: ['CWE-662', 'CWE-400'],

@@ -82,6 +82,7 @@ export const rule: Rule = {
     severity: 'warning',
     checklistItem: 'checklist.security-model',
     scope: 'function',
+    callerLevels: 0,
     description: 'A Zw* routine is called with a handle or a raw user-mode buffer address taken straight from a request.',
     rationale: 'A driver calling a Zw routine runs it with PreviousMode = KernelMode. The object manager then neither checks that the handle grants the requested access nor rejects kernel handles, and the routine does not probe buffer addresses. A caller can therefore pass a handle it opened with no rights (or a guessed kernel handle) and have the driver read, write or close the object, or pass a kernel address and have the routine write to it. Reference the handle with ObReferenceObjectByHandle(…, Irp->RequestorMode, …) and work on the object, or copy user data into kernel memory first.',
     cwe: ['CWE-863', 'CWE-822'],
