@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { Analyzer, computeEdit, createAnalyzer, RULES, type Rule } from '../../server/src/core';
 import { LineIndex } from '../../server/src/analysis/line-index';
 
@@ -121,6 +122,32 @@ describe('computeEdit', () => {
       { start: edit.startIndex, oldEnd: edit.oldEndIndex, newEnd: edit.newEndIndex, position: edit.startPosition },
       { start: 5, oldEnd: 5, newEnd: 6, position: { row: 1, column: 1 } },
     );
+  });
+
+  it('gives the shortest span and its positions on long texts, as a character-by-character comparison does', () => {
+    const point = (text: string, offset: number) => {
+      const lines = text.slice(0, offset).split('\n');
+      return { row: lines.length - 1, column: lines[lines.length - 1].length };
+    };
+    const piece = fc.constantFrom('a', 'b', '\n', 'if (x) {\n', '}\n', 'x'.repeat(700));
+    fc.assert(fc.property(fc.array(piece, { maxLength: 40 }), fc.nat(), fc.nat(20), fc.array(piece, { maxLength: 3 }), (pieces, at, removed, inserted) => {
+      const before = pieces.join('');
+      const start = before.length === 0 ? 0 : at % before.length;
+      const after = before.slice(0, start) + inserted.join('') + before.slice(Math.min(before.length, start + removed));
+      let prefix = 0;
+      while (prefix < Math.min(before.length, after.length) && before[prefix] === after[prefix]) prefix++;
+      let suffix = 0;
+      while (suffix < Math.min(before.length, after.length) - prefix && before[before.length - 1 - suffix] === after[after.length - 1 - suffix]) suffix++;
+      const edit = computeEdit(before, after);
+      if (before === after) {
+        assert.deepEqual([edit.startIndex, edit.oldEndIndex, edit.newEndIndex], [before.length, before.length, after.length]);
+        return;
+      }
+      assert.deepEqual([edit.startIndex, edit.oldEndIndex, edit.newEndIndex], [prefix, before.length - suffix, after.length - suffix]);
+      assert.deepEqual(edit.startPosition, point(before, prefix));
+      assert.deepEqual(edit.oldEndPosition, point(before, before.length - suffix));
+      assert.deepEqual(edit.newEndPosition, point(after, after.length - suffix));
+    }), { numRuns: 300 });
   });
 });
 

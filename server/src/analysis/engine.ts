@@ -455,24 +455,27 @@ export function syntaxTreeOf(parsed: ParsedDocument): SyntaxTree {
 /** The single edit that turns `before` into `after` (common prefix and suffix), in tree-sitter's terms. */
 export function computeEdit(before: string, after: string) {
   const { start, oldEnd, newEnd } = changedSpan(before, after) ?? { start: before.length, oldEnd: before.length, newEnd: after.length };
+  // The rows up to the start are common to both texts: count them once, then only the lines inside the edit.
+  const startPoint = advance(before, { offset: 0, row: 0, lineStart: 0 }, start);
+  const point = (at: { row: number; lineStart: number; offset: number }) => ({ row: at.row, column: at.offset - at.lineStart });
   return {
     startIndex: start,
     oldEndIndex: oldEnd,
     newEndIndex: newEnd,
-    startPosition: pointAt(before, start),
-    oldEndPosition: pointAt(before, oldEnd),
-    newEndPosition: pointAt(after, newEnd),
+    startPosition: point(startPoint),
+    oldEndPosition: point(advance(before, startPoint, oldEnd)),
+    newEndPosition: point(advance(after, startPoint, newEnd)),
   };
 }
 
-function pointAt(text: string, offset: number): { row: number; column: number } {
-  let row = 0;
-  let lineStart = 0;
-  for (let index = text.indexOf('\n'); index !== -1 && index < offset; index = text.indexOf('\n', index + 1)) {
+/** Moves a position forward to `offset`, counting the line breaks on the way. */
+function advance(text: string, from: { offset: number; row: number; lineStart: number }, offset: number): { offset: number; row: number; lineStart: number } {
+  let { row, lineStart } = from;
+  for (let index = text.indexOf('\n', from.offset); index !== -1 && index < offset; index = text.indexOf('\n', index + 1)) {
     row++;
     lineStart = index + 1;
   }
-  return { row, column: offset - lineStart };
+  return { offset, row, lineStart };
 }
 
 function interpolate(template: string, data: Record<string, string | number> = {}): string {
