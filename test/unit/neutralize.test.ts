@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { neutralizeAnnotations } from '../../server/src/analysis/neutralize';
+import fc from 'fast-check';
+import { neutralizeAnnotations, neutralizeEdit } from '../../server/src/analysis/neutralize';
 import { languageFor } from '../../server/src/analysis/parser';
 
 describe('neutralizeAnnotations', () => {
@@ -113,5 +114,43 @@ describe('languageFor', () => {
     assert.equal(languageFor('helpers.h', undefined, 'NTSTATUS Reset(ULONG mode = MODE_DEFAULT);'), 'cpp');
     assert.equal(languageFor('helpers.h', undefined, '#define CHECK(s) F(x = 0);\nenum E { A = 0, B = 1 };\nint ok = (status == 0);'), 'c');
     assert.equal(languageFor('helpers.h', undefined, 'FORCEINLINE VOID Init(PLIST_ENTRY h) { h->Flink = h->Blink = h; return; }'), 'c');
+  });
+});
+
+describe('neutralizeEdit', () => {
+  /** Pieces whose neutralizing looks ahead, behind or across lines: annotations with arguments, SEH macros, literals, comments. */
+  const PIECES = ['_In_ ', '_Inout_updates_bytes_(len) ', '_When_(x > 0,\n  _In_) ', 'IN OUT PIRP Irp', ' OPTIONAL', ')', '(', ',', ';', '{', '}', '\n', '    ', '#define IN\n',
+    'try {\n', '} except (EXCEPTION_EXECUTE_HANDLER) {\n', '} finally {\n', 'leave;\n', '"str_In_"', "'\"'", '// _Out_ comment\n', '/* _In_ */', '/*', '*/', 'NTAPI ',
+    'DECLSPEC_ALIGN(8) ', 'WDF_DECLARE_CONTEXT_TYPE(CTX)\n', 'x', 'CONST ', 'ULONG n', '#pragma warning(suppress: 4127)\n', '\\\n', '__drv_maxIRQL(2) '];
+  const text = fc.array(fc.constantFrom(...PIECES), { maxLength: 120 }).map((pieces) => pieces.join(''));
+  const edit = fc.record({ at: fc.nat(), removed: fc.nat(30), inserted: fc.array(fc.constantFrom(...PIECES), { maxLength: 3 }).map((pieces) => pieces.join('')) });
+
+  it('gives what a full scan gives, edit after edit', () => {
+    fc.assert(fc.property(text, fc.array(edit, { minLength: 1, maxLength: 6 }), (source, edits) => {
+      let before = source;
+      let previous = neutralizeAnnotations(before, true);
+      for (const { at, removed, inserted } of edits) {
+        const start = before.length === 0 ? 0 : at % before.length;
+        const after = before.slice(0, start) + inserted + before.slice(Math.min(before.length, start + removed));
+        const incremental = neutralizeEdit(before, previous, after);
+        const full = neutralizeAnnotations(after, true);
+        assert.equal(incremental.text, full.text);
+        assert.equal(incremental.count, full.count);
+        assert.deepEqual(incremental.checkpoints, full.checkpoints);
+        before = after;
+        previous = incremental;
+      }
+    }), { numRuns: 400 });
+  });
+
+  it('handles an edit in the middle of a long text (the scan joins the old result after it)', () => {
+    const source = Array.from({ length: 2000 }, (_, index) => `VOID F${index}(_In_ PIRP Irp) { Use(Irp); }\n`).join('');
+    const previous = neutralizeAnnotations(source, true);
+    const after = source.replace('VOID F1000(_In_ PIRP Irp)', 'VOID F1000(_Inout_ PIRP Irp, _In_opt_ PVOID p)');
+    const incremental = neutralizeEdit(source, previous, after);
+    assert.equal(incremental.text, neutralizeAnnotations(after).text);
+    assert.equal(incremental.count, previous.count + 1);
+    // Every line start stays a checkpoint.
+    assert.equal(incremental.checkpoints!.offsets.length, previous.checkpoints!.offsets.length);
   });
 });

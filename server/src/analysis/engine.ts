@@ -8,7 +8,7 @@ import { getChecklistItem } from '../../../shared/checklist-items';
 import type { AnalysisResult, Finding, Fix, RuleError, Severity, SeveritySetting } from './finding';
 import { buildMemo, changedSpan, functionRanges, planReuse, rangeIndex, reusedFindings, ruleReach, type AnalysisMemo, type RawFinding, type ReusePlan } from './incremental';
 import type { LineIndex } from './line-index';
-import { neutralizeAnnotations } from './neutralize';
+import { neutralizeAnnotations, neutralizeEdit, type NeutralizeResult } from './neutralize';
 import { languageFor, ParserPool, type ParserOptions, type SourceLanguage } from './parser';
 import type { Node } from './query';
 import { LineReference, type FixDescriptor, type ReportDescriptor, type Rule, type RuleVisitor } from './rule';
@@ -54,6 +54,8 @@ export interface ParsedDocument {
   readonly text: string;
   /** The text after neutralizing annotations (what tree-sitter saw). */
   readonly parsedText: string;
+  /** The neutralized text with the scan's checkpoints, for neutralizing the next version incrementally. */
+  readonly neutralized: NeutralizeResult;
   readonly language: SourceLanguage;
   readonly tree: Tree;
   /** What the last analysis with `reuse` left for the next one. */
@@ -113,7 +115,8 @@ export class Analyzer {
   parse(document: AnalyzeDocument, previous?: ParsedDocument, deadline?: number, profile?: Record<string, number>): ParsedDocument | undefined {
     let started = performance.now();
     const language = languageFor(document.fileName, document.languageId, document.text);
-    const parsedText = neutralizeAnnotations(document.text).text;
+    const neutralized = previous ? neutralizeEdit(previous.text, previous.neutralized, document.text) : neutralizeAnnotations(document.text, true);
+    const parsedText = neutralized.text;
     addTime(profile, 'neutralize', started);
     started = performance.now();
     let oldTree: Tree | undefined;
@@ -131,7 +134,7 @@ export class Analyzer {
     if (!tree) return undefined;
     const bases = previous && previous.language === language ? [...(previous.memo ? [previous.memo] : []), ...previous.bases].slice(0, KEPT_MEMOS) : [];
     const parsed: ParsedDocument = {
-      text: document.text, parsedText, language, tree, bases,
+      text: document.text, parsedText, neutralized, language, tree, bases,
       dispose: () => {
         syntaxTrees.get(parsed)?.detach();
         tree.delete();

@@ -1,3 +1,4 @@
+import { changedSpan } from './incremental';
 import { lookupTable } from './lookup';
 /**
  * Driver code is full of SAL annotations (`_In_`, `_Inout_updates_bytes_(n)`, `__drv_maxIRQL(2)`) and
@@ -74,6 +75,7 @@ function classify(word: string): 'no' | 'word' | 'maybe-call' | 'call-only' {
 function followedByIdentifier(source: string, end: number): boolean {
   let next = end;
   while (source.charCodeAt(next) === 32 || source.charCodeAt(next) === 9) next++;
+  touch(next);
   return next > end && isIdentifierStart(source.charCodeAt(next));
 }
 
@@ -81,6 +83,7 @@ function followedByIdentifier(source: string, end: number): boolean {
 function followedByListEnd(source: string, end: number): boolean {
   let next = end;
   while (next < source.length && /\s/.test(source[next])) next++;
+  touch(next);
   const code = source.charCodeAt(next);
   return code === 44 || code === 41;
 }
@@ -166,10 +169,14 @@ export function skipToSehHandler(source: string, from: number): number {
  */
 function sehRewrites(source: string, tryStart: number): Map<number, string> | undefined {
   const open = skipSpaceAndComments(source, tryStart + 3);
+  touch(open);
   if (source.charCodeAt(open) !== 123) return undefined;
   const close = matchingBrace(source, open);
+  // Unbalanced: the search may have read to the end.
+  if (close === -1) touch(source.length);
   if (close === -1) return undefined;
   const handler = skipToSehHandler(source, close + 1);
+  touch(handler + 8);
   const keyword = /^(except|finally)\b/.exec(source.slice(handler, handler + 8))?.[1];
   if (!keyword) return undefined;
   const rewrites = new Map<number, string>([[tryStart, '   '], [handler, SEH_REWRITE[keyword]]]);
@@ -185,13 +192,18 @@ function skipArguments(text: string, open: number): number {
     if (code === 40) depth++;
     else if (code === 41) {
       depth--;
-      if (depth === 0) return i + 1;
+      if (depth === 0) {
+        touch(i);
+        return i + 1;
+      }
     } else if (code === 34 || code === 39) {
       i = skipQuoted(text, i);
     } else if (code === 59 || code === 123) {
+      touch(i);
       return -1; // `;` or `{` inside an annotation's arguments means we misread it
     }
   }
+  touch(text.length);
   return -1;
 }
 
@@ -209,16 +221,48 @@ export interface NeutralizeResult {
   text: string;
   /** How many annotations or decorations were blanked. */
   count: number;
+  /** With `keepCheckpoints`: where a later scan of an edited text can start again (see `neutralizeEdit`). */
+  checkpoints?: Checkpoints;
 }
 
-/** Returns the text with annotations replaced by equal-length blanks (line breaks kept). */
-export function neutralizeAnnotations(source: string): NeutralizeResult {
+/**
+ * Line starts where the scan was at rest: outside comments and literals, no rewrite pending further on, and nothing
+ * before them looked at or past them. From such a line start the rest of the result depends only on the text after
+ * it, so the scan of an edited text can start at the last one before the edit and stop at the first one after it
+ * where the old scan was at rest too.
+ */
+export interface Checkpoints {
+  offsets: number[];
+  /** Blanked annotations before each offset. */
+  counts: number[];
+}
+
+/** How far the lookaheads of the current scan have read (set through `touch`; the scan is synchronous). */
+let reached = 0;
+
+function touch(index: number): void {
+  if (index > reached) reached = index;
+}
+
+interface ScanResult {
+  /** The result from `from` to `stop`, or undefined when nothing there was blanked. */
+  pieces: string[] | undefined;
+  stop: number;
+  count: number;
+}
+
+/**
+ * Scans `source` from `from` (a line start at rest, or 0) to the end, or to the first checkpoint `stopAt` accepts.
+ * Checkpoints passed on the way go to `record`.
+ */
+function scan(source: string, from: number, countBefore: number, record?: Checkpoints, stopAt?: (offset: number) => boolean): ScanResult {
   let out: string[] | undefined;
-  let last = 0;
+  let last = from;
   let count = 0;
   const rewrites = new Map<number, string>();
+  reached = 0;
   const length = source.length;
-  let i = 0;
+  let i = from;
   while (i < length) {
     const code = source.charCodeAt(i);
     if (code === 47 && source.charCodeAt(i + 1) === 47) {
@@ -237,6 +281,17 @@ export function neutralizeAnnotations(source: string): NeutralizeResult {
     }
     if (!isIdentifierStart(code)) {
       i++;
+      // (A `try`'s rewrites lie within what its lookahead read, so none is pending past such a line start.)
+      if (code === 10 && reached < i) {
+        if (stopAt?.(i)) {
+          if (out) out.push(source.slice(last, i));
+          return { pieces: out, stop: i, count };
+        }
+        if (record) {
+          record.offsets.push(i);
+          record.counts.push(countBefore + count);
+        }
+      }
       continue;
     }
     let end = i + 1;
@@ -261,6 +316,7 @@ export function neutralizeAnnotations(source: string): NeutralizeResult {
     if (kind === 'call-only') {
       let next = end;
       while (next < length && (source.charCodeAt(next) === 32 || source.charCodeAt(next) === 9)) next++;
+      touch(next);
       const close = source.charCodeAt(next) === 40 && !inPreprocessorLine(source, i) ? skipArguments(source, next) : -1;
       kind = close === -1 ? 'no' : 'maybe-call';
     }
@@ -269,6 +325,7 @@ export function neutralizeAnnotations(source: string): NeutralizeResult {
       if (kind === 'maybe-call') {
         let next = end;
         while (next < length && (source.charCodeAt(next) === 32 || source.charCodeAt(next) === 9)) next++;
+        touch(next);
         if (source.charCodeAt(next) === 40) {
           const close = skipArguments(source, next);
           if (close !== -1) blankEnd = close;
@@ -282,9 +339,62 @@ export function neutralizeAnnotations(source: string): NeutralizeResult {
     }
     i = end;
   }
-  if (!out) return { text: source, count: 0 };
-  out.push(source.slice(last));
-  return { text: out.join(''), count };
+  if (out) out.push(source.slice(last));
+  return { pieces: out, stop: length, count };
+}
+
+/** Returns the text with annotations replaced by equal-length blanks (line breaks kept). */
+export function neutralizeAnnotations(source: string, keepCheckpoints = false): NeutralizeResult {
+  const checkpoints: Checkpoints | undefined = keepCheckpoints ? { offsets: [], counts: [] } : undefined;
+  const { pieces, count } = scan(source, 0, 0, checkpoints);
+  return { text: pieces ? pieces.join('') : source, count, ...(checkpoints && { checkpoints }) };
+}
+
+/**
+ * The result of `neutralizeAnnotations(after, true)`, given that of `before` (with checkpoints): only the text
+ * between the checkpoint before the edit and the first one after it where both scans are at rest is scanned again.
+ */
+export function neutralizeEdit(before: string, previous: NeutralizeResult, after: string): NeutralizeResult {
+  const old = previous.checkpoints;
+  if (!old) return neutralizeAnnotations(after, true);
+  const span = changedSpan(before, after);
+  if (!span) return previous;
+  const delta = span.newEnd - span.oldEnd;
+  // The last checkpoint at or before the edit: the text before it is the same, and so is the scan up to it.
+  const kept = firstAbove(old.offsets, span.start);
+  const from = kept > 0 ? old.offsets[kept - 1] : 0;
+  const countBefore = kept > 0 ? old.counts[kept - 1] : 0;
+  const checkpoints: Checkpoints = { offsets: old.offsets.slice(0, kept), counts: old.counts.slice(0, kept) };
+  let join = -1;
+  const result = scan(after, from, countBefore, checkpoints, (offset) => {
+    if (offset < span.newEnd) return false;
+    const index = firstAbove(old.offsets, offset - delta) - 1;
+    if (index < 0 || old.offsets[index] !== offset - delta) return false;
+    join = index;
+    return true;
+  });
+  const middle = result.pieces ? result.pieces.join('') : after.slice(from, result.stop);
+  const countAtStop = countBefore + result.count;
+  if (join === -1) return { text: previous.text.slice(0, from) + middle, count: countAtStop, checkpoints };
+  // From the joining checkpoint on, the old result holds, moved by the edit.
+  const shift = countAtStop - old.counts[join];
+  for (let index = join; index < old.offsets.length; index++) {
+    checkpoints.offsets.push(old.offsets[index] + delta);
+    checkpoints.counts.push(old.counts[index] + shift);
+  }
+  return { text: previous.text.slice(0, from) + middle + previous.text.slice(old.offsets[join]), count: previous.count + shift, checkpoints };
+}
+
+/** The index of the first value greater than `value` in ascending `values`. */
+function firstAbove(values: readonly number[], value: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (values[mid] <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 function blank(source: string, start: number, end: number): string {
