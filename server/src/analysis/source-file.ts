@@ -124,9 +124,15 @@ export class SourceFile {
     return this.text.slice(node.startIndex, node.endIndex);
   }
 
+  /**
+   * The file's function definitions, in document order. A definition in a statement list is left out: C has no
+   * nested functions, so it is the parser's reading of half-typed code (`x if (a) { … }` parses as a function `if`
+   * returning `x`), and the code stays part of the function it sits in.
+   */
   functions(): FunctionInfo[] {
     if (!this.functionList) {
-      this.functionList = this.nodes('function_definition').map((node) => toFunctionInfo(node)).filter((fn): fn is FunctionInfo => fn !== undefined);
+      this.functionList = this.nodes('function_definition').filter((node) => node.parent?.type !== 'compound_statement')
+        .map((node) => toFunctionInfo(node)).filter((fn): fn is FunctionInfo => fn !== undefined);
     }
     return this.functionList;
   }
