@@ -258,6 +258,43 @@ describe('incremental analysis', () => {
     parsed.dispose();
   });
 
+  it('a rule whose file-wide facts change runs again on every function; the other rules keep their findings', async () => {
+    const visited: Record<string, string[]> = { summary: [], plain: [] };
+    const spy = (id: 'summary' | 'plain'): Rule => ({
+      meta: { id, title: id, type: 'problem', severity: 'warning', checklistItem: 'checklist.secure-coding', description: id, rationale: id, confidence: 'high', messages: { call: '{{name}} {{marked}}' }, scope: 'function-local' },
+      // `summary` reports, at each call, whether the callee's body says MARKED: a file-wide read, summed up here.
+      ...(id === 'summary' && { fileFacts: (file) => file.functions().filter((fn) => file.textOf(fn.node).includes('MARKED')).map((fn) => fn.name).join(' ') }),
+      create(context) {
+        return {
+          call_expression(call) {
+            const name = calleeName(call) ?? '?';
+            visited[id].push(context.file.enclosingFunction(call)?.name ?? 'top-level');
+            const callee = context.file.functionByName(name);
+            const marked = id === 'summary' && callee !== undefined && context.file.textOf(callee.node).includes('MARKED') ? 'marked' : 'plain';
+            context.report({ node: call, messageId: 'call', data: { name, marked } });
+          },
+        };
+      },
+    });
+    const engine = await Engine.create([spy('plain'), spy('summary')]);
+    const text = ['int Callee(int a) { return a; }', 'int First(int b) { return Callee(b); }', 'int Second(int c) { return Callee(c) + Other(c); }', ''].join('\n');
+    let parsed = engine.parse({ text, fileName: 'facts.c' })!;
+    engine.analyzeParsed('facts.c', parsed, { reuse: true });
+    const edited = text.replace('return a;', 'return a; /* MARKED */');
+    visited.summary.length = 0;
+    visited.plain.length = 0;
+    const next = engine.parse({ text: edited, fileName: 'facts.c' }, parsed)!;
+    parsed.dispose();
+    parsed = next;
+    const { reuse, ...result } = engine.analyzeParsed('facts.c', parsed, { reuse: true });
+    assert.ok(reuse, 'the findings of the rule whose facts held are reused');
+    assert.deepEqual(visited.plain, []);
+    assert.deepEqual(visited.summary.sort(), ['First', 'Second', 'Second']);
+    assert.deepEqual(result, engine.analyze({ text: edited, fileName: 'facts.c' }));
+    assert.equal(result.findings.filter((finding) => finding.message === 'Callee marked').length, 2);
+    parsed.dispose();
+  });
+
   it('a rule that reads no callers runs again below the edit only where the taint passed in changed', async () => {
     // Reports every call argument the function's taint marks as user-controlled; records where it ran.
     const visited: string[] = [];

@@ -6,7 +6,7 @@
 import type { Tree } from 'web-tree-sitter';
 import { getChecklistItem } from '../../../shared/checklist-items';
 import type { AnalysisResult, Finding, Fix, RuleError, Severity, SeveritySetting } from './finding';
-import { buildMemo, changedSpan, functionRanges, planReuse, rangeIndex, reusedFindings, ruleReach, type AnalysisMemo, type RawFinding, type ReusePlan } from './incremental';
+import { buildMemo, changedSpan, functionRanges, planReuse, rangeIndex, reachUnder, reusedFindings, ruleReach, type AnalysisMemo, type RawFinding, type ReusePlan } from './incremental';
 import type { LineIndex } from './line-index';
 import { neutralizeAnnotations, neutralizeEdit, type NeutralizeResult } from './neutralize';
 import { languageFor, ParserPool, type ParserOptions, type SourceLanguage } from './parser';
@@ -236,7 +236,7 @@ export class Analyzer {
     const recorded = new Map<number, RawFinding[]>();
     let owner: number | 'top-level' | 'end' = 'top-level';
     let plan: ReturnType<typeof planReuse>;
-    let facts = '';
+    const facts = new Map<string, string>();
     let contractBroken = false;
 
     const visitors: { rule: Rule; visitor: RuleVisitor }[] = [];
@@ -254,7 +254,7 @@ export class Analyzer {
             const index = owner === 'end' ? rangeIndex(ranges, raw.start) : owner;
             if (index === 'top-level' || index === undefined) return;
             // Reported into a function whose findings of this rule were taken over.
-            if (plan && plan.distance[index] > reach) contractBroken = true;
+            if (plan && plan.distance[index] > reachUnder(plan, rule.meta.id, reach)) contractBroken = true;
             const list = recorded.get(index);
             if (list) list.push(raw);
             else recorded.set(index, [raw]);
@@ -273,17 +273,14 @@ export class Analyzer {
     collectNodes(syntax, byType);
     addTime(options.profile, 'walk', walkStarted);
 
-    const reachOf = new Map(activeRules.filter((rule) => rule.meta.scope !== undefined).map((rule) => [rule.meta.id, ruleReach(rule.meta)]));
     if (key !== undefined) {
       ranges = functionRanges(file);
-      const factParts: string[] = [];
       for (const rule of activeRules) {
         if (rule.meta.scope === undefined || !rule.fileFacts) continue;
         const factsStarted = performance.now();
-        factParts.push(`${rule.meta.id}:${rule.fileFacts(file)}`);
+        facts.set(rule.meta.id, rule.fileFacts(file));
         addTime(options.profile, `facts:${rule.meta.id}`, factsStarted);
       }
-      facts = factParts.join('\n');
       const planStarted = performance.now();
       if (allowReuse && ranges) {
         for (const memo of parsed.memo ? [parsed.memo, ...parsed.bases] : parsed.bases) {
@@ -319,7 +316,7 @@ export class Analyzer {
       }
       const ruleStarted = performance.now();
       const tracked = rule.meta.scope !== undefined && ranges !== undefined;
-      const reach = ruleReach(rule.meta);
+      const reach = reachUnder(plan, rule.meta.id, ruleReach(rule.meta));
       try {
         for (const [type, callback] of Object.entries(visitor)) {
           if (type === 'onEnd' || !callback) continue;
@@ -348,6 +345,7 @@ export class Analyzer {
     }
     if (contractBroken) return yield* this.analysisSteps(fileName, parsed, options, false);
 
+    const reachOf = new Map(activeRules.filter((rule) => rule.meta.scope !== undefined).map((rule) => [rule.meta.id, reachUnder(plan, rule.meta.id, ruleReach(rule.meta))]));
     const reusedOf = plan ? plan.kept.map((_, index) => reusedFindings(plan!, index, reachOf)) : [];
     const reused = reusedOf.flat();
     const memoStarted = performance.now();

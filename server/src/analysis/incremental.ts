@@ -54,8 +54,8 @@ export interface AnalysisMemo {
   parsedText: string;
   /** Driver roles of the file. */
   roles: string;
-  /** What function-scoped rules read file-wide (`Rule.fileFacts`). */
-  facts: string;
+  /** What function-scoped rules read file-wide (`Rule.fileFacts`), by rule id. */
+  facts: ReadonlyMap<string, string>;
   /** The text between functions (before the first, between each two, after the last) without comments and whitespace. */
   gaps: string[];
   functions: FunctionResult[];
@@ -79,6 +79,8 @@ export interface ReusePlan {
   kept: RawFinding[][];
   /** Function ranges in document order, for attributing nodes to functions. */
   ranges: { start: number; end: number }[];
+  /** Rules whose `fileFacts` changed: they run again on every function. */
+  factsChanged: ReadonlySet<string>;
 }
 
 /** A rule with callers at any level: it runs again on every function reached from a change. */
@@ -89,7 +91,12 @@ export function ruleReach(meta: { scope?: string; callerLevels?: number }): numb
   return meta.scope === 'function-local' ? -1 : meta.callerLevels ?? ANY_LEVEL;
 }
 
-/** The findings taken over for function `index`: those of rules that do not run there again. */
+/** How far below a change a rule runs again under this plan: everywhere when its `fileFacts` changed. */
+export function reachUnder(plan: ReusePlan | undefined, id: string, reach: number): number {
+  return plan?.factsChanged.has(id) ? Infinity : reach;
+}
+
+/** The findings taken over for function `index`: those of rules that do not run there again (`reachOf`: `reachUnder`). */
 export function reusedFindings(plan: ReusePlan, index: number, reachOf: ReadonlyMap<string, number>): RawFinding[] {
   const distance = plan.distance[index];
   if (distance === -1) return [];
@@ -172,7 +179,7 @@ export function buildMemo(
   file: SourceFile,
   parsedText: string,
   key: string,
-  facts: string,
+  facts: ReadonlyMap<string, string>,
   ranges: { start: number; end: number }[],
   findingsOf: (index: number) => RawFinding[],
   previous?: { memo: AnalysisMemo; reusedFrom: (number | undefined)[] },
@@ -227,22 +234,24 @@ export function changedSpan(before: string, after: string): { start: number; old
  * index of function i when its text is unchanged.
  * `facts` sums up what function-scoped rules read file-wide besides roles (`Rule.fileFacts`).
  */
-export function planReuse(file: SourceFile, parsedText: string, ranges: { start: number; end: number }[], key: string, facts: string, memo: AnalysisMemo | undefined):
+export function planReuse(file: SourceFile, parsedText: string, ranges: { start: number; end: number }[], key: string, facts: ReadonlyMap<string, string>, memo: AnalysisMemo | undefined):
   (ReusePlan & { memo: AnalysisMemo; reusedFrom: (number | undefined)[] }) | undefined {
   if (!memo || memo.key !== key || ranges.length !== memo.functions.length) return undefined;
   const functions = file.functions();
   const distance: number[] = new Array(ranges.length).fill(Infinity);
   const kept: RawFinding[][] = new Array(ranges.length).fill([]);
   const reusedFrom: (number | undefined)[] = new Array(ranges.length).fill(undefined);
+  // A rule whose file-wide facts changed runs again everywhere; the others keep their findings where they hold.
+  const factsChanged = new Set<string>();
+  for (const [id, value] of facts) if (memo.facts.get(id) !== value) factsChanged.add(id);
   const span = changedSpan(memo.parsedText, parsedText);
   if (!span) {
-    if (facts !== memo.facts) return undefined;
     // The same text under the same settings: everything is reused.
     memo.functions.forEach((old, index) => {
       kept[index] = old.findings;
       reusedFrom[index] = index;
     });
-    return { distance, kept, reusedFrom, ranges, memo };
+    return { distance, kept, reusedFrom, ranges, memo, factsChanged };
   }
   const delta = span.newEnd - span.oldEnd;
   // Functions before and after the edit keep their text; at most one function is touched by it.
@@ -270,7 +279,7 @@ export function planReuse(file: SourceFile, parsedText: string, ranges: { start:
     if (end < span.start || start > span.newEnd) continue;
     if (gapText(file, parsedText, ranges, gap) !== memo.gaps[gap]) return undefined;
   }
-  if (rolesFingerprint(file) !== memo.roles || facts !== memo.facts) return undefined;
+  if (rolesFingerprint(file) !== memo.roles) return undefined;
   let edited: { start: number; end: number } = { start: span.start, end: span.oldEnd };
   const changes: number[] = [];
   if (changed !== undefined) {
@@ -301,7 +310,7 @@ export function planReuse(file: SourceFile, parsedText: string, ranges: { start:
     if (shifted) kept[index] = shifted;
     else distance[index] = -1;
   }
-  return { distance, kept, reusedFrom, ranges, memo };
+  return { distance, kept, reusedFrom, ranges, memo, factsChanged };
 }
 
 /** Gap `gap` (0: before the first function) without its comments and whitespace. */

@@ -119,8 +119,8 @@ export interface Rule {
   create(context: RuleContext): RuleVisitor;
   /**
    * For a `scope: 'function'` rule that also reads something file-wide (a union overlay called anywhere, an opt-in
-   * made in DriverEntry): that something, summed up as a string. Computed after every edit; when it changes, the
-   * function-scoped rules run over the whole file. Keep it cheap.
+   * made in DriverEntry): that something, summed up as a string. Computed after every edit; when it changes, this
+   * rule runs over the whole file again (the others keep their findings). Keep it cheap.
    */
   fileFacts?(file: SourceFile): string;
 }
