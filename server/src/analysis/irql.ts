@@ -10,6 +10,7 @@
 import { analyzePaths, normalizedText, type FlowNode, type PathResult } from './paths';
 import { callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, unwrap, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
+import { callTokens } from './call-tokens';
 import { escapeRegExp, lookupTable } from './lookup';
 
 export const PASSIVE_LEVEL = 0;
@@ -106,11 +107,12 @@ function nameCallOffsets(file: SourceFile, name: string): number[] {
     offsets = new Map();
     // Identifiers are matched whole (`\b` before, `\s*\(` after), and matches cannot overlap an identifier, so
     // these are exactly the offsets the per-name pattern would find.
-    for (const match of file.text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
-      const list = offsets.get(match[1]);
-      if (list) list.push(match.index);
-      else offsets.set(match[1], [match.index]);
-    }
+    const tokens = callTokens(file.text);
+    tokens.names.forEach((found, index) => {
+      const list = offsets!.get(found);
+      if (list) list.push(tokens.starts[index]);
+      else offsets!.set(found, [tokens.starts[index]]);
+    });
     callOffsetCache.set(file, offsets);
   }
   return offsets.get(name) ?? [];

@@ -3,6 +3,7 @@
  * in a shared header) and the roles of functions (`DRIVER_DISPATCH Foo;` in a header, `MajorFunction[...] = Foo`
  * in another file). Built with a light text scan, no parse, so a whole workspace indexes in milliseconds.
  */
+import { callTokens } from './call-tokens';
 import * as path from 'node:path';
 import type { MacroDefinition, MacroLookup } from './macros';
 import { lookupTable } from './lookup';
@@ -204,11 +205,11 @@ export function structureShapes(text: string): { fields: [string, number][]; str
  */
 export function calledNames(text: string): string[] {
   const names = new Set<string>();
-  const token = /\b[A-Za-z_]\w*(?=\s*\()/g;
+  const tokens = callTokens(text);
   let consumedParen = -1;
-  for (let match = token.exec(text); match; match = token.exec(text)) {
-    const start = match.index;
-    const paren = text.indexOf('(', start + match[0].length);
+  for (let index = 0; index < tokens.names.length; index++) {
+    const start = tokens.starts[index];
+    const paren = tokens.parens[index];
     let blanks = start;
     while (blanks > 0 && (text.charCodeAt(blanks - 1) === 32 || text.charCodeAt(blanks - 1) === 9)) blanks--;
     let matched: boolean;
@@ -227,9 +228,8 @@ export function calledNames(text: string): string[] {
     }
     if (matched) {
       consumedParen = paren;
-      if (counted && !NOT_FUNCTIONS.has(match[0])) names.add(match[0]);
+      if (counted && !NOT_FUNCTIONS.has(tokens.names[index])) names.add(tokens.names[index]);
     }
-    token.lastIndex = paren + 1;
   }
   return [...names].sort();
 }
