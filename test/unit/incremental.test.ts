@@ -22,6 +22,29 @@ const EDITS = ['x', ' ', '\n', ';', '0', 'InputLength', '    i = InputLength;\n'
   // Conditional compilation: arms are alternatives, `#if 0` is dead, so adding or removing a directive changes findings.
   '#if 0\n', '#ifdef DBG\n', '#else\n', '#endif\n', '#if 1\n', '#ifndef CHECKED\n    if (InputLength < 8) return STATUS_INVALID_PARAMETER;\n#endif\n'];
 
+/**
+ * Analyzes the versions of one document in turn with `reuse`, checks each result against a fresh analysis and
+ * returns it with what was reused. `visited` (filled by the test's rules) is left as the incremental analysis left it.
+ */
+function incrementalEditor(engine: Engine, fileName: string, text: string, visited: unknown[]) {
+  let parsed = engine.parse({ text, fileName })!;
+  return {
+    first: () => engine.analyzeParsed(fileName, parsed, { reuse: true }),
+    edit(next: string) {
+      visited.length = 0;
+      const reparsed = engine.parse({ text: next, fileName }, parsed)!;
+      parsed.dispose();
+      parsed = reparsed;
+      const { reuse, ...result } = engine.analyzeParsed(fileName, parsed, { reuse: true });
+      const visitedIncrementally = [...visited];
+      assert.deepEqual(result, engine.analyze({ text: next, fileName }));
+      visited.splice(0, visited.length, ...visitedIncrementally);
+      return { reuse, result };
+    },
+    dispose: () => parsed.dispose(),
+  };
+}
+
 describe('incremental analysis', () => {
   let analyzer: Analyzer;
   before(async () => {
@@ -191,20 +214,9 @@ describe('incremental analysis', () => {
       'int Unrelated(int d) { return Another(d); }',
       '',
     ].join('\n');
-    let parsed = engine.parse({ text, fileName: 'spy.c' })!;
-    /** Analyzes an edited version incrementally, checks it against a fresh analysis, and says what was reused. */
-    const edit = (next: string) => {
-      visited.length = 0;
-      const reparsed = engine.parse({ text: next, fileName: 'spy.c' }, parsed)!;
-      parsed.dispose();
-      parsed = reparsed;
-      const { reuse, ...result } = engine.analyzeParsed('spy.c', parsed, { reuse: true });
-      const visitedIncrementally = [...visited];
-      assert.deepEqual(result, engine.analyze({ text: next, fileName: 'spy.c' }));
-      visited.splice(0, visited.length, ...visitedIncrementally);
-      return reuse;
-    };
-    const first = engine.analyzeParsed('spy.c', parsed, { reuse: true });
+    const editor = incrementalEditor(engine, 'spy.c', text, visited);
+    const edit = (next: string) => editor.edit(next).reuse;
+    const first = editor.first();
     assert.equal(first.findings.length, 5);
     assert.deepEqual(visited.sort(), ['Helper', 'Leaf', 'Lonely', 'Lonely', 'Unrelated']);
 
@@ -255,7 +267,7 @@ describe('incremental analysis', () => {
     assert.equal(edit(suppressed.replace('#pragma warning(suppress: 4054)', '#pragma alloc_text(PAGE, Unrelated)')), undefined);
     assert.equal(visited.length, 5);
 
-    parsed.dispose();
+    editor.dispose();
   });
 
   it('a rule whose file-wide facts change runs again on every function; the other rules keep their findings', async () => {
@@ -321,19 +333,12 @@ describe('incremental analysis', () => {
       '}',
       '',
     ].join('\n');
-    let parsed = engine.parse({ text, fileName: 'own.c' })!;
+    const editor = incrementalEditor(engine, 'own.c', text, visited);
     const edit = (next: string) => {
-      visited.length = 0;
-      const reparsed = engine.parse({ text: next, fileName: 'own.c' }, parsed)!;
-      parsed.dispose();
-      parsed = reparsed;
-      const { reuse, ...result } = engine.analyzeParsed('own.c', parsed, { reuse: true });
-      const visitedIncrementally = [...visited];
-      assert.deepEqual(result, engine.analyze({ text: next, fileName: 'own.c' }));
-      visited.splice(0, visited.length, ...visitedIncrementally);
+      const { reuse, result } = editor.edit(next);
       return { reuse, findings: result.findings.map((finding) => finding.message) };
     };
-    const first = engine.analyzeParsed('own.c', parsed, { reuse: true });
+    const first = editor.first();
     assert.deepEqual(first.findings.map((finding) => finding.message), ['Use gets user data', 'Helper gets user data']);
 
     // Dispatch still passes the unchecked length: Helper's findings are taken over.
@@ -347,7 +352,7 @@ describe('incremental analysis', () => {
     assert.deepEqual(after.reuse, { functions: 2, reanalyzed: 2, reanalyzedOwn: 2, reanalyzedLocal: 1 });
     assert.ok(visited.includes('Helper'));
     assert.ok(!after.findings.includes('Use gets user data'));
-    parsed.dispose();
+    editor.dispose();
   });
 
   it('a keystroke that changes the workspace (a new call) still reuses findings; a changed answer of the workspace does not', () => {

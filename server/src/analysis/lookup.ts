@@ -11,3 +11,15 @@ export function lookupTable<T>(entries: Record<string, T>): Record<string, T> {
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** The index of the first value greater than `value` in ascending `values` (`values.length` when there is none). */
+export function firstAbove(values: readonly number[], value: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (values[mid] <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}

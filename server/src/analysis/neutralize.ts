@@ -1,5 +1,5 @@
 import { changedSpan } from './incremental';
-import { lookupTable } from './lookup';
+import { firstAbove, lookupTable } from './lookup';
 /**
  * Driver code is full of SAL annotations (`_In_`, `_Inout_updates_bytes_(n)`, `__drv_maxIRQL(2)`) and
  * calling-convention macros (`NTAPI`) that tree-sitter's C grammar does not know. Parsing them as written
@@ -383,18 +383,6 @@ export function neutralizeEdit(before: string, previous: NeutralizeResult, after
     checkpoints.counts.push(old.counts[index] + shift);
   }
   return { text: previous.text.slice(0, from) + middle + previous.text.slice(old.offsets[join]), count: previous.count + shift, checkpoints };
-}
-
-/** The index of the first value greater than `value` in ascending `values`. */
-function firstAbove(values: readonly number[], value: number): number {
-  let low = 0;
-  let high = values.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (values[mid] <= value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
 
 function blank(source: string, start: number, end: number): string {

@@ -20,7 +20,7 @@ import {
   type Node,
 } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
-import { lookupTable } from './lookup';
+import { firstAbove, lookupTable } from './lookup';
 import { POINTER_TYPE_NAME, structureShapes } from './workspace-index';
 import { findDeclaration } from './declarations';
 
@@ -997,14 +997,8 @@ class GuardIndex {
     }
     const { starts, maxEnds } = this.shortCircuits;
     // The last candidate starting at or before the use: any candidate that spans the use starts there or earlier.
-    let low = 0;
-    let high = starts.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (starts[mid] <= start) low = mid + 1;
-      else high = mid;
-    }
-    return low > 0 && maxEnds[low - 1] >= end;
+    const after = firstAbove(starts, start);
+    return after > 0 && maxEnds[after - 1] >= end;
   }
 
   /** Left operands of the `&&`/`||` expressions a use sits on the right of, up to its statement's block. */
