@@ -2,13 +2,14 @@
  * Reuse of per-function findings between analyses of an edited document (the language server's keystroke path).
  *
  * After an analysis the engine keeps, for each function of the file, the findings that `scope: 'function'` rules
- * reported while visiting it (in text offsets). When the next version differs from one of the last few analyzed
- * versions by an edit inside one function (or by whitespace and comments between functions), only that function
- * and the functions it reaches through references (calls, dispatch table assignments, callbacks passed on;
- * transitively) are analyzed again; the findings of every other function are taken over with their offsets shifted
- * by the edit. Anything the plan cannot vouch for — other code between functions, a changed set of functions,
- * changed driver roles or references, a #define, #include or #pragma in the edited function, other settings or
- * workspace facts — gives a full analysis instead. `test/unit/incremental.test.ts` checks on random edits that
+ * reported while visiting it (in text offsets) and what the rest of the file hands it (`callerFactsOf`). When the
+ * next version differs from one of the last few analyzed versions by an edit inside one function (or by whitespace
+ * and comments between functions), the rules run again on that function and, each as far as it reads callers
+ * (`ruleReach`), on the functions below it and below any function whose caller facts changed (through calls,
+ * dispatch table assignments, callbacks passed on); a rule whose `fileFacts` changed runs on every function. The
+ * other findings are taken over with their offsets shifted by the edit. Anything the plan cannot vouch for — other
+ * code between functions, a changed set of functions, changed driver roles or references, a #define, #include or
+ * #pragma in the edited function, other settings or workspace facts — gives a full analysis instead. `test/unit/incremental.test.ts` checks on random edits that
  * the result equals a fresh analysis.
  */
 import type { CachedFact } from './attack-surface';
@@ -232,7 +233,7 @@ export function changedSpan(before: string, after: string): { start: number; old
  * Which functions' findings can be taken over from `memo` for the file as it is now, or undefined when the whole
  * file must be analyzed. `ranges` are the file's function ranges (`functionRanges`); `reusedFrom[i]` is the memo's
  * index of function i when its text is unchanged.
- * `facts` sums up what function-scoped rules read file-wide besides roles (`Rule.fileFacts`).
+ * `facts` sums up, per rule, what function-scoped rules read file-wide besides roles (`Rule.fileFacts`).
  */
 export function planReuse(file: SourceFile, parsedText: string, ranges: { start: number; end: number }[], key: string, facts: ReadonlyMap<string, string>, memo: AnalysisMemo | undefined):
   (ReusePlan & { memo: AnalysisMemo; reusedFrom: (number | undefined)[] }) | undefined {
