@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Analyzer, createAnalyzer, WorkspaceIndex } from '../../server/src/core';
-import { calledNames } from '../../server/src/analysis/workspace-index';
+import { calledNames, indexText } from '../../server/src/analysis/workspace-index';
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -69,6 +69,40 @@ describe('helpers called from another file of the driver', () => {
     fc.assert(fc.property(fc.array(pieces, { maxLength: 24 }), (parts) => {
       const text = parts.join('');
       assert.deepEqual(calledNames(text), reference(text), JSON.stringify(text));
+    }), { numRuns: 3000 });
+  });
+
+  it('macros and includes are read line by line as splitting the text would, CRLF and continuations included', () => {
+    // The definition the scan replaced: split into lines (a CR before the LF dropped), look at lines holding `#`.
+    const reference = (text: string) => {
+      const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+      const macros: unknown[] = [];
+      const includes: string[] = [];
+      for (let i = 0; i < lines.length; i++) {
+        if (!lines[i].includes('#')) continue;
+        const match = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\(([^)]*)\))?[ \t]*(.*)$/.exec(lines[i]);
+        if (!match) {
+          const include = /^[ \t]*#[ \t]*include[ \t]*["<]([^">]+)[">]/.exec(lines[i]);
+          if (include) includes.push(include[1].trim());
+          continue;
+        }
+        const line = i;
+        let body = match[4];
+        while (body.endsWith('\\') && i + 1 < lines.length) body = body.slice(0, -1) + ' ' + lines[++i];
+        body = body.replace(/\/\/.*$/, '').replace(/\/\*.*?\*\//g, '').trim();
+        const params = match[2] === undefined ? undefined : match[3].split(',').map((param) => param.trim()).filter(Boolean);
+        macros.push({ name: match[1], params, body, fileName: 'f.h', line });
+      }
+      return { macros, includes };
+    };
+    const scanned = (text: string) => {
+      const entry = indexText(text, 'f.h');
+      return { macros: entry.macros, includes: entry.includes ?? [] };
+    };
+    const pieces = fc.constantFrom('#define A 1', '#define F(x, y) ((x) + (y))', '# include "a.h"', '#include <b.h>', '#if X', '\\', '\n', '\r\n', '\r', ' ', 'x', '// c', '/* c */', '#');
+    fc.assert(fc.property(fc.array(pieces, { maxLength: 30 }), (parts) => {
+      const text = parts.join('');
+      assert.deepEqual(scanned(text), reference(text), JSON.stringify(text));
     }), { numRuns: 3000 });
   });
 

@@ -75,25 +75,68 @@ const QUEUE_CALLBACK = /\.\s*(EvtIo\w+)\s*=\s*([A-Za-z_]\w*)\s*;/g;
 /** The NX pool opt-in (only declared when the driver builds with POOL_NX_OPTIN=1). */
 export const POOL_NX_OPT_IN = /\bExInitializeDriverRuntime\s*\(\s*DrvRtPoolNxOptIn\s*\)/;
 
+/** One line of a text at a time, by number, without splitting the text. */
+class LineCursor {
+  line = 0;
+  private start = 0;
+  private end: number;
+
+  constructor(private readonly source: string) {
+    this.end = this.lineEnd(0);
+  }
+
+  /** Moves forward to the line holding `offset`. */
+  moveTo(offset: number): void {
+    while (this.end < offset && this.hasNext()) this.next();
+  }
+
+  hasNext(): boolean {
+    return this.end < this.source.length;
+  }
+
+  next(): void {
+    this.start = this.end + 1;
+    this.end = this.lineEnd(this.start);
+    this.line++;
+  }
+
+  /** Where the next line starts (past the end of the text on the last line). */
+  nextStart(): number {
+    return this.end + 1;
+  }
+
+  /** The line's text without its line break (CRLF files: `.` does not match `\r`, which would keep a `#define` out). */
+  text(): string {
+    const end = this.end > this.start && this.source.charCodeAt(this.end - 1) === 13 ? this.end - 1 : this.end;
+    return this.source.slice(this.start, end);
+  }
+
+  private lineEnd(from: number): number {
+    const end = this.source.indexOf('\n', from);
+    return end === -1 ? this.source.length : end;
+  }
+}
+
 /** Scans one file's text for macros and function roles. */
 export function indexText(text: string, fileName: string): FileIndexEntry {
   const macros: MacroDefinition[] = [];
   const includes: string[] = [];
   const roles: FileIndexEntry['roles'] = [];
-  // CRLF files: `.` does not match `\r`, so a line's `\r` would keep every `#define` of the file out of the index.
-  const lines = text.includes('\r') ? text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line)) : text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (!lines[i].includes('#')) continue;
-    const match = DEFINE.exec(lines[i]);
+  // Only lines holding a `#` can define or include: jump from one to the next instead of splitting the text.
+  const lines = new LineCursor(text);
+  for (let hash = text.indexOf('#'); hash !== -1; hash = text.indexOf('#', lines.nextStart())) {
+    lines.moveTo(hash);
+    const match = DEFINE.exec(lines.text());
     if (!match) {
-      const include = INCLUDE.exec(lines[i]);
+      const include = INCLUDE.exec(lines.text());
       if (include) includes.push(include[1].trim());
       continue;
     }
-    const firstLine = i;
+    const firstLine = lines.line;
     let body = match[4];
-    while (body.endsWith('\\') && i + 1 < lines.length) {
-      body = body.slice(0, -1) + ' ' + lines[++i];
+    while (body.endsWith('\\') && lines.hasNext()) {
+      lines.next();
+      body = body.slice(0, -1) + ' ' + lines.text();
     }
     body = body.replace(/\/\/.*$/, '').replace(/\/\*.*?\*\//g, '').trim();
     const params = match[2] === undefined ? undefined : match[3].split(',').map((param) => param.trim()).filter(Boolean);
