@@ -69,7 +69,12 @@ export const KMDF_IO_CALLBACK_FIELDS = new Set([
 
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\(([^)]*)\))?[ \t]*(.*)$/;
 const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*["<]([^">]+)[">]/;
-const ROLE_DECLARATION = /\b([A-Z][A-Z0-9_]+)[ \t]+([A-Za-z_]\w*)[ \t]*;/g;
+
+/**
+ * `DRIVER_DISPATCH Foo;`: a role type, then the function's name. The role types are spelled out so the scan stops
+ * only at them, not at every `ULONG length;` (a match can hold no other one: its name is followed by `;`).
+ */
+const ROLE_DECLARATION = new RegExp(`\\b(${Object.keys(ROLE_TYPES).join('|')})[ \\t]+([A-Za-z_]\\w*)[ \\t]*;`, 'g');
 const MAJOR_FUNCTION = /MajorFunction\s*\[\s*([A-Za-z_0-9]+)\s*\]\s*=\s*(?:\(\s*PDRIVER_DISPATCH\s*\)\s*)?([A-Za-z_]\w*)\s*;/g;
 const QUEUE_CALLBACK = /\.\s*(EvtIo\w+)\s*=\s*([A-Za-z_]\w*)\s*;/g;
 /** The NX pool opt-in (only declared when the driver builds with POOL_NX_OPTIN=1). */
