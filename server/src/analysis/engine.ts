@@ -6,8 +6,9 @@
 import type { Tree } from 'web-tree-sitter';
 import { getChecklistItem } from '../../../shared/checklist-items';
 import type { AnalysisResult, Finding, Fix, RuleError, Severity, SeveritySetting } from './finding';
-import { buildMemo, changedSpan, functionRanges, planReuse, rangeIndex, reachUnder, reusedFindings, ruleReach, type AnalysisMemo, type RawFinding, type ReusePlan } from './incremental';
+import { buildMemo, functionRanges, planReuse, rangeIndex, reachUnder, reusedFindings, ruleReach, type AnalysisMemo, type RawFinding, type ReusePlan } from './incremental';
 import type { LineIndex } from './line-index';
+import { changedSpan } from './lookup';
 import { neutralizeAnnotations, neutralizeEdit, type NeutralizeResult } from './neutralize';
 import { languageFor, ParserPool, type ParserOptions, type SourceLanguage } from './parser';
 import type { Node } from './query';

@@ -13,7 +13,7 @@
  * the result equals a fresh analysis.
  */
 import type { CachedFact } from './attack-surface';
-import { escapeRegExp } from './lookup';
+import { changedSpan, escapeRegExp } from './lookup';
 import type { Severity } from './finding';
 import type { OffsetEdit } from './rule';
 import { firstStartingAt, type SourceFile } from './source-file';
@@ -204,29 +204,6 @@ export function buildMemo(
       return { name: fn.name, start, end, text, references, callerFacts: callerFacts[index], findings: findingsOf(index) };
     }),
   };
-}
-
-const SPAN_CHUNK = 2048;
-
-/** The single changed span between two texts: common prefix and suffix (offsets in `before` and `after`). */
-export function changedSpan(before: string, after: string): { start: number; oldEnd: number; newEnd: number } | undefined {
-  if (before === after) return undefined;
-  let start = 0;
-  const shortest = Math.min(before.length, after.length);
-  // Whole chunks first: comparing slices runs in native code, a character loop over a 16k-line file takes ms.
-  while (start + SPAN_CHUNK <= shortest && before.slice(start, start + SPAN_CHUNK) === after.slice(start, start + SPAN_CHUNK)) start += SPAN_CHUNK;
-  while (start < shortest && before.charCodeAt(start) === after.charCodeAt(start)) start++;
-  let oldEnd = before.length;
-  let newEnd = after.length;
-  while (oldEnd - SPAN_CHUNK >= start && newEnd - SPAN_CHUNK >= start && before.slice(oldEnd - SPAN_CHUNK, oldEnd) === after.slice(newEnd - SPAN_CHUNK, newEnd)) {
-    oldEnd -= SPAN_CHUNK;
-    newEnd -= SPAN_CHUNK;
-  }
-  while (oldEnd > start && newEnd > start && before.charCodeAt(oldEnd - 1) === after.charCodeAt(newEnd - 1)) {
-    oldEnd--;
-    newEnd--;
-  }
-  return { start, oldEnd, newEnd };
 }
 
 /**

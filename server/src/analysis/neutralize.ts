@@ -1,5 +1,4 @@
-import { changedSpan } from './incremental';
-import { firstAbove, lookupTable } from './lookup';
+import { changedSpan, firstAbove, lookupTable } from './lookup';
 /**
  * Driver code is full of SAL annotations (`_In_`, `_Inout_updates_bytes_(n)`, `__drv_maxIRQL(2)`) and
  * calling-convention macros (`NTAPI`) that tree-sitter's C grammar does not know. Parsing them as written
