@@ -39,15 +39,12 @@ export function typeOf(node: Node): string {
   return node.type;
 }
 
-/** Memo of `calleeName`; `null` stands for "no name" so one lookup answers (every rule asks about every call). */
-const calleeNames = new WeakMap<Node, string | null>();
-
 /** The called function's name: `foo(…)` → foo, `obj->fn(…)` → fn; undefined for computed callees. Memoized per node. */
 export function calleeName(call: Node): string | undefined {
-  const known = calleeNames.get(call);
+  const known = call.calleeMemo;
   if (known !== undefined) return known ?? undefined;
   const name = computeCalleeName(call);
-  calleeNames.set(call, name ?? null);
+  call.calleeMemo = name ?? null;
   return name;
 }
 
@@ -61,18 +58,16 @@ function computeCalleeName(call: Node): string | undefined {
   return undefined;
 }
 
-const argumentLists = new WeakMap<Node, readonly Node[]>();
-
 /**
  * The argument expressions of a call (comments left out). Memoized per node object: most calls are asked about by
  * several rules, through the same objects of the engine's walk. The array is frozen: callers share it.
  */
 export function callArguments(call: Node): readonly Node[] {
-  let args = argumentLists.get(call);
+  let args = call.argumentsMemo;
   if (!args) {
     const list = call.childForFieldName('arguments');
     args = Object.freeze(list ? list.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment') : []);
-    argumentLists.set(call, args);
+    call.argumentsMemo = args;
   }
   return args;
 }

@@ -401,6 +401,14 @@ export class SyntaxNode {
     readonly endIndex: number,
   ) {}
 
+  /**
+   * @internal Memos of `query.ts`'s `calleeName` (null: no name) and `callArguments`. Fields rather than WeakMaps:
+   * every rule asks about every call, and a WeakMap's lookups, inserts and ephemeron bookkeeping in the garbage
+   * collector cost more than the answers.
+   */
+  calleeMemo: string | null | undefined = undefined;
+  argumentsMemo: readonly SyntaxNode[] | undefined = undefined;
+
   get text(): string {
     return this.tree.text.slice(this.startIndex, this.endIndex);
   }
