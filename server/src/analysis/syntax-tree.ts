@@ -10,6 +10,7 @@
  * (test/unit/syntax-tree.test.ts compares both on every node of the test corpora).
  */
 import type { Language, Tree as WasmTree } from 'web-tree-sitter';
+import { lineStartsOf } from './line-index';
 
 export interface Point {
   row: number;
@@ -383,11 +384,6 @@ export class SyntaxTree {
   }
 }
 
-function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) starts.push(index + 1);
-  return starts;
-}
 
 export class SyntaxNode {
   /** @internal use `SyntaxTree.node` */
