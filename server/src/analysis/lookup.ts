@@ -24,6 +24,43 @@ export function firstAbove(values: readonly number[], value: number): number {
   return low;
 }
 
+/**
+ * What `text.matchAll(pattern)` gives for a global pattern whose matches can only start at the given offsets
+ * (ascending): `sticky` (the pattern with the `y` flag instead of `g`) is tried there alone, and offsets inside an
+ * earlier match are skipped as a global scan skips them. For a pattern that opens with a literal this replaces a
+ * try at every character of a big file with a few `indexOf` jumps.
+ */
+export function matchesAt(text: string, sticky: RegExp, starts: Iterable<number>): RegExpExecArray[] {
+  const matches: RegExpExecArray[] = [];
+  let next = 0;
+  for (const start of starts) {
+    if (start < next) continue;
+    sticky.lastIndex = start;
+    const match = sticky.exec(text);
+    if (!match) continue;
+    matches.push(match);
+    next = start + Math.max(1, match[0].length);
+  }
+  return matches;
+}
+
+/** The offsets where any of the needles occurs, ascending, each once. */
+export function* occurrences(text: string, ...needles: string[]): Generator<number> {
+  const next = needles.map((needle) => text.indexOf(needle));
+  for (;;) {
+    let first = -1;
+    for (const offset of next) if (offset !== -1 && (first === -1 || offset < first)) first = offset;
+    if (first === -1) return;
+    yield first;
+    for (let index = 0; index < needles.length; index++) if (next[index] === first) next[index] = text.indexOf(needles[index], first + 1);
+  }
+}
+
+/** `pattern` with the sticky flag in place of the global one, for `matchesAt`. */
+export function stickyOf(pattern: RegExp): RegExp {
+  return new RegExp(pattern.source, `${pattern.flags.replace('g', '')}y`);
+}
+
 const SPAN_CHUNK = 2048;
 
 /** The single changed span between two texts: common prefix and suffix (offsets in `before` and `after`). */

@@ -6,7 +6,7 @@
 import { callTokens } from './call-tokens';
 import * as path from 'node:path';
 import type { MacroDefinition, MacroLookup } from './macros';
-import { lookupTable } from './lookup';
+import { lookupTable, matchesAt, occurrences } from './lookup';
 import { wppFunctions, type WppFunction } from './wpp';
 
 export type FunctionRole =
@@ -76,7 +76,7 @@ const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*["<]([^">]+)[">]/;
  */
 const ROLE_DECLARATION = new RegExp(`\\b(${Object.keys(ROLE_TYPES).join('|')})[ \\t]+([A-Za-z_]\\w*)[ \\t]*;`, 'g');
 const MAJOR_FUNCTION = /MajorFunction\s*\[\s*([A-Za-z_0-9]+)\s*\]\s*=\s*(?:\(\s*PDRIVER_DISPATCH\s*\)\s*)?([A-Za-z_]\w*)\s*;/g;
-const QUEUE_CALLBACK = /\.\s*(EvtIo\w+)\s*=\s*([A-Za-z_]\w*)\s*;/g;
+const QUEUE_CALLBACK_AT = /\.\s*(EvtIo\w+)\s*=\s*([A-Za-z_]\w*)\s*;/y;
 /** The NX pool opt-in (only declared when the driver builds with POOL_NX_OPTIN=1). */
 export const POOL_NX_OPT_IN = /\bExInitializeDriverRuntime\s*\(\s*DrvRtPoolNxOptIn\s*\)/;
 
@@ -154,7 +154,7 @@ export function indexText(text: string, fileName: string): FileIndexEntry {
   for (const match of text.matchAll(MAJOR_FUNCTION)) {
     roles.push({ name: match[2], role: 'wdm-dispatch', detail: match[1] });
   }
-  for (const match of text.matchAll(QUEUE_CALLBACK)) {
+  for (const match of matchesAt(text, QUEUE_CALLBACK_AT, queueCallbackStarts(text))) {
     if (KMDF_IO_CALLBACK_FIELDS.has(match[1])) roles.push({ name: match[2], role: 'kmdf-io', detail: match[1] });
   }
   const wpp = wppFunctions(text, fileName);
@@ -164,7 +164,9 @@ export function indexText(text: string, fileName: string): FileIndexEntry {
 /** WDK pointer type names (`PULONG`, `PVOID`, `PCWSTR`, `PUNICODE_STRING`…) and address-sized integers. */
 export const POINTER_TYPE_NAME = /^(?:(?:P|LP|PC|LPC)(?:VOID|U?CHAR|U?SHORT|U?LONG|U?INT|U?INT8|U?INT16|U?INT32|U?INT64|U?LONG32|U?LONG64|U?LONGLONG|U?LONG_PTR|U?INT_PTR|DWORD_PTR|SIZE_T|BYTE|WORD|DWORD|DWORD64|QWORD|WCHAR|WCH|WSTR|STR|TSTR|BOOLEAN|BOOL|HANDLE|GUID|UNICODE_STRING|ANSI_STRING|STRING)|U?LONG_PTR|U?INT_PTR|DWORD_PTR|PVOID64)$/;
 
-const STRUCT_OPEN = /\b(struct|union)\b[^;{}()]*\{/g;
+const STRUCT_OPEN_AT = /\b(struct|union)\b[^;{}()]*\{/y;
+/** `} FOO, *PFOO;` closing a typedef'd structure, and `typedef FOO *PFOO;`. */
+const TYPEDEF_NAMES_AT = /\}\s*([A-Za-z_*][^;{}()]*;)|\btypedef\s+[^;{}()]*\*\s*[A-Za-z_]\w*\s*;/y;
 const FIELD_HEAD = /^\s*(?:(?:const|volatile|struct|union|enum|UNALIGNED|__unaligned|DECLSPEC_ALIGN\(\d+\))\s+)*([A-Za-z_]\w*)\s*((?:\*|\s|[A-Za-z_]).*)$/;
 const FIELD_DECLARATOR = /^\s*((?:\*\s*(?:const\s+|volatile\s+|UNALIGNED\s+|POINTER_32\s+|POINTER_64\s+)*)*)([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*(?::\s*\d+\s*)?$/;
 const POINTER_TYPEDEF = /\*\s*([A-Za-z_]\w*)\s*[,;]/g;
@@ -181,13 +183,12 @@ export function fieldShapes(text: string): [string, number][] {
 export function structureShapes(text: string): { fields: [string, number][]; structFields: [string, string, number, string][] } {
   if (!/\b(struct|union)\b/.test(text)) return { fields: [], structFields: [] };
   const pointerTypedefs = new Set<string>();
-  // `} FOO, *PFOO;` closing a typedef'd structure, and `typedef FOO *PFOO;`.
-  for (const definition of text.matchAll(/\}\s*([A-Za-z_*][^;{}()]*;)|\btypedef\s+[^;{}()]*\*\s*[A-Za-z_]\w*\s*;/g)) {
+  for (const definition of matchesAt(text, TYPEDEF_NAMES_AT, occurrences(text, '}', 'typedef'))) {
     for (const match of (definition[1] ?? definition[0]).matchAll(POINTER_TYPEDEF)) pointerTypedefs.add(match[1]);
   }
   const shapes = new Set<string>();
   const owned = new Set<string>();
-  for (const open of text.matchAll(STRUCT_OPEN)) {
+  for (const open of matchesAt(text, STRUCT_OPEN_AT, occurrences(text, 'struct', 'union'))) {
     // The body up to its closing brace, without nested bodies (their fields come from their own match).
     let depth = 0;
     let at = (open.index ?? 0) + open[0].length - 1;
@@ -282,9 +283,9 @@ export function calledNames(text: string): string[] {
   return [...names].sort();
 }
 
-const ALLOC_TEXT_PAGE = /alloc_text\s*\(\s*PAGE\w*\s*,([^)]*)\)/g;
-const FUNCTION_START = /^([A-Za-z_]\w*)\s*\(/gm;
-const PAGED_CODE_STATEMENT = /^[ \t]+PAGED_CODE\s*\(\s*\)\s*;/gm;
+const ALLOC_TEXT_PAGE_AT = /alloc_text\s*\(\s*PAGE\w*\s*,([^)]*)\)/y;
+const FUNCTION_START_AT = /([A-Za-z_]\w*)\s*\(/y;
+const PAGED_CODE_STATEMENT_AT = /^[ \t]+PAGED_CODE\s*\(\s*\)\s*;/my;
 const NOT_FUNCTIONS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'else']);
 
 /**
@@ -294,17 +295,53 @@ const NOT_FUNCTIONS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof
 export function pagedFunctionNames(text: string): string[] {
   const names = new Set<string>();
   if (!text.includes('PAGE')) return [];
-  for (const match of text.matchAll(ALLOC_TEXT_PAGE)) {
+  for (const match of matchesAt(text, ALLOC_TEXT_PAGE_AT, occurrences(text, 'alloc_text'))) {
     for (const name of match[1].split(',')) if (/^\s*[A-Za-z_]\w*\s*$/.test(name)) names.add(name.trim());
   }
-  for (const use of text.matchAll(PAGED_CODE_STATEMENT)) {
-    const at = use.index ?? 0;
-    let name: string | undefined;
-    const before = text.slice(Math.max(0, at - 4000), at);
-    for (const match of before.matchAll(FUNCTION_START)) if (!NOT_FUNCTIONS.has(match[1])) name = match[1];
+  for (const use of matchesAt(text, PAGED_CODE_STATEMENT_AT, pagedCodeStarts(text))) {
+    const name = functionStartBefore(text, use.index);
     if (name) names.add(name);
   }
   return [...names];
+}
+
+/** Where `^[ \t]+PAGED_CODE` may match: the line start before each PAGED_CODE that only blanks precede on its line. */
+function* pagedCodeStarts(text: string): Generator<number> {
+  for (const at of occurrences(text, 'PAGED_CODE')) {
+    let start = at;
+    while (start > 0 && (text.charCodeAt(start - 1) === 32 || text.charCodeAt(start - 1) === 9)) start--;
+    if (start < at && (start === 0 || isLineTerminator(text.charCodeAt(start - 1)))) yield start;
+  }
+}
+
+/**
+ * The function a statement at `at` belongs to, WDK style: the last `Name(` opening a line in the 4000 characters
+ * before it (other than `if (` and friends; the window's first character counts as a line start), found by walking
+ * back over line starts from `at`.
+ */
+function functionStartBefore(text: string, at: number): string | undefined {
+  const from = Math.max(0, at - 4000);
+  for (let start = at - 1; start >= from; start--) {
+    if (start > from && !isLineTerminator(text.charCodeAt(start - 1))) continue;
+    FUNCTION_START_AT.lastIndex = start;
+    const match = FUNCTION_START_AT.exec(text);
+    if (match && start + match[0].length <= at && !NOT_FUNCTIONS.has(match[1])) return match[1];
+  }
+  return undefined;
+}
+
+/** The characters after which a multiline `^` matches. */
+function isLineTerminator(code: number): boolean {
+  return code === 10 || code === 13 || code === 0x2028 || code === 0x2029;
+}
+
+/** Where `\.\s*EvtIo` may match: the `.` before each `EvtIo` with only white space between. */
+function* queueCallbackStarts(text: string): Generator<number> {
+  for (const at of occurrences(text, 'EvtIo')) {
+    let dot = at - 1;
+    while (dot >= 0 && /\s/.test(text[dot])) dot--;
+    if (dot >= 0 && text.charCodeAt(dot) === 46) yield dot;
+  }
 }
 
 /** The merged tables of the index, each built from some fields of the entries. */
