@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Analyzer, createAnalyzer, WorkspaceIndex } from '../../server/src/core';
-import { calledNames, indexText } from '../../server/src/analysis/workspace-index';
+import { calledNames, indexText, pagedFunctionNames } from '../../server/src/analysis/workspace-index';
+import { matchesAt, occurrences } from '../../server/src/analysis/lookup';
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -103,6 +104,44 @@ describe('helpers called from another file of the driver', () => {
     fc.assert(fc.property(fc.array(pieces, { maxLength: 30 }), (parts) => {
       const text = parts.join('');
       assert.deepEqual(scanned(text), reference(text), JSON.stringify(text));
+    }), { numRuns: 3000 });
+  });
+
+  it('patterns tried only where their literal occurs match as a global scan does', () => {
+    const patterns = [/\}\s*([A-Za-z_*][^;{}()]*;)|\btypedef\s+[^;{}()]*\*\s*[A-Za-z_]\w*\s*;/g, /\b(struct|union)\b[^;{}()]*\{/g];
+    const needles = [['}', 'typedef'], ['struct', 'union']];
+    const pieces = fc.constantFrom('}', '{', ';', ' ', '\n', 'typedef', 'struct', 'union', 'X', '*', 'PX', ',', '(', 'x_struct', 'typedefs');
+    fc.assert(fc.property(fc.array(pieces, { maxLength: 30 }), (parts) => {
+      const text = parts.join('');
+      patterns.forEach((pattern, index) => {
+        const expected = [...text.matchAll(pattern)].map((match) => [match.index, ...match]);
+        const found = matchesAt(text, new RegExp(pattern.source, 'y'), occurrences(text, ...needles[index])).map((match) => [match.index, ...match]);
+        assert.deepEqual(found, expected, JSON.stringify(text));
+      });
+    }), { numRuns: 3000 });
+  });
+
+  it('pageable functions are found as the patterns that define them find them, CR, LF and U+2028 line breaks included', () => {
+    // The definition the scan replaced: `#pragma alloc_text(PAGE…, names)`, and for each `^[ \t]+PAGED_CODE();` the
+    // last `^Name(` (not `if (` and friends) in the 4000 characters before it.
+    const reference = (text: string) => {
+      const names = new Set<string>();
+      if (!text.includes('PAGE')) return [];
+      for (const match of text.matchAll(/alloc_text\s*\(\s*PAGE\w*\s*,([^)]*)\)/g)) {
+        for (const name of match[1].split(',')) if (/^\s*[A-Za-z_]\w*\s*$/.test(name)) names.add(name.trim());
+      }
+      for (const use of text.matchAll(/^[ \t]+PAGED_CODE\s*\(\s*\)\s*;/gm)) {
+        let name: string | undefined;
+        const before = text.slice(Math.max(0, use.index - 4000), use.index);
+        for (const match of before.matchAll(/^([A-Za-z_]\w*)\s*\(/gm)) if (!['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'else'].includes(match[1])) name = match[1];
+        if (name) names.add(name);
+      }
+      return [...names];
+    };
+    const pieces = fc.constantFrom('Foo', 'Bar2', 'if', ' ', '\t', '\n', '\r\n', '\r', '\u2028', '(', ')', ';', '{', '}', 'PAGED_CODE', 'PAGED_CODE();', '    PAGED_CODE();', '#pragma alloc_text(PAGE, Foo, Bar2)', 'x'.repeat(900));
+    fc.assert(fc.property(fc.array(pieces, { maxLength: 30 }), (parts) => {
+      const text = parts.join('');
+      assert.deepEqual(pagedFunctionNames(text), reference(text), JSON.stringify(text));
     }), { numRuns: 3000 });
   });
 

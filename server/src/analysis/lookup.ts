@@ -56,11 +56,6 @@ export function* occurrences(text: string, ...needles: string[]): Generator<numb
   }
 }
 
-/** `pattern` with the sticky flag in place of the global one, for `matchesAt`. */
-export function stickyOf(pattern: RegExp): RegExp {
-  return new RegExp(pattern.source, `${pattern.flags.replace('g', '')}y`);
-}
-
 const SPAN_CHUNK = 2048;
 
 /** The single changed span between two texts: common prefix and suffix (offsets in `before` and `after`). */
