@@ -200,9 +200,6 @@ const ROLE_REGISTRATIONS: Record<string, { argument: number; role: IrqlRole }> =
   WDF_DRIVER_CONFIG_INIT: { argument: 1, role: 'passive-callback' },
 });
 
-const wordsOf = (table: Record<string, unknown>) => new RegExp(`\\b(?:${Object.keys(table).join('|')})\\b`);
-const ROLE_TYPE_WORDS = wordsOf(ROLE_TYPE_IRQL);
-const REGISTRATION_WORDS = wordsOf(ROLE_REGISTRATIONS);
 
 const roleCache = new WeakMap<SourceFile, Map<string, IrqlRole>>();
 
@@ -228,19 +225,21 @@ export function irqlRoles(file: SourceFile): Map<string, IrqlRole> {
     if (role && !(role === 'isr' && passiveInterrupts && functionClass === 'EVT_WDF_INTERRUPT_ISR')) add(fn.name, role);
   }
   // Each loop reads a field of every node of its type: skip it when the file's text cannot hold what it looks for.
-  for (const declaration of ROLE_TYPE_WORDS.test(file.text) ? file.nodes('declaration') : []) {
-    const typeName = declaration.childForFieldName('type')?.text;
-    const role = typeName ? ROLE_TYPE_IRQL[typeName] : undefined;
-    if (!role || (role === 'isr' && passiveInterrupts && typeName === 'EVT_WDF_INTERRUPT_ISR')) continue;
-    for (const declarator of declaration.childrenForFieldName('declarator')) if (declarator?.type === 'identifier') add(declarator.text, role);
+  // Found from where the words occur: asking every declaration, call and assignment costs ms on a big file.
+  for (const [typeName, role] of Object.entries(ROLE_TYPE_IRQL)) {
+    if (role === 'isr' && passiveInterrupts && typeName === 'EVT_WDF_INTERRUPT_ISR') continue;
+    for (const type of file.wordNodes(typeName)) {
+      const declaration = type.parent;
+      if (declaration?.type !== 'declaration' || declaration.childForFieldName('type')?.id !== type.id) continue;
+      for (const declarator of declaration.childrenForFieldName('declarator')) if (declarator?.type === 'identifier') add(declarator.text, role);
+    }
   }
-  for (const call of REGISTRATION_WORDS.test(file.text) ? file.nodes('call_expression') : []) {
-    const registration = ROLE_REGISTRATIONS[calleeName(call) ?? ''];
-    if (!registration) continue;
+  for (const call of file.callsNamed(Object.keys(ROLE_REGISTRATIONS))) {
+    const registration = ROLE_REGISTRATIONS[calleeName(call)!];
     const argument = unwrap(callArguments(call)[registration.argument]);
     if (argument?.type === 'identifier') add(argument.text, registration.role);
   }
-  for (const assignment of /AddDevice|DriverUnload|EvtDriver|EvtInterrupt|EvtDpcFunc/.test(file.text) ? file.nodes('assignment_expression') : []) {
+  for (const assignment of roleAssignments(file)) {
     const left = assignment.childForFieldName('left')?.text ?? '';
     const right = unwrap(assignment.childForFieldName('right'));
     if (right?.type !== 'identifier') continue;
@@ -252,6 +251,23 @@ export function irqlRoles(file: SourceFile): Map<string, IrqlRole> {
   for (const [name, role] of found) if (role) roles.set(name, role);
   roleCache.set(file, roles);
   return roles;
+}
+
+/** The fields whose assignment gives a function an IRQL role (`->AddDevice = F`, `.EvtInterruptIsr = F`). */
+const ROLE_FIELDS = ['AddDevice', 'DriverUnload', 'EvtDriverDeviceAdd', 'EvtDriverUnload', 'EvtInterruptDpc', 'EvtDpcFunc', 'EvtInterruptIsr'];
+
+/** Assignments whose left side ends with one of the role fields (the field's node, up to the assignment's left side). */
+function roleAssignments(file: SourceFile): Node[] {
+  const assignments = new Map<number, Node>();
+  for (const field of ROLE_FIELDS) {
+    for (const word of file.wordNodes(field)) {
+      let left = word;
+      while (left.parent && left.parent.type !== 'assignment_expression' && left.parent.endIndex === word.endIndex) left = left.parent;
+      const assignment = left.parent;
+      if (assignment?.type === 'assignment_expression' && assignment.childForFieldName('left')?.id === left.id) assignments.set(assignment.id, assignment);
+    }
+  }
+  return [...assignments.values()];
 }
 
 /** A range of IRQLs, both ends included. */

@@ -2,7 +2,7 @@ import type { Position, Range } from './finding';
 
 /** Maps UTF-16 offsets in a text to 0-based line/character positions and back. */
 export class LineIndex {
-  private readonly lineStarts: number[];
+  private readonly lineStarts: readonly number[];
 
   constructor(private readonly text: string) {
     this.lineStarts = lineStartsOf(text);
@@ -46,9 +46,17 @@ export class LineIndex {
   }
 }
 
-/** The offset each line starts at (indexOf jumps from one line break to the next: ~3× a loop over every character). */
-export function lineStartsOf(text: string): number[] {
+/**
+ * The offset each line starts at (indexOf jumps from one line break to the next: ~3× a loop over every character).
+ * The last two texts' answers are kept: an analysis asks for its original and its parsed text. Never mutate one.
+ */
+export function lineStartsOf(text: string): readonly number[] {
+  for (const known of recentStarts) if (known.text === text) return known.starts;
   const starts = [0];
   for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) starts.push(index + 1);
+  recentStarts.unshift({ text, starts });
+  recentStarts.length = Math.min(recentStarts.length, 2);
   return starts;
 }
+
+const recentStarts: { text: string; starts: readonly number[] }[] = [];

@@ -45,22 +45,41 @@ export function matchesAt(text: string, sticky: RegExp, starts: Iterable<number>
 }
 
 /** The offsets where any of the needles occurs, ascending, each once. */
-export function* occurrences(text: string, ...needles: string[]): Generator<number> {
-  const next = needles.map((needle) => text.indexOf(needle));
-  for (;;) {
-    let first = -1;
-    for (const offset of next) if (offset !== -1 && (first === -1 || offset < first)) first = offset;
-    if (first === -1) return;
-    yield first;
-    for (let index = 0; index < needles.length; index++) if (next[index] === first) next[index] = text.indexOf(needles[index], first + 1);
+export function occurrences(text: string, ...needles: string[]): number[] {
+  const found: number[] = [];
+  for (const needle of needles) {
+    for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) found.push(at);
   }
+  if (needles.length === 1) return found;
+  found.sort((a, b) => a - b);
+  let unique = 0;
+  for (let index = 0; index < found.length; index++) if (index === 0 || found[index] !== found[index - 1]) found[unique++] = found[index];
+  found.length = unique;
+  return found;
 }
 
 const SPAN_CHUNK = 2048;
 
 /** The single changed span between two texts: common prefix and suffix (offsets in `before` and `after`). */
-export function changedSpan(before: string, after: string): { start: number; oldEnd: number; newEnd: number } | undefined {
+export function changedSpan(before: string, after: string): TextSpan | undefined {
   if (before === after) return undefined;
+  // The parse, the neutralizing, the call tokens and the reuse plan each ask about the same two texts once per edit.
+  for (const known of recentSpans) if (known.before === before && known.after === after) return known.span;
+  const span = computeChangedSpan(before, after);
+  recentSpans.unshift({ before, after, span });
+  recentSpans.length = Math.min(recentSpans.length, 2);
+  return span;
+}
+
+export interface TextSpan {
+  start: number;
+  oldEnd: number;
+  newEnd: number;
+}
+
+const recentSpans: { before: string; after: string; span: TextSpan }[] = [];
+
+function computeChangedSpan(before: string, after: string): TextSpan {
   let start = 0;
   const shortest = Math.min(before.length, after.length);
   // Whole chunks first: comparing slices runs in native code, a character loop over a 16k-line file takes ms.

@@ -5,7 +5,7 @@
 import { DriverModel } from './driver-model';
 import { LineIndex } from './line-index';
 import { MacroTable, type MacroDefinition } from './macros';
-import { descendantsOfType, declaratorName, type Node } from './query';
+import { calleeName, descendantsOfType, declaratorName, type Node } from './query';
 import type { SourceLanguage } from './parser';
 import type { SyntaxTree } from './syntax-tree';
 import { FunctionTaint, computeParameterTaint, type ParameterTaint } from './taint';
@@ -117,6 +117,44 @@ export class SourceFile {
       for (const node of sorted) typesOut.push(node.type);
     }
     return sorted;
+  }
+
+  /**
+   * For each whole-word occurrence of `word` in the parsed text, the outermost node spanning exactly that word (none
+   * for one inside a comment or a string, whose node spans more). A consumer that looks for a few names finds their
+   * nodes from where the names occur, instead of reading a field of every node of a type.
+   */
+  wordNodes(word: string): Node[] {
+    const text = this.tree.text;
+    const nodes: Node[] = [];
+    for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + 1)) {
+      const end = at + word.length;
+      if (isWordCharacter(text.charCodeAt(at - 1)) || isWordCharacter(text.charCodeAt(end))) continue;
+      let node = this.root.descendantForIndex(at, end);
+      if (!node || node.startIndex !== at || node.endIndex !== end) continue;
+      for (let parent = node.parent; parent && parent.startIndex === at && parent.endIndex === end; parent = parent.parent) node = parent;
+      nodes.push(node);
+    }
+    return nodes;
+  }
+
+  /**
+   * The calls whose `calleeName` is one of `names`, in document order: found from the names' occurrences (the
+   * callee, up through `obj->`, `ns::`, parentheses and casts, to the call), so rare names cost a few lookups.
+   */
+  callsNamed(names: Iterable<string>): Node[] {
+    const calls: Node[] = [];
+    for (const name of names) {
+      for (const word of this.wordNodes(name)) {
+        let callee = word;
+        const parent = callee.parent;
+        if ((parent?.type === 'field_expression' && parent.childForFieldName('field')?.id === callee.id) || (parent?.type === 'qualified_identifier' && parent.childForFieldName('name')?.id === callee.id)) callee = parent;
+        while (callee.parent && (callee.parent.type === 'parenthesized_expression' || callee.parent.type === 'cast_expression')) callee = callee.parent;
+        const call = callee.parent;
+        if (call?.type === 'call_expression' && call.childForFieldName('function')?.id === callee.id && calleeName(call) === name) calls.push(call);
+      }
+    }
+    return calls.sort((a, b) => a.startIndex - b.startIndex).filter((call, index, sorted) => index === 0 || sorted[index - 1].id !== call.id);
   }
 
   /** Original source text of a node (identical to the parsed text except where annotations were blanked). */
@@ -323,4 +361,9 @@ function toMacroDefinition(node: Node, fileName: string): MacroDefinition | unde
   const paramsNode = node.type === 'preproc_function_def' ? node.childForFieldName('parameters') : null;
   const params = paramsNode ? paramsNode.namedChildren.filter((child) => child?.type === 'identifier').map((child) => child!.text) : undefined;
   return { name, params, body, fileName, line: node.startPosition.row };
+}
+
+/** `[A-Za-z0-9_]`, the characters that continue an identifier (NaN, before the start or past the end, is none). */
+function isWordCharacter(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
 }

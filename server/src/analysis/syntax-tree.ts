@@ -145,7 +145,7 @@ export class SyntaxTree {
   /** @internal */ readonly tables: LanguageTables;
   private readonly idBase: number;
   private readonly cache: (SyntaxNode | undefined)[];
-  private lineStarts?: number[];
+  private lineStarts?: readonly number[];
   /**
    * The tree copied, while it lives and has errors, for the one answer the walk cannot see (`hasError`): a MISSING
    * token the grammar hides (`preproc_include_token2` at the end of a `#define` cut short by a comment) makes its
