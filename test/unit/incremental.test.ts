@@ -164,6 +164,32 @@ describe('incremental analysis', () => {
     assert.ok(reusedSteps >= 8, `only ${reusedSteps} edits reused findings`);
   });
 
+  it('a function whose text is unchanged but whose tree is not (error recovery read it another way) is analyzed again', () => {
+    // In a broken file, tree-sitter's recovery may parse an unchanged function differently after an edit elsewhere
+    // (seen on the shared corpus: `} else {` read as ERROR + else in one parse and as a declaration in the next).
+    // The memo keeps each function's tree shape; a different shape gives a full analysis, as a different text does.
+    const fileName = 'shape.c';
+    const text = 'VOID A(PIRP Irp) {\n    if (Irp) {\n        Use(Irp)\n    } else {\n        Other();\n    }\n}\nVOID B(PIRP Irp) {\n    Use(Irp);\n}\n';
+    let parsed = analyzer.parse({ text, fileName })!;
+    analyzer.analyzeParsed(fileName, parsed, { reuse: true });
+    const memo = parsed.memo!;
+    assert.match(memo.functions[0].shape, /^\d+:-?\d+:-?\d+$/, 'a function with errors has a hashed shape');
+    assert.match(memo.functions[1].shape, /^\d+$/, 'an error-free one its size');
+    const edited = text.replace('    Use(Irp);\n}', '    Use(Irp + 1);\n}');
+    const reparse = () => {
+      const next = analyzer.parse({ text: edited, fileName }, parsed)!;
+      parsed.dispose();
+      parsed = next;
+      return analyzer.analyzeParsed(fileName, parsed, { reuse: true }).reuse;
+    };
+    assert.ok(reparse(), 'typing in B reuses A');
+    // The same edit again, against a memo in which A's tree was read another way.
+    parsed.memo = { ...parsed.memo!, functions: parsed.memo!.functions.map((fn, index) => (index === 0 ? { ...fn, shape: `${fn.shape}0` } : fn)), parsedText: text };
+    Object.assign(parsed, { bases: [] });
+    assert.equal(reparse(), undefined);
+    parsed.dispose();
+  });
+
   it('the attack surface of an edited version takes the unchanged functions\' facts over, moved by the edit', () => {
     const fileName = path.join(ROOT, 'test/corpus/wdm/driver.c');
     const original = readFileSync(fileName, 'utf8');

@@ -56,8 +56,8 @@ function compareTrees(analyzer: Analyzer, text: string, fileName: string, fieldS
       compared++;
       const at = where(theirs);
       assert.deepEqual(
-        [mine.type, mine.startIndex, mine.endIndex, mine.isNamed, mine.isMissing, mine.isError, mine.hasError, mine.startPosition, mine.endPosition, mine.childCount, mine.namedChildCount],
-        [theirs.type, theirs.startIndex, theirs.endIndex, theirs.isNamed, theirs.isMissing, theirs.isError, theirs.hasError, theirs.startPosition, theirs.endPosition, theirs.childCount, theirs.namedChildCount],
+        [mine.type, mine.startIndex, mine.endIndex, mine.isNamed, mine.isMissing, mine.isError, mine.hasError, mine.startPosition, mine.endPosition, mine.childCount, mine.namedChildCount, mine.descendantCount],
+        [theirs.type, theirs.startIndex, theirs.endIndex, theirs.isNamed, theirs.isMissing, theirs.isError, theirs.hasError, theirs.startPosition, theirs.endPosition, theirs.childCount, theirs.namedChildCount, theirs.descendantCount],
         at,
       );
       assert.equal(mine.text, theirs.text, `${at}: text`);

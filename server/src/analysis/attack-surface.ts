@@ -278,8 +278,34 @@ export function codeFact(code: IoctlCode): IoctlCodeFact {
 export interface SurfaceCache {
   /** The analyzed text (after neutralizing annotations: what the tree's nodes hold). */
   parsedText: string;
-  prior?: ReadonlyMap<string, CachedFact>;
-  next: Map<string, CachedFact>;
+  prior?: ReadonlyMap<string, readonly CachedEntry[]>;
+  next: Map<string, CachedEntry[]>;
+}
+
+/**
+ * A cached value with the function text it was computed from. Kept under a short key (name, `#if` arms, …) and
+ * matched by comparing the text: hashing every function's text as part of a key, twice per keystroke, cost more
+ * than the comparison.
+ */
+export interface CachedEntry {
+  text: string;
+  value: CachedFact;
+}
+
+/** The value cached for this key and text, by this analysis or the last one (then kept for the next one too). */
+function cachedValue(cache: SurfaceCache, key: string, text: string): CachedFact | undefined {
+  const own = cache.next.get(key)?.find((entry) => entry.text === text);
+  if (own) return own.value;
+  const prior = cache.prior?.get(key)?.find((entry) => entry.text === text);
+  // Stored with this version's text, so the entry does not keep an old version of the document alive.
+  if (prior) keepCached(cache, key, text, prior.value);
+  return prior?.value;
+}
+
+function keepCached(cache: SurfaceCache, key: string, text: string, value: CachedFact): void {
+  const list = cache.next.get(key);
+  if (list) list.push({ text, value });
+  else cache.next.set(key, [{ text, value }]);
 }
 
 /**
@@ -318,16 +344,15 @@ function switchCases(file: SourceFile, ioctlSwitch: IoctlSwitch, cache: SurfaceC
   const row = fn.node.startPosition.row;
   const start = fn.node.startIndex;
   let key: string | undefined;
+  let text: string | undefined;
   if (cache) {
     // What the cases read besides the dispatcher's text: the codes their labels resolve to and which callees are
     // functions of this file.
     const labels = ioctlSwitch.cases.map(({ label, caseNode, code }) => [label.text, caseNode.startIndex - start, code ?? null]);
-    key = `switch\u0000${ioctlSwitch.node.startIndex - start}\u0000${JSON.stringify(labels)}\u0000${names()}\u0000${armsAt(file, start).map((arm) => arm.taken).join(',')}\u0000${cache.parsedText.slice(start, fn.node.endIndex)}`;
-    const known = cache.next.get(key) ?? cache.prior?.get(key);
-    if (known && 'cases' in known) {
-      cache.next.set(key, known);
-      return known.cases.map((fact) => movedCase(fact, row, start));
-    }
+    key = `switch\u0000${fn.name}\u0000${ioctlSwitch.node.startIndex - start}\u0000${JSON.stringify(labels)}\u0000${names()}\u0000${armsAt(file, start).map((arm) => arm.taken).join(',')}`;
+    text = cache.parsedText.slice(start, fn.node.endIndex);
+    const known = cachedValue(cache, key, text);
+    if (known && 'cases' in known) return known.cases.map((fact) => movedCase(fact, row, start));
   }
   const result: IoctlCaseFact[] = [];
   const cases = ioctlSwitch.cases;
@@ -360,7 +385,7 @@ function switchCases(file: SourceFile, ioctlSwitch: IoctlSwitch, cache: SurfaceC
       facts,
     });
   }
-  if (cache && key !== undefined) cache.next.set(key, { cases: result.map((fact) => movedCase(fact, -row, -start)) });
+  if (cache && key !== undefined && text !== undefined) keepCached(cache, key, text, { cases: result.map((fact) => movedCase(fact, -row, -start)) });
   return result;
 }
 
@@ -385,15 +410,14 @@ function movedFact(fact: FunctionFact, rows: number, offsets: number): FunctionF
 /** The facts of one function of `fileSurface`'s list (what it reads and writes, checks, and calls). */
 function functionFact(file: SourceFile, fn: FunctionInfo & { body: Node }, cache?: SurfaceCache): { fact: FunctionFact; callOrder: string[] } {
   let key: string | undefined;
+  let text: string | undefined;
   const row = fn.node.startPosition.row;
   const start = fn.node.startIndex;
   if (cache) {
-    key = `${armsAt(file, start).map((arm) => arm.taken).join(',')}\u0000${cache.parsedText.slice(start, fn.node.endIndex)}`;
-    const known = cache.next.get(key) ?? cache.prior?.get(key);
-    if (known && 'fact' in known && known.fact.name === fn.name) {
-      cache.next.set(key, known);
-      return { fact: movedFact(known.fact, row, start), callOrder: known.callOrder };
-    }
+    key = `${fn.name}\u0000${armsAt(file, start).map((arm) => arm.taken).join(',')}`;
+    text = cache.parsedText.slice(start, fn.node.endIndex);
+    const known = cachedValue(cache, key, text);
+    if (known && 'fact' in known && known.fact.name === fn.name) return { fact: movedFact(known.fact, row, start), callOrder: known.callOrder };
   }
   const fact: FunctionFact = { name: fn.name, line: lineOf(file, fn.node), nameLine: (fn.node.childForFieldName('declarator') ?? fn.node).startPosition.row, endLine: fn.node.endPosition.row, calls: [], ...bufferFacts(file, [fn.body], fn) };
   const calls = new Set<string>();
@@ -404,7 +428,7 @@ function functionFact(file: SourceFile, fn: FunctionInfo & { body: Node }, cache
   }
   const callOrder = [...calls];
   fact.calls = [...calls].sort();
-  if (cache && key !== undefined) cache.next.set(key, { fact: movedFact(fact, -row, -start), callOrder });
+  if (cache && key !== undefined && text !== undefined) keepCached(cache, key, text, { fact: movedFact(fact, -row, -start), callOrder });
   return { fact, callOrder };
 }
 
@@ -566,6 +590,12 @@ function bufferFacts(file: SourceFile, containers: readonly Node[], fn: Function
   return facts;
 }
 
+/** The calls `collectDevices` reads: device and symbolic-link creation, interfaces, KMDF device set-up. */
+function isDeviceCall(callee: string): boolean {
+  return DEVICE_CREATES[callee] !== undefined || callee === 'IoCreateSymbolicLink' || callee === 'IoCreateUnprotectedSymbolicLink' || callee === 'WdfDeviceCreateSymbolicLink'
+    || callee === 'WdfDeviceCreateDeviceInterface' || callee === 'IoRegisterDeviceInterface' || callee === 'WdfDeviceCreate' || callee.startsWith('WdfDeviceInit') || callee === 'WdfControlDeviceInitAllocate';
+}
+
 function collectDevices(file: SourceFile, surface: FileSurface, live: (node: Node) => boolean): void {
   const links: { link?: string; target?: string; targetExpression?: string; line: number; fn?: string }[] = [];
   const kmdfLinks: { link?: string; fn?: string; line: number }[] = [];
@@ -575,9 +605,9 @@ function collectDevices(file: SourceFile, surface: FileSurface, live: (node: Nod
   const interfaces: { guid: string; fn?: string }[] = [];
   const byFunction = new Map<string, Node[]>();
   for (const call of file.nodes('call_expression')) {
-    if (!live(call)) continue;
+    // The name first: most calls are none of these, and their arguments and function need not be looked up.
     const callee = calleeName(call);
-    if (!callee) continue;
+    if (!callee || !isDeviceCall(callee) || !live(call)) continue;
     const args = callArguments(call);
     const fn = file.enclosingFunction(call)?.name;
     const spec = DEVICE_CREATES[callee];

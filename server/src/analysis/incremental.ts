@@ -12,7 +12,7 @@
  * #pragma in the edited function, other settings or workspace facts — gives a full analysis instead. `test/unit/incremental.test.ts` checks on random edits that
  * the result equals a fresh analysis.
  */
-import type { CachedFact } from './attack-surface';
+import type { CachedEntry } from './attack-surface';
 import { changedSpan, escapeRegExp } from './lookup';
 import type { Severity } from './finding';
 import type { OffsetEdit } from './rule';
@@ -44,6 +44,11 @@ interface FunctionResult {
   references: string[];
   /** What its callers hand it: the taint of its parameters and whether user entries reach it (`callerFactsOf`). */
   callerFacts: string;
+  /**
+   * Its syntax tree's `shape`. The same text can parse differently: after an edit elsewhere, tree-sitter's error
+   * recovery may read a broken file's function another way than the last parse did.
+   */
+  shape: string;
   findings: RawFinding[];
 }
 
@@ -65,7 +70,7 @@ export interface AnalysisMemo {
   /** Values derived from function texts (`SourceFile.fromText`), for the next analysis. */
   derivations?: TextDerivations;
   /** The attack-surface facts of its functions (`fileSurface`'s cache), set once the surface is computed. */
-  surface?: ReadonlyMap<string, CachedFact>;
+  surface?: ReadonlyMap<string, readonly CachedEntry[]>;
 }
 
 export interface ReusePlan {
@@ -201,7 +206,7 @@ export function buildMemo(
       // An unchanged function keeps its references (its text is the same, and so is the set of names).
       pattern ??= namesPattern(new Set(functions.map((other) => other.name)));
       const references = old !== undefined ? previous!.memo.functions[old].references : referencesIn(text, pattern);
-      return { name: fn.name, start, end, text, references, callerFacts: callerFacts[index], findings: findingsOf(index) };
+      return { name: fn.name, start, end, text, references, callerFacts: callerFacts[index], shape: fn.node.shape, findings: findingsOf(index) };
     }),
   };
 }
@@ -247,7 +252,7 @@ export function planReuse(file: SourceFile, parsedText: string, ranges: { start:
       changed = index;
       continue;
     }
-    if (parsedText.slice(now.start, now.end) !== old.text) return undefined;
+    if (parsedText.slice(now.start, now.end) !== old.text || functions[index].node.shape !== old.shape) return undefined;
   }
   // Declarations, macros, pragmas and role declarations live between functions: the text there may differ in
   // comments and whitespace only (typing on a blank line before a function makes it part of that function's range).

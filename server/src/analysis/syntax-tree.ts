@@ -409,6 +409,29 @@ export class SyntaxNode {
     return this.tree.text.slice(this.startIndex, this.endIndex);
   }
 
+  /** The number of nodes in this node's subtree, itself included (tree-sitter's `descendantCount`). */
+  get descendantCount(): number {
+    return this.tree.subtreeEnds[this.index] - this.index;
+  }
+
+  /**
+   * How the subtree reads its text: its size, and for a subtree with errors also a hash of each node's type, extent
+   * and subtree size (relative to this node). The same text can parse another way after an edit elsewhere, where
+   * tree-sitter's error recovery differs; an error-free parse of the same text is the same tree.
+   */
+  get shape(): string {
+    const { tree } = this;
+    const end = tree.subtreeEnds[this.index];
+    if (!this.hasError) return `${end - this.index}`;
+    let first = 0;
+    let second = 0;
+    for (let index = this.index; index < end; index++) {
+      first = (Math.imul(first, 31) + tree.symbols[index] * 65599 + (tree.subtreeEnds[index] - index)) | 0;
+      second = (Math.imul(second, 16777619) ^ (tree.starts[index] - this.startIndex) ^ ((tree.ends[index] - tree.starts[index]) << 11) ^ tree.symbols[index]) | 0;
+    }
+    return `${end - this.index}:${first}:${second}`;
+  }
+
   get startPosition(): Point {
     return this.tree.pointAt(this.startIndex);
   }
