@@ -349,7 +349,7 @@ function switchCases(file: SourceFile, ioctlSwitch: IoctlSwitch, cache: SurfaceC
     // What the cases read besides the dispatcher's text: the codes their labels resolve to and which callees are
     // functions of this file.
     const labels = ioctlSwitch.cases.map(({ label, caseNode, code }) => [label.text, caseNode.startIndex - start, code ?? null]);
-    key = `switch\u0000${fn.name}\u0000${ioctlSwitch.node.startIndex - start}\u0000${JSON.stringify(labels)}\u0000${names()}\u0000${armsAt(file, start).map((arm) => arm.taken).join(',')}`;
+    key = `switch\u0000${fn.name}\u0000${fn.node.shape}\u0000${ioctlSwitch.node.startIndex - start}\u0000${JSON.stringify(labels)}\u0000${names()}\u0000${armsAt(file, start).map((arm) => arm.taken).join(',')}`;
     text = cache.parsedText.slice(start, fn.node.endIndex);
     const known = cachedValue(cache, key, text);
     if (known && 'cases' in known) return known.cases.map((fact) => movedCase(fact, row, start));
@@ -414,7 +414,8 @@ function functionFact(file: SourceFile, fn: FunctionInfo & { body: Node }, cache
   const row = fn.node.startPosition.row;
   const start = fn.node.startIndex;
   if (cache) {
-    key = `${fn.name}\u0000${armsAt(file, start).map((arm) => arm.taken).join(',')}`;
+    // The tree's shape too: the same text may parse another way in a broken file (see `SyntaxNode.shape`).
+    key = `${fn.name}\u0000${armsAt(file, start).map((arm) => arm.taken).join(',')}\u0000${fn.node.shape}`;
     text = cache.parsedText.slice(start, fn.node.endIndex);
     const known = cachedValue(cache, key, text);
     if (known && 'fact' in known && known.fact.name === fn.name) return { fact: movedFact(known.fact, row, start), callOrder: known.callOrder };

@@ -420,17 +420,20 @@ export class SyntaxNode {
    * tree-sitter's error recovery differs; an error-free parse of the same text is the same tree.
    */
   get shape(): string {
+    if (this.shapeMemo !== undefined) return this.shapeMemo;
     const { tree } = this;
     const end = tree.subtreeEnds[this.index];
-    if (!this.hasError) return `${end - this.index}`;
+    if (!this.hasError) return (this.shapeMemo = `${end - this.index}`);
     let first = 0;
     let second = 0;
     for (let index = this.index; index < end; index++) {
       first = (Math.imul(first, 31) + tree.symbols[index] * 65599 + (tree.subtreeEnds[index] - index)) | 0;
       second = (Math.imul(second, 16777619) ^ (tree.starts[index] - this.startIndex) ^ ((tree.ends[index] - tree.starts[index]) << 11) ^ tree.symbols[index]) | 0;
     }
-    return `${end - this.index}:${first}:${second}`;
+    return (this.shapeMemo = `${end - this.index}:${first}:${second}`);
   }
+
+  private shapeMemo: string | undefined = undefined;
 
   get startPosition(): Point {
     return this.tree.pointAt(this.startIndex);
