@@ -226,15 +226,15 @@ export function irqlRoles(file: SourceFile): Map<string, IrqlRole> {
   }
   // Each loop reads a field of every node of its type: skip it when the file's text cannot hold what it looks for.
   // Found from where the words occur: asking every declaration, call and assignment costs ms on a big file.
-  for (const [typeName, role] of Object.entries(ROLE_TYPE_IRQL)) {
+  for (const type of file.wordNodes(ROLE_TYPE_NAMES)) {
+    const typeName = type.text;
+    const role = ROLE_TYPE_IRQL[typeName];
     if (role === 'isr' && passiveInterrupts && typeName === 'EVT_WDF_INTERRUPT_ISR') continue;
-    for (const type of file.wordNodes(typeName)) {
-      const declaration = type.parent;
-      if (declaration?.type !== 'declaration' || declaration.childForFieldName('type')?.id !== type.id) continue;
-      for (const declarator of declaration.childrenForFieldName('declarator')) if (declarator?.type === 'identifier') add(declarator.text, role);
-    }
+    const declaration = type.parent;
+    if (declaration?.type !== 'declaration' || declaration.childForFieldName('type')?.id !== type.id) continue;
+    for (const declarator of declaration.childrenForFieldName('declarator')) if (declarator?.type === 'identifier') add(declarator.text, role);
   }
-  for (const call of file.callsNamed(Object.keys(ROLE_REGISTRATIONS))) {
+  for (const call of file.callsNamed(REGISTRATION_NAMES)) {
     const registration = ROLE_REGISTRATIONS[calleeName(call)!];
     const argument = unwrap(callArguments(call)[registration.argument]);
     if (argument?.type === 'identifier') add(argument.text, registration.role);
@@ -253,19 +253,20 @@ export function irqlRoles(file: SourceFile): Map<string, IrqlRole> {
   return roles;
 }
 
+const ROLE_TYPE_NAMES = Object.keys(ROLE_TYPE_IRQL);
+const REGISTRATION_NAMES = Object.keys(ROLE_REGISTRATIONS);
+
 /** The fields whose assignment gives a function an IRQL role (`->AddDevice = F`, `.EvtInterruptIsr = F`). */
 const ROLE_FIELDS = ['AddDevice', 'DriverUnload', 'EvtDriverDeviceAdd', 'EvtDriverUnload', 'EvtInterruptDpc', 'EvtDpcFunc', 'EvtInterruptIsr'];
 
 /** Assignments whose left side ends with one of the role fields (the field's node, up to the assignment's left side). */
 function roleAssignments(file: SourceFile): Node[] {
   const assignments = new Map<number, Node>();
-  for (const field of ROLE_FIELDS) {
-    for (const word of file.wordNodes(field)) {
-      let left = word;
-      while (left.parent && left.parent.type !== 'assignment_expression' && left.parent.endIndex === word.endIndex) left = left.parent;
-      const assignment = left.parent;
-      if (assignment?.type === 'assignment_expression' && assignment.childForFieldName('left')?.id === left.id) assignments.set(assignment.id, assignment);
-    }
+  for (const word of file.wordNodes(ROLE_FIELDS)) {
+    let left = word;
+    while (left.parent && left.parent.type !== 'assignment_expression' && left.parent.endIndex === word.endIndex) left = left.parent;
+    const assignment = left.parent;
+    if (assignment?.type === 'assignment_expression' && assignment.childForFieldName('left')?.id === left.id) assignments.set(assignment.id, assignment);
   }
   return [...assignments.values()];
 }

@@ -4,6 +4,7 @@
  */
 import { DriverModel } from './driver-model';
 import { LineIndex } from './line-index';
+import { escapeRegExp } from './lookup';
 import { MacroTable, type MacroDefinition } from './macros';
 import { calleeName, descendantsOfType, declaratorName, type Node } from './query';
 import type { SourceLanguage } from './parser';
@@ -120,15 +121,19 @@ export class SourceFile {
   }
 
   /**
-   * For each whole-word occurrence of `word` in the parsed text, the outermost node spanning exactly that word (none
-   * for one inside a comment or a string, whose node spans more). A consumer that looks for a few names finds their
-   * nodes from where the names occur, instead of reading a field of every node of a type.
+   * For each whole-word occurrence of one of `words` in the parsed text, the outermost node spanning exactly that
+   * word (none for one inside a comment or a string, whose node spans more), in document order. A consumer that looks
+   * for a few names finds their nodes from where the names occur, instead of reading a field of every node of a
+   * type. One pattern for all the words: a scan per word (indexOf) costs several times more on a big file.
    */
-  wordNodes(word: string): Node[] {
+  wordNodes(words: readonly string[]): Node[] {
     const text = this.tree.text;
     const nodes: Node[] = [];
-    for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + 1)) {
-      const end = at + word.length;
+    const pattern = wordsPattern(words);
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+      const at = match.index;
+      const end = at + match[0].length;
       if (isWordCharacter(text.charCodeAt(at - 1)) || isWordCharacter(text.charCodeAt(end))) continue;
       let node = this.root.descendantForIndex(at, end);
       if (!node || node.startIndex !== at || node.endIndex !== end) continue;
@@ -142,19 +147,18 @@ export class SourceFile {
    * The calls whose `calleeName` is one of `names`, in document order: found from the names' occurrences (the
    * callee, up through `obj->`, `ns::`, parentheses and casts, to the call), so rare names cost a few lookups.
    */
-  callsNamed(names: Iterable<string>): Node[] {
+  callsNamed(names: readonly string[]): Node[] {
     const calls: Node[] = [];
-    for (const name of names) {
-      for (const word of this.wordNodes(name)) {
-        let callee = word;
-        const parent = callee.parent;
-        if ((parent?.type === 'field_expression' && parent.childForFieldName('field')?.id === callee.id) || (parent?.type === 'qualified_identifier' && parent.childForFieldName('name')?.id === callee.id)) callee = parent;
-        while (callee.parent && (callee.parent.type === 'parenthesized_expression' || callee.parent.type === 'cast_expression')) callee = callee.parent;
-        const call = callee.parent;
-        if (call?.type === 'call_expression' && call.childForFieldName('function')?.id === callee.id && calleeName(call) === name) calls.push(call);
-      }
+    const wanted = new Set(names);
+    for (const word of this.wordNodes(names)) {
+      let callee = word;
+      const parent = callee.parent;
+      if ((parent?.type === 'field_expression' && parent.childForFieldName('field')?.id === callee.id) || (parent?.type === 'qualified_identifier' && parent.childForFieldName('name')?.id === callee.id)) callee = parent;
+      while (callee.parent && (callee.parent.type === 'parenthesized_expression' || callee.parent.type === 'cast_expression')) callee = callee.parent;
+      const call = callee.parent;
+      if (call?.type === 'call_expression' && call.childForFieldName('function')?.id === callee.id && wanted.has(calleeName(call) ?? '')) calls.push(call);
     }
-    return calls.sort((a, b) => a.startIndex - b.startIndex).filter((call, index, sorted) => index === 0 || sorted[index - 1].id !== call.id);
+    return calls;
   }
 
   /** Original source text of a node (identical to the parsed text except where annotations were blanked). */
@@ -366,4 +370,17 @@ function toMacroDefinition(node: Node, fileName: string): MacroDefinition | unde
 /** `[A-Za-z0-9_]`, the characters that continue an identifier (NaN, before the start or past the end, is none). */
 function isWordCharacter(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+
+const wordPatterns = new Map<string, RegExp>();
+
+/** One pattern matching any of the words, longest first (so `IoSetCompletionRoutineEx` is not cut at `…Routine`). */
+function wordsPattern(words: readonly string[]): RegExp {
+  const key = words.join(' ');
+  let pattern = wordPatterns.get(key);
+  if (!pattern) {
+    pattern = new RegExp([...words].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+    wordPatterns.set(key, pattern);
+  }
+  return pattern;
 }
