@@ -9,7 +9,7 @@
  */
 import { analyzePaths, normalizedText, type FlowNode, type PathResult } from './paths';
 import { callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, unwrap, type Node } from './query';
-import type { FunctionInfo, SourceFile } from './source-file';
+import { callNamedBy, type FunctionInfo, type SourceFile } from './source-file';
 import { callTokens } from './call-tokens';
 import { escapeRegExp, lookupTable } from './lookup';
 
@@ -224,24 +224,28 @@ export function irqlRoles(file: SourceFile): Map<string, IrqlRole> {
     const role = functionClass ? ROLE_TYPE_IRQL[functionClass] : undefined;
     if (role && !(role === 'isr' && passiveInterrupts && functionClass === 'EVT_WDF_INTERRUPT_ISR')) add(fn.name, role);
   }
-  // Each loop reads a field of every node of its type: skip it when the file's text cannot hold what it looks for.
-  // Found from where the words occur: asking every declaration, call and assignment costs ms on a big file.
-  for (const type of file.wordNodes(ROLE_TYPE_NAMES)) {
-    const typeName = type.text;
-    const role = ROLE_TYPE_IRQL[typeName];
-    if (role === 'isr' && passiveInterrupts && typeName === 'EVT_WDF_INTERRUPT_ISR') continue;
-    const declaration = type.parent;
-    if (declaration?.type !== 'declaration' || declaration.childForFieldName('type')?.id !== type.id) continue;
-    for (const declarator of declaration.childrenForFieldName('declarator')) if (declarator?.type === 'identifier') add(declarator.text, role);
-  }
-  for (const call of file.callsNamed(REGISTRATION_NAMES)) {
-    const registration = ROLE_REGISTRATIONS[calleeName(call)!];
-    const argument = unwrap(callArguments(call)[registration.argument]);
-    if (argument?.type === 'identifier') add(argument.text, registration.role);
-  }
-  for (const assignment of roleAssignments(file)) {
-    const left = assignment.childForFieldName('left')?.text ?? '';
-    const right = unwrap(assignment.childForFieldName('right'));
+  // Found from where the words occur (one scan for all): asking every declaration, call and assignment costs ms on
+  // a big file.
+  for (const word of file.wordNodes(ROLE_WORDS)) {
+    const text = word.text;
+    const typeRole = ROLE_TYPE_IRQL[text];
+    if (typeRole) {
+      if (typeRole === 'isr' && passiveInterrupts && text === 'EVT_WDF_INTERRUPT_ISR') continue;
+      const declaration = word.parent;
+      if (declaration?.type !== 'declaration' || declaration.childForFieldName('type')?.id !== word.id) continue;
+      for (const declarator of declaration.childrenForFieldName('declarator')) if (declarator?.type === 'identifier') add(declarator.text, typeRole);
+      continue;
+    }
+    const registration = ROLE_REGISTRATIONS[text];
+    if (registration) {
+      const call = callNamedBy(word);
+      const argument = call ? unwrap(callArguments(call)[registration.argument]) : undefined;
+      if (argument?.type === 'identifier') add(argument.text, registration.role);
+      continue;
+    }
+    const assignment = assignmentTo(word);
+    const left = assignment?.childForFieldName('left')?.text ?? '';
+    const right = unwrap(assignment?.childForFieldName('right'));
     if (right?.type !== 'identifier') continue;
     if (/->\s*AddDevice$|->\s*DriverUnload$|\.\s*EvtDriverDeviceAdd$|\.\s*EvtDriverUnload$/.test(left)) add(right.text, 'passive-callback');
     else if (/\.\s*EvtInterruptDpc$|\.\s*EvtDpcFunc$/.test(left)) add(right.text, 'dpc');
@@ -253,22 +257,17 @@ export function irqlRoles(file: SourceFile): Map<string, IrqlRole> {
   return roles;
 }
 
-const ROLE_TYPE_NAMES = Object.keys(ROLE_TYPE_IRQL);
-const REGISTRATION_NAMES = Object.keys(ROLE_REGISTRATIONS);
-
 /** The fields whose assignment gives a function an IRQL role (`->AddDevice = F`, `.EvtInterruptIsr = F`). */
 const ROLE_FIELDS = ['AddDevice', 'DriverUnload', 'EvtDriverDeviceAdd', 'EvtDriverUnload', 'EvtInterruptDpc', 'EvtDpcFunc', 'EvtInterruptIsr'];
+/** What `irqlRoles` looks for: role types, registration calls and role fields. */
+const ROLE_WORDS = [...Object.keys(ROLE_TYPE_IRQL), ...Object.keys(ROLE_REGISTRATIONS), ...ROLE_FIELDS];
 
-/** Assignments whose left side ends with one of the role fields (the field's node, up to the assignment's left side). */
-function roleAssignments(file: SourceFile): Node[] {
-  const assignments = new Map<number, Node>();
-  for (const word of file.wordNodes(ROLE_FIELDS)) {
-    let left = word;
-    while (left.parent && left.parent.type !== 'assignment_expression' && left.parent.endIndex === word.endIndex) left = left.parent;
-    const assignment = left.parent;
-    if (assignment?.type === 'assignment_expression' && assignment.childForFieldName('left')?.id === left.id) assignments.set(assignment.id, assignment);
-  }
-  return [...assignments.values()];
+/** The assignment whose left side ends with this word (a field: up from it through the nodes that end with it). */
+function assignmentTo(word: Node): Node | undefined {
+  let left = word;
+  while (left.parent && left.parent.type !== 'assignment_expression' && left.parent.endIndex === word.endIndex) left = left.parent;
+  const assignment = left.parent;
+  return assignment?.type === 'assignment_expression' && assignment.childForFieldName('left')?.id === left.id ? assignment : undefined;
 }
 
 /** A range of IRQLs, both ends included. */

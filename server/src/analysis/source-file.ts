@@ -149,14 +149,9 @@ export class SourceFile {
    */
   callsNamed(names: readonly string[]): Node[] {
     const calls: Node[] = [];
-    const wanted = new Set(names);
     for (const word of this.wordNodes(names)) {
-      let callee = word;
-      const parent = callee.parent;
-      if ((parent?.type === 'field_expression' && parent.childForFieldName('field')?.id === callee.id) || (parent?.type === 'qualified_identifier' && parent.childForFieldName('name')?.id === callee.id)) callee = parent;
-      while (callee.parent && (callee.parent.type === 'parenthesized_expression' || callee.parent.type === 'cast_expression')) callee = callee.parent;
-      const call = callee.parent;
-      if (call?.type === 'call_expression' && call.childForFieldName('function')?.id === callee.id && wanted.has(calleeName(call) ?? '')) calls.push(call);
+      const call = callNamedBy(word);
+      if (call) calls.push(call);
     }
     return calls;
   }
@@ -370,6 +365,16 @@ function toMacroDefinition(node: Node, fileName: string): MacroDefinition | unde
 /** `[A-Za-z0-9_]`, the characters that continue an identifier (NaN, before the start or past the end, is none). */
 function isWordCharacter(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+
+/** The call whose `calleeName` is this word (one of `wordNodes`), if the word names the callee of one. */
+export function callNamedBy(word: Node): Node | undefined {
+  let callee = word;
+  const parent = callee.parent;
+  if ((parent?.type === 'field_expression' && parent.childForFieldName('field')?.id === callee.id) || (parent?.type === 'qualified_identifier' && parent.childForFieldName('name')?.id === callee.id)) callee = parent;
+  while (callee.parent && (callee.parent.type === 'parenthesized_expression' || callee.parent.type === 'cast_expression')) callee = callee.parent;
+  const call = callee.parent;
+  return call?.type === 'call_expression' && call.childForFieldName('function')?.id === callee.id && calleeName(call) === word.text ? call : undefined;
 }
 
 const wordPatterns = new Map<string, RegExp>();
