@@ -39,6 +39,37 @@ export interface IoctlDefinition {
 
 const USER_ENTRY_ROLES = new Set<FunctionRole>(['wdm-dispatch', 'kmdf-io', 'kmdf-in-caller-context']);
 
+const ROLE_TYPE_NAMES = Object.keys(ROLE_TYPES);
+/** The fields whose assignment registers a routine: the dispatch table, KMDF queue callbacks, unload routines. */
+const REGISTERING_FIELDS = ['MajorFunction', ...KMDF_IO_CALLBACK_FIELDS, 'DriverUnload', 'EvtDriverUnload'];
+
+/**
+ * Assignments whose (unwrapped) left side is `….MajorFunction[…]` or `….Field` for one of the registering fields,
+ * in document order: from each field's node up through the field expression, casts and parentheses (and for
+ * MajorFunction the subscript) to the assignment whose left side that is.
+ */
+function registeringAssignments(file: SourceFile): Node[] {
+  const found = new Map<number, Node>();
+  const wrapped = (node: Node): Node => {
+    let current = node;
+    while (current.parent && (current.parent.type === 'parenthesized_expression' || current.parent.type === 'cast_expression')) current = current.parent;
+    return current;
+  };
+  for (const word of file.wordNodes(REGISTERING_FIELDS)) {
+    const field = word.parent;
+    if (field?.type !== 'field_expression' || field.childForFieldName('field')?.id !== word.id) continue;
+    let left = wrapped(field);
+    if (word.text === 'MajorFunction') {
+      const subscript = left.parent;
+      if (subscript?.type !== 'subscript_expression' || subscript.childForFieldName('argument')?.id !== left.id) continue;
+      left = wrapped(subscript);
+    }
+    const assignment = left.parent;
+    if (assignment?.type === 'assignment_expression' && assignment.childForFieldName('left')?.id === left.id) found.set(assignment.id, assignment);
+  }
+  return [...found.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+}
+
 export class DriverModel {
   readonly roles: RoleAssignment[] = [];
   private readonly rolesByName = new Map<string, RoleAssignment[]>();
@@ -62,19 +93,19 @@ export class DriverModel {
     for (const fn of file.functions()) {
       if (fn.name === 'DriverEntry') this.addRole({ functionName: fn.name, role: 'driver-entry', node: fn.node });
     }
-    for (const declaration of file.nodes('declaration')) {
-      if (!/^[A-Z_]/.test(declaration.text)) continue;
-      const typeName = declaration.childForFieldName('type')?.text;
-      const role = typeName ? ROLE_TYPES[typeName] : undefined;
-      if (!role) continue;
+    // Declarations, assignments and calls are found from where the words they need occur (one scan each): reading a
+    // field of every node of those types costs ms on a big file.
+    for (const type of file.wordNodes(ROLE_TYPE_NAMES)) {
+      const declaration = type.parent;
+      // A declaration written in upper case from its start (`DRIVER_DISPATCH Foo;`, not `static DRIVER_DISPATCH Foo;`).
+      if (declaration?.type !== 'declaration' || declaration.childForFieldName('type')?.id !== type.id || !/^[A-Z_]/.test(file.tree.text[declaration.startIndex] ?? '')) continue;
+      const role = ROLE_TYPES[type.text];
       for (const declarator of declaration.childrenForFieldName('declarator')) {
         if (declarator?.type === 'identifier') this.addRole({ functionName: declarator.text, role: role.role, detail: role.detail, node: declaration });
       }
     }
-    for (const assignment of file.nodes('assignment_expression')) {
+    for (const assignment of registeringAssignments(file)) {
       if (isDeadAt(file, assignment.startIndex)) continue; // `#if 0` code registers nothing
-      const text = assignment.text;
-      if (!text.includes('MajorFunction') && !text.includes('Evt') && !text.includes('Unload')) continue;
       const left = unwrap(assignment.childForFieldName('left'));
       const right = unwrap(assignment.childForFieldName('right'));
       if (!left || right?.type !== 'identifier') continue;
@@ -88,8 +119,8 @@ export class DriverModel {
         else if (field === 'DriverUnload' || field === 'EvtDriverUnload') this.addRole({ functionName: right.text, role: 'unload', node: assignment });
       }
     }
-    for (const call of file.nodes('call_expression')) {
-      if (calleeName(call) !== 'WdfDeviceInitSetIoInCallerContextCallback' || isDeadAt(file, call.startIndex)) continue;
+    for (const call of file.callsNamed(['WdfDeviceInitSetIoInCallerContextCallback'])) {
+      if (isDeadAt(file, call.startIndex)) continue;
       const callback = unwrap(callArguments(call)[1]);
       if (callback?.type === 'identifier') this.addRole({ functionName: callback.text, role: 'kmdf-in-caller-context', detail: 'EvtIoInCallerContext', node: call });
     }

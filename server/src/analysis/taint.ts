@@ -1092,6 +1092,26 @@ function unique(values: string[]): string[] {
   return [...new Set(values)];
 }
 
+/**
+ * Words that every direct source of user input in a function's own code mentions: the request's buffer and length
+ * fields (`FIELD_SOURCES`), `Parameters.Read/Write.Length`, the WDF retrieve calls (`WDF_RETRIEVE`) and
+ * `Irp->MdlAddress`. All other taint derives from these or from parameters.
+ */
+const SOURCE_WORDS = new RegExp([...Object.keys(FIELD_SOURCES), 'Parameters', ...Object.keys(WDF_RETRIEVE), 'MdlAddress'].join('|'), 'g');
+const sourceWordOffsets = new WeakMap<SourceFile, number[]>();
+
+/** Whether a function's own code may read user input: a source word in its text, or a KMDF request callback's parameters. */
+function mayReadUserInput(file: SourceFile, fn: FunctionInfo): boolean {
+  if (file.driver.kmdfCallbackOf(fn.name) !== undefined) return true;
+  let offsets = sourceWordOffsets.get(file);
+  if (!offsets) {
+    offsets = [...file.tree.text.matchAll(SOURCE_WORDS)].map((match) => match.index);
+    sourceWordOffsets.set(file, offsets);
+  }
+  const first = firstAbove(offsets, fn.node.startIndex - 1);
+  return first < offsets.length && offsets[first] < fn.node.endIndex;
+}
+
 /** Propagates taint from callers' arguments into callee parameters across the file (two rounds). */
 export function computeParameterTaint(file: SourceFile, built?: Map<number, { taint: FunctionTaint; parameters: number }>): Map<string, ParameterTaint> {
   const result = new Map<string, ParameterTaint>();
@@ -1112,6 +1132,8 @@ export function computeParameterTaint(file: SourceFile, built?: Map<number, { ta
       if (calls.length === 0) continue;
       // Parameter taints are only ever added: the same count means the same parameters, hence the same taint.
       const parameters = result.get(fn.name)?.size ?? 0;
+      // Without tainted parameters and without a source in its code, the function's taint is empty: it passes nothing on.
+      if (parameters === 0 && !mayReadUserInput(file, fn)) continue;
       const previous = builtHere.get(fn.node.id);
       const taint = previous && previous.parameters === parameters ? previous.taint : new FunctionTaint(file, fn, result.get(fn.name));
       builtHere.set(fn.node.id, { taint, parameters });
