@@ -245,6 +245,8 @@ export class DriverModel {
     if (/IoControlCode|ControlCode|Ioctl/i.test(text)) return true;
     const name = unwrap(condition.namedChild(0))?.text;
     if (!name || !fn.body) return false;
+    // A local holding the code is assigned from something that says IoControlCode, so the body says it somewhere.
+    if (!this.file.tree.text.slice(fn.body.startIndex, fn.body.endIndex).includes('IoControlCode')) return false;
     return this.file.withinAll(fn.body, ['init_declarator', 'assignment_expression']).some((node) => {
       const target = node.type === 'init_declarator' ? node.childForFieldName('declarator') : node.childForFieldName('left');
       const value = node.type === 'init_declarator' ? node.childForFieldName('value') : node.childForFieldName('right');

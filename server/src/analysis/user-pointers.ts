@@ -433,6 +433,7 @@ export function dereferencedParameters(file: SourceFile, fn: FunctionInfo): Para
       const name = fn.params[index].name;
       if (found.has(name)) return;
       // Only a function that mentions a probe or the user range limit needs its taint (fileFacts asks after every edit).
+      mayValidate ??= /Probe|MmUserProbeAddress|MM_USER_PROBE_ADDRESS|MmHighestUserAddress|MM_HIGHEST_USER_ADDRESS/.test(text);
       if (mayValidate) {
         const taint = file.taint(fn);
         const keys = [...names].filter(([, other]) => other === index).map(([alias]) => alias);
@@ -441,14 +442,16 @@ export function dereferencedParameters(file: SourceFile, fn: FunctionInfo): Para
       found.set(name, { index, name, use, write });
     };
     const text = file.textOf(body);
-    const mayValidate = /Probe|MmUserProbeAddress|MM_USER_PROBE_ADDRESS|MmHighestUserAddress|MM_HIGHEST_USER_ADDRESS/.test(text);
+    let mayValidate: boolean | undefined;
+    // Only a dereference of a plain name can be one of a parameter: the argument is looked at before the operator's text.
+    const ofName = (node: Node) => unwrap(node.childForFieldName('argument'))?.type === 'identifier';
     // Cheap pre-check: no parameter name is mentioned at all.
     if (fn.params.some((param) => text.includes(param.name))) {
       for (const node of file.within(body, 'pointer_expression')) {
-        if ((node.childForFieldName('operator')?.text ?? node.child(0)?.text) === '*') consider(node, node.childForFieldName('argument'), isWritten(node));
+        if (ofName(node) && (node.childForFieldName('operator')?.text ?? node.child(0)?.text) === '*') consider(node, node.childForFieldName('argument'), isWritten(node));
       }
       for (const node of file.within(body, 'field_expression')) {
-        if (node.childForFieldName('operator')?.text === '->') consider(node, node.childForFieldName('argument'), isWritten(node));
+        if (ofName(node) && node.childForFieldName('operator')?.text === '->') consider(node, node.childForFieldName('argument'), isWritten(node));
       }
       for (const node of file.within(body, 'subscript_expression')) consider(node, node.childForFieldName('argument'), isWritten(node));
       for (const call of file.within(body, 'call_expression')) {
