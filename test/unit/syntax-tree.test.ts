@@ -181,7 +181,7 @@ describe('syntax tree copy', () => {
     let text = sample;
     let parsed = analyzer.parse({ text, fileName: 'edit.c' })!;
     syntaxTreeOf(parsed);
-    const arrays = (tree: SyntaxTree) => [tree.symbols, tree.starts, tree.ends, tree.parents, tree.fields, tree.firstChildren, tree.lastChildren, tree.nextSiblings, tree.previousSiblings, tree.subtreeEnds].map((array) => [...array]);
+    const arrays = (tree: SyntaxTree) => [tree.symbols, tree.starts, tree.ends, tree.parents, tree.fields, tree.firstChildren, tree.lastChildren, tree.nextSiblings, tree.previousSiblings, tree.subtreeEnds, tree.flags].map((array) => [...array]);
     const edits = ['x', ';', '\n    i = 0;\n', '}', '/* c */', '#if 0\n', '{', 'int g(void) { return 1; }\n'];
     let taken = 0;
     let seed = 7;

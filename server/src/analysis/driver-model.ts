@@ -3,6 +3,7 @@
  * reaches, the functions they call, and the IOCTL switches with each case's code resolved to its CTL_CODE parts.
  */
 import { ARM_TYPES, isDeadAt } from './conditional';
+import { firstAbove, occurrences } from './lookup';
 import type { IoctlCode } from './macros';
 import { calleeName, callArguments, descendantsOfType, fieldName, unwrap, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
@@ -76,6 +77,8 @@ export class DriverModel {
   private reachable?: Set<string>;
   private switches?: IoctlSwitch[];
   private definitions?: IoctlDefinition[];
+  /** Where the parsed text says `IoControlCode`. */
+  private controlCodeOffsets?: number[];
 
   constructor(private readonly file: SourceFile) {
     this.collectRoles();
@@ -246,7 +249,9 @@ export class DriverModel {
     const name = unwrap(condition.namedChild(0))?.text;
     if (!name || !fn.body) return false;
     // A local holding the code is assigned from something that says IoControlCode, so the body says it somewhere.
-    if (!this.file.tree.text.slice(fn.body.startIndex, fn.body.endIndex).includes('IoControlCode')) return false;
+    this.controlCodeOffsets ??= occurrences(this.file.tree.text, 'IoControlCode');
+    const first = firstAbove(this.controlCodeOffsets, fn.body.startIndex - 1);
+    if (first >= this.controlCodeOffsets.length || this.controlCodeOffsets[first] >= fn.body.endIndex) return false;
     return this.file.withinAll(fn.body, ['init_declarator', 'assignment_expression']).some((node) => {
       const target = node.type === 'init_declarator' ? node.childForFieldName('declarator') : node.childForFieldName('left');
       const value = node.type === 'init_declarator' ? node.childForFieldName('value') : node.childForFieldName('right');
