@@ -14,6 +14,7 @@ import { calleeName } from '../../server/src/analysis/query';
 import { dependenceHolds } from '../../server/src/analysis/workspace-trace';
 import { createAnalyzer, WorkspaceIndex, type Analyzer, type ParsedDocument } from '../../server/src/core';
 import { generateFile } from '../../bench/generate';
+import { RULES } from '../../server/src/rules';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -188,6 +189,39 @@ describe('incremental analysis', () => {
     Object.assign(parsed, { bases: [] });
     assert.equal(reparse(), undefined);
     parsed.dispose();
+  });
+
+  it('irp-completed-twice keeps the findings of functions an edit left alone, and re-runs when a helper changes what it completes', async () => {
+    const engine = await Engine.create(RULES.filter((rule) => rule.meta.id === 'irp-completed-twice'));
+    const text = [
+      'VOID CompleteIt(PIRP Irp) {',
+      '    IoCompleteRequest(Irp, IO_NO_INCREMENT);',
+      '}',
+      'NTSTATUS Twice(PDEVICE_OBJECT DeviceObject, PIRP Irp) {',
+      '    CompleteIt(Irp);',
+      '    IoCompleteRequest(Irp, IO_NO_INCREMENT);',
+      '    return STATUS_SUCCESS;',
+      '}',
+      'NTSTATUS Other(PDEVICE_OBJECT DeviceObject, PIRP Irp) {',
+      '    ULONG unused = 0;',
+      '    IoCompleteRequest(Irp, IO_NO_INCREMENT);',
+      '    IoCompleteRequest(Irp, IO_NO_INCREMENT);',
+      '    return STATUS_SUCCESS;',
+      '}',
+      '',
+    ].join('\n');
+    const editor = incrementalEditor(engine, 'twice.c', text, []);
+    assert.equal(editor.first().findings.length, 2);
+    // Typing in Other: Twice's finding is taken over, Other is analyzed again (the editor compares with a fresh analysis).
+    const typed = text.replace('ULONG unused = 0;', 'ULONG unused = 1;');
+    const { reuse, result } = editor.edit(typed);
+    assert.equal(reuse?.reanalyzedLocal, 1);
+    assert.equal(result.findings.length, 2);
+    // The helper stops completing: Twice's finding goes although Twice's text did not change.
+    const helperChanged = typed.replace('    IoCompleteRequest(Irp, IO_NO_INCREMENT);\n}', '    Log(Irp);\n}');
+    assert.equal(editor.edit(helperChanged).result.findings.length, 1);
+    assert.equal(editor.edit(typed).result.findings.length, 2);
+    editor.dispose();
   });
 
   it('the attack surface of an edited version takes the unchanged functions\' facts over, moved by the edit', () => {

@@ -3,7 +3,6 @@
  * `switch`, completed in an error branch that does not return — or completed after IoCallDriver handed it to the
  * lower driver. The second completion touches memory the I/O manager may already have freed or reused.
  */
-import { callsByCallee } from '../analysis/callers';
 import { analyzePaths, type FlowGraph, type FlowNode, type PathState } from '../analysis/paths';
 import { callArguments, calleeName, declaratorName, unwrap, type Node } from '../analysis/query';
 import { gather, lineOf, type Rule } from '../analysis/rule';
@@ -60,6 +59,22 @@ const helperCache = new WeakMap<SourceFile, Map<string, number | null>>();
  * IoCompleteRequest(Irp, …); }`), so its calls count as completions. Undefined for helpers that complete only
  * sometimes (a conditional completion is not a completion).
  */
+const calledCache = new WeakMap<SourceFile, Set<string>>();
+
+/** The names the file's calls call. */
+function calledNames(file: SourceFile): Set<string> {
+  let names = calledCache.get(file);
+  if (!names) {
+    names = new Set();
+    for (const call of file.nodes('call_expression')) {
+      const name = calleeName(call);
+      if (name) names.add(name);
+    }
+    calledCache.set(file, names);
+  }
+  return names;
+}
+
 function completedParameter(file: SourceFile, name: string): number | undefined {
   let cache = helperCache.get(file);
   if (!cache) helperCache.set(file, (cache = new Map()));
@@ -135,6 +150,7 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'error',
     checklistItem: 'checklist.technology-practices',
+    scope: 'function-local',
     description: 'IoCompleteRequest/WdfRequestComplete runs twice for the same IRP or request on one path, or after IoCallDriver passed the IRP to the lower driver.',
     rationale: 'Once an IRP is completed (or passed down with IoCallDriver without a completion routine that reclaims it) the I/O manager owns it and may free or reuse it at once. Completing it again corrupts pool, completes someone else\'s request or bug-checks with MULTIPLE_IRP_COMPLETE_REQUESTS; because error paths are reached with crafted input, user mode can often trigger it. Complete each request exactly once: return (or break out) right after completing it.',
     cwe: ['CWE-675', 'CWE-415'],
@@ -153,17 +169,28 @@ export const rule: Rule = {
       good: 'switch (code) {\ncase IOCTL_RESET:\n    status = STATUS_SUCCESS;\n    break;\ndefault:\n    status = STATUS_INVALID_DEVICE_REQUEST;\n    break;\n}\nIrp->IoStatus.Status = status;\nIoCompleteRequest(Irp, IO_NO_INCREMENT);',
     },
   },
+  // A function's findings depend on its own code and on which of the file's functions it calls complete the IRP they
+  // are handed (`completedParameter`, which reads their bodies): after an edit elsewhere, those answers are compared.
+  fileFacts(file) {
+    const called = calledNames(file);
+    return file.functions().filter((fn) => called.has(fn.name)).map((fn) => `${fn.name}:${completedParameter(file, fn.name) ?? '-'}`).join(' ');
+  },
   create(context) {
     const { file } = context;
+    // With `scope: 'function-local'` the engine hands over only the nodes of the functions it analyzes again.
+    const visited = new Set<number>();
     return {
       ...gather('call_expression', 'assignment_expression', 'init_declarator', 'pointer_expression'),
+      function_definition(node) {
+        visited.add(node.id);
+      },
       onEnd() {
         // Only a function called in this file can be a completing helper of another one.
-        const called = callsByCallee(file);
+        const called = calledNames(file);
         const helpers = file.functions().filter((fn) => called.has(fn.name) && completedParameter(file, fn.name) !== undefined).map((fn) => fn.name);
         const completes = helpers.length === 0 ? COMPLETION_CALL : new RegExp(`${COMPLETION_CALL.source}|\\b(${helpers.join('|')})\\s*\\(`);
         for (const fn of file.functions()) {
-          if (!fn.body || !completes.test(file.text.slice(fn.body.startIndex, fn.body.endIndex))) continue;
+          if (!visited.has(fn.node.id) || !fn.body || !completes.test(file.text.slice(fn.body.startIndex, fn.body.endIndex))) continue;
           const all = eventsOf(file, fn.body);
           const completions = all.filter((event) => event.kind === 'complete');
           if (completions.length === 0) continue;
