@@ -224,6 +224,36 @@ describe('incremental analysis', () => {
     editor.dispose();
   });
 
+  it('float-without-state-save re-runs on a helper when its caller stops saving the floating-point state', async () => {
+    const engine = await Engine.create(RULES.filter((rule) => rule.meta.id === 'float-without-state-save'));
+    const text = [
+      '#include <ntddk.h>',
+      'double Scale(double x) {',
+      '    return x * 1.5;',
+      '}',
+      'NTSTATUS Caller(PDEVICE_OBJECT DeviceObject) {',
+      '    XSTATE_SAVE save;',
+      '    KeSaveExtendedProcessorState(XSTATE_MASK_LEGACY, &save);',
+      '    Scale(2.0);',
+      '    KeRestoreExtendedProcessorState(&save);',
+      '    return STATUS_SUCCESS;',
+      '}',
+      'VOID Unrelated(PDEVICE_OBJECT DeviceObject) {',
+      '    KeStallExecutionProcessor(1);',
+      '}',
+      '',
+    ].join('\n');
+    const editor = incrementalEditor(engine, 'float.c', text, []);
+    // Scale's float use is covered: its only caller saves the state. (The editor compares each edit with a fresh analysis.)
+    assert.deepEqual(editor.first().findings, []);
+    const { reuse } = editor.edit(text.replace('KeStallExecutionProcessor(1)', 'KeStallExecutionProcessor(2)'));
+    assert.equal(reuse?.reanalyzedLocal, 1);
+    const unsaved = text.replace('    KeSaveExtendedProcessorState(XSTATE_MASK_LEGACY, &save);\n', '');
+    const lines = editor.edit(unsaved).result.findings.map((finding) => finding.range.start.line);
+    assert.ok(lines.includes(1), `Scale (unchanged) is reported once its caller no longer saves the state: ${lines}`);
+    editor.dispose();
+  });
+
   it('the attack surface of an edited version takes the unchanged functions\' facts over, moved by the edit', () => {
     const fileName = path.join(ROOT, 'test/corpus/wdm/driver.c');
     const original = readFileSync(fileName, 'utf8');

@@ -4,7 +4,7 @@
  * FPU state for kernel code: the driver's arithmetic overwrites the registers of whatever thread it interrupted.
  */
 import { callArguments, calleeName, unwrap, type Node } from '../analysis/query';
-import { irqlName, irqlPaths } from '../analysis/irql';
+import { irqlFileFacts, irqlName, irqlPaths } from '../analysis/irql';
 import { annotatedFunctions } from '../analysis/sal';
 import { gather, lineOf, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
@@ -48,6 +48,23 @@ function firstFloatUse(file: SourceFile, fn: FunctionInfo): Node | undefined {
     if (FLOAT_TYPE.test(cast.childForFieldName('type')?.text.trim() ?? '')) candidates.push(cast);
   }
   return candidates.filter((node) => !inWideOnlyArm(node)).sort((a, b) => a.startIndex - b.startIndex)[0];
+}
+
+/** Whether the file can hold a finding: float code (or its annotations and restores) and kernel calls. */
+function analyzed(file: SourceFile): boolean {
+  return /\b(float|double|FLOAT|DOUBLE|_Kernel_float_\w+_|KeRestore\w*State)\b|\d\.\d|\d[eE][+-]?\d/.test(file.text) && KERNEL_CALL.test(file.text);
+}
+
+const usedCache = new WeakMap<SourceFile, Set<string>>();
+
+/** Functions of this file annotated `_Kernel_float_used_` (their callers must save the state). */
+function floatUsers(file: SourceFile): Set<string> {
+  let names = usedCache.get(file);
+  if (!names) {
+    names = new Set(annotatedFunctions(file, '_Kernel_float_used_').keys());
+    usedCache.set(file, names);
+  }
+  return names;
 }
 
 /** Functions of this file annotated `_Kernel_float_saved_` (they save the state for their caller). */
@@ -104,6 +121,8 @@ export const rule: Rule = {
     type: 'problem',
     severity: 'warning',
     checklistItem: 'checklist.technology-practices',
+    scope: 'function',
+    callerLevels: 1,
     description: 'A kernel-mode function declares float/double variables, uses floating literals or casts to a floating type (or calls a `_Kernel_float_used_` function) without calling KeSaveExtendedProcessorState (or KeSaveFloatingPointState, or a `_Kernel_float_saved_` function) first, and no caller in the file saves the state for it; or restores the state at another IRQL than it saved it.',
     rationale: 'On 32-bit x86 the kernel does not save the x87/MMX/SSE registers when it enters kernel code. A driver that computes with floating point there silently overwrites the registers of the user thread it interrupted — wrong results in an unrelated process, or a bug check when the state is inconsistent. Call KeSaveExtendedProcessorState (KeSaveFloatingPointState on older targets), check its status, compute, and restore with the matching routine at the same IRQL. 64-bit kernels save the SSE state for drivers; code built only for them is left alone.',
     cwe: ['CWE-665'],
@@ -122,15 +141,27 @@ export const rule: Rule = {
       good: '#include <ntddk.h>\nNTSTATUS ScaleReading(ULONG raw, PULONG result) {\n    XSTATE_SAVE save;\n    NTSTATUS status = KeSaveExtendedProcessorState(XSTATE_MASK_LEGACY, &save);\n    if (!NT_SUCCESS(status)) {\n        return status;\n    }\n    *result = (ULONG)(raw * 0.125);\n    KeRestoreExtendedProcessorState(&save);\n    return STATUS_SUCCESS;\n}',
     },
   },
+  // Besides a function's own code and its callers' (callerLevels 1), its findings read file-wide: whether the file
+  // holds float code and kernel calls at all, the `_Kernel_float_used_`/`_Kernel_float_saved_` functions, and the
+  // IRQL the file gives each function (for a restore at another IRQL).
+  fileFacts(file) {
+    return [analyzed(file), [...floatUsers(file)].join(','), [...floatSavers(file)].join(','), irqlFileFacts(file)].join('\n');
+  },
   create(context) {
     const { file } = context;
+    // With `scope: 'function'` the engine hands over only the nodes of the functions it analyzes again.
+    const visited = new Set<number>();
     return {
       ...gather('declaration', 'number_literal', 'cast_expression', 'call_expression'),
+      function_definition(node) {
+        visited.add(node.id);
+      },
       onEnd() {
-        if (!/\b(float|double|FLOAT|DOUBLE|_Kernel_float_\w+_|KeRestore\w*State)\b|\d\.\d|\d[eE][+-]?\d/.test(file.text) || !KERNEL_CALL.test(file.text)) return;
+        if (!analyzed(file)) return;
         const functions = file.functions().filter((fn) => fn.body);
-        const usesFloat = new Set(annotatedFunctions(file, '_Kernel_float_used_').keys());
+        const usesFloat = floatUsers(file);
         for (const fn of functions) {
+          if (!visited.has(fn.node.id)) continue;
           const calls = file.within(fn.body!, 'call_expression');
           const mismatch = restoreAtOtherIrql(file, fn, calls);
           if (mismatch) {
