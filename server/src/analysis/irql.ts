@@ -118,12 +118,24 @@ function nameCallOffsets(file: SourceFile, name: string): number[] {
   return offsets.get(name) ?? [];
 }
 
+const annotationMentions = new WeakMap<SourceFile, boolean>();
+
+/** Whether the file names an IRQL annotation anywhere (asked once per file: a scan of the text per function costs ms). */
+function mentionsIrqlAnnotations(file: SourceFile): boolean {
+  let mentions = annotationMentions.get(file);
+  if (mentions === undefined) {
+    mentions = /_IRQL_|_Function_class_/.test(file.text);
+    annotationMentions.set(file, mentions);
+  }
+  return mentions;
+}
+
 /** The annotation text of a function: before its definition (including the declarator's text, where `_IRQL_raises_` may sit) and before its prototypes in this file. */
 function annotationTexts(file: SourceFile, fn: FunctionInfo): string[] {
   const texts = [annotationTextBefore(file.text, fn.node.startIndex)];
   const head = fn.body ? file.text.slice(fn.node.startIndex, fn.body.startIndex) : '';
   texts.push(head);
-  if (/_IRQL_|_Function_class_/.test(file.text)) {
+  if (mentionsIrqlAnnotations(file)) {
     for (const index of nameCallOffsets(file, fn.name)) {
       if (index >= fn.node.startIndex && index < fn.node.endIndex) continue;
       // A prototype: `name(...)` followed by `;` before any `{`.
