@@ -90,3 +90,49 @@ describe('workspace macros per file', () => {
     assert.ok(!traceHolds(trace, index), 'the file\'s own driver\'s definition changed');
   });
 });
+
+describe('MacroTable.reusing', () => {
+  const local = (method: string, line = 0) => [{ name: 'IOCTL_L', body: `CTL_CODE(0x22, 0x801, ${method}, FILE_ANY_ACCESS)`, fileName: '/w/d.c', line }];
+  const header = (method: string) => {
+    const index = new WorkspaceIndex();
+    index.update('/w/public.h', `#define IOCTL_H CTL_CODE(0x22, 0x802, ${method}, FILE_ANY_ACCESS)\n`);
+    return index;
+  };
+  /** A fallback that counts the questions asked of it. */
+  const counting = (lookup: ReturnType<WorkspaceIndex['macrosFor']>) => {
+    const asked: string[] = [];
+    return { asked, get: (name: string) => (asked.push(name), lookup.get(name)) };
+  };
+
+  it('gives the answers a fresh table gives, whether or not it took over the previous table\'s', () => {
+    const cases: [string, string, number][] = [
+      ['METHOD_NEITHER', 'METHOD_NEITHER', 0],
+      ['METHOD_BUFFERED', 'METHOD_NEITHER', 0],
+      ['METHOD_NEITHER', 'METHOD_BUFFERED', 0],
+      ['METHOD_NEITHER', 'METHOD_NEITHER', 5],
+    ];
+    for (const [localMethod, headerMethod, line] of cases) {
+      const previous = new MacroTable(local('METHOD_NEITHER'), header('METHOD_NEITHER').macrosFor('/w/d.c'));
+      for (const name of ['IOCTL_L', 'IOCTL_H']) previous.resolveIoctl(name);
+      previous.expand('IOCTL_H');
+      const fallback = header(headerMethod).macrosFor('/w/d.c');
+      const reused = MacroTable.reusing(local(localMethod, line), fallback, previous);
+      const fresh = new MacroTable(local(localMethod, line), fallback);
+      for (const name of ['IOCTL_L', 'IOCTL_H']) assert.deepEqual(reused.resolveIoctl(name), fresh.resolveIoctl(name), `${name} (${localMethod}, ${headerMethod}, line ${line})`);
+      assert.equal(reused.expand('IOCTL_H'), fresh.expand('IOCTL_H'));
+    }
+  });
+
+  it('asks the new fallback every name the previous table asked, and then answers from what it took over', () => {
+    const previous = new MacroTable(local('METHOD_NEITHER'), header('METHOD_NEITHER').macrosFor('/w/d.c'));
+    previous.resolveIoctl('IOCTL_H');
+    const fallback = counting(header('METHOD_NEITHER').macrosFor('/w/d.c'));
+    const reused = MacroTable.reusing(local('METHOD_NEITHER'), fallback, previous);
+    assert.ok(fallback.asked.includes('IOCTL_H'), 'a recording fallback sees the question');
+    const asked = fallback.asked.length;
+    assert.equal(reused.resolveIoctl('IOCTL_H')?.method, 3);
+    assert.equal(fallback.asked.length, asked, 'the resolved code was taken over');
+    const changed = counting(header('METHOD_BUFFERED').macrosFor('/w/d.c'));
+    assert.equal(MacroTable.reusing(local('METHOD_NEITHER'), changed, previous).resolveIoctl('IOCTL_H')?.method, 0);
+  });
+});

@@ -137,19 +137,58 @@ export interface MacroLookup {
   get(name: string): MacroDefinition | undefined;
 }
 
+function sameDefinition(a: MacroDefinition | undefined, b: MacroDefinition | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return a.name === b.name && a.body === b.body && a.fileName === b.fileName && a.line === b.line && a.params?.join(',') === b.params?.join(',');
+}
+
 export class MacroTable implements MacroLookup {
   private readonly definitions = new Map<string, MacroDefinition>();
-  private readonly ioctlCache = new Map<string, IoctlCode | undefined>();
-  private readonly valueCache = new Map<string, number | undefined>();
+  private readonly local: readonly MacroDefinition[];
+  private ioctlCache = new Map<string, IoctlCode | undefined>();
+  private valueCache = new Map<string, number | undefined>();
+  private expandCache = new Map<string, string>();
+  /** The fallback's answers, kept so that a later table can tell whether it would get the same ones. */
+  private fallbackAnswers = new Map<string, MacroDefinition | undefined>();
 
   constructor(definitions: Iterable<MacroDefinition> = [], private readonly fallback?: MacroLookup) {
-    for (const definition of definitions) {
+    this.local = [...definitions];
+    for (const definition of this.local) {
       if (!this.definitions.has(definition.name)) this.definitions.set(definition.name, definition);
     }
   }
 
+  /**
+   * A table of `definitions` over `fallback` that takes over what `previous` worked out when it would work out the
+   * same: the same definitions in the same places, and the same fallback answers for every name it asked (asked
+   * again here, so a recording fallback sees the questions). Expanding and resolving the IOCTL codes of a file costs
+   * milliseconds per keystroke that rarely touches a #define.
+   */
+  static reusing(definitions: readonly MacroDefinition[], fallback: MacroLookup | undefined, previous: MacroTable | undefined): MacroTable {
+    const table = new MacroTable(definitions, fallback);
+    if (!previous || (previous.fallback === undefined) !== (fallback === undefined) || previous.local.length !== definitions.length) return table;
+    for (let index = 0; index < definitions.length; index++) if (!sameDefinition(definitions[index], previous.local[index])) return table;
+    const answers = new Map<string, MacroDefinition | undefined>();
+    for (const [name, answer] of previous.fallbackAnswers) {
+      const now = fallback!.get(name);
+      if (!sameDefinition(now, answer)) return table;
+      answers.set(name, now);
+    }
+    table.fallbackAnswers = answers;
+    table.ioctlCache = previous.ioctlCache;
+    table.valueCache = previous.valueCache;
+    table.expandCache = previous.expandCache;
+    return table;
+  }
+
   get(name: string): MacroDefinition | undefined {
-    return this.definitions.get(name) ?? this.fallback?.get(name);
+    const local = this.definitions.get(name);
+    if (local || !this.fallback) return local;
+    if (this.fallbackAnswers.has(name)) return this.fallbackAnswers.get(name);
+    const answer = this.fallback.get(name);
+    this.fallbackAnswers.set(name, answer);
+    return answer;
   }
 
   get size(): number {
@@ -162,7 +201,12 @@ export class MacroTable implements MacroLookup {
 
   /** Expands macros in `text` until nothing changes (bounded); CTL_CODE and unknown names stay as they are. */
   expand(text: string): string {
-    return join(this.expandTokens(tokenize(text), new Set(), 0));
+    let expanded = this.expandCache.get(text);
+    if (expanded === undefined) {
+      expanded = join(this.expandTokens(tokenize(text), new Set(), 0));
+      this.expandCache.set(text, expanded);
+    }
+    return expanded;
   }
 
   private expandTokens(tokens: readonly Token[], active: Set<string>, depth: number): Token[] {

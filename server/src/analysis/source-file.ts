@@ -30,6 +30,16 @@ export interface FunctionInfo {
   returnType: string;
 }
 
+/** The last macro tables of a few files, so the next version of one takes over what its table worked out. */
+const recentMacroTables = new Map<string, MacroTable>();
+const RECENT_MACRO_TABLES = 8;
+
+function rememberMacroTable(fileName: string, table: MacroTable): void {
+  recentMacroTables.delete(fileName);
+  recentMacroTables.set(fileName, table);
+  if (recentMacroTables.size > RECENT_MACRO_TABLES) recentMacroTables.delete(recentMacroTables.keys().next().value!);
+}
+
 export class SourceFile {
   readonly lines: LineIndex;
   private readonly byType: Map<string, Node[]>;
@@ -217,7 +227,8 @@ export class SourceFile {
         const definition = toMacroDefinition(node, this.fileName);
         if (definition) local.push(definition);
       }
-      this.macroTable = new MacroTable(local, this.workspace?.macrosFor(this.fileName));
+      this.macroTable = MacroTable.reusing(local, this.workspace?.macrosFor(this.fileName), recentMacroTables.get(this.fileName));
+      rememberMacroTable(this.fileName, this.macroTable);
     }
     return this.macroTable;
   }
