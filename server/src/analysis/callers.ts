@@ -24,6 +24,11 @@ export function callsByCallee(file: SourceFile): Map<string, Node[]> {
   return index;
 }
 
+/** Whether a call in the file names `name`: which functions are called at all, not what their callers do. */
+export function isCalledInFile(file: SourceFile, name: string): boolean {
+  return callsByCallee(file).has(name);
+}
+
 /** The calls of `fn` from other functions of the file. */
 export function callsOf(file: SourceFile, fn: FunctionInfo): Node[] {
   return (callsByCallee(file).get(fn.name) ?? []).filter((call) => !contains(fn.node, call));

@@ -6,7 +6,21 @@ import type { SourceFile } from './source-file';
  * `_Kernel_float_used_`) in front of the name, each with the declaration head between the annotation and the name
  * (its return type and the other annotations blanked), e.g. ` NTSTATUS ` for `_Must_inspect_result_ NTSTATUS Foo(`.
  */
-export function annotatedFunctions(file: SourceFile, annotation: string): Map<string, string> {
+export function annotatedFunctions(file: SourceFile, annotation: string): ReadonlyMap<string, string> {
+  let byAnnotation = annotatedCache.get(file);
+  if (!byAnnotation) annotatedCache.set(file, (byAnnotation = new Map()));
+  let found = byAnnotation.get(annotation);
+  if (!found) {
+    found = findAnnotated(file, annotation);
+    byAnnotation.set(annotation, found);
+  }
+  return found;
+}
+
+/** Rules ask for the same annotations for every function they look at: one scan of the text per file and annotation. */
+const annotatedCache = new WeakMap<SourceFile, Map<string, ReadonlyMap<string, string>>>();
+
+function findAnnotated(file: SourceFile, annotation: string): Map<string, string> {
   const found = new Map<string, string>();
   const pattern = new RegExp(`\\b(?:${annotation})(?![A-Za-z0-9])`, 'g');
   for (const match of file.text.matchAll(pattern)) {

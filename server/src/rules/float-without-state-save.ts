@@ -14,6 +14,10 @@ const SAVES = new Set(['KeSaveExtendedProcessorState', 'KeSaveFloatingPointState
 /** Restore routine → its save routine; the state argument is the first of the restore and the last of the save. */
 const RESTORES: Record<string, string> = { KeRestoreExtendedProcessorState: 'KeSaveExtendedProcessorState', KeRestoreFloatingPointState: 'KeSaveFloatingPointState' };
 
+/** Functions annotated to use the float state (their callers must save it), and to save it for their caller. */
+const FLOAT_USED = '_Kernel_float_used_';
+const FLOAT_SAVED = '_Kernel_float_saved_';
+
 const FLOAT_TYPE = /^(float|double|long double|FLOAT|DOUBLE|PFLOAT)$/;
 
 /** A floating literal: `1.0`, `.5`, `2e3`, `0.5f` (not hex, not an integer). */
@@ -55,32 +59,8 @@ function analyzed(file: SourceFile): boolean {
   return /\b(float|double|FLOAT|DOUBLE|_Kernel_float_\w+_|KeRestore\w*State)\b|\d\.\d|\d[eE][+-]?\d/.test(file.text) && KERNEL_CALL.test(file.text);
 }
 
-const usedCache = new WeakMap<SourceFile, Set<string>>();
-
-/** Functions of this file annotated `_Kernel_float_used_` (their callers must save the state). */
-function floatUsers(file: SourceFile): Set<string> {
-  let names = usedCache.get(file);
-  if (!names) {
-    names = new Set(annotatedFunctions(file, '_Kernel_float_used_').keys());
-    usedCache.set(file, names);
-  }
-  return names;
-}
-
-/** Functions of this file annotated `_Kernel_float_saved_` (they save the state for their caller). */
-const savedCache = new WeakMap<SourceFile, Set<string>>();
-
-function floatSavers(file: SourceFile): Set<string> {
-  let names = savedCache.get(file);
-  if (!names) {
-    names = new Set(annotatedFunctions(file, '_Kernel_float_saved_').keys());
-    savedCache.set(file, names);
-  }
-  return names;
-}
-
 function savesState(file: SourceFile, fn: FunctionInfo): boolean {
-  const savers = floatSavers(file);
+  const savers = annotatedFunctions(file, FLOAT_SAVED);
   return file.within(fn.body!, 'call_expression').some((call) => SAVES.has(calleeName(call) ?? '') || savers.has(calleeName(call) ?? ''));
 }
 
@@ -145,7 +125,7 @@ export const rule: Rule = {
   // holds float code and kernel calls at all, the `_Kernel_float_used_`/`_Kernel_float_saved_` functions, and the
   // IRQL the file gives each function (for a restore at another IRQL).
   fileFacts(file) {
-    return [analyzed(file), [...floatUsers(file)].join(','), [...floatSavers(file)].join(','), irqlFileFacts(file)].join('\n');
+    return [analyzed(file), [...annotatedFunctions(file, FLOAT_USED).keys()].join(','), [...annotatedFunctions(file, FLOAT_SAVED).keys()].join(','), irqlFileFacts(file)].join('\n');
   },
   create(context) {
     const { file } = context;
@@ -159,7 +139,7 @@ export const rule: Rule = {
       onEnd() {
         if (!analyzed(file)) return;
         const functions = file.functions().filter((fn) => fn.body);
-        const usesFloat = floatUsers(file);
+        const usesFloat = annotatedFunctions(file, FLOAT_USED);
         for (const fn of functions) {
           if (!visited.has(fn.node.id)) continue;
           const calls = file.within(fn.body!, 'call_expression');

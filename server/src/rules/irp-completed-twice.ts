@@ -3,6 +3,7 @@
  * `switch`, completed in an error branch that does not return — or completed after IoCallDriver handed it to the
  * lower driver. The second completion touches memory the I/O manager may already have freed or reused.
  */
+import { isCalledInFile } from '../analysis/callers';
 import { analyzePaths, type FlowGraph, type FlowNode, type PathState } from '../analysis/paths';
 import { callArguments, calleeName, declaratorName, unwrap, type Node } from '../analysis/query';
 import { gather, lineOf, type Rule } from '../analysis/rule';
@@ -59,22 +60,6 @@ const helperCache = new WeakMap<SourceFile, Map<string, number | null>>();
  * IoCompleteRequest(Irp, …); }`), so its calls count as completions. Undefined for helpers that complete only
  * sometimes (a conditional completion is not a completion).
  */
-const calledCache = new WeakMap<SourceFile, Set<string>>();
-
-/** The names the file's calls call. */
-function calledNames(file: SourceFile): Set<string> {
-  let names = calledCache.get(file);
-  if (!names) {
-    names = new Set();
-    for (const call of file.nodes('call_expression')) {
-      const name = calleeName(call);
-      if (name) names.add(name);
-    }
-    calledCache.set(file, names);
-  }
-  return names;
-}
-
 function completedParameter(file: SourceFile, name: string): number | undefined {
   let cache = helperCache.get(file);
   if (!cache) helperCache.set(file, (cache = new Map()));
@@ -172,8 +157,7 @@ export const rule: Rule = {
   // A function's findings depend on its own code and on which of the file's functions it calls complete the IRP they
   // are handed (`completedParameter`, which reads their bodies): after an edit elsewhere, those answers are compared.
   fileFacts(file) {
-    const called = calledNames(file);
-    return file.functions().filter((fn) => called.has(fn.name)).map((fn) => `${fn.name}:${completedParameter(file, fn.name) ?? '-'}`).join(' ');
+    return file.functions().filter((fn) => isCalledInFile(file, fn.name)).map((fn) => `${fn.name}:${completedParameter(file, fn.name) ?? '-'}`).join(' ');
   },
   create(context) {
     const { file } = context;
@@ -186,8 +170,7 @@ export const rule: Rule = {
       },
       onEnd() {
         // Only a function called in this file can be a completing helper of another one.
-        const called = calledNames(file);
-        const helpers = file.functions().filter((fn) => called.has(fn.name) && completedParameter(file, fn.name) !== undefined).map((fn) => fn.name);
+        const helpers = file.functions().filter((fn) => isCalledInFile(file, fn.name) && completedParameter(file, fn.name) !== undefined).map((fn) => fn.name);
         const completes = helpers.length === 0 ? COMPLETION_CALL : new RegExp(`${COMPLETION_CALL.source}|\\b(${helpers.join('|')})\\s*\\(`);
         for (const fn of file.functions()) {
           if (!visited.has(fn.node.id) || !fn.body || !completes.test(file.text.slice(fn.body.startIndex, fn.body.endIndex))) continue;
