@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createAnalyzer, type Analyzer } from '../../server/src/core';
+import { withSourceFile } from '../helpers/source-file';
 
 const handler = (body: string) => `#include <ntddk.h>
 NTSTATUS Copy(PIRP Irp, PIO_STACK_LOCATION IrpSp) {
@@ -99,15 +100,9 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) 
     return STATUS_SUCCESS;
 }
 `;
-    const parsed = analyzer.parse({ text: code, fileName: 'd.c' })!;
-    try {
-      const { SourceFile } = require('../../server/src/analysis/source-file') as typeof import('../../server/src/analysis/source-file');
-      const { SyntaxTree } = require('../../server/src/analysis/syntax-tree') as typeof import('../../server/src/analysis/syntax-tree');
-      const file = new SourceFile('d.c', code, parsed.language, new SyntaxTree(parsed.tree, parsed.parsedText), new Map());
+    withSourceFile(analyzer, code, 'd.c', (file) => {
       const labels = file.driver.ioctlSwitches().flatMap((item) => item.cases.map((entry) => entry.label.text));
       assert.deepEqual(labels, ['IOCTL_A', 'IOCTL_DEBUG']);
-    } finally {
-      parsed.dispose();
-    }
+    });
   });
 });

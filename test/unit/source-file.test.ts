@@ -4,8 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createAnalyzer, type Analyzer } from '../../server/src/core';
 import { calleeName } from '../../server/src/analysis/query';
-import { SourceFile } from '../../server/src/analysis/source-file';
-import { SyntaxTree } from '../../server/src/analysis/syntax-tree';
+import type { SourceFile } from '../../server/src/analysis/source-file';
+import { withSourceFile } from '../helpers/source-file';
 
 describe('SourceFile.callsNamed', () => {
   let analyzer: Analyzer;
@@ -16,14 +16,7 @@ describe('SourceFile.callsNamed', () => {
   /** The calls named so, by asking every call (what callsNamed replaces). */
   const byEveryCall = (file: SourceFile, names: string[]) => file.nodes('call_expression').filter((call) => names.includes(calleeName(call) ?? ''));
 
-  function withFile(text: string, fileName: string, check: (file: SourceFile) => void): void {
-    const parsed = analyzer.parse({ text, fileName })!;
-    try {
-      check(new SourceFile(fileName, text, parsed.language, new SyntaxTree(parsed.tree, parsed.parsedText), new Map()));
-    } finally {
-      parsed.dispose();
-    }
-  }
+  const withFile = (text: string, fileName: string, check: (file: SourceFile) => void) => withSourceFile(analyzer, text, fileName, check);
 
   it('finds a callee however it is written, and no name in a comment, a string or a longer identifier', () => {
     const code = [
