@@ -524,4 +524,43 @@ describe('incremental analysis', () => {
     assert.ok(after.findings.some((finding) => finding.ruleId === 'input-length-not-validated' && finding.range.start.line === 6));
     assert.deepEqual(after, analyzer.analyze({ text: unchecked, fileName }));
   });
+
+  it('a function left unchanged passes on what its callers now give it, not what it passed before the edit', () => {
+    // Middle is not edited, but the taint it is handed changes (another length field): what it passes Leaf must too.
+    const before = [
+      'DRIVER_DISPATCH Dispatch;',
+      'VOID Leaf(PUCHAR Buffer, ULONG Length) {',
+      '    UCHAR local[16];',
+      '    RtlCopyMemory(local, Buffer, Length);',
+      '}',
+      'VOID Middle(PUCHAR Buffer, ULONG Length) {',
+      '    Leaf(Buffer, Length);',
+      '}',
+      'NTSTATUS Dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp) {',
+      '    PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);',
+      '    ULONG length = irpSp->Parameters.DeviceIoControl.InputBufferLength;',
+      '    PUCHAR buffer = (PUCHAR)Irp->AssociatedIrp.SystemBuffer;',
+      '    Middle(buffer, length);',
+      '    return STATUS_SUCCESS;',
+      '}',
+      'NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {',
+      '    DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = Dispatch;',
+      '    return STATUS_SUCCESS;',
+      '}',
+      '',
+    ].join('\n');
+    const after = before.replace('InputBufferLength;', 'OutputBufferLength;');
+    const fileName = 'chain.c';
+    const origins = (findings: { ruleId: string; related?: { message: string }[] }[]) =>
+      findings.filter((finding) => finding.ruleId === 'user-length-copy-unchecked').flatMap((finding) => (finding.related ?? []).map((related) => related.message));
+    const parsed = analyzer.parse({ text: before, fileName })!;
+    assert.deepEqual(origins(analyzer.analyzeParsed(fileName, parsed, { reuse: true }).findings), ['user-controlled value: InputBufferLength']);
+    const next = analyzer.parse({ text: after, fileName }, parsed)!;
+    parsed.dispose();
+    const { reuse, ...result } = analyzer.analyzeParsed(fileName, next, { reuse: true });
+    next.dispose();
+    assert.ok(reuse, 'the edit inside Dispatch keeps the reuse plan');
+    assert.deepEqual(origins(result.findings), ['user-controlled value: OutputBufferLength']);
+    assert.deepEqual(result, analyzer.analyze({ text: after, fileName }));
+  });
 });

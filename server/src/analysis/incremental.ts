@@ -13,10 +13,11 @@
  * the result equals a fresh analysis.
  */
 import type { CachedEntry } from './attack-surface';
-import { changedSpan, escapeRegExp } from './lookup';
+import { changedSpan, escapeRegExp, type TextSpan } from './lookup';
 import type { Severity } from './finding';
 import type { OffsetEdit } from './rule';
 import { firstStartingAt, type SourceFile } from './source-file';
+import type { PassedTaintRecord } from './taint';
 import type { TextDerivations } from './text-derivations';
 import type { WorkspaceDependence } from './workspace-trace';
 
@@ -71,6 +72,8 @@ export interface AnalysisMemo {
   derivations?: TextDerivations;
   /** The attack-surface facts of its functions (`fileSurface`'s cache), set once the surface is computed. */
   surface?: ReadonlyMap<string, readonly CachedEntry[]>;
+  /** What each function passed its callees (`computeParameterTaint`'s records), by function index. */
+  passedTaint?: readonly (PassedTaintRecord | undefined)[];
 }
 
 export interface ReusePlan {
@@ -198,6 +201,7 @@ export function buildMemo(
     parsedText,
     roles: rolesFingerprint(file),
     facts,
+    passedTaint: file.passedTaintRecords(),
     gaps: ranges.map((_, index) => index).concat(ranges.length).map((gap) => gapText(file, parsedText, ranges, gap)),
     functions: functions.map((fn, index) => {
       const { start, end } = ranges[index];
@@ -219,7 +223,9 @@ export function buildMemo(
  */
 export function planReuse(file: SourceFile, parsedText: string, ranges: { start: number; end: number }[], key: string, facts: ReadonlyMap<string, string>, memo: AnalysisMemo | undefined):
   (ReusePlan & { memo: AnalysisMemo; reusedFrom: (number | undefined)[] }) | undefined {
-  if (!memo || memo.key !== key || ranges.length !== memo.functions.length) return undefined;
+  if (!memo || memo.key !== key) return undefined;
+  const edit = editInsideOneFunction(file, parsedText, ranges, memo);
+  if (!edit) return undefined;
   const functions = file.functions();
   const distance: number[] = new Array(ranges.length).fill(Infinity);
   const kept: RawFinding[][] = new Array(ranges.length).fill([]);
@@ -227,7 +233,7 @@ export function planReuse(file: SourceFile, parsedText: string, ranges: { start:
   // A rule whose file-wide facts changed runs again everywhere; the others keep their findings where they hold.
   const factsChanged = new Set<string>();
   for (const [id, value] of facts) if (memo.facts.get(id) !== value) factsChanged.add(id);
-  const span = changedSpan(memo.parsedText, parsedText);
+  const { span, changed } = edit;
   if (!span) {
     // The same text under the same settings: everything is reused.
     memo.functions.forEach((old, index) => {
@@ -236,6 +242,64 @@ export function planReuse(file: SourceFile, parsedText: string, ranges: { start:
     });
     return { distance, kept, reusedFrom, ranges, memo, factsChanged };
   }
+  let edited: { start: number; end: number } = { start: span.start, end: span.oldEnd };
+  const changes: number[] = [];
+  if (changed !== undefined) {
+    const changedText = parsedText.slice(ranges[changed].start, ranges[changed].end);
+    const references = referencesIn(changedText, namesPattern(new Set(functions.map((fn) => fn.name))));
+    if (references.join(' ') !== memo.functions[changed].references.join(' ')) return undefined;
+    const old = memo.functions[changed];
+    edited = { start: Math.min(old.start, span.start), end: Math.max(old.end, span.oldEnd) };
+    changes.push(changed);
+  }
+  // What the rest of the file hands each function: where it changed, rules that read no callers run again there.
+  const callerFacts = callerFactsOf(file, ranges, changed === undefined ? undefined : { index: changed, oldStart: memo.functions[changed].start, span });
+  for (let index = 0; index < ranges.length; index++) {
+    if (index !== changed && callerFacts[index] !== memo.functions[index].callerFacts) changes.push(index);
+  }
+  levelsBelow(changes, memo.functions, distance);
+  for (let index = 0; index < ranges.length; index++) {
+    if (index === changed) {
+      distance[index] = -1;
+      continue;
+    }
+    reusedFrom[index] = index;
+    const shifted = shiftFindings(memo.functions[index].findings, span, edited);
+    // A finding that points into the edited function: analyze this one again.
+    if (shifted) kept[index] = shifted;
+    else distance[index] = -1;
+  }
+  return { distance, kept, reusedFrom, ranges, memo, factsChanged };
+}
+
+/** How the file differs from the text of a memo: `span` (none for the same text), inside function `changed` or between functions. */
+export interface EditInsideOneFunction {
+  span: TextSpan | undefined;
+  changed: number | undefined;
+}
+
+const editsByMemo = new WeakMap<AnalysisMemo, { file: SourceFile; edit: EditInsideOneFunction | undefined }>();
+
+/**
+ * Whether the file is the memo's text but for an edit inside one function body (or in comments and whitespace
+ * between functions): the same functions in the same order, each other one with the same text and parse; the same
+ * code between them; the same driver roles; no #define, #include, #pragma or type definition in the edited function.
+ * Then whatever a function's analysis reads outside its own text (other functions' names, declarations, macros,
+ * types, roles) is as it was. Asked by the reuse plan and by the parameter taint, once per file and memo.
+ */
+export function editInsideOneFunction(file: SourceFile, parsedText: string, ranges: readonly { start: number; end: number }[], memo: AnalysisMemo): EditInsideOneFunction | undefined {
+  const known = editsByMemo.get(memo);
+  if (known?.file === file) return known.edit;
+  const edit = findEditInsideOneFunction(file, parsedText, ranges, memo);
+  editsByMemo.set(memo, { file, edit });
+  return edit;
+}
+
+function findEditInsideOneFunction(file: SourceFile, parsedText: string, ranges: readonly { start: number; end: number }[], memo: AnalysisMemo): EditInsideOneFunction | undefined {
+  if (ranges.length !== memo.functions.length) return undefined;
+  const span = changedSpan(memo.parsedText, parsedText);
+  if (!span) return rolesFingerprint(file) === memo.roles ? { span: undefined, changed: undefined } : undefined;
+  const functions = file.functions();
   const delta = span.newEnd - span.oldEnd;
   // Functions before and after the edit keep their text; at most one function is touched by it.
   let changed: number | undefined;
@@ -263,37 +327,10 @@ export function planReuse(file: SourceFile, parsedText: string, ranges: { start:
     if (gapText(file, parsedText, ranges, gap) !== memo.gaps[gap]) return undefined;
   }
   if (rolesFingerprint(file) !== memo.roles) return undefined;
-  let edited: { start: number; end: number } = { start: span.start, end: span.oldEnd };
-  const changes: number[] = [];
-  if (changed !== undefined) {
-    const changedText = parsedText.slice(ranges[changed].start, ranges[changed].end);
-    // A #define, #include or #pragma (other than warning/prefast) inside a function reaches the rest of the file, and a type defined inside one
-    // is seen by rules that look up fields and typedefs file-wide.
-    if (!isSelfContained(changedText) || !isSelfContained(memo.functions[changed].text)) return undefined;
-    const references = referencesIn(changedText, namesPattern(new Set(functions.map((fn) => fn.name))));
-    if (references.join(' ') !== memo.functions[changed].references.join(' ')) return undefined;
-    const old = memo.functions[changed];
-    edited = { start: Math.min(old.start, span.start), end: Math.max(old.end, span.oldEnd) };
-    changes.push(changed);
-  }
-  // What the rest of the file hands each function: where it changed, rules that read no callers run again there.
-  const callerFacts = callerFactsOf(file, ranges, changed === undefined ? undefined : { index: changed, oldStart: memo.functions[changed].start, span });
-  for (let index = 0; index < ranges.length; index++) {
-    if (index !== changed && callerFacts[index] !== memo.functions[index].callerFacts) changes.push(index);
-  }
-  levelsBelow(changes, memo.functions, distance);
-  for (let index = 0; index < ranges.length; index++) {
-    if (index === changed) {
-      distance[index] = -1;
-      continue;
-    }
-    reusedFrom[index] = index;
-    const shifted = shiftFindings(memo.functions[index].findings, span, edited);
-    // A finding that points into the edited function: analyze this one again.
-    if (shifted) kept[index] = shifted;
-    else distance[index] = -1;
-  }
-  return { distance, kept, reusedFrom, ranges, memo, factsChanged };
+  // A #define, #include or #pragma (other than warning/prefast) inside a function reaches the rest of the file, and a
+  // type defined inside one is seen by rules that look up fields and typedefs file-wide.
+  if (changed !== undefined && (!isSelfContained(parsedText.slice(ranges[changed].start, ranges[changed].end)) || !isSelfContained(memo.functions[changed].text))) return undefined;
+  return { span, changed };
 }
 
 /** Gap `gap` (0: before the first function) without its comments and whitespace. */

@@ -9,7 +9,7 @@ import { MacroTable, type MacroDefinition } from './macros';
 import { calleeName, descendantsOfType, declaratorName, type Node } from './query';
 import type { SourceLanguage } from './parser';
 import type { SyntaxTree } from './syntax-tree';
-import { FunctionTaint, computeParameterTaint, type ParameterTaint } from './taint';
+import { FunctionTaint, computeParameterTaint, type ParameterTaint, type PassedTaintRecord, type PreviousPassedTaint } from './taint';
 import type { TextDerivations } from './text-derivations';
 import type { WorkspaceFacts } from './workspace-index';
 import { guardCondition, wppFunctions, wppGuard, type WppFunction, type WppGuard } from './wpp';
@@ -51,6 +51,9 @@ export class SourceFile {
   /** FunctionTaints that computeParameterTaint built for callers, reusable when their parameters did not change. */
   private readonly callerTaints = new Map<number, { taint: FunctionTaint; parameters: number }>();
   private readonly taintByFunction = new Map<number, FunctionTaint>();
+  /** What the last version's functions passed their callees (set by the engine when the edit allows taking it over). */
+  private previousPassedTaint?: PreviousPassedTaint;
+  private readonly passedTaint: (PassedTaintRecord | undefined)[] = [];
   private functionEnds?: number[];
 
   constructor(
@@ -279,8 +282,22 @@ export class SourceFile {
 
   /** What the file's callers of `fn` pass into its parameters (propagated across the file once, with the first taint). */
   parameterTaintOf(fn: FunctionInfo): ParameterTaint | undefined {
-    this.parameterTaint ??= computeParameterTaint(this, this.callerTaints);
+    this.parameterTaint ??= computeParameterTaint(this, this.callerTaints, this.previousPassedTaint, this.passedTaint);
     return this.parameterTaint.get(fn.name);
+  }
+
+  /**
+   * Lets the parameter taint take over what the functions of an earlier version of this file passed their callees;
+   * only valid when that version differs from this one inside function `previous.changed` alone
+   * (`editInsideOneFunction`). Ignored once the parameter taint is computed.
+   */
+  takeOverPassedTaint(previous: PreviousPassedTaint): void {
+    if (!this.parameterTaint) this.previousPassedTaint = previous;
+  }
+
+  /** What each function passed its callees in this analysis (for the next version), once the parameter taint is computed. */
+  passedTaintRecords(): readonly (PassedTaintRecord | undefined)[] | undefined {
+    return this.parameterTaint ? this.passedTaint : undefined;
   }
 
   /** The leading whitespace of the line a node starts on. */

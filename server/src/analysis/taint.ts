@@ -353,19 +353,17 @@ interface Assignment {
 
 export class FunctionTaint {
   private readonly assignments = new Map<string, Assignment[]>();
-  private conditions?: GuardCondition[];
-  private probeCalls?: Node[];
   /** Answers of `taintOf` once the function is fully propagated, by node id and offset (rules ask the same ones). */
   private readonly answers = new Map<number, Map<number, Taint | undefined>>();
   private propagated = false;
-  private readonly guards: GuardIndex;
+  private readonly checks: FunctionGuards;
 
   constructor(
     private readonly file: SourceFile,
     readonly fn: FunctionInfo,
     parameterTaint?: ParameterTaint,
   ) {
-    this.guards = guardIndexOf(file);
+    this.checks = functionGuards(file, fn);
     fn.params.forEach((param, index) => {
       const taint = parameterTaint?.get(index) ?? this.kmdfParameterTaint(param.name, index);
       if (taint) this.record(param.name, fn.node.startIndex, { ...taint, keys: unique([...taint.keys, param.name]) });
@@ -764,6 +762,43 @@ export class FunctionTaint {
     return { taint: this.taintOf(last.childForFieldName('right'), last.startIndex) };
   }
 
+  /** A dominating comparison (or overflow-checked arithmetic) mentions one of the names before the use. */
+  isGuardedBy(use: Node, names: readonly string[]): boolean {
+    return this.checks.isGuardedBy(use, names);
+  }
+
+  isGuarded(use: Node, taint: Taint): boolean {
+    return this.checks.isGuardedBy(use, taint.keys);
+  }
+
+  /** See `FunctionGuards.isProbed`. */
+  isProbed(use: Node, names: readonly string[], write = false): boolean {
+    return this.checks.isProbed(use, names, write);
+  }
+
+  /** See `FunctionGuards.isRangeChecked`. */
+  isRangeChecked(use: Node, names: readonly string[]): boolean {
+    return this.checks.isRangeChecked(use, names);
+  }
+}
+
+/**
+ * The checks in a function that validate a value before a use (comparisons, probes, user-range checks). They read
+ * the function's syntax only, not what is tainted, so a fact that needs no taint asks them without the taint
+ * analysis (`functionGuards`).
+ */
+export class FunctionGuards {
+  private conditions?: GuardCondition[];
+  private probeCalls?: Node[];
+  private readonly guards: GuardIndex;
+
+  constructor(
+    private readonly file: SourceFile,
+    readonly fn: FunctionInfo,
+  ) {
+    this.guards = guardIndexOf(file);
+  }
+
   private guardConditions(): GuardCondition[] {
     if (!this.conditions) {
       this.conditions = this.fn.body ? this.guards.conditionsIn(this.file, this.fn.body) : [];
@@ -807,10 +842,6 @@ export class FunctionTaint {
   /** `len >= sizeof(T) && p->x` and `len < sizeof(T) || p->x`: the left operand checks before the right runs. */
   private guardedByShortCircuit(use: Node, useEnd: number, keys: ReadonlySet<string>): boolean {
     return this.guards.shortCircuitLefts(this.file, use, useEnd).some((left) => this.guards.checks(this.file, left, keys));
-  }
-
-  isGuarded(use: Node, taint: Taint): boolean {
-    return this.isGuardedBy(use, taint.keys);
   }
 
   /**
@@ -862,6 +893,18 @@ export class FunctionTaint {
       return rangeCheck(guard.condition);
     });
   }
+}
+
+const guardsByFunction = new WeakMap<FunctionInfo, FunctionGuards>();
+
+/** The function's guard checks, shared by its FunctionTaint and by facts that need no taint. */
+export function functionGuards(file: SourceFile, fn: FunctionInfo): FunctionGuards {
+  let guards = guardsByFunction.get(fn);
+  if (!guards) {
+    guards = new FunctionGuards(file, fn);
+    guardsByFunction.set(fn, guards);
+  }
+  return guards;
 }
 
 /** `&x` → x (unwrapped). */
@@ -1097,47 +1140,146 @@ function unique(values: string[]): string[] {
  * fields (`FIELD_SOURCES`), `Parameters.Read/Write.Length`, the WDF retrieve calls (`WDF_RETRIEVE`) and
  * `Irp->MdlAddress`. All other taint derives from these or from parameters.
  */
-const SOURCE_WORDS = new RegExp([...Object.keys(FIELD_SOURCES), 'Parameters', ...Object.keys(WDF_RETRIEVE), 'MdlAddress'].join('|'), 'g');
-const sourceWordOffsets = new WeakMap<SourceFile, number[]>();
+const SOURCE_WORDS = new RegExp([...Object.keys(FIELD_SOURCES), 'Parameters', ...Object.keys(WDF_RETRIEVE), 'MdlAddress'].join('|'));
 
-/** Whether a function's own code may read user input: a source word in its text, or a KMDF request callback's parameters. */
+/**
+ * Whether a function's own code may read user input: a source word in its text, or a KMDF request callback's
+ * parameters. Asked of the function's text alone (after an edit, only the edited function's is new).
+ */
 function mayReadUserInput(file: SourceFile, fn: FunctionInfo): boolean {
   if (file.driver.kmdfCallbackOf(fn.name) !== undefined) return true;
-  let offsets = sourceWordOffsets.get(file);
-  if (!offsets) {
-    offsets = [...file.tree.text.matchAll(SOURCE_WORDS)].map((match) => match.index);
-    sourceWordOffsets.set(file, offsets);
-  }
-  const first = firstAbove(offsets, fn.node.startIndex - 1);
-  return first < offsets.length && offsets[first] < fn.node.endIndex;
+  return SOURCE_WORDS.test(file.textOf(fn.node));
 }
 
-/** Propagates taint from callers' arguments into callee parameters across the file (two rounds). */
-export function computeParameterTaint(file: SourceFile, built?: Map<number, { taint: FunctionTaint; parameters: number }>): Map<string, ParameterTaint> {
+/**
+ * What one function handed its callees in an analysis, kept so that the next version of the file can take it over
+ * where the function's text is unchanged (`computeParameterTaint`'s `previous`).
+ */
+export interface PassedTaintRecord {
+  /** Whether the function calls another function of the file. */
+  localCalls: boolean;
+  /** `mayReadUserInput`, once asked. */
+  mayRead?: boolean;
+  /** For each parameter taint the function was analyzed with (`passedInputKey`): what it passed, in call order. */
+  runs: Map<string, readonly PassedArgument[]>;
+}
+
+/** A taint one call passes into a callee's parameter, its source as an offset in the caller or as a parameter's source. */
+interface PassedArgument {
+  callee: string;
+  index: number;
+  /** The taint with `source` left undefined (kept in place so a copy has the fields in the same order). */
+  taint: Taint;
+  source: { parameter: number } | { offset: number; length: number; type: string };
+}
+
+/** The last analysis's records by function index, and the function the edit lies in (its record is not used). */
+export interface PreviousPassedTaint {
+  records: readonly (PassedTaintRecord | undefined)[];
+  changed: number | undefined;
+}
+
+/**
+ * Where a source lies, as `PassedArgument.source` keeps it: inside the function as an offset (its text is the same
+ * in the next version, so the node is found again), else as the first parameter whose taint has that very source.
+ */
+function sourceDescriptor(fn: FunctionInfo, source: Node, input: ParameterTaint | undefined): PassedArgument['source'] | undefined {
+  const start = fn.node.startIndex;
+  if (source.startIndex >= start && source.endIndex <= fn.node.endIndex) return { offset: source.startIndex - start, length: source.endIndex - source.startIndex, type: source.type };
+  if (!input) return undefined;
+  for (const [parameter, taint] of [...input].sort((x, y) => x[0] - y[0])) if (taint.source === source) return { parameter };
+  return undefined;
+}
+
+/** The node a descriptor names in this version, or undefined when there is none (then nothing is taken over). */
+function sourceNode(fn: FunctionInfo, descriptor: PassedArgument['source'], input: ParameterTaint | undefined): Node | undefined {
+  if ('parameter' in descriptor) return input?.get(descriptor.parameter)?.source;
+  const start = fn.node.startIndex + descriptor.offset;
+  const end = start + descriptor.length;
+  for (let node: Node | null = fn.node.descendantForIndex(start, end); node && node.startIndex === start && node.endIndex === end; node = node.parent) {
+    if (node.type === descriptor.type) return node;
+  }
+  return undefined;
+}
+
+/**
+ * A function's parameter taint as the key of what it passes on: every field but the sources, and each source as an
+ * offset inside the function or as which parameters share it (the function's own analysis never reads a source).
+ */
+function passedInputKey(fn: FunctionInfo, input: ParameterTaint | undefined): string {
+  if (!input || input.size === 0) return '';
+  const entries = [...input].sort((x, y) => x[0] - y[0]);
+  return entries.map(([index, taint]) => {
+    const inside = taint.source.startIndex >= fn.node.startIndex && taint.source.endIndex <= fn.node.endIndex;
+    const source = inside ? `@${taint.source.startIndex - fn.node.startIndex}:${taint.source.endIndex - taint.source.startIndex}:${taint.source.type}`
+      : `#${entries.find(([, other]) => other.source === taint.source)![0]}`;
+    return `${index}=${source}=${JSON.stringify({ ...taint, source: undefined })}`;
+  }).join(' ');
+}
+
+/**
+ * Propagates taint from callers' arguments into callee parameters across the file (two rounds). With `previous`
+ * (the records of the last version, valid only when the file differs from it inside one function:
+ * `editInsideOneFunction`), a function whose text is unchanged and whose parameters have the same taint passes on
+ * what it passed then, without analyzing it again; `records` receives this version's records.
+ */
+export function computeParameterTaint(
+  file: SourceFile,
+  built?: Map<number, { taint: FunctionTaint; parameters: number }>,
+  previous?: PreviousPassedTaint,
+  records: (PassedTaintRecord | undefined)[] = [],
+): Map<string, ParameterTaint> {
   const result = new Map<string, ParameterTaint>();
   const builtHere = built ?? new Map<number, { taint: FunctionTaint; parameters: number }>();
   const localCalls = new Map<number, Node[]>();
+  const callsOf = (fn: FunctionInfo, body: Node): Node[] => {
+    let calls = localCalls.get(fn.node.id);
+    if (!calls) {
+      calls = file.within(body, 'call_expression').filter((call) => {
+        const callee = calleeName(call);
+        return callee !== undefined && callee !== fn.name && file.functionByName(callee) !== undefined;
+      });
+      localCalls.set(fn.node.id, calls);
+    }
+    return calls;
+  };
+  const functions = file.functions();
   for (let round = 0; round < 2; round++) {
     let changed = false;
-    for (const fn of file.functions()) {
-      if (!fn.body) continue;
-      let calls = localCalls.get(fn.node.id);
-      if (!calls) {
-        calls = file.within(fn.body, 'call_expression').filter((call) => {
-          const callee = calleeName(call);
-          return callee !== undefined && callee !== fn.name && file.functionByName(callee) !== undefined;
-        });
-        localCalls.set(fn.node.id, calls);
+    const pass = (callee: string, index: number, taint: Taint) => {
+      const params = result.get(callee) ?? new Map<number, Taint>();
+      if (!params.has(index)) {
+        params.set(index, { ...taint, origin: taint.origin });
+        result.set(callee, params);
+        changed = true;
       }
-      if (calls.length === 0) continue;
+    };
+    for (let fnIndex = 0; fnIndex < functions.length; fnIndex++) {
+      const fn = functions[fnIndex];
+      const body = fn.body;
+      if (!body) continue;
+      const old = fnIndex === previous?.changed ? undefined : previous?.records[fnIndex];
+      let record = records[fnIndex];
+      if (!record) record = records[fnIndex] = { localCalls: old ? old.localCalls : callsOf(fn, body).length > 0, mayRead: old?.mayRead, runs: new Map() };
+      if (!record.localCalls) continue;
+      const input = result.get(fn.name);
       // Parameter taints are only ever added: the same count means the same parameters, hence the same taint.
-      const parameters = result.get(fn.name)?.size ?? 0;
+      const parameters = input?.size ?? 0;
       // Without tainted parameters and without a source in its code, the function's taint is empty: it passes nothing on.
-      if (parameters === 0 && !mayReadUserInput(file, fn)) continue;
-      const previous = builtHere.get(fn.node.id);
-      const taint = previous && previous.parameters === parameters ? previous.taint : new FunctionTaint(file, fn, result.get(fn.name));
+      if (parameters === 0 && !(record.mayRead ??= mayReadUserInput(file, fn))) continue;
+      const inputKey = passedInputKey(fn, input);
+      const earlier = record.runs.get(inputKey) ?? old?.runs.get(inputKey);
+      const replayed = earlier && replay(fn, earlier, input, pass);
+      if (replayed) {
+        record.runs.set(inputKey, earlier);
+        continue;
+      }
+      const previousBuild = builtHere.get(fn.node.id);
+      const taint = previousBuild && previousBuild.parameters === parameters ? previousBuild.taint : new FunctionTaint(file, fn, input);
       builtHere.set(fn.node.id, { taint, parameters });
-      for (const call of calls) {
+      const passed: PassedArgument[] = [];
+      let keepable = true;
+      for (const call of callsOf(fn, body)) {
         const callee = file.functionByName(calleeName(call)!)!;
         callArguments(call).forEach((arg, index) => {
           let argTaint = taint.taintOf(arg);
@@ -1150,16 +1292,27 @@ export function computeParameterTaint(file: SourceFile, built?: Map<number, { ta
           if (argTaint.kind === 'buffer' && !argTaint.minimumLength && taint.isGuardedBy(call, LENGTH_KEYS)) {
             argTaint = { ...argTaint, minimumLength: 'checked by the caller' };
           }
-          const params = result.get(callee.name) ?? new Map<number, Taint>();
-          if (!params.has(index)) {
-            params.set(index, { ...argTaint, origin: argTaint.origin });
-            result.set(callee.name, params);
-            changed = true;
-          }
+          const source = sourceDescriptor(fn, argTaint.source, input);
+          if (source) passed.push({ callee: callee.name, index, taint: { ...argTaint, source: undefined as unknown as Node }, source });
+          else keepable = false;
+          pass(callee.name, index, argTaint);
         });
       }
+      if (keepable) record.runs.set(inputKey, passed);
     }
     if (!changed) break;
   }
   return result;
+}
+
+/** Passes on what a function passed before, its sources found again in this version; false when one is not found. */
+function replay(fn: FunctionInfo, passed: readonly PassedArgument[], input: ParameterTaint | undefined, pass: (callee: string, index: number, taint: Taint) => void): boolean {
+  const taints: Taint[] = [];
+  for (const argument of passed) {
+    const source = sourceNode(fn, argument.source, input);
+    if (!source) return false;
+    taints.push({ ...argument.taint, source });
+  }
+  passed.forEach((argument, index) => pass(argument.callee, argument.index, taints[index]));
+  return true;
 }

@@ -7,7 +7,7 @@ import { reachesUse } from './conditional';
 import { accessPath, ancestorOfType, callArguments, calleeName, contains, declaratorName, unwrap, type Node } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
 import { callsOf } from './callers';
-import { mentions, type Taint } from './taint';
+import { functionGuards, mentions, type Taint } from './taint';
 import { escapeRegExp, lookupTable } from './lookup';
 import { skipToSehHandler } from './neutralize';
 
@@ -435,9 +435,9 @@ export function dereferencedParameters(file: SourceFile, fn: FunctionInfo): Para
       // Only a function that mentions a probe or the user range limit needs its taint (fileFacts asks after every edit).
       mayValidate ??= /Probe|MmUserProbeAddress|MM_USER_PROBE_ADDRESS|MmHighestUserAddress|MM_HIGHEST_USER_ADDRESS/.test(text);
       if (mayValidate) {
-        const taint = file.taint(fn);
+        const guards = functionGuards(file, fn);
         const keys = [...names].filter(([, other]) => other === index).map(([alias]) => alias);
-        if (taint.isProbed(use, keys, write) || taint.isRangeChecked(use, keys)) return;
+        if (guards.isProbed(use, keys, write) || guards.isRangeChecked(use, keys)) return;
       }
       found.set(name, { index, name, use, write });
     };
