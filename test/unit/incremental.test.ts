@@ -563,4 +563,41 @@ describe('incremental analysis', () => {
     assert.deepEqual(origins(result.findings), ['user-controlled value: OutputBufferLength']);
     assert.deepEqual(result, analyzer.analyze({ text: after, fileName }));
   });
+
+  it('a helper left unchanged is summarized again when a function it calls stops dereferencing the parameter', () => {
+    // Helper hands its parameter to Store; Store is edited. Helper's own text is the same, its summary is not.
+    const before = [
+      'typedef struct _WRITE_REQUEST { PULONG_PTR Where; ULONG_PTR What; } WRITE_REQUEST, *PWRITE_REQUEST;',
+      'DRIVER_DISPATCH Dispatch;',
+      'VOID Store(PULONG_PTR Slot, ULONG_PTR Value) {',
+      '    *Slot = Value;',
+      '}',
+      'VOID Helper(PULONG_PTR Target, ULONG_PTR Value) {',
+      '    Store(Target, Value);',
+      '}',
+      'NTSTATUS Dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp) {',
+      '    PWRITE_REQUEST request = (PWRITE_REQUEST)Irp->AssociatedIrp.SystemBuffer;',
+      '    Helper(request->Where, request->What);',
+      '    return STATUS_SUCCESS;',
+      '}',
+      'NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {',
+      '    DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = Dispatch;',
+      '    return STATUS_SUCCESS;',
+      '}',
+      '',
+    ].join('\n');
+    const after = before.replace('    *Slot = Value;', '    UNREFERENCED_PARAMETER(Slot);');
+    const fileName = 'helpers.c';
+    const flaggedLines = (findings: { ruleId: string; range: { start: { line: number } } }[]) =>
+      findings.filter((finding) => finding.ruleId === 'embedded-user-pointer').map((finding) => finding.range.start.line);
+    const parsed = analyzer.parse({ text: before, fileName })!;
+    assert.deepEqual(flaggedLines(analyzer.analyzeParsed(fileName, parsed, { reuse: true }).findings), [10]);
+    const next = analyzer.parse({ text: after, fileName }, parsed)!;
+    parsed.dispose();
+    const { reuse, ...result } = analyzer.analyzeParsed(fileName, next, { reuse: true });
+    next.dispose();
+    assert.ok(reuse, 'the edit inside Store keeps the reuse plan');
+    assert.deepEqual(flaggedLines(result.findings), []);
+    assert.deepEqual(result, analyzer.analyze({ text: after, fileName }));
+  });
 });

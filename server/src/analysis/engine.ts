@@ -237,8 +237,8 @@ export class Analyzer {
     const recorded = new Map<number, RawFinding[]>();
     let owner: number | 'top-level' | 'end' = 'top-level';
     let plan: ReturnType<typeof planReuse>;
-    /** The memo whose parameter-taint records this analysis took over (its workspace answers carry over too). */
-    let taintMemo: AnalysisMemo | undefined;
+    /** The memo whose per-function summaries this analysis took over (the workspace answers they rest on carry over too). */
+    let summariesMemo: AnalysisMemo | undefined;
     const facts = new Map<string, string>();
     let contractBroken = false;
 
@@ -278,19 +278,19 @@ export class Analyzer {
 
     if (key !== undefined) {
       ranges = functionRanges(file);
-      const taintStarted = performance.now();
+      const summariesStarted = performance.now();
       if (allowReuse && ranges) {
-        // What unchanged functions passed their callees last time, when the edit stays inside one function.
+        // The unchanged functions' summaries of the last version, when the edit stays inside one function.
         for (const memo of parsed.memo ? [parsed.memo, ...parsed.bases] : parsed.bases) {
-          if (!memo?.passedTaint || !usable(memo)) continue;
+          if (!memo?.summaries || !usable(memo)) continue;
           const edit = editInsideOneFunction(file, parsed.parsedText, ranges, memo);
           if (!edit) continue;
-          file.takeOverPassedTaint({ records: memo.passedTaint, changed: edit.changed });
-          taintMemo = memo;
+          file.takeOverSummaries({ summaries: memo.summaries, changed: edit.changed });
+          summariesMemo = memo;
           break;
         }
       }
-      addTime(options.profile, 'reuse plan', taintStarted);
+      addTime(options.profile, 'reuse plan', summariesStarted);
       for (const rule of activeRules) {
         if (rule.meta.scope === undefined || !rule.fileFacts) continue;
         const factsStarted = performance.now();
@@ -407,7 +407,7 @@ export class Analyzer {
     derivations?.seal();
     if (parsed.memo && derivations) parsed.memo.derivations = derivations;
     if (parsed.memo && recorder && options.workspace) {
-      parsed.memo.workspace = { revision: options.workspace.revision, trace: mergeTraces(plan?.memo.workspace?.trace, taintMemo?.workspace?.trace, surfaceMemo?.workspace?.trace, recorder.trace()) };
+      parsed.memo.workspace = { revision: options.workspace.revision, trace: mergeTraces(plan?.memo.workspace?.trace, summariesMemo?.workspace?.trace, surfaceMemo?.workspace?.trace, recorder.trace()) };
     }
     if (notRun.length > 0) {
       result.skipped = { reason: `analysis exceeded its time budget; ${notRun.length} rule(s) did not run (${notRun.join(', ')})` };

@@ -17,7 +17,6 @@ import { changedSpan, escapeRegExp, type TextSpan } from './lookup';
 import type { Severity } from './finding';
 import type { OffsetEdit } from './rule';
 import { firstStartingAt, type SourceFile } from './source-file';
-import type { PassedTaintRecord } from './taint';
 import type { TextDerivations } from './text-derivations';
 import type { WorkspaceDependence } from './workspace-trace';
 
@@ -72,8 +71,8 @@ export interface AnalysisMemo {
   derivations?: TextDerivations;
   /** The attack-surface facts of its functions (`fileSurface`'s cache), set once the surface is computed. */
   surface?: ReadonlyMap<string, readonly CachedEntry[]>;
-  /** What each function passed its callees (`computeParameterTaint`'s records), by function index. */
-  passedTaint?: readonly (PassedTaintRecord | undefined)[];
+  /** Per-function summaries for the next version (`SourceFile.keepSummary`), by kind and function index. */
+  summaries?: ReadonlyMap<string, readonly unknown[]>;
 }
 
 export interface ReusePlan {
@@ -201,7 +200,7 @@ export function buildMemo(
     parsedText,
     roles: rolesFingerprint(file),
     facts,
-    passedTaint: file.passedTaintRecords(),
+    summaries: file.keptSummaries(),
     gaps: ranges.map((_, index) => index).concat(ranges.length).map((gap) => gapText(file, parsedText, ranges, gap)),
     functions: functions.map((fn, index) => {
       const { start, end } = ranges[index];

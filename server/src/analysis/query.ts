@@ -250,3 +250,30 @@ export function exitsBlock(statement: Node | null): boolean {
       return false;
   }
 }
+
+/** A node named by its offset from the start of a node around it, its length and type (`placeIn`). */
+export interface NodePlace {
+  offset: number;
+  length: number;
+  type: string;
+}
+
+/**
+ * Where `node` lies in `container`, or undefined when outside it. In a later version of the file where the
+ * container has the same text and parse, `nodeAtPlace` finds the same node again.
+ */
+export function placeIn(container: Node, node: Node): NodePlace | undefined {
+  const start = container.startIndex;
+  if (node.startIndex < start || node.endIndex > container.endIndex) return undefined;
+  return { offset: node.startIndex - start, length: node.endIndex - node.startIndex, type: node.type };
+}
+
+/** The node `place` names in `container`, or undefined when there is none. */
+export function nodeAtPlace(container: Node, place: NodePlace): Node | undefined {
+  const start = container.startIndex + place.offset;
+  const end = start + place.length;
+  for (let node: Node | null = container.descendantForIndex(start, end); node && node.startIndex === start && node.endIndex === end; node = node.parent) {
+    if (node.type === place.type) return node;
+  }
+  return undefined;
+}

@@ -9,7 +9,7 @@ import { MacroTable, type MacroDefinition } from './macros';
 import { calleeName, descendantsOfType, declaratorName, type Node } from './query';
 import type { SourceLanguage } from './parser';
 import type { SyntaxTree } from './syntax-tree';
-import { FunctionTaint, computeParameterTaint, type ParameterTaint, type PassedTaintRecord, type PreviousPassedTaint } from './taint';
+import { FunctionTaint, computeParameterTaint, type ParameterTaint } from './taint';
 import type { TextDerivations } from './text-derivations';
 import type { WorkspaceFacts } from './workspace-index';
 import { guardCondition, wppFunctions, wppGuard, type WppFunction, type WppGuard } from './wpp';
@@ -28,6 +28,13 @@ export interface FunctionInfo {
   body: Node | null;
   params: ParamInfo[];
   returnType: string;
+}
+
+/** Per-function summaries of an earlier version of a file, by kind and function index (`SourceFile.takeOverSummaries`). */
+export interface CarriedSummaries {
+  summaries: ReadonlyMap<string, readonly unknown[]>;
+  /** The function the edit lies in: its summaries are not taken over. */
+  changed: number | undefined;
 }
 
 /** The last macro tables of a few files, so the next version of one takes over what its table worked out. */
@@ -51,9 +58,11 @@ export class SourceFile {
   /** FunctionTaints that computeParameterTaint built for callers, reusable when their parameters did not change. */
   private readonly callerTaints = new Map<number, { taint: FunctionTaint; parameters: number }>();
   private readonly taintByFunction = new Map<number, FunctionTaint>();
-  /** What the last version's functions passed their callees (set by the engine when the edit allows taking it over). */
-  private previousPassedTaint?: PreviousPassedTaint;
-  private readonly passedTaint: (PassedTaintRecord | undefined)[] = [];
+  /** The last version's per-function summaries, when this version differs from it inside one function only. */
+  private summariesBefore?: CarriedSummaries;
+  /** This analysis's per-function summaries, by kind and function index, for the next version. */
+  private readonly summaries = new Map<string, unknown[]>();
+  private functionIndexes?: Map<FunctionInfo, number>;
   private functionEnds?: number[];
 
   constructor(
@@ -282,22 +291,48 @@ export class SourceFile {
 
   /** What the file's callers of `fn` pass into its parameters (propagated across the file once, with the first taint). */
   parameterTaintOf(fn: FunctionInfo): ParameterTaint | undefined {
-    this.parameterTaint ??= computeParameterTaint(this, this.callerTaints, this.previousPassedTaint, this.passedTaint);
+    this.parameterTaint ??= computeParameterTaint(this, this.callerTaints);
     return this.parameterTaint.get(fn.name);
   }
 
   /**
-   * Lets the parameter taint take over what the functions of an earlier version of this file passed their callees;
-   * only valid when that version differs from this one inside function `previous.changed` alone
-   * (`editInsideOneFunction`). Ignored once the parameter taint is computed.
+   * Hands this file the per-function summaries of an earlier version of it. Only valid when that version differs
+   * from this one inside function `previous.changed` alone (`editInsideOneFunction`): then every other function has
+   * the same text, parse and surroundings, and a summary computed from those alone still holds.
    */
-  takeOverPassedTaint(previous: PreviousPassedTaint): void {
-    if (!this.parameterTaint) this.previousPassedTaint = previous;
+  takeOverSummaries(previous: CarriedSummaries): void {
+    this.summariesBefore = previous;
   }
 
-  /** What each function passed its callees in this analysis (for the next version), once the parameter taint is computed. */
-  passedTaintRecords(): readonly (PassedTaintRecord | undefined)[] | undefined {
-    return this.parameterTaint ? this.passedTaint : undefined;
+  /** Summary `kind` of `fn` in the earlier version (`takeOverSummaries`), unless `fn` is the edited function. */
+  summaryBefore<T>(kind: string, fn: FunctionInfo): T | undefined {
+    if (!this.summariesBefore) return undefined;
+    const index = this.functionIndex(fn);
+    if (index === undefined || index === this.summariesBefore.changed) return undefined;
+    return this.summariesBefore.summaries.get(kind)?.[index] as T | undefined;
+  }
+
+  /**
+   * Keeps summary `kind` of `fn` for the next version of the file. It must depend on nothing but the function's text
+   * and parse, what lies between functions, the file's function names and roles, and the inputs its consumer
+   * compares before taking it over (what callers hand it, callees' summaries).
+   */
+  keepSummary(kind: string, fn: FunctionInfo, summary: unknown): void {
+    const index = this.functionIndex(fn);
+    if (index === undefined) return;
+    let list = this.summaries.get(kind);
+    if (!list) this.summaries.set(kind, (list = []));
+    list[index] = summary;
+  }
+
+  /** The summaries kept in this analysis, by kind and function index. */
+  keptSummaries(): ReadonlyMap<string, readonly unknown[]> {
+    return this.summaries;
+  }
+
+  private functionIndex(fn: FunctionInfo): number | undefined {
+    this.functionIndexes ??= new Map(this.functions().map((info, index) => [info, index]));
+    return this.functionIndexes.get(fn);
   }
 
   /** The leading whitespace of the line a node starts on. */

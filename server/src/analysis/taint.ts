@@ -14,6 +14,9 @@ import {
   contains,
   declaratorName,
   descendantsOfType,
+  nodeAtPlace,
+  placeIn,
+  type NodePlace,
   RELATIONAL_OPERATORS,
   typeOf,
   unwrap,
@@ -1170,22 +1173,16 @@ interface PassedArgument {
   index: number;
   /** The taint with `source` left undefined (kept in place so a copy has the fields in the same order). */
   taint: Taint;
-  source: { parameter: number } | { offset: number; length: number; type: string };
-}
-
-/** The last analysis's records by function index, and the function the edit lies in (its record is not used). */
-export interface PreviousPassedTaint {
-  records: readonly (PassedTaintRecord | undefined)[];
-  changed: number | undefined;
+  source: { parameter: number } | NodePlace;
 }
 
 /**
- * Where a source lies, as `PassedArgument.source` keeps it: inside the function as an offset (its text is the same
+ * Where a source lies, as `PassedArgument.source` keeps it: inside the function by its place (its text is the same
  * in the next version, so the node is found again), else as the first parameter whose taint has that very source.
  */
 function sourceDescriptor(fn: FunctionInfo, source: Node, input: ParameterTaint | undefined): PassedArgument['source'] | undefined {
-  const start = fn.node.startIndex;
-  if (source.startIndex >= start && source.endIndex <= fn.node.endIndex) return { offset: source.startIndex - start, length: source.endIndex - source.startIndex, type: source.type };
+  const inside = placeIn(fn.node, source);
+  if (inside) return inside;
   if (!input) return undefined;
   for (const [parameter, taint] of [...input].sort((x, y) => x[0] - y[0])) if (taint.source === source) return { parameter };
   return undefined;
@@ -1193,13 +1190,7 @@ function sourceDescriptor(fn: FunctionInfo, source: Node, input: ParameterTaint 
 
 /** The node a descriptor names in this version, or undefined when there is none (then nothing is taken over). */
 function sourceNode(fn: FunctionInfo, descriptor: PassedArgument['source'], input: ParameterTaint | undefined): Node | undefined {
-  if ('parameter' in descriptor) return input?.get(descriptor.parameter)?.source;
-  const start = fn.node.startIndex + descriptor.offset;
-  const end = start + descriptor.length;
-  for (let node: Node | null = fn.node.descendantForIndex(start, end); node && node.startIndex === start && node.endIndex === end; node = node.parent) {
-    if (node.type === descriptor.type) return node;
-  }
-  return undefined;
+  return 'parameter' in descriptor ? input?.get(descriptor.parameter)?.source : nodeAtPlace(fn.node, descriptor);
 }
 
 /**
@@ -1217,18 +1208,14 @@ function passedInputKey(fn: FunctionInfo, input: ParameterTaint | undefined): st
   }).join(' ');
 }
 
+const PASSED_TAINT = 'passed-taint';
+
 /**
- * Propagates taint from callers' arguments into callee parameters across the file (two rounds). With `previous`
- * (the records of the last version, valid only when the file differs from it inside one function:
- * `editInsideOneFunction`), a function whose text is unchanged and whose parameters have the same taint passes on
- * what it passed then, without analyzing it again; `records` receives this version's records.
+ * Propagates taint from callers' arguments into callee parameters across the file (two rounds). After an edit inside
+ * one function (`SourceFile.takeOverSummaries`), a function whose text is unchanged and whose parameters have the
+ * same taint passes on what it passed in the last version (its `PassedTaintRecord`), without analyzing it again.
  */
-export function computeParameterTaint(
-  file: SourceFile,
-  built?: Map<number, { taint: FunctionTaint; parameters: number }>,
-  previous?: PreviousPassedTaint,
-  records: (PassedTaintRecord | undefined)[] = [],
-): Map<string, ParameterTaint> {
+export function computeParameterTaint(file: SourceFile, built?: Map<number, { taint: FunctionTaint; parameters: number }>): Map<string, ParameterTaint> {
   const result = new Map<string, ParameterTaint>();
   const builtHere = built ?? new Map<number, { taint: FunctionTaint; parameters: number }>();
   const localCalls = new Map<number, Node[]>();
@@ -1244,6 +1231,7 @@ export function computeParameterTaint(
     return calls;
   };
   const functions = file.functions();
+  const records = new Map<FunctionInfo, PassedTaintRecord>();
   for (let round = 0; round < 2; round++) {
     let changed = false;
     const pass = (callee: string, index: number, taint: Taint) => {
@@ -1254,13 +1242,16 @@ export function computeParameterTaint(
         changed = true;
       }
     };
-    for (let fnIndex = 0; fnIndex < functions.length; fnIndex++) {
-      const fn = functions[fnIndex];
+    for (const fn of functions) {
       const body = fn.body;
       if (!body) continue;
-      const old = fnIndex === previous?.changed ? undefined : previous?.records[fnIndex];
-      let record = records[fnIndex];
-      if (!record) record = records[fnIndex] = { localCalls: old ? old.localCalls : callsOf(fn, body).length > 0, mayRead: old?.mayRead, runs: new Map() };
+      const old = file.summaryBefore<PassedTaintRecord>(PASSED_TAINT, fn);
+      let record = records.get(fn);
+      if (!record) {
+        record = { localCalls: old ? old.localCalls : callsOf(fn, body).length > 0, mayRead: old?.mayRead, runs: new Map() };
+        records.set(fn, record);
+        file.keepSummary(PASSED_TAINT, fn, record);
+      }
       if (!record.localCalls) continue;
       const input = result.get(fn.name);
       // Parameter taints are only ever added: the same count means the same parameters, hence the same taint.

@@ -4,7 +4,7 @@
  * inside a `__try` that has an `__except`. Shared by user-pointer-unprobed, probe-outside-try and probe-length-mismatch.
  */
 import { reachesUse } from './conditional';
-import { accessPath, ancestorOfType, callArguments, calleeName, contains, declaratorName, unwrap, type Node } from './query';
+import { accessPath, ancestorOfType, callArguments, calleeName, contains, declaratorName, nodeAtPlace, placeIn, unwrap, type Node, type NodePlace } from './query';
 import type { FunctionInfo, SourceFile } from './source-file';
 import { callsOf } from './callers';
 import { functionGuards, mentions, type Taint } from './taint';
@@ -400,7 +400,60 @@ export function dereferencedParameters(file: SourceFile, fn: FunctionInfo): Para
   if (result) return result;
   if (inProgress.has(fn)) return [];
   inProgress.add(fn);
-  result = [];
+  // The answers of the helpers this one hands parameters to, in the order first asked: with the function's own text,
+  // all its answer depends on (a helper in a call cycle answers "no access" while the cycle is being computed).
+  const asked = new Map<string, string>();
+  const ask = (target: FunctionInfo): ParameterAccess[] => {
+    const answer = dereferencedParameters(file, target);
+    if (!asked.has(target.name)) asked.set(target.name, accessesKey(answer));
+    return answer;
+  };
+  result = carriedAccesses(file, fn, ask) ?? computeDereferencedParameters(file, fn, ask);
+  inProgress.delete(fn);
+  parameterAccessCache.set(fn, result);
+  const uses = result.map((access) => placeIn(fn.node, access.use));
+  if (uses.every((use) => use !== undefined)) {
+    file.keepSummary(PARAMETER_ACCESSES, fn, { asked: [...asked], accesses: result.map((access, index) => ({ ...access, use: uses[index]! })) } satisfies CarriedAccesses);
+  }
+  return result;
+}
+
+const PARAMETER_ACCESSES = 'parameter-accesses';
+
+/** `dereferencedParameters` of a function, kept for the next version of its file. */
+interface CarriedAccesses {
+  /** The helpers asked and their answers (`accessesKey`), in order. */
+  asked: [string, string][];
+  accesses: (Omit<ParameterAccess, 'use'> & { use: NodePlace })[];
+}
+
+/** What a caller reads of a helper's answer: which parameters, read or written. */
+function accessesKey(accesses: readonly ParameterAccess[]): string {
+  return accesses.map((access) => `${access.index}${access.write ? 'w' : 'r'}`).join(',');
+}
+
+/**
+ * The last version's answer for an unchanged function (`SourceFile.summaryBefore`), when every helper it asked
+ * answers as it did then (asked again in the same order, so cycles are cut where a fresh computation cuts them).
+ */
+function carriedAccesses(file: SourceFile, fn: FunctionInfo, ask: (target: FunctionInfo) => ParameterAccess[]): ParameterAccess[] | undefined {
+  const carried = file.summaryBefore<CarriedAccesses>(PARAMETER_ACCESSES, fn);
+  if (!carried) return undefined;
+  for (const [name, answer] of carried.asked) {
+    const target = file.functionByName(name);
+    if (!target || accessesKey(ask(target)) !== answer) return undefined;
+  }
+  const result: ParameterAccess[] = [];
+  for (const access of carried.accesses) {
+    const use = nodeAtPlace(fn.node, access.use);
+    if (!use) return undefined;
+    result.push({ ...access, use });
+  }
+  return result;
+}
+
+function computeDereferencedParameters(file: SourceFile, fn: FunctionInfo, ask: (target: FunctionInfo) => ParameterAccess[]): ParameterAccess[] {
+  let result: ParameterAccess[] = [];
   const body = fn.body;
   const names = new Map(fn.params.map((param, index) => [param.name, index]));
   if (body && names.size > 0 && fn.params.some((param) => file.textOf(body).includes(param.name))) {
@@ -466,12 +519,10 @@ export function dereferencedParameters(file: SourceFile, fn: FunctionInfo): Para
         // Handed on to another function of the file that dereferences it (any depth, cycles cut).
         const target = callee ? file.functionByName(callee) : undefined;
         if (!target || target.node.id === fn.node.id) continue;
-        for (const access of dereferencedParameters(file, target)) consider(call, args[access.index], access.write);
+        for (const access of ask(target)) consider(call, args[access.index], access.write);
       }
     }
     result = [...found.values()].sort((a, b) => a.index - b.index);
   }
-  inProgress.delete(fn);
-  parameterAccessCache.set(fn, result);
   return result;
 }
