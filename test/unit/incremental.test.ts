@@ -600,4 +600,35 @@ describe('incremental analysis', () => {
     assert.deepEqual(flaggedLines(result.findings), []);
     assert.deepEqual(result, analyzer.analyze({ text: after, fileName }));
   });
+
+  it('a helper left unchanged is summarized again for the arguments its edited caller now hands it', () => {
+    // null-pointer-dereference summarizes Helper only for the argument positions callers fill with nullable paths.
+    const before = [
+      'VOID Helper(PULONG First, PULONG Second) {',
+      '    *First = 1;',
+      '    *Second = 2;',
+      '}',
+      'NTSTATUS Fill(VOID) {',
+      "    PULONG one = (PULONG)ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(ULONG), 'lluF');",
+      "    PULONG two = (PULONG)ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(ULONG), 'lluF');",
+      '    ULONG local;',
+      '    Helper(one, &local);',
+      '    return STATUS_SUCCESS;',
+      '}',
+      '',
+    ].join('\n');
+    const after = before.replace('Helper(one, &local);', 'Helper(&local, two);');
+    const fileName = 'fill.c';
+    const messages = (findings: { ruleId: string; message: string }[]) =>
+      findings.filter((finding) => finding.ruleId === 'null-pointer-dereference').map((finding) => /^`(\w+)`/.exec(finding.message)?.[1]);
+    const parsed = analyzer.parse({ text: before, fileName })!;
+    assert.deepEqual(messages(analyzer.analyzeParsed(fileName, parsed, { reuse: true }).findings), ['one']);
+    const next = analyzer.parse({ text: after, fileName }, parsed)!;
+    parsed.dispose();
+    const { reuse, ...result } = analyzer.analyzeParsed(fileName, next, { reuse: true });
+    next.dispose();
+    assert.ok(reuse, 'the edit inside Fill keeps the reuse plan');
+    assert.deepEqual(messages(result.findings), ['two']);
+    assert.deepEqual(result, analyzer.analyze({ text: after, fileName }));
+  });
 });

@@ -17,6 +17,7 @@ import { changedSpan, escapeRegExp, type TextSpan } from './lookup';
 import type { Severity } from './finding';
 import type { OffsetEdit } from './rule';
 import { firstStartingAt, type SourceFile } from './source-file';
+import type { Taint } from './taint';
 import type { TextDerivations } from './text-derivations';
 import type { WorkspaceDependence } from './workspace-trace';
 
@@ -130,9 +131,27 @@ export function callerFactsOf(file: SourceFile, ranges: readonly { start: number
   };
   return file.functions().map((fn) => {
     const parameters = [...(file.parameterTaintOf(fn) ?? [])].sort((a, b) => a[0] - b[0]);
-    const taints = parameters.map(([index, taint]) => `${index}=${JSON.stringify({ ...taint, source: where(taint.source) })}`);
+    const taints = parameters.map(([index, taint]) => `${index}=${taintWithSource(taint, where(taint.source))}`);
     return `${file.driver.isUserReachable(fn.name) ? 'reachable' : 'unreached'} ${taints.join(' ')}`;
   });
+}
+
+const SOURCE_PLACEHOLDER = '\u0000source';
+const taintTexts = new WeakMap<Taint, string>();
+
+/**
+ * `JSON.stringify({ ...taint, source })`: the rest of the taint is written once per taint object (the plan and the
+ * memo of one analysis both format every parameter taint of the file).
+ */
+function taintWithSource(taint: Taint, source: string): string {
+  let text = taintTexts.get(taint);
+  if (text === undefined) {
+    text = JSON.stringify({ ...taint, source: SOURCE_PLACEHOLDER });
+    taintTexts.set(taint, text);
+  }
+  const placeholder = JSON.stringify(SOURCE_PLACEHOLDER);
+  const at = text.indexOf(placeholder);
+  return text.slice(0, at) + JSON.stringify(source) + text.slice(at + placeholder.length);
 }
 
 /** The index of the range containing an offset. */

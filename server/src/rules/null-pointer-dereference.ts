@@ -16,7 +16,7 @@ import { freedArgument } from '../analysis/frees';
 import { trackablePath } from '../analysis/lifetime';
 import { CHECKED_ALLOCATORS, DEREFERENCING_CALLS, NULLABLE_LOOKUPS, NULLABLE_TEXT, nullableCall, uncheckedFirstUse } from '../analysis/nullable';
 import { analyzePaths, normalizedText, type FlowNode } from '../analysis/paths';
-import { accessPath, callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, declaratorName, enclosingStatement, exitsBlock, unwrap, type Node } from '../analysis/query';
+import { accessPath, callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, declaratorName, enclosingStatement, exitsBlock, nodeAtPlace, placeIn, unwrap, type Node, type NodePlace } from '../analysis/query';
 import { escapeRegExp } from '../analysis/lookup';
 import { gather, lineOf, type FixDescriptor, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
@@ -163,39 +163,64 @@ function helperSummaries(file: SourceFile): HelperSummary {
   for (const fn of file.functions()) {
     const indexes = wanted.get(fn.name);
     if (!fn.body || !indexes || summaries.has(fn.name)) continue;
-    const text = file.textOf(fn.body);
-    const pointers = fn.params.map((param, index) => ({ param, index })).filter(({ param, index }) => indexes.has(index) && param.name && (param.isPointer || /^(P[A-Z0-9_]\w*|PVOID|LP\w+)$/.test(param.type.trim())) && text.includes(param.name));
-    if (pointers.length === 0) continue;
-    const names = new Map(pointers.map(({ param, index }) => [param.name, index]));
-    const first = new Map<number, Node>();
-    const spoiled = new Set<number>();
-    for (const identifier of file.within(fn.body, 'identifier')) {
-      const index = names.get(identifier.text);
-      if (index === undefined || spoiled.has(index)) continue;
-      const { holder, parent } = climbWrappers(identifier, CAST_OR_PARENTHESES);
-      if (!parent) continue;
-      if (isNullTestOperand(holder, parent) || isAssertionArgument(identifier, fn.body)
-        || parent.type === 'assignment_expression' && parent.childForFieldName('left')?.id === holder.id
-        || parent.type === 'pointer_expression' && operatorOf(parent) === '&') {
-        spoiled.add(index);
-        continue;
+    const key = [...indexes].sort((x, y) => x - y).join(',');
+    const carried = file.summaryBefore<{ key: string; first: [number, NodePlace][] }>(HELPER_SUMMARY, fn);
+    let first: Map<number, Node> | undefined;
+    if (carried?.key === key) {
+      first = new Map();
+      for (const [index, place] of carried.first) {
+        const node = nodeAtPlace(fn.node, place);
+        if (!node) {
+          first = undefined;
+          break;
+        }
+        first.set(index, node);
       }
-      if (first.has(index) || isInside(identifier, fn.body, SIZEOF)) continue;
-      const use = directUse(holder, parent);
-      // Only a dereference every call makes: a statement of the body itself, with no return before it.
-      if (use && enclosingStatement(use.node).parent?.id === fn.body.id && !returnsBefore(file, fn.body, use.node.startIndex)) first.set(index, use.node);
-      else if (use) spoiled.add(index);
     }
-    for (const index of spoiled) first.delete(index);
+    first ??= dereferencedWithoutTest(file, fn, fn.body, indexes);
+    const places = [...first].map(([index, node]) => [index, placeIn(fn.node, node)!] as [number, NodePlace]);
+    file.keepSummary(HELPER_SUMMARY, fn, { key, first: places });
     if (first.size > 0) summaries.set(fn.name, first);
   }
   return summaries;
 }
 
+/** Summaries kept between versions of a file (`SourceFile.keepSummary`): they depend on the function's text alone, and on the argument indexes asked. */
+const HELPER_SUMMARY = 'null-pointer-dereference:helper';
+const WANTED_ARGUMENTS = 'null-pointer-dereference:wanted';
+
+/** The pointer parameters among `indexes` that the body dereferences on every call before any NULL test of them. */
+function dereferencedWithoutTest(file: SourceFile, fn: FunctionInfo, body: Node, indexes: ReadonlySet<number>): Map<number, Node> {
+  const first = new Map<number, Node>();
+  const text = file.textOf(body);
+  const pointers = fn.params.map((param, index) => ({ param, index })).filter(({ param, index }) => indexes.has(index) && param.name && (param.isPointer || /^(P[A-Z0-9_]\w*|PVOID|LP\w+)$/.test(param.type.trim())) && text.includes(param.name));
+  if (pointers.length === 0) return first;
+  const names = new Map(pointers.map(({ param, index }) => [param.name, index]));
+  const spoiled = new Set<number>();
+  for (const identifier of file.within(body, 'identifier')) {
+    const index = names.get(identifier.text);
+    if (index === undefined || spoiled.has(index)) continue;
+    const { holder, parent } = climbWrappers(identifier, CAST_OR_PARENTHESES);
+    if (!parent) continue;
+    if (isNullTestOperand(holder, parent) || isAssertionArgument(identifier, body)
+      || parent.type === 'assignment_expression' && parent.childForFieldName('left')?.id === holder.id
+      || parent.type === 'pointer_expression' && operatorOf(parent) === '&') {
+      spoiled.add(index);
+      continue;
+    }
+    if (first.has(index) || isInside(identifier, body, SIZEOF)) continue;
+    const use = directUse(holder, parent);
+    // Only a dereference every call makes: a statement of the body itself, with no return before it.
+    if (use && enclosingStatement(use.node).parent?.id === body.id && !returnsBefore(file, body, use.node.startIndex)) first.set(index, use.node);
+    else if (use) spoiled.add(index);
+  }
+  for (const index of spoiled) first.delete(index);
+  return first;
+}
+
 function returnsBefore(file: SourceFile, body: Node, at: number): boolean {
   return file.within(body, 'return_statement').some((statement) => statement.startIndex < at) || file.within(body, 'goto_statement').some((statement) => statement.startIndex < at);
 }
-
 
 /**
  * The (function, argument index) pairs worth a summary: a call of a function of this file hands it a path that the
@@ -204,27 +229,39 @@ function returnsBefore(file: SourceFile, body: Node, at: number): boolean {
  */
 function wantedHelperArguments(file: SourceFile): Map<string, Set<number>> {
   const wanted = new Map<string, Set<number>>();
-  for (const call of file.nodes('call_expression')) {
-    const callee = unwrap(call.childForFieldName('function'));
-    if (callee?.type !== 'identifier' || !file.functionByName(callee.text)) continue;
-    const args = callArguments(call);
-    if (args.length === 0) continue;
-    // A caller whose text names no path hands none of them over: no argument needs a look.
-    const caller = file.enclosingFunction(call);
-    if (!caller?.body || caller.name === callee.text) continue;
-    const named = namedPaths(file, caller);
-    if (named.size === 0) continue;
-    args.forEach((argument, index) => {
-      const path = trackablePath(argument);
-      if (!path) return;
-      const answer = named.has(path);
-      if (!answer) return;
-      let set = wanted.get(callee.text);
-      if (!set) wanted.set(callee.text, (set = new Set()));
+  for (const caller of file.functions()) {
+    if (!caller.body) continue;
+    const pairs = file.summaryBefore<[string, number][]>(WANTED_ARGUMENTS, caller) ?? wantedBy(file, caller);
+    file.keepSummary(WANTED_ARGUMENTS, caller, pairs);
+    for (const [callee, index] of pairs) {
+      let set = wanted.get(callee);
+      if (!set) wanted.set(callee, (set = new Set()));
       set.add(index);
-    });
+    }
   }
   return wanted;
+}
+
+/** The (callee, argument index) pairs of one function's calls that `wantedHelperArguments` collects, in call order. */
+function wantedBy(file: SourceFile, caller: FunctionInfo): [string, number][] {
+  const pairs: [string, number][] = [];
+  const calls: { call: Node; callee: string }[] = [];
+  for (const call of file.within(caller.node, 'call_expression')) {
+    const callee = unwrap(call.childForFieldName('function'));
+    if (callee?.type !== 'identifier' || !file.functionByName(callee.text) || caller.name === callee.text) continue;
+    if (file.enclosingFunction(call) === caller) calls.push({ call, callee: callee.text });
+  }
+  if (calls.length === 0) return pairs;
+  // A caller whose text names no path hands none of them over: no argument needs a look.
+  const named = namedPaths(file, caller);
+  if (named.size === 0) return pairs;
+  for (const { call, callee } of calls) {
+    callArguments(call).forEach((argument, index) => {
+      const path = trackablePath(argument);
+      if (path && named.has(path)) pairs.push([callee, index]);
+    });
+  }
+  return pairs;
 }
 
 /** `p` read as a truth value or compared (`!p`, `p == NULL`, `if (p)`, `p && …`, `p ? …`). */
