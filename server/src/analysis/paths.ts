@@ -426,7 +426,19 @@ const COMPARISON = /([A-Za-z_]\w*|0[xX][0-9a-fA-F]+|\d+)\s*[!=]=\s*([A-Za-z_]\w*
  * Built from the text of the conditions and returns (no extra tree walk). Missing a comparison here is harmless:
  * refineValues only concludes "different" for a collapsed value when the literal is in `exact`.
  */
+const domainsByGraph = new WeakMap<FlowGraph, Map<string, ValueDomain>>();
+
+/** The value domain of a function's graph (never changed once made, so every path analysis of the function shares it). */
 function valueDomain(file: SourceFile, fn: FunctionInfo, graph: FlowGraph, keep: readonly string[]): ValueDomain {
+  let domains = domainsByGraph.get(graph);
+  if (!domains) domainsByGraph.set(graph, (domains = new Map()));
+  const key = keep.join('\u0000');
+  let domain = domains.get(key);
+  if (!domain) domains.set(key, (domain = computeValueDomain(file, fn, graph, keep)));
+  return domain;
+}
+
+function computeValueDomain(file: SourceFile, fn: FunctionInfo, graph: FlowGraph, keep: readonly string[]): ValueDomain {
   const trackable = trackableVariables(file, fn);
   const used = new Set<string>();
   const exact = new Map<string, Set<string>>();
