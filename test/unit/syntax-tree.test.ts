@@ -208,6 +208,27 @@ describe('syntax tree copy', () => {
     assert.ok(taken > 1000, `nodes taken over from the previous copy: ${taken}`);
   });
 
+  it('an edit inside a long function takes the function\'s unchanged statements over instead of walking them', () => {
+    const statements = Array.from({ length: 300 }, (_, index) => `    if (value > ${index}) { total += Compute(value, ${index}); }\n`);
+    const text = `int f(int value) {\n    int total = 0;\n${statements.join('')}    return total;\n}\n`;
+    const arrays = (tree: SyntaxTree) => [tree.symbols, tree.starts, tree.ends, tree.parents, tree.fields, tree.firstChildren, tree.lastChildren, tree.nextSiblings, tree.previousSiblings, tree.subtreeEnds].map((array) => [...array]);
+    const parsed = analyzer.parse({ text, fileName: 'long.c' })!;
+    syntaxTreeOf(parsed);
+    const at = text.indexOf('total +=', text.length / 2);
+    for (const edited of [text.slice(0, at) + 'x' + text.slice(at), text.slice(0, at) + 'int y = 0; ' + text.slice(at)]) {
+      const next = analyzer.parse({ text: edited, fileName: 'long.c' }, parsed)!;
+      try {
+        const incremental = syntaxTreeOf(next);
+        assert.deepEqual(arrays(incremental), arrays(new SyntaxTree(next.tree, next.parsedText)));
+        const walked = incremental.count - incremental.takenNodes;
+        assert.ok(walked < incremental.count / 20, `walked ${walked} of ${incremental.count} nodes`);
+      } finally {
+        next.dispose();
+      }
+    }
+    parsed.dispose();
+  });
+
   const corpus = process.env.SYNTAX_TREE_CORPUS;
   it('answers as tree-sitter does on SYNTAX_TREE_CORPUS', { skip: corpus ? false : 'SYNTAX_TREE_CORPUS is not set' }, () => {
     let nodes = 0;

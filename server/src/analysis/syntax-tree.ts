@@ -183,7 +183,17 @@ export class SyntaxTree {
     this.cache = new Array(count);
     this.idBase = nextIdBase;
     nextIdBase += count;
-    this.copyFrom(tree, previous?.copy.tables === this.tables ? previous : undefined);
+    const prior = previous?.copy.tables === this.tables ? previous : undefined;
+    try {
+      this.copyFrom(tree, prior);
+    } catch (error) {
+      if (!prior) throw error;
+      // A subtree taken that the new tree does not have after all: walk the whole tree instead.
+      for (const links of [this.firstChildren, this.lastChildren, this.nextSiblings, this.previousSiblings]) links.fill(NO_NODE);
+      this.topLevel.clear();
+      this.takenNodes = 0;
+      this.copyFrom(tree, undefined);
+    }
     this.errorFree = !wasmRoot.hasError;
     if (!this.errorFree) this.wasm = tree;
     this.rootNode = this.node(0)!;
@@ -232,6 +242,32 @@ export class SyntaxTree {
       if (old === undefined || previous.symbols[old] !== symbol || previous.ends[old] - previous.starts[old] !== end - start) return undefined;
       return old;
     };
+    /**
+     * The same below the top level: the previous copy's one node with this start, length and symbol (two nested
+     * nodes can share all three; then nothing is taken).
+     */
+    const unchangedInside = (start: number, end: number, symbol: number): number | undefined => {
+      if (!prior || !previous) return undefined;
+      const { edit, changed } = prior;
+      if (!(end < edit.start || start > edit.newEnd)) return undefined;
+      for (const range of changed) if (start <= range.end && range.start <= end) return undefined;
+      const oldStart = end < edit.start ? start : start - delta;
+      const oldStarts = previous.starts;
+      let low = 0;
+      let high = previous.count;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if (oldStarts[mid] < oldStart) low = mid + 1;
+        else high = mid;
+      }
+      let found: number | undefined;
+      for (let index = low; index < previous.count && oldStarts[index] === oldStart; index++) {
+        if (previous.symbols[index] !== symbol || previous.ends[index] - oldStart !== end - start) continue;
+        if (found !== undefined) return undefined;
+        found = index;
+      }
+      return found;
+    };
     const { symbols, starts, ends, parents, fields, firstChildren, lastChildren, nextSiblings, previousSiblings, subtreeEnds, flags } = this;
     const { named, errorSymbol } = this.tables;
     const cursor = tree.walk();
@@ -276,10 +312,12 @@ export class SyntaxTree {
         lastChildren[parent] = index;
       }
       taken = false;
-      if (parent === 0) {
-        this.topLevel.set(start, index);
-        const old = unchanged(start, end, symbol);
-        if (old !== undefined && index + previous!.subtreeEnds[old] - old <= this.count) {
+      if (parent === 0) this.topLevel.set(start, index);
+      if (parent !== NO_NODE && prior) {
+        // Below the top level only where the walk is anyway (the function holding the edit): a subtree outside the
+        // edit and every changed range, a statement say, is taken whole.
+        const old = parent === 0 ? unchanged(start, end, symbol) : unchangedInside(start, end, symbol);
+        if (old !== undefined && previous!.subtreeEnds[old] - old > 1 && index + previous!.subtreeEnds[old] - old <= this.count) {
           next = this.takeSubtree(previous!, old, index, start - previous!.starts[old]);
           taken = true;
         }
