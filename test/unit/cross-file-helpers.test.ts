@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Analyzer, createAnalyzer, WorkspaceIndex } from '../../server/src/core';
 import { calledNames, indexText, pagedFunctionNames } from '../../server/src/analysis/workspace-index';
-import { matchesAt, occurrences } from '../../server/src/analysis/lookup';
+import { matchesAt, occurrences, pathStartsBefore } from '../../server/src/analysis/lookup';
+import { NAMED_PATH_SCANS, PathText } from '../../server/src/rules/null-pointer-dereference';
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -119,6 +120,42 @@ describe('helpers called from another file of the driver', () => {
         assert.deepEqual(found, expected, JSON.stringify(text));
       });
     }), { numRuns: 3000 });
+  });
+
+  it('patterns that reach an anchor over an access path, tried only at the starts before their anchors, match as a global scan does', () => {
+    const pieces = fc.constantFrom('p', 'Ctx', '_x1', '->', '-', '>', '.', ' ', '\t', '\n', '\u00a0', '\u2028', '!', '=', '==', '!=', '&', '&&', '||', '|', 'NULL', 'nullptr', '0', 'if', 'while', 'xif', '(', ')', '[', '*', ',', ';', 'ExAllocatePool2(');
+    fc.assert(fc.property(fc.array(pieces, { maxLength: 24 }), (parts) => {
+      const text = parts.join('');
+      for (const { pattern, anchors } of NAMED_PATH_SCANS) {
+        const expected = [...text.matchAll(new RegExp(pattern.source, 'g'))].map((match) => [match.index, ...match]);
+        const found = matchesAt(text, pattern, pathStartsBefore(text, anchors)).map((match) => [match.index, ...match]);
+        assert.deepEqual(found, expected, JSON.stringify(text));
+      }
+    }), { numRuns: 5000 });
+  });
+
+  it("a path's mentions, address and assignments are read in place as its patterns read them", () => {
+    const pattern = (path: string) => path.split(/(->|\.)/).map((part) => (part === '->' || part === '.' ? `\\s*${part === '.' ? '\\.' : part}\\s*` : part)).join('');
+    const pieces = fc.constantFrom('p', 'q', 'a', 'pa', '_p', '->', ' -> ', ' . ', '-', '>', '.', ' ', '\n', '\u00a0', '&', '&&', '(', ')', '[', '=', '==', '!', ';', '*');
+    const paths = fc.constantFrom('p', 'a', 'p->a', 'p.a', 'p->a.p', 'a->a', 'p.p');
+    const check = (text: string, path: string, from: number, to: number) => {
+      const window = text.slice(from, to);
+      const forms = new PathText(path);
+      const P = pattern(path);
+      const label = JSON.stringify({ text, path, from, to });
+      const expected = [...window.matchAll(new RegExp(`(?<![\\w>.])${P}\\b`, 'g'))].map((match) => [from + match.index, from + match.index + match[0].length]);
+      assert.deepEqual(forms.mentions(text, from, to), expected, label);
+      assert.equal(forms.addressed(text, from, to), new RegExp(`(?<!&)&\\s*\\(?\\s*${P}\\b(?!\\s*(?:->|\\.|\\[))`).test(window), label);
+      assert.equal(forms.assigned(text, from, to), new RegExp(`(?<![\\w>.])${P}\\s*=(?!=)`).test(window), label);
+    };
+    // Mentions that would overlap (a global scan goes on after the first), rare in random text.
+    check('a -> a -> a', 'a->a', 0, 11);
+    check('x(p . p . p = 0)', 'p.p', 0, 16);
+    fc.assert(fc.property(fc.array(pieces, { maxLength: 24 }), paths, fc.nat(), fc.nat(), (parts, path, one, two) => {
+      const text = parts.join('');
+      const from = Math.min(one, two) % (text.length + 1);
+      check(text, path, from, from + (Math.max(one, two) % (text.length + 1 - from)));
+    }), { numRuns: 8000 });
   });
 
   it('pageable functions are found as the patterns that define them find them, CR, LF and U+2028 line breaks included', () => {

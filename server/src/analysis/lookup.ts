@@ -44,6 +44,61 @@ export function matchesAt(text: string, sticky: RegExp, starts: Iterable<number>
   return matches;
 }
 
+const isWordCode = (code: number) => (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+const isSpaceCode = (code: number) => code === 32 || (code >= 9 && code <= 13) || (code > 127 && /\s/.test(String.fromCharCode(code)));
+
+/**
+ * Where a match can start when it must reach one of the `anchors` (a global pattern) over a C access path and
+ * whitespace (`p->Field . x  ==`): each anchor's own offset, and the name starts on the path-shaped text right before
+ * it; ascending, each once. With `matchesAt` this stands in for a global scan of a pattern like
+ * `PATH\s*==|!PATH|…`, which tries the path at every name of the text: the anchors are rare, the names are not.
+ */
+export function *pathStartsBefore(text: string, anchors: RegExp): Generator<number> {
+  let tried = -1;
+  anchors.lastIndex = 0;
+  for (let found = anchors.exec(text); found; found = anchors.exec(text)) {
+    const at = found.index;
+    anchors.lastIndex = at + 1;
+    let start = at;
+    for (;;) {
+      const code = text.charCodeAt(start - 1);
+      if (start > 0 && (isWordCode(code) || isSpaceCode(code) || code === 46)) start--;
+      else if (start > 1 && code === 62 && text.charCodeAt(start - 2) === 45) start -= 2;
+      else break;
+    }
+    for (let offset = Math.max(start, tried + 1); offset <= at; offset++) {
+      if (offset === at || isWordCode(text.charCodeAt(offset)) && !isWordCode(text.charCodeAt(offset - 1))) yield (tried = offset);
+    }
+  }
+}
+
+/**
+ * Where the access path `parts` (`['a', '->', 'b']`, from `path.split(/(->|\.)/)`) written at `at` ends in text
+ * before `to`, with any whitespace around its `->` and `.` (what `a\s*->\s*b` matches there); -1 when it is not there.
+ */
+export function pathEndAt(text: string, at: number, parts: readonly string[], to: number): number {
+  let offset = at;
+  for (let index = 0; index < parts.length; index++) {
+    const part = parts[index];
+    const separator = index % 2 === 1;
+    if (separator) while (offset < to && isSpaceCode(text.charCodeAt(offset))) offset++;
+    if (offset + part.length > to || !text.startsWith(part, offset)) return -1;
+    offset += part.length;
+    if (separator) while (offset < to && isSpaceCode(text.charCodeAt(offset))) offset++;
+  }
+  return offset;
+}
+
+/** Whether the character at `offset` is a name character (`\w`); false outside the text. */
+export function isNameCharAt(text: string, offset: number): boolean {
+  return offset >= 0 && offset < text.length && isWordCode(text.charCodeAt(offset));
+}
+
+/** Whether the character at `offset` is whitespace (`\s`); false outside the text. */
+export function isSpaceAt(text: string, offset: number): boolean {
+  return offset >= 0 && offset < text.length && isSpaceCode(text.charCodeAt(offset));
+}
+
 /** The offsets where any of the needles occurs, ascending, each once. */
 export function occurrences(text: string, ...needles: string[]): number[] {
   const found: number[] = [];

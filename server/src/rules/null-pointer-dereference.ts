@@ -17,7 +17,7 @@ import { trackablePath } from '../analysis/lifetime';
 import { CHECKED_ALLOCATORS, DEREFERENCING_CALLS, NULLABLE_LOOKUPS, NULLABLE_TEXT, nullableCall, uncheckedFirstUse } from '../analysis/nullable';
 import { analyzePaths, normalizedText, type FlowNode } from '../analysis/paths';
 import { accessPath, callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, declaratorName, enclosingStatement, exitsBlock, nodeAtPlace, placeIn, unwrap, type Node, type NodePlace } from '../analysis/query';
-import { escapeRegExp } from '../analysis/lookup';
+import { isNameCharAt, isSpaceAt, matchesAt, pathEndAt, pathStartsBefore } from '../analysis/lookup';
 import { gather, lineOf, type FixDescriptor, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
@@ -750,9 +750,14 @@ export const rule: Rule = {
  */
 const PATH_TEXT = '[A-Za-z_]\\w*(?:\\s*(?:->|\\.)\\s*[A-Za-z_]\\w*)*';
 /** `p = NULL`, `p = 0;`, `p = (T)Alloc(…)` in text. */
-const SOURCE_TEXT = new RegExp(`(?<![\\w>.])(${PATH_TEXT})\\s*=(?!=)\\s*(?:\\(\\s*[A-Za-z_]\\w*\\s*\\*?\\s*\\)\\s*)?(?:NULL\\b|0\\s*[;,)]|nullptr\\b|${NULLABLE_TEXT.source})`, 'g');
+const SOURCE_TEXT = new RegExp(`(?<![\\w>.])(${PATH_TEXT})\\s*=(?!=)\\s*(?:\\(\\s*[A-Za-z_]\\w*\\s*\\*?\\s*\\)\\s*)?(?:NULL\\b|0\\s*[;,)]|nullptr\\b|${NULLABLE_TEXT.source})`, 'y');
 /** `!p`, `p == NULL`, `p &&`, `NULL != p`, `if (p)`, `|| p)` in text. */
-const TEST_TEXT = new RegExp(`!\\s*(${PATH_TEXT})(?!\\s*[(\\[\\w])|(?<![\\w>.])(${PATH_TEXT})\\s*(?:[!=]=\\s*NULL\\b|(?=&&|\\|\\|))|\\bNULL\\s*[!=]=\\s*(${PATH_TEXT})|\\b(?:if|while)\\s*\\(\\s*(${PATH_TEXT})\\s*\\)|(?:&&|\\|\\|)\\s*(${PATH_TEXT})\\s*(?=\\)|&&|\\|\\|)`, 'g');
+const TEST_TEXT = new RegExp(`!\\s*(${PATH_TEXT})(?!\\s*[(\\[\\w])|(?<![\\w>.])(${PATH_TEXT})\\s*(?:[!=]=\\s*NULL\\b|(?=&&|\\|\\|))|\\bNULL\\s*[!=]=\\s*(${PATH_TEXT})|\\b(?:if|while)\\s*\\(\\s*(${PATH_TEXT})\\s*\\)|(?:&&|\\|\\|)\\s*(${PATH_TEXT})\\s*(?=\\)|&&|\\|\\|)`, 'y');
+/** What every match of SOURCE_TEXT / TEST_TEXT holds right after its path, or starts with (sticky patterns: tried at `pathStartsBefore`). */
+const SOURCE_ANCHORS = /=/g;
+const TEST_ANCHORS = /!|==|&&|\|\||\b(?:NULL|if|while)\b/g;
+/** For tests: each scan must find what a global scan of its pattern finds. */
+export const NAMED_PATH_SCANS = [{ pattern: SOURCE_TEXT, anchors: SOURCE_ANCHORS }, { pattern: TEST_TEXT, anchors: TEST_ANCHORS }];
 
 const namedCache = new WeakMap<FunctionInfo, Set<string>>();
 
@@ -767,8 +772,8 @@ function namedPaths(file: SourceFile, fn: FunctionInfo): Set<string> {
 
 function namedPathsIn(text: string): Set<string> {
   const named = new Set<string>();
-  for (const match of text.matchAll(SOURCE_TEXT)) named.add(match[1].replace(/\s+/g, ''));
-  for (const match of text.matchAll(TEST_TEXT)) {
+  for (const match of matchesAt(text, SOURCE_TEXT, pathStartsBefore(text, SOURCE_ANCHORS))) named.add(match[1].replace(/\s+/g, ''));
+  for (const match of matchesAt(text, TEST_TEXT, pathStartsBefore(text, TEST_ANCHORS))) {
     const path = match[1] ?? match[2] ?? match[3] ?? match[4] ?? match[5];
     if (path && !/^(NULL|TRUE|FALSE)$/.test(path)) named.add(path.replace(/\s+/g, ''));
   }
@@ -777,38 +782,73 @@ function namedPathsIn(text: string): Set<string> {
 /** Dereferences and call arguments in text: `p->`, `p[`, `p(`, `*p`, `(p,` / `, p)` (casts allowed). */
 const USE_TEXT = new RegExp(`(?<![\\w>.])(${PATH_TEXT})\\s*(?=->|\\[|\\()|\\*\\s*\\(?\\s*(${PATH_TEXT})|[(,]\\s*(?:\\([^()]*\\)\\s*)?(${PATH_TEXT})\\s*(?=[,)])`, 'g');
 
-/** A name right after `&` (what `PathPatterns.addressed` needs before its path). */
+/** A name right after `&` (what `PathText.addressed` needs before its path). */
 const ADDRESSED_NAME = /&\s*\(?\s*([A-Za-z_]\w*)/g;
 
-interface PathPatterns {
-  /** `&p` (not `&p->f`): the address handed out. */
-  addressed: RegExp;
-  /** Every mention (global). */
-  mention: RegExp;
-  /** `p = …`. */
-  assignment: RegExp;
+/**
+ * One path's forms in text, read in place: a pattern compiled per path (thousands in a scan, most used once) was
+ * most of this rule's cold time. Each method answers what its pattern in the comment answers, `P` standing for the
+ * path with whitespace allowed around its `->` and `.`; text[from, to) reads as a string of its own. Exported for tests.
+ */
+export class PathText {
+  private readonly parts: string[];
+
+  constructor(path: string) {
+    this.parts = path.split(/(->|\.)/);
+  }
+
+  /** The offsets of the mentions a global scan of `(?<![\w>.])P\b` finds: [start, end) pairs. */
+  mentions(text: string, from: number, to: number): [number, number][] {
+    const found: [number, number][] = [];
+    const root = this.parts[0];
+    let next = from;
+    for (let at = text.indexOf(root, from); at !== -1 && at < to; at = text.indexOf(root, at + 1)) {
+      if (at < next || at > from && PATH_BEFORE.test(text[at - 1])) continue;
+      const end = this.endAt(text, at, to);
+      if (end < 0 || end < to && isNameCharAt(text, end)) continue;
+      found.push([at, end]);
+      next = end;
+    }
+    return found;
+  }
+
+  /** `(?<!&)&\s*\(?\s*P\b(?!\s*(?:->|\.|\[))`: its address handed out (not `&p->f`, `&p[i]`). */
+  addressed(text: string, from: number, to: number): boolean {
+    const root = this.parts[0];
+    for (let at = text.indexOf(root, from); at !== -1 && at < to; at = text.indexOf(root, at + 1)) {
+      const end = this.endAt(text, at, to);
+      if (end < 0 || end < to && isNameCharAt(text, end)) continue;
+      let after = end;
+      while (after < to && isSpaceAt(text, after)) after++;
+      if (after < to && (text.startsWith('->', after) || text[after] === '.' || text[after] === '[')) continue;
+      let before = at - 1;
+      while (before >= from && isSpaceAt(text, before)) before--;
+      if (before >= from && text[before] === '(') for (before--; before >= from && isSpaceAt(text, before); before--);
+      if (before >= from && text[before] === '&' && (before === from || text[before - 1] !== '&')) return true;
+    }
+    return false;
+  }
+
+  /** `(?<![\w>.])P\s*=(?!=)`: assigned. */
+  assigned(text: string, from: number, to: number): boolean {
+    const root = this.parts[0];
+    for (let at = text.indexOf(root, from); at !== -1 && at < to; at = text.indexOf(root, at + 1)) {
+      if (at > from && PATH_BEFORE.test(text[at - 1])) continue;
+      let end = this.endAt(text, at, to);
+      if (end < 0) continue;
+      while (end < to && isSpaceAt(text, end)) end++;
+      if (end < to && text[end] === '=' && (end + 1 >= to || text[end + 1] !== '=')) return true;
+    }
+    return false;
+  }
+
+  private endAt(text: string, at: number, to: number): number {
+    return pathEndAt(text, at, this.parts, to);
+  }
 }
 
-/** Compiled patterns per path text, shared by the functions of a scan (the same names recur: `Irp`, `irpSp`, `context`). */
-const patternCache = new Map<string, PathPatterns>();
-
-function patternsOf(path: string): PathPatterns {
-  let patterns = patternCache.get(path);
-  if (patterns) return patterns;
-  const pattern = pathPattern(path);
-  patterns = {
-    addressed: new RegExp(`(?<!&)&\\s*\\(?\\s*${pattern}\\b(?!\\s*(?:->|\\.|\\[))`),
-    mention: new RegExp(`(?<![\\w>.])${pattern}\\b`, 'g'),
-    assignment: new RegExp(`(?<![\\w>.])${pattern}\\s*=(?!=)`),
-  };
-  if (patternCache.size > 4000) patternCache.clear();
-  patternCache.set(path, patterns);
-  return patterns;
-}
-
-function pathPattern(path: string): string {
-  return path.split(/(->|\.)/).map((part) => (part === '->' || part === '.' ? `\\s*${escapeRegExp(part)}\\s*` : escapeRegExp(part))).join('');
-}
+/** A character a path cannot follow: the end of a name, or of `->` / `.` before another part. */
+const PATH_BEFORE = /[\w>.]/;
 
 /**
  * The paths worth following in a function: dereferenced somewhere, and given NULL, a nullable result or a NULL test
@@ -831,13 +871,13 @@ function trackedPaths(file: SourceFile, fn: FunctionInfo, helpers: () => HelperS
       if (named.has(prefix)) used.add(prefix);
     }
   }
-  const plausible = new Map<string, PathPatterns>();
+  const plausible = new Map<string, PathText>();
   let addressedRoots: Set<string> | undefined;
   for (const path of used) {
-    const patterns = patternsOf(path);
+    const forms = new PathText(path);
     // `&p…` needs the path's first name right after an `&`: one pass over the body instead of one per path.
     addressedRoots ??= new Set(Array.from(text.matchAll(ADDRESSED_NAME), (match) => match[1]));
-    if (!addressedRoots.has(path.split(/->|\./)[0]) || !patterns.addressed.test(text)) plausible.set(path, patterns);
+    if (!addressedRoots.has(path.split(/->|\./)[0]) || !forms.addressed(file.text, body.startIndex, body.endIndex)) plausible.set(path, forms);
   }
   if (plausible.size === 0) return undefined;
   const candidates = new Set<string>();
@@ -864,17 +904,16 @@ function trackedPaths(file: SourceFile, fn: FunctionInfo, helpers: () => HelperS
   // Dereferenced paths, and NULL tests of the others: the occurrences the text search finds, looked up in the tree.
   const dereferenced = new Set<string>();
   const testedOnly = new Set<string>();
-  for (const [path, { mention, assignment }] of plausible) {
-    for (const match of text.matchAll(mention)) {
-      const start = body.startIndex + (match.index ?? 0);
-      const occurrence = body.descendantForIndex(start, start + match[0].length);
-      if (!occurrence || occurrence.startIndex !== start || occurrence.endIndex !== start + match[0].length || trackablePath(occurrence) !== path) continue;
+  for (const [path, forms] of plausible) {
+    for (const [start, end] of forms.mentions(file.text, body.startIndex, body.endIndex)) {
+      const occurrence = body.descendantForIndex(start, end);
+      if (!occurrence || occurrence.startIndex !== start || occurrence.endIndex !== end || trackablePath(occurrence) !== path) continue;
       const { holder, parent } = climbWrappers(occurrence, CAST_OR_PARENTHESES);
       if (!parent) continue;
       if (parent.type === 'field_expression' && parent.childForFieldName('field')?.id === occurrence.id) continue;
       if (directUse(holder, parent) || parent.type === 'argument_list' && isHelperArgument(file, fn, holder, parent, helpers)) {
         // A dereference under `if (p)` or after `if (!p) return;` (no assignment of p in between) needs no path analysis.
-        if (!dereferenced.has(path) && !syntacticallyGuarded(file, occurrence, path, body, assignment)) dereferenced.add(path);
+        if (!dereferenced.has(path) && !syntacticallyGuarded(file, occurrence, path, body, forms)) dereferenced.add(path);
       }
       else if (!testedOnly.has(path) && isNullTestOperand(holder, parent) && !nullBranchExits(occurrence, path)) testedOnly.add(path);
       if (dereferenced.has(path) && (candidates.has(path) || testedOnly.has(path))) break;
@@ -903,12 +942,12 @@ function trackedPaths(file: SourceFile, fn: FunctionInfo, helpers: () => HelperS
  * or after an earlier statement of an enclosing block `if (!p) { …exit… }` (no label in between), with no assignment
  * of the path between the test and the use (nor anywhere in a loop around the use that starts after the test).
  */
-function syntacticallyGuarded(file: SourceFile, use: Node, path: string, body: Node, assignment: RegExp): boolean {
+function syntacticallyGuarded(file: SourceFile, use: Node, path: string, body: Node, forms: PathText): boolean {
   const loops: Node[] = [];
   let labelled = false;
   const assignedBetween = (from: number) => {
-    if (assignment.test(file.text.slice(from, use.startIndex))) return true;
-    return loops.some((loop) => loop.startIndex >= from && assignment.test(file.text.slice(loop.startIndex, loop.endIndex)));
+    if (forms.assigned(file.text, from, use.startIndex)) return true;
+    return loops.some((loop) => loop.startIndex >= from && forms.assigned(file.text, loop.startIndex, loop.endIndex));
   };
   let current = use;
   for (let parent = current.parent; parent && current.id !== body.id; current = parent, parent = parent.parent) {
