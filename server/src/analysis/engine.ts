@@ -12,7 +12,7 @@ import { changedSpan } from './lookup';
 import { neutralizeAnnotations, neutralizeEdit, type NeutralizeResult } from './neutralize';
 import { languageFor, ParserPool, type ParserOptions, type SourceLanguage } from './parser';
 import type { Node } from './query';
-import { LineReference, type FixDescriptor, type ReportDescriptor, type Rule, type RuleVisitor } from './rule';
+import { GATHER_ONLY, LineReference, type FixDescriptor, type ReportDescriptor, type Rule, type RuleVisitor } from './rule';
 import { SourceFile } from './source-file';
 import { TextDerivations } from './text-derivations';
 import { SyntaxTree, type PreviousCopy } from './syntax-tree';
@@ -335,7 +335,7 @@ export class Analyzer {
       const reach = reachUnder(plan, rule.meta.id, ruleReach(rule.meta));
       try {
         for (const [type, callback] of Object.entries(visitor)) {
-          if (type === 'onEnd' || !callback) continue;
+          if (type === 'onEnd' || !callback || callback === GATHER_ONLY) continue;
           const visit = callback as (node: Node) => void;
           if (tracked) {
             const { nodes, owners } = ownedNodes(type, reach);

@@ -111,8 +111,11 @@ export type RuleVisitor = { [nodeType: string]: ((node: Node) => void) | undefin
  * Spread into the visitor: `return { ...gather('case_statement'), onEnd() { … } }`.
  */
 export function gather(...types: string[]): RuleVisitor {
-  return Object.fromEntries(types.map((type) => [type, () => undefined]));
+  return Object.fromEntries(types.map((type) => [type, GATHER_ONLY]));
 }
+
+/** The callback `gather` registers: the engine gathers its nodes and does not call it (millions of identifiers). */
+export const GATHER_ONLY = (): void => undefined;
 
 export interface Rule {
   meta: RuleMeta;
