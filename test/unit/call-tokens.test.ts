@@ -23,6 +23,24 @@ describe('callTokens', () => {
     }), { numRuns: 1000 });
   });
 
+  it('finds what the pattern `\\b[A-Za-z_]\\w*\\s*\\(` finds, matches left to right, each consuming its `(`', () => {
+    // Digits before names, non-ASCII letters and blanks (\\w and \\b are ASCII, \\s is not), names split by them.
+    const pieces = [...PIECES, '1x', 'é', '\u00a0', '\u2028', '\ufeff', 'a\u00a0(', '\u00e9f(', '0(', 'Z9 \n ('];
+    const byPattern = (source: string) => {
+      const found = { names: [] as string[], starts: [] as number[], parens: [] as number[] };
+      const token = /\b[A-Za-z_]\w*\s*\(/g;
+      for (let match = token.exec(source); match; match = token.exec(source)) {
+        found.names.push(/^\w+/.exec(match[0])![0]);
+        found.starts.push(match.index);
+        found.parens.push(match.index + match[0].length - 1);
+      }
+      return found;
+    };
+    fc.assert(fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 120 }).map((parts) => parts.join('')), (source) => {
+      assert.deepEqual(scanCallTokens(source), byPattern(source));
+    }), { numRuns: 2000 });
+  });
+
   it('finds every `Name(` left to right, each match consuming its `(`', () => {
     const tokens = scanCallTokens('a = f(g(1), h (2));\nif(x)');
     assert.deepEqual(tokens.names, ['f', 'g', 'h', 'if']);

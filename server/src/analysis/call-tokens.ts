@@ -4,7 +4,13 @@
  * (prototypes of a function) both need them for the text of the document being edited: the last text's scan is
  * kept, so a keystroke scans it once, and the next text is scanned only around what changed (`rescan`).
  */
-import { changedSpan } from './lookup';
+import { changedSpan, isNameCharAt, isSpaceAt } from './lookup';
+
+/** `[A-Za-z_]`: a name does not start with a digit. */
+function isNameStartAt(text: string, offset: number): boolean {
+  const code = text.charCodeAt(offset);
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
 
 export interface CallTokens {
   names: string[];
@@ -35,12 +41,15 @@ export function scanCallTokens(text: string): CallTokens {
  * past the changed text, and takes the old tokens from there on.
  */
 function scanFrom(text: string, from: number, tokens: CallTokens, old?: { tokens: CallTokens; delta: number; newEnd: number; next: number }): void {
-  const token = /\b[A-Za-z_]\w*(?=\s*\()/g;
-  token.lastIndex = from;
   let oldIndex = old?.next ?? 0;
-  for (let match = token.exec(text); match; match = token.exec(text)) {
-    const start = match.index;
-    const paren = text.indexOf('(', start + match[0].length);
+  // Driven by the `(`s, which are rarer than the names a pattern would try: the name is the whole word before one
+  // (through whitespace), as the pattern's `\b` and greedy `\w*` make it.
+  for (let paren = text.indexOf('(', from); paren !== -1; paren = text.indexOf('(', paren + 1)) {
+    let nameEnd = paren;
+    while (nameEnd > from && isSpaceAt(text, nameEnd - 1)) nameEnd--;
+    let start = nameEnd;
+    while (start > from && isNameCharAt(text, start - 1)) start--;
+    if (start === nameEnd || isNameCharAt(text, start - 1) || !isNameStartAt(text, start)) continue;
     if (old && start - 1 >= old.newEnd) {
       // Everything this token's match read (from the character before it) lies in the unchanged tail, so the old scan
       // read the same there; if it found the same token, both scans go on from the same `(` over the same text.
@@ -55,10 +64,9 @@ function scanFrom(text: string, from: number, tokens: CallTokens, old?: { tokens
         return;
       }
     }
-    tokens.names.push(match[0]);
+    tokens.names.push(text.slice(start, nameEnd));
     tokens.starts.push(start);
     tokens.parens.push(paren);
-    token.lastIndex = paren + 1;
   }
 }
 
