@@ -9,7 +9,7 @@ import { before, describe, it } from 'node:test';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Node as WasmNode } from 'web-tree-sitter';
-import { SyntaxTree, usesRuntimeCursor, type SyntaxNode } from '../../server/src/analysis/syntax-tree';
+import { SyntaxTree, copyWalkFor, forceCopyWalk, usesRuntimeCursor, type CopyWalk, type SyntaxNode } from '../../server/src/analysis/syntax-tree';
 import { isSourceFile } from '../../server/src/analysis/parser';
 import { walk } from '../../server/src/analysis/query';
 import { syntaxTreeOf } from '../../server/src/analysis/engine';
@@ -121,8 +121,44 @@ describe('syntax tree copy', () => {
     analyzer = await createAnalyzer();
   });
 
-  it('walks with the runtime\'s cursor functions (the fast copy; the comparisons below check its answers)', () => {
+  it('reads the tree from the runtime\'s memory (the fast copy; the comparisons below check its answers)', () => {
     assert.equal(usesRuntimeCursor(), true);
+    for (const fileName of ['a.c', 'a.cpp']) {
+      const parsed = analyzer.parse({ text: 'int f(int a) { return a + 1; }\n', fileName })!;
+      try {
+        assert.equal(copyWalkFor(parsed.tree.language), 'memory', fileName);
+        assert.equal(new SyntaxTree(parsed.tree, parsed.parsedText).walk, 'memory', fileName);
+      } finally {
+        parsed.dispose();
+      }
+    }
+  });
+
+  it('the memory walk and both cursor walks copy the same arrays: test corpus, examples, broken and cut-off code', () => {
+    const arrays = (tree: SyntaxTree) => [tree.symbols, tree.starts, tree.ends, tree.parents, tree.fields, tree.firstChildren, tree.lastChildren, tree.nextSiblings, tree.previousSiblings, tree.subtreeEnds, tree.flags].map((array) => [...array]);
+    const sources = [...sourcesUnder(path.join(ROOT, 'test', 'corpus')), ...sourcesUnder(path.join(ROOT, 'examples'))].map((file) => ({ text: readFileSync(file, 'utf8'), fileName: file }));
+    const sample = sources.find((source) => source.fileName.endsWith('.c'))!.text;
+    for (let cut = 11; cut < sample.length; cut += Math.floor(sample.length / 17)) sources.push({ text: sample.slice(0, cut), fileName: 'cut.c' });
+    sources.push({ text: '', fileName: 'empty.c' }, { text: 'x', fileName: 'one.c' }, { text: 'class C { public: void m() { int x = ; } };', fileName: 'broken.cpp' });
+    let fields = 0;
+    for (const source of sources) {
+      const parsed = analyzer.parse(source)!;
+      try {
+        const copies = (['memory', 'runtime-cursor', 'tree-cursor'] as CopyWalk[]).map((walk) => {
+          forceCopyWalk(walk);
+          const copy = new SyntaxTree(parsed.tree, parsed.parsedText);
+          assert.equal(copy.walk, walk);
+          return arrays(copy);
+        });
+        assert.deepEqual(copies[0], copies[1], `${source.fileName}: memory and runtime cursor`);
+        assert.deepEqual(copies[2], copies[1], `${source.fileName}: tree cursor and runtime cursor`);
+        fields += copies[0][4].filter((field) => field !== 0).length;
+      } finally {
+        forceCopyWalk(undefined);
+        parsed.dispose();
+      }
+    }
+    assert.ok(fields > 10_000, `nodes with a field: ${fields}`);
   });
 
   it('answers as tree-sitter does on every node of the test corpus and the examples', () => {

@@ -98,17 +98,126 @@ const RUNTIME_CURSOR_CALLS: readonly (keyof RuntimeCursorCalls)[] = [
 let runtimeCursor: RuntimeCursorCalls | undefined;
 
 /**
- * Hands over the module object given to `Parser.init` (Emscripten fills it with the runtime's exports). Ignored
- * when it lacks any of the functions the direct walk needs.
+ * The runtime's memory, as Emscripten puts it on the module object (the views are replaced when the memory grows,
+ * so they are read again at each copy).
+ */
+interface RuntimeMemory {
+  HEAPU16: Uint16Array;
+  HEAPU32: Uint32Array;
+}
+
+let runtimeMemory: RuntimeMemory | undefined;
+
+/** How copies read the tree: its nodes straight from the runtime's memory, or through a cursor (see `copyFrom`). */
+export type CopyWalk = 'memory' | 'runtime-cursor' | 'tree-cursor';
+
+/** Set when a memory walk disagreed with the tree's own node count: later copies walk with the cursor. */
+let memoryWalkFailed = false;
+let forcedWalk: CopyWalk | undefined;
+
+/**
+ * Hands over the module object given to `Parser.init` (Emscripten fills it with the runtime's exports and memory
+ * views). Ignored when it lacks any of the functions the direct walk needs.
  */
 export function useRuntimeCursor(module: object): void {
   const calls = module as Partial<RuntimeCursorCalls>;
   if (RUNTIME_CURSOR_CALLS.every((name) => typeof calls[name] === 'function')) runtimeCursor = calls as RuntimeCursorCalls;
+  const memory = module as Partial<RuntimeMemory>;
+  if (runtimeCursor && memory.HEAPU16 instanceof Uint16Array && memory.HEAPU32 instanceof Uint32Array) runtimeMemory = module as RuntimeMemory;
 }
 
 /** Whether copies walk with the runtime's functions directly (a test checks that they do). */
 export function usesRuntimeCursor(): boolean {
   return runtimeCursor !== undefined;
+}
+
+/** How the next copy of a tree in `language` walks it. */
+export function copyWalkFor(language: Language): CopyWalk {
+  if (forcedWalk) return forcedWalk;
+  if (runtimeMemory && !memoryWalkFailed && memoryLayoutOf(language)) return 'memory';
+  return runtimeCursor ? 'runtime-cursor' : 'tree-cursor';
+}
+
+/** Tests and benchmarks: copy with one walk (undefined: the fastest available). */
+export function forceCopyWalk(walk: CopyWalk | undefined): void {
+  forcedWalk = walk;
+}
+
+/**
+ * What the memory walk needs of a grammar, copied out of its `TSLanguage` (tree-sitter's lib/parser.h, the wasm32
+ * layout of ABI 14 and 15): public symbols, alias sequences and the fields of each production's children.
+ */
+interface MemoryLayout {
+  /** The `TSLanguage` read (a tree's language pointer must be this one). */
+  address: number;
+  publicSymbols: Uint16Array;
+  /** By production: `aliasStride` symbols, the alias of each structural child (0: none). */
+  aliases: Uint16Array;
+  aliasStride: number;
+  /** By production: `fieldStride` field ids, the (non-inherited) field of each structural child (0: none). */
+  fieldsByChild: Uint16Array;
+  fieldStride: number;
+}
+
+const memoryLayouts = new WeakMap<Language, MemoryLayout | null>();
+
+function memoryLayoutOf(language: Language): MemoryLayout | undefined {
+  let layout = memoryLayouts.get(language);
+  if (layout === undefined) {
+    layout = runtimeMemory ? readMemoryLayout(runtimeMemory, language) : null;
+    memoryLayouts.set(language, layout);
+  }
+  return layout ?? undefined;
+}
+
+function readMemoryLayout(memory: RuntimeMemory, language: Language): MemoryLayout | null {
+  const address = (language as unknown as Record<number, number>)[0];
+  if (typeof address !== 'number' || address <= 0 || address % 4 !== 0) return null;
+  const u32 = memory.HEAPU32;
+  const u16 = memory.HEAPU16;
+  const at = (offset: number) => u32[(address + offset) >> 2];
+  const abi = at(0);
+  const symbolCount = at(4);
+  const aliasCount = at(8);
+  const productionCount = at(28);
+  const fieldCount = at(32);
+  const aliasStride = u16[(address + 36) >> 1];
+  // A layout that does not match what the runtime itself reports is not trusted: the cursor walk is used.
+  if ((abi !== 14 && abi !== 15) || symbolCount + aliasCount !== language.nodeTypeCount || fieldCount !== language.fieldCount) return null;
+  const pointer = (offset: number) => at(offset);
+  const fieldSlices = pointer(64);
+  const fieldEntries = pointer(68);
+  const publicSymbolMap = pointer(76);
+  const aliasSequences = pointer(84);
+  const symbolTotal = symbolCount + aliasCount;
+  const publicSymbols = u16.slice(publicSymbolMap >> 1, (publicSymbolMap >> 1) + symbolTotal);
+  const aliases = aliasSequences ? u16.slice(aliasSequences >> 1, (aliasSequences >> 1) + productionCount * aliasStride) : new Uint16Array(productionCount * aliasStride);
+  let fieldStride = Math.max(1, aliasStride);
+  const entriesOf = (production: number) => {
+    const slice = u32[(fieldSlices >> 2) + production];
+    return { index: slice & 0xffff, length: slice >>> 16 };
+  };
+  if (fieldCount > 0) {
+    for (let production = 0; production < productionCount; production++) {
+      const { index, length } = entriesOf(production);
+      for (let entry = index; entry < index + length; entry++) fieldStride = Math.max(fieldStride, ((u32[(fieldEntries >> 2) + entry] >>> 16) & 0xff) + 1);
+    }
+  }
+  const fieldsByChild = new Uint16Array(productionCount * fieldStride);
+  if (fieldCount > 0) {
+    for (let production = 0; production < productionCount; production++) {
+      const { index, length } = entriesOf(production);
+      for (let entry = index; entry < index + length; entry++) {
+        // TSFieldMapEntry: field_id (u16), child_index (u8), inherited (bool); the first match wins, as in the runtime.
+        const word = u32[(fieldEntries >> 2) + entry];
+        const field = word & 0xffff;
+        const child = (word >>> 16) & 0xff;
+        const inherited = (word >>> 24) & 1;
+        if (!inherited && fieldsByChild[production * fieldStride + child] === 0) fieldsByChild[production * fieldStride + child] = field;
+      }
+    }
+  }
+  return { address, publicSymbols, aliases, aliasStride, fieldsByChild, fieldStride };
 }
 
 /** Ids are unique across every tree built in this process, so maps keyed by `id` never mix two files' nodes. */
@@ -155,6 +264,8 @@ export class SyntaxTree {
   private readonly errorFree: boolean;
   /** How many nodes were taken from the previous version's copy instead of walked (tests and benchmarks). */
   takenNodes = 0;
+  /** How the tree was read (tests and benchmarks). */
+  walk: CopyWalk = 'tree-cursor';
   /** The start offset of each top-level node → the node's index, for the next version's copy. */
   private readonly topLevel = new Map<number, number>();
 
@@ -184,15 +295,25 @@ export class SyntaxTree {
     this.idBase = nextIdBase;
     nextIdBase += count;
     const prior = previous?.copy.tables === this.tables ? previous : undefined;
-    try {
-      this.copyFrom(tree, prior);
-    } catch (error) {
-      if (!prior) throw error;
-      // A subtree taken that the new tree does not have after all: walk the whole tree instead.
-      for (const links of [this.firstChildren, this.lastChildren, this.nextSiblings, this.previousSiblings]) links.fill(NO_NODE);
-      this.topLevel.clear();
-      this.takenNodes = 0;
-      this.copyFrom(tree, undefined);
+    const walk = copyWalkFor(tree.language);
+    // A subtree taken that the new tree does not have after all: walk the whole tree instead. A memory walk that
+    // does not find the tree's own node count: walk with the cursor, now and from then on.
+    const attempts: [CopyWalk, PreviousCopy | undefined][] = [[walk, prior]];
+    if (prior) attempts.push([walk, undefined]);
+    if (walk === 'memory') attempts.push([runtimeCursor ? 'runtime-cursor' : 'tree-cursor', undefined]);
+    for (let attempt = 0; ; attempt++) {
+      const [how, from] = attempts[attempt];
+      try {
+        this.copyFrom(tree, from, how);
+        this.walk = how;
+        break;
+      } catch (error) {
+        if (attempt === attempts.length - 1) throw error;
+        if (how === 'memory' && !from) memoryWalkFailed = true;
+        for (const links of [this.firstChildren, this.lastChildren, this.nextSiblings, this.previousSiblings]) links.fill(NO_NODE);
+        this.topLevel.clear();
+        this.takenNodes = 0;
+      }
     }
     this.errorFree = !wasmRoot.hasError;
     if (!this.errorFree) this.wasm = tree;
@@ -229,7 +350,7 @@ export class SyntaxTree {
   }
 
 
-  private copyFrom(tree: WasmTree, prior: PreviousCopy | undefined): void {
+  private copyFrom(tree: WasmTree, prior: PreviousCopy | undefined, how: CopyWalk): void {
     const previous = prior?.copy;
     const delta = prior ? prior.edit.newEnd - prior.edit.oldEnd : 0;
     /** The previous copy's top-level node that this one is, unchanged, or undefined. */
@@ -270,38 +391,18 @@ export class SyntaxTree {
     };
     const { symbols, starts, ends, parents, fields, firstChildren, lastChildren, nextSiblings, previousSiblings, subtreeEnds, flags } = this;
     const { named, errorSymbol } = this.tables;
-    const cursor = tree.walk();
-    const runtime = runtimeCursor;
-    const address = (tree as unknown as Record<number, number>)[0];
-    // Through the runtime, the cursor lives in the transfer buffer, where the first read below puts it.
-    const direct: Omit<RuntimeCursorCalls, '_ts_tree_cursor_delete_wasm'> = runtime ?? {
-      _ts_tree_cursor_goto_first_child_wasm: () => (cursor.gotoFirstChild() ? 1 : 0),
-      _ts_tree_cursor_goto_next_sibling_wasm: () => (cursor.gotoNextSibling() ? 1 : 0),
-      _ts_tree_cursor_goto_parent_wasm: () => (cursor.gotoParent() ? 1 : 0),
-      _ts_tree_cursor_current_node_type_id_wasm: () => cursor.nodeTypeId,
-      _ts_tree_cursor_start_index_wasm: () => cursor.startIndex,
-      _ts_tree_cursor_end_index_wasm: () => cursor.endIndex,
-      _ts_tree_cursor_current_field_id_wasm: () => cursor.currentFieldId,
-      _ts_tree_cursor_current_node_is_missing_wasm: () => (cursor.nodeIsMissing ? 1 : 0),
-    };
     let next = 0;
     /** The node just recorded was taken from `previous` with its subtree: the walk does not enter it. */
     let taken = false;
-    const record = (parent: number): number => {
+    const record = (parent: number, wasmSymbol: number, start: number, end: number, field: number, missing: boolean): number => {
       const index = next++;
-      const wasmSymbol = direct._ts_tree_cursor_current_node_type_id_wasm(address);
       const symbol = wasmSymbol === WASM_ERROR_SYMBOL ? errorSymbol : wasmSymbol;
       symbols[index] = symbol;
-      const start = direct._ts_tree_cursor_start_index_wasm(address);
-      const end = direct._ts_tree_cursor_end_index_wasm(address);
       starts[index] = start;
       ends[index] = end;
-      fields[index] = direct._ts_tree_cursor_current_field_id_wasm(address);
+      fields[index] = field;
       parents[index] = parent;
-      let flag = named[symbol] ? NAMED : 0;
-      // MISSING nodes are zero-width; asking only for those keeps the walk to four reads a node.
-      if (start === end && direct._ts_tree_cursor_current_node_is_missing_wasm(address)) flag |= MISSING;
-      flags[index] = flag;
+      flags[index] = (named[symbol] ? NAMED : 0) | (missing ? MISSING : 0);
       if (parent !== NO_NODE) {
         const previous = lastChildren[parent];
         if (previous === NO_NODE) firstChildren[parent] = index;
@@ -324,36 +425,186 @@ export class SyntaxTree {
       }
       return index;
     };
-    if (runtime) void cursor.nodeTypeId;
-    try {
-      let current = record(NO_NODE);
-      for (;;) {
-        if (!taken && direct._ts_tree_cursor_goto_first_child_wasm(address)) {
-          current = record(current);
+    const address = (tree as unknown as Record<number, number>)[0];
+
+    /** Through a cursor: web-tree-sitter's `TreeCursor`, or the runtime's cursor functions called directly. */
+    const walkCursor = () => {
+      const cursor = tree.walk();
+      const runtime = how === 'runtime-cursor' ? runtimeCursor : undefined;
+      // Through the runtime, the cursor lives in the transfer buffer, where the first read below puts it.
+      const direct: Omit<RuntimeCursorCalls, '_ts_tree_cursor_delete_wasm'> = runtime ?? {
+        _ts_tree_cursor_goto_first_child_wasm: () => (cursor.gotoFirstChild() ? 1 : 0),
+        _ts_tree_cursor_goto_next_sibling_wasm: () => (cursor.gotoNextSibling() ? 1 : 0),
+        _ts_tree_cursor_goto_parent_wasm: () => (cursor.gotoParent() ? 1 : 0),
+        _ts_tree_cursor_current_node_type_id_wasm: () => cursor.nodeTypeId,
+        _ts_tree_cursor_start_index_wasm: () => cursor.startIndex,
+        _ts_tree_cursor_end_index_wasm: () => cursor.endIndex,
+        _ts_tree_cursor_current_field_id_wasm: () => cursor.currentFieldId,
+        _ts_tree_cursor_current_node_is_missing_wasm: () => (cursor.nodeIsMissing ? 1 : 0),
+      };
+      const recordCurrent = (parent: number) => {
+        const start = direct._ts_tree_cursor_start_index_wasm(address);
+        const end = direct._ts_tree_cursor_end_index_wasm(address);
+        // MISSING nodes are zero-width; asking only for those keeps the walk to four reads a node.
+        const missing = start === end && direct._ts_tree_cursor_current_node_is_missing_wasm(address) !== 0;
+        return record(parent, direct._ts_tree_cursor_current_node_type_id_wasm(address), start, end, direct._ts_tree_cursor_current_field_id_wasm(address), missing);
+      };
+      if (runtime) void cursor.nodeTypeId;
+      try {
+        let current = recordCurrent(NO_NODE);
+        for (;;) {
+          if (!taken && direct._ts_tree_cursor_goto_first_child_wasm(address)) {
+            current = recordCurrent(current);
+            continue;
+          }
+          for (;;) {
+            subtreeEnds[current] = next;
+            if (current === 0) break;
+            if (direct._ts_tree_cursor_goto_next_sibling_wasm(address)) {
+              current = recordCurrent(parents[current]);
+              break;
+            }
+            direct._ts_tree_cursor_goto_parent_wasm(address);
+            current = parents[current];
+          }
+          if (current === 0) break;
+        }
+      } finally {
+        if (runtime) {
+          // The buffer holds the moved cursor (its stack may have been reallocated): free that one, not the stale copy.
+          runtime._ts_tree_cursor_delete_wasm(address);
+          const stale = cursor as unknown as Record<number, number>;
+          stale[0] = stale[1] = stale[2] = stale[3] = 0;
+        } else {
+          cursor.delete();
+        }
+      }
+    };
+
+    /**
+     * Straight from the runtime's memory, without a call into WASM per node: the walk of tree-sitter's
+     * lib/tree_cursor.c (a child is visible by itself or by its production's alias, a hidden child with visible
+     * children is entered, a field comes from the production of the parent or of a hidden ancestor below the next
+     * visible one) over the wasm32 layout of `Subtree` (lib/subtree.h). Offsets are bytes of UTF-16 text.
+     */
+    const walkMemory = () => {
+      const layout = memoryLayoutOf(tree.language)!;
+      const u32 = runtimeMemory!.HEAPU32;
+      const u16 = runtimeMemory!.HEAPU16;
+      if (u32[(address + 8) >> 2] !== layout.address) throw new Error('syntax tree copy: the tree\'s language is not the one read');
+      const { publicSymbols, aliases, aliasStride, fieldsByChild, fieldStride } = layout;
+      // One frame per node whose children are being read: the next child's slot, the first and the one past the last,
+      // the next structural child's index, the offset reached, the production, the field a child falls back to
+      // (a hidden node's own), the visible node the children belong to, and whether the frame is that node's own.
+      let capacity = 64;
+      let slots = new Int32Array(capacity);
+      let firstSlots = new Int32Array(capacity);
+      let slotEnds = new Int32Array(capacity);
+      let structurals = new Int32Array(capacity);
+      let positions = new Int32Array(capacity);
+      let productions = new Int32Array(capacity);
+      let fallbacks = new Int32Array(capacity);
+      let owners = new Int32Array(capacity);
+      let ownFrames = new Uint8Array(capacity);
+      let depth = 0;
+      const push = (pointer: number, position: number, owner: number, own: boolean, fallback: number) => {
+        if (depth === capacity) {
+          capacity *= 2;
+          const grow = <T extends Int32Array | Uint8Array>(array: T): T => {
+            const grown = new (array.constructor as new (length: number) => T)(capacity);
+            grown.set(array);
+            return grown;
+          };
+          [slots, firstSlots, slotEnds, structurals, positions, productions, fallbacks, owners] = [slots, firstSlots, slotEnds, structurals, positions, productions, fallbacks, owners].map(grow);
+          ownFrames = grow(ownFrames);
+        }
+        const childCount = u32[(pointer + 36) >> 2];
+        slots[depth] = firstSlots[depth] = pointer - childCount * 8;
+        slotEnds[depth] = pointer;
+        structurals[depth] = 0;
+        positions[depth] = position;
+        productions[depth] = u16[(pointer + 66) >> 1];
+        fallbacks[depth] = fallback;
+        owners[depth] = owner;
+        ownFrames[depth] = own ? 1 : 0;
+        depth++;
+      };
+      // The root: always visible, starting after its padding.
+      const rootWord = u32[address >> 2];
+      if (rootWord & 1) {
+        const sizes = u32[(address >> 2) + 1];
+        const start = (sizes >>> 16) & 0xff;
+        const symbol = (rootWord >>> 8) & 0xff;
+        record(NO_NODE, publicSymbols[symbol], start >> 1, (start + (sizes >>> 24)) >> 1, 0, ((rootWord >>> 5) & 1) !== 0);
+        subtreeEnds[0] = next;
+        return;
+      }
+      const rootStart = u32[(rootWord + 4) >> 2];
+      const rootSymbol = u16[(rootWord + 40) >> 1];
+      const rootIndex = record(NO_NODE, rootSymbol === WASM_ERROR_SYMBOL ? rootSymbol : publicSymbols[rootSymbol], rootStart >> 1, (rootStart + u32[(rootWord + 16) >> 2]) >> 1, 0, ((u16[(rootWord + 44) >> 1] >>> 9) & 1) !== 0);
+      if (u32[(rootWord + 36) >> 2] > 0) push(rootWord, rootStart, rootIndex, true, 0);
+      else subtreeEnds[rootIndex] = next;
+      while (depth > 0) {
+        const frame = depth - 1;
+        const slot = slots[frame];
+        if (slot === slotEnds[frame]) {
+          if (ownFrames[frame]) subtreeEnds[owners[frame]] = next;
+          depth--;
           continue;
         }
-        for (;;) {
-          subtreeEnds[current] = next;
-          if (current === 0) break;
-          if (direct._ts_tree_cursor_goto_next_sibling_wasm(address)) {
-            current = record(parents[current]);
-            break;
-          }
-          direct._ts_tree_cursor_goto_parent_wasm(address);
-          current = parents[current];
+        slots[frame] = slot + 8;
+        const word = u32[slot >> 2];
+        let padding: number;
+        let size: number;
+        let symbol: number;
+        let visible: boolean;
+        let extra: boolean;
+        let missing: boolean;
+        let childCount = 0;
+        if (word & 1) {
+          // SubtreeInlineData: bit 0 is_inline, 1 visible, 3 extra, 5 is_missing; byte 1 symbol; byte 6 padding, 7 size.
+          const sizes = u32[(slot >> 2) + 1];
+          padding = (sizes >>> 16) & 0xff;
+          size = sizes >>> 24;
+          symbol = (word >>> 8) & 0xff;
+          visible = (word & 2) !== 0;
+          extra = (word & 8) !== 0;
+          missing = (word & 32) !== 0;
+        } else {
+          // SubtreeHeapData: padding.bytes at 4, size.bytes at 16, child_count at 36, symbol at 40, flag bits at 44.
+          padding = u32[(word + 4) >> 2];
+          size = u32[(word + 16) >> 2];
+          childCount = u32[(word + 36) >> 2];
+          symbol = u16[(word + 40) >> 1];
+          const bits = u16[(word + 44) >> 1];
+          visible = (bits & 1) !== 0;
+          extra = (bits & 4) !== 0;
+          missing = (bits & 512) !== 0;
         }
-        if (current === 0) break;
+        // The first child starts where its parent does; each later one after its own padding.
+        const start = slot === firstSlots[frame] ? positions[frame] : positions[frame] + padding;
+        positions[frame] = start + size;
+        const production = productions[frame];
+        const structural = structurals[frame];
+        let alias = 0;
+        if (!extra) {
+          if (production !== 0 && structural < aliasStride) alias = aliases[production * aliasStride + structural];
+          structurals[frame] = structural + 1;
+        }
+        const field = extra ? 0 : (structural < fieldStride ? fieldsByChild[production * fieldStride + structural] : 0) || fallbacks[frame];
+        if (visible || alias !== 0) {
+          const shown = alias !== 0 ? alias : symbol;
+          const index = record(owners[frame], shown === WASM_ERROR_SYMBOL ? shown : publicSymbols[shown], start >> 1, (start + size) >> 1, field, missing);
+          if (!taken && childCount > 0) push(word, start, index, true, 0);
+          else subtreeEnds[index] = next;
+        } else if (childCount > 0 && u32[(word + 48) >> 2] > 0) {
+          push(word, start, owners[frame], false, extra ? 0 : field);
+        }
       }
-    } finally {
-      if (runtime) {
-        // The buffer holds the moved cursor (its stack may have been reallocated): free that one, not the stale copy.
-        runtime._ts_tree_cursor_delete_wasm(address);
-        const stale = cursor as unknown as Record<number, number>;
-        stale[0] = stale[1] = stale[2] = stale[3] = 0;
-      } else {
-        cursor.delete();
-      }
-    }
+    };
+
+    if (how === 'memory') walkMemory();
+    else walkCursor();
     if (next !== this.count) throw new Error(`syntax tree copy: walked ${next} nodes, tree-sitter counts ${this.count}`);
 
     // An ERROR or MISSING node, or one inside; children come after their parent in document order.
