@@ -158,6 +158,40 @@ describe('helpers called from another file of the driver', () => {
     }), { numRuns: 8000 });
   });
 
+  it('a path the text shows dereferenced or handed to a call is one whose uses the tree is asked about', () => {
+    // The scan it replaced: every dereference or argument the pattern finds, and its prefixes before `->`.
+    const PATH = '[A-Za-z_]\\w*(?:\\s*(?:->|\\.)\\s*[A-Za-z_]\\w*)*';
+    const USE = new RegExp(`(?<![\\w>.])(${PATH})\\s*(?=->|\\[|\\()|\\*\\s*\\(?\\s*(${PATH})|[(,]\\s*(?:\\([^()]*\\)\\s*)?(${PATH})\\s*(?=[,)])`, 'g');
+    const reference = (window: string) => {
+      const used = new Set<string>();
+      for (const match of window.matchAll(USE)) {
+        const path = (match[1] ?? match[2] ?? match[3]).replace(/\s+/g, '');
+        used.add(path);
+        for (let index = path.indexOf('->'); index > 0; index = path.indexOf('->', index + 2)) used.add(path.slice(0, index));
+      }
+      return used;
+    };
+    for (const [text, path] of [['if (p == NULL) return;', 'p'], ['p = 0;', 'p'], ['x = *p.a;', 'p'], ['y = x.p->a;', 'p'], ['q = p + 1;', 'p']]) {
+      assert.equal(new PathText(path).shownUsed(text, 0, text.length), false, text);
+    }
+    const pieces = fc.constantFrom('p', 'q', 'a', 'pa', '->', ' -> ', ' . ', '-', '>', '.', ' ', '\n', '\u00a0', '&', '(', ')', '[', '=', '==', '*', ',', ';', '(PVOID)', 'f(');
+    const paths = fc.constantFrom('p', 'a', 'p->a', 'p.a', 'p->a.p', 'a->a', 'p.p');
+    // Text around one written form of the path (spaces around its `->` and `.`), and a window that may cut either end.
+    const spacing = fc.constantFrom('', ' ', '\n ');
+    let shown = 0;
+    let cases = 0;
+    fc.assert(fc.property(fc.array(pieces, { maxLength: 8 }), paths, spacing, fc.array(pieces, { maxLength: 8 }), fc.nat(3), fc.nat(3), (before, path, space, after, cutStart, cutEnd) => {
+      const text = before.join('') + path.replace(/->|\./g, (separator) => space + separator + space) + after.join('');
+      const from = Math.min(cutStart, text.length);
+      const to = Math.max(from, text.length - cutEnd);
+      cases++;
+      if (!reference(text.slice(from, to)).has(path)) return;
+      shown++;
+      assert.equal(new PathText(path).shownUsed(text, from, to), true, JSON.stringify({ text, path, from, to }));
+    }), { numRuns: 8000 });
+    assert.ok(shown > cases / 10, `paths the pattern shows used: ${shown} of ${cases}`);
+  });
+
   it('pageable functions are found as the patterns that define them find them, CR, LF and U+2028 line breaks included', () => {
     // The definition the scan replaced: `#pragma alloc_text(PAGE…, names)`, and for each `^[ \t]+PAGED_CODE();` the
     // last `^Name(` (not `if (` and friends) in the 4000 characters before it.

@@ -4,13 +4,7 @@
  * (prototypes of a function) both need them for the text of the document being edited: the last text's scan is
  * kept, so a keystroke scans it once, and the next text is scanned only around what changed (`rescan`).
  */
-import { changedSpan, isNameCharAt, isSpaceAt } from './lookup';
-
-/** `[A-Za-z_]`: a name does not start with a digit. */
-function isNameStartAt(text: string, offset: number): boolean {
-  const code = text.charCodeAt(offset);
-  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
-}
+import { changedSpan, isNameCharAt, isNameStartAt, isSpaceAt } from './lookup';
 
 export interface CallTokens {
   names: string[];

@@ -94,6 +94,12 @@ export function isNameCharAt(text: string, offset: number): boolean {
   return offset >= 0 && offset < text.length && isWordCode(text.charCodeAt(offset));
 }
 
+/** Whether the character at `offset` can start a name (`[A-Za-z_]`: not a digit); false outside the text. */
+export function isNameStartAt(text: string, offset: number): boolean {
+  const code = text.charCodeAt(offset);
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+
 /** Whether the character at `offset` is whitespace (`\s`); false outside the text. */
 export function isSpaceAt(text: string, offset: number): boolean {
   return offset >= 0 && offset < text.length && isSpaceCode(text.charCodeAt(offset));

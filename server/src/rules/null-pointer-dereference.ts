@@ -17,7 +17,7 @@ import { trackablePath } from '../analysis/lifetime';
 import { CHECKED_ALLOCATORS, DEREFERENCING_CALLS, NULLABLE_LOOKUPS, NULLABLE_TEXT, nullableCall, uncheckedFirstUse } from '../analysis/nullable';
 import { analyzePaths, normalizedText, type FlowNode } from '../analysis/paths';
 import { accessPath, callArguments, calleeName, CAST_OR_PARENTHESES, climbWrappers, declaratorName, enclosingStatement, exitsBlock, nodeAtPlace, placeIn, unwrap, type Node, type NodePlace } from '../analysis/query';
-import { isNameCharAt, isSpaceAt, matchesAt, pathEndAt, pathStartsBefore } from '../analysis/lookup';
+import { isNameCharAt, isNameStartAt, isSpaceAt, matchesAt, pathEndAt, pathStartsBefore } from '../analysis/lookup';
 import { gather, lineOf, type FixDescriptor, type Rule } from '../analysis/rule';
 import type { FunctionInfo, SourceFile } from '../analysis/source-file';
 
@@ -779,9 +779,6 @@ function namedPathsIn(text: string): Set<string> {
   }
   return named;
 }
-/** Dereferences and call arguments in text: `p->`, `p[`, `p(`, `*p`, `(p,` / `, p)` (casts allowed). */
-const USE_TEXT = new RegExp(`(?<![\\w>.])(${PATH_TEXT})\\s*(?=->|\\[|\\()|\\*\\s*\\(?\\s*(${PATH_TEXT})|[(,]\\s*(?:\\([^()]*\\)\\s*)?(${PATH_TEXT})\\s*(?=[,)])`, 'g');
-
 /** A name right after `&` (what `PathText.addressed` needs before its path). */
 const ADDRESSED_NAME = /&\s*\(?\s*([A-Za-z_]\w*)/g;
 
@@ -810,6 +807,37 @@ export class PathText {
       next = end;
     }
     return found;
+  }
+
+  /**
+   * Whether a mention is dereferenced or handed to a call as the text shows it: followed by `->`, `[` or `(`; after
+   * `*` (or `*(`); or between `(` / `,` / a cast's `)` and `,` / `)`. This only picks the paths the tree is asked
+   * about, so it may say yes more often than the tree does, never less: it accepts every path a scan of
+   * `(?<![\w>.])(P…)\s*(?=->|\[|\()|\*\s*\(?\s*(P…)|[(,]\s*(?:\([^()]*\)\s*)?(P…)\s*(?=[,)])` shows, or that
+   * has as a prefix before `->` (test/unit/cross-file-helpers.test.ts compares the two).
+   */
+  shownUsed(text: string, from: number, to: number): boolean {
+    for (const [start, end] of this.mentions(text, from, to)) {
+      let after = end;
+      while (after < to && isSpaceAt(text, after)) after++;
+      const next = after < to ? text[after] : '';
+      if (next === '[' || next === '(' || next === '-' && text[after + 1] === '>') return true;
+      let before = start - 1;
+      while (before >= from && isSpaceAt(text, before)) before--;
+      const previous = before >= from ? text[before] : '';
+      // `*p.a` dereferences `p.a`, not `p`.
+      let member = after + 1;
+      while (next === '.' && member < to && isSpaceAt(text, member)) member++;
+      const extended = next === '.' && member < to && isNameStartAt(text, member);
+      if (previous === '*' && !extended) return true;
+      if (previous === '(' && !extended) {
+        let star = before - 1;
+        while (star >= from && isSpaceAt(text, star)) star--;
+        if (star >= from && text[star] === '*') return true;
+      }
+      if ((previous === '(' || previous === ',' || previous === ')') && (next === ',' || next === ')')) return true;
+    }
+    return false;
   }
 
   /** `(?<!&)&\s*\(?\s*P\b(?!\s*(?:->|\.|\[))`: its address handed out (not `&p->f`, `&p[i]`). */
@@ -861,20 +889,11 @@ function trackedPaths(file: SourceFile, fn: FunctionInfo, helpers: () => HelperS
   const named = namedPaths(file, fn);
   if (named.size === 0) return undefined;
   // Paths the text shows dereferenced (`p->`, `p[`, `p(`, `*p`) or handed to a call, and never given out by address.
-  const used = new Set<string>();
-  for (const match of text.matchAll(USE_TEXT)) {
-    let path = match[1] ?? match[2] ?? match[3];
-    if (/\s/.test(path)) path = path.replace(/\s+/g, '');
-    if (named.has(path)) used.add(path);
-    for (let index = path.indexOf('->'); index > 0; index = path.indexOf('->', index + 2)) {
-      const prefix = path.slice(0, index);
-      if (named.has(prefix)) used.add(prefix);
-    }
-  }
   const plausible = new Map<string, PathText>();
   let addressedRoots: Set<string> | undefined;
-  for (const path of used) {
+  for (const path of named) {
     const forms = new PathText(path);
+    if (!forms.shownUsed(file.text, body.startIndex, body.endIndex)) continue;
     // `&p…` needs the path's first name right after an `&`: one pass over the body instead of one per path.
     addressedRoots ??= new Set(Array.from(text.matchAll(ADDRESSED_NAME), (match) => match[1]));
     if (!addressedRoots.has(path.split(/->|\./)[0]) || !forms.addressed(file.text, body.startIndex, body.endIndex)) plausible.set(path, forms);
