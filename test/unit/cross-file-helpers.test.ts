@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { Analyzer, createAnalyzer, WorkspaceIndex } from '../../server/src/core';
 import { calledNames, indexText, pagedFunctionNames } from '../../server/src/analysis/workspace-index';
 import { matchesAt, occurrences, pathStartsBefore } from '../../server/src/analysis/lookup';
-import { NAMED_PATH_SCANS, PathText } from '../../server/src/rules/null-pointer-dereference';
+import { NAMED_PATH_SCANS, PathText, RootOccurrences } from '../../server/src/rules/null-pointer-dereference';
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -145,7 +145,9 @@ describe('helpers called from another file of the driver', () => {
       const label = JSON.stringify({ text, path, from, to });
       const expected = [...window.matchAll(new RegExp(`(?<![\\w>.])${P}\\b`, 'g'))].map((match) => [from + match.index, from + match.index + match[0].length]);
       assert.deepEqual(forms.mentions(text, from, to), expected, label);
+      assert.deepEqual(forms.mentions(text, from, to, new RootOccurrences(text, from, to)), expected, label);
       assert.equal(forms.addressed(text, from, to), new RegExp(`(?<!&)&\\s*\\(?\\s*${P}\\b(?!\\s*(?:->|\\.|\\[))`).test(window), label);
+      assert.equal(forms.addressed(text, from, to, new RootOccurrences(text, from, to)), new RegExp(`(?<!&)&\\s*\\(?\\s*${P}\\b(?!\\s*(?:->|\\.|\\[))`).test(window), label);
       assert.equal(forms.assigned(text, from, to), new RegExp(`(?<![\\w>.])${P}\\s*=(?!=)`).test(window), label);
     };
     // Mentions that would overlap (a global scan goes on after the first), rare in random text.
@@ -187,7 +189,7 @@ describe('helpers called from another file of the driver', () => {
       cases++;
       if (!reference(text.slice(from, to)).has(path)) return;
       shown++;
-      assert.equal(new PathText(path).shownUsed(text, from, to), true, JSON.stringify({ text, path, from, to }));
+      assert.equal(new PathText(path).shownUsed(text, from, to, new RootOccurrences(text, from, to)), true, JSON.stringify({ text, path, from, to }));
     }), { numRuns: 8000 });
     assert.ok(shown > cases / 10, `paths the pattern shows used: ${shown} of ${cases}`);
   });

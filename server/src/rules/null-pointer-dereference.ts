@@ -794,13 +794,16 @@ export class PathText {
     this.parts = path.split(/(->|\.)/);
   }
 
-  /** The offsets of the mentions a global scan of `(?<![\w>.])P\b` finds: [start, end) pairs. */
-  mentions(text: string, from: number, to: number): [number, number][] {
+  /**
+   * The offsets of the mentions a global scan of `(?<![\w>.])P\b` finds: [start, end) pairs. With `roots` (made for
+   * the same text and range), the path's first name is looked up there instead of searched for again.
+   */
+  mentions(text: string, from: number, to: number, roots?: RootOccurrences): [number, number][] {
     const found: [number, number][] = [];
     const root = this.parts[0];
     let next = from;
-    for (let at = text.indexOf(root, from); at !== -1 && at < to; at = text.indexOf(root, at + 1)) {
-      if (at < next || at > from && PATH_BEFORE.test(text[at - 1])) continue;
+    for (const at of roots ? roots.of(root) : rootOccurrences(text, from, to, root)) {
+      if (at < next) continue;
       const end = this.endAt(text, at, to);
       if (end < 0 || end < to && isNameCharAt(text, end)) continue;
       found.push([at, end]);
@@ -816,8 +819,8 @@ export class PathText {
    * `(?<![\w>.])(P…)\s*(?=->|\[|\()|\*\s*\(?\s*(P…)|[(,]\s*(?:\([^()]*\)\s*)?(P…)\s*(?=[,)])` shows, or that
    * has as a prefix before `->` (test/unit/cross-file-helpers.test.ts compares the two).
    */
-  shownUsed(text: string, from: number, to: number): boolean {
-    for (const [start, end] of this.mentions(text, from, to)) {
+  shownUsed(text: string, from: number, to: number, roots?: RootOccurrences): boolean {
+    for (const [start, end] of this.mentions(text, from, to, roots)) {
       let after = end;
       while (after < to && isSpaceAt(text, after)) after++;
       const next = after < to ? text[after] : '';
@@ -841,9 +844,8 @@ export class PathText {
   }
 
   /** `(?<!&)&\s*\(?\s*P\b(?!\s*(?:->|\.|\[))`: its address handed out (not `&p->f`, `&p[i]`). */
-  addressed(text: string, from: number, to: number): boolean {
-    const root = this.parts[0];
-    for (let at = text.indexOf(root, from); at !== -1 && at < to; at = text.indexOf(root, at + 1)) {
+  addressed(text: string, from: number, to: number, roots?: RootOccurrences): boolean {
+    for (const at of roots ? roots.of(this.parts[0]) : rootOccurrences(text, from, to, this.parts[0])) {
       const end = this.endAt(text, at, to);
       if (end < 0 || end < to && isNameCharAt(text, end)) continue;
       let after = end;
@@ -859,9 +861,7 @@ export class PathText {
 
   /** `(?<![\w>.])P\s*=(?!=)`: assigned. */
   assigned(text: string, from: number, to: number): boolean {
-    const root = this.parts[0];
-    for (let at = text.indexOf(root, from); at !== -1 && at < to; at = text.indexOf(root, at + 1)) {
-      if (at > from && PATH_BEFORE.test(text[at - 1])) continue;
+    for (const at of rootOccurrences(text, from, to, this.parts[0])) {
       let end = this.endAt(text, at, to);
       if (end < 0) continue;
       while (end < to && isSpaceAt(text, end)) end++;
@@ -879,6 +879,40 @@ export class PathText {
 const PATH_BEFORE = /[\w>.]/;
 
 /**
+ * Where a path with this first name can start in text[from, to): the name as a whole word, not after `>` or `.`
+ * (then it is a member, not the start of a path).
+ */
+function rootOccurrences(text: string, from: number, to: number, root: string, window = text.slice(from, to)): number[] {
+  // Searched in the range's own string: in the whole text, the search after the last occurrence would read on to
+  // the end of the file, once per path and function.
+  const found: number[] = [];
+  for (let inside = window.indexOf(root); inside !== -1; inside = window.indexOf(root, inside + 1)) {
+    const at = from + inside;
+    if (at > from && PATH_BEFORE.test(text[at - 1])) continue;
+    const after = at + root.length;
+    if (after < to && isNameCharAt(text, after)) continue;
+    found.push(at);
+  }
+  return found;
+}
+
+/** `rootOccurrences` of one text range, each name searched for once: many paths of a function share a first name. */
+export class RootOccurrences {
+  private readonly found = new Map<string, number[]>();
+  private readonly window: string;
+
+  constructor(private readonly text: string, private readonly from: number, private readonly to: number) {
+    this.window = text.slice(from, to);
+  }
+
+  of(root: string): number[] {
+    let offsets = this.found.get(root);
+    if (!offsets) this.found.set(root, (offsets = rootOccurrences(this.text, this.from, this.to, root, this.window)));
+    return offsets;
+  }
+}
+
+/**
  * The paths worth following in a function: dereferenced somewhere, and given NULL, a nullable result or a NULL test
  * somewhere; never a local whose address is taken (a callee may set it). Undefined when there is none. The text is
  * searched first: only paths it shows both ways are looked up in the tree.
@@ -891,12 +925,13 @@ function trackedPaths(file: SourceFile, fn: FunctionInfo, helpers: () => HelperS
   // Paths the text shows dereferenced (`p->`, `p[`, `p(`, `*p`) or handed to a call, and never given out by address.
   const plausible = new Map<string, PathText>();
   let addressedRoots: Set<string> | undefined;
+  const roots = new RootOccurrences(file.text, body.startIndex, body.endIndex);
   for (const path of named) {
     const forms = new PathText(path);
-    if (!forms.shownUsed(file.text, body.startIndex, body.endIndex)) continue;
+    if (!forms.shownUsed(file.text, body.startIndex, body.endIndex, roots)) continue;
     // `&p…` needs the path's first name right after an `&`: one pass over the body instead of one per path.
     addressedRoots ??= new Set(Array.from(text.matchAll(ADDRESSED_NAME), (match) => match[1]));
-    if (!addressedRoots.has(path.split(/->|\./)[0]) || !forms.addressed(file.text, body.startIndex, body.endIndex)) plausible.set(path, forms);
+    if (!addressedRoots.has(path.split(/->|\./)[0]) || !forms.addressed(file.text, body.startIndex, body.endIndex, roots)) plausible.set(path, forms);
   }
   if (plausible.size === 0) return undefined;
   const candidates = new Set<string>();
@@ -924,7 +959,7 @@ function trackedPaths(file: SourceFile, fn: FunctionInfo, helpers: () => HelperS
   const dereferenced = new Set<string>();
   const testedOnly = new Set<string>();
   for (const [path, forms] of plausible) {
-    for (const [start, end] of forms.mentions(file.text, body.startIndex, body.endIndex)) {
+    for (const [start, end] of forms.mentions(file.text, body.startIndex, body.endIndex, roots)) {
       const occurrence = body.descendantForIndex(start, end);
       if (!occurrence || occurrence.startIndex !== start || occurrence.endIndex !== end || trackablePath(occurrence) !== path) continue;
       const { holder, parent } = climbWrappers(occurrence, CAST_OR_PARENTHESES);
